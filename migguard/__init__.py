@@ -1,0 +1,8 @@
+"""migguard: database migrations for SQLAlchemy, with a guard around them.
+
+Importing this package is cheap: it pulls in no SQLAlchemy, rich, GitPython or Mako.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,190 @@
+"""Reading the ``[alembic]`` section of an ``alembic.ini`` into migguard's key names.
+
+Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
+``prepend_sys_path``, hooks) and those are ignored rather than rejected. Values are converted
+to the shapes the TOML files use, so the checks in ``migguard.config`` apply to both.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from migguard.errors import ConfigError
+
+__all__ = ["INI_KEYS", "parse_bool", "read_alembic_ini", "split_version_locations"]
+
+SECTION = "alembic"
+
+# alembic.ini key -> migguard key, for the plain string settings.
+INI_KEYS: dict[str, str] = {
+    "script_location": "script_location",
+    "sqlalchemy.url": "url",
+    "file_template": "file_template",
+    "timezone": "timezone",
+    "version_table": "version_table",
+    "version_table_schema": "version_table_schema",
+}
+
+_SEPARATORS: dict[str, str] = {
+    "os": os.pathsep,
+    ":": ":",
+    ";": ";",
+    "space": " ",
+    "newline": "\n",
+}
+_SEPARATOR_KEYS = ("path_separator", "version_path_separator")
+_LEGACY_SPLIT = re.compile(r"[\s,]+")
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def read_alembic_ini(path: Path) -> dict[str, object]:
+    """Read the settings migguard uses from the ``[alembic]`` section of an INI file.
+
+    ``%(here)s`` expands to the file's folder and ``%%`` to ``%``, as in Alembic. Empty values
+    count as unset and are left out.
+
+    Args:
+        path: absolute path of the INI file.
+
+    Returns:
+        migguard key -> value: strings, plus ``version_locations`` as a list of strings,
+        ``recursive_version_locations`` as a bool and ``truncate_slug_length`` as an int.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, has no ``[alembic]`` section, or a
+            value cannot be interpolated or converted.
+    """
+    section = _load_section(path)
+    get = _getter(section, path)
+    values: dict[str, object] = {}
+    for ini_key, key in INI_KEYS.items():
+        text = get(ini_key)
+        if text is not None:
+            values[key] = text
+    locations = get("version_locations")
+    if locations is not None:
+        values["version_locations"] = split_version_locations(locations, _separator(get, path))
+    recursive = get("recursive_version_locations")
+    if recursive is not None:
+        values["recursive_version_locations"] = parse_bool(
+            recursive, where=f"'recursive_version_locations' in {path} [{SECTION}]"
+        )
+    slug_length = get("truncate_slug_length")
+    if slug_length is not None:
+        values["truncate_slug_length"] = _parse_int(
+            slug_length, where=f"'truncate_slug_length' in {path} [{SECTION}]"
+        )
+    return values
+
+
+def split_version_locations(value: str, separator: str | None) -> list[str]:
+    """Split an ``alembic.ini`` ``version_locations`` value into its entries.
+
+    Args:
+        value: the raw value.
+        separator: the character to split on, or ``None`` for the legacy rule (split on runs
+            of spaces and/or commas, which also covers newlines).
+
+    Returns:
+        The non-empty entries, stripped of surrounding whitespace.
+    """
+    if separator is None:
+        parts = _LEGACY_SPLIT.split(value)
+    elif separator == " ":
+        parts = value.split()
+    else:
+        parts = value.split(separator)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def parse_bool(value: str, *, where: str) -> bool:
+    """Parse an INI boolean (true/false, yes/no, on/off, 1/0; any case).
+
+    Args:
+        value: the raw text.
+        where: the key and file, for the error message.
+
+    Returns:
+        The boolean.
+
+    Raises:
+        ConfigError: the text is not one of the accepted words.
+    """
+    word = value.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigError(f"{where} must be true or false (or yes/no, on/off, 1/0), got {value!r}")
+
+
+def _parse_int(value: str, *, where: str) -> int:
+    """Parse an INI integer, raising ConfigError naming ``where`` when it is not one."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{where} must be an integer, got {value!r}") from None
+
+
+def _separator(get: Callable[[str], str | None], path: Path) -> str | None:
+    """The ``version_locations`` separator the file asks for, or ``None`` for the legacy rule.
+
+    ``path_separator`` (newer Alembic) wins over ``version_path_separator`` (older).
+    """
+    for key in _SEPARATOR_KEYS:
+        name = get(key)
+        if name is None:
+            continue
+        if name not in _SEPARATORS:
+            choices = ", ".join(repr(choice) for choice in _SEPARATORS)
+            raise ConfigError(
+                f"'{key}' in {path} [{SECTION}] must be one of {choices}, got {name!r}"
+            )
+        return _SEPARATORS[name]
+    return None
+
+
+def _load_section(path: Path) -> configparser.SectionProxy:
+    """Parse the INI file with ``here`` set, returning its ``[alembic]`` section."""
+    # "%" in a folder name would otherwise start an interpolation.
+    here = str(path.parent).replace("%", "%%")
+    parser = configparser.ConfigParser(defaults={"here": here})
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except configparser.Error as exc:
+        raise ConfigError(f"invalid INI file {path}: {_one_line(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"invalid INI file {path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    if not parser.has_section(SECTION):
+        raise ConfigError(f"no [{SECTION}] section in {path}")
+    return parser[SECTION]
+
+
+def _getter(section: configparser.SectionProxy, path: Path) -> Callable[[str], str | None]:
+    """Build a lookup that interpolates one key and maps empty values to ``None``."""
+
+    def get(key: str) -> str | None:
+        try:
+            value = section.get(key)
+        except configparser.Error as exc:
+            raise ConfigError(
+                f"bad value for '{key}' in {path} [{SECTION}]: {_one_line(exc)}"
+            ) from exc
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    return get
+
+
+def _one_line(exc: Exception) -> str:
+    """configparser messages span lines (with tabs); fold them so errors stay one line."""
+    return " ".join(str(exc).split())

@@ -1,0 +1,77 @@
+"""Commands about the environment itself: ``init``, ``list-templates``, ``config``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from migguard.cli.common import add_format, config_from
+from migguard.report import Printer
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the environment commands to the parser."""
+    init = commands.add_parser("init", help="create a migration environment")
+    init.add_argument("directory", metavar="DIR", help="folder to create, e.g. migrations")
+    init.add_argument("-t", "--template", default="generic", help="template (list-templates)")
+    init.set_defaults(handler=cmd_init)
+
+    templates = commands.add_parser("list-templates", help="list environment templates")
+    templates.set_defaults(handler=cmd_list_templates)
+
+    config = commands.add_parser(
+        "config", help="show the resolved configuration and where each value came from"
+    )
+    add_format(config)
+    config.set_defaults(handler=cmd_config)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create DIR with versions/, script.py.mako and README, and write the configuration."""
+    from migguard.scripts.environment import init_environment
+
+    cwd = Path.cwd()
+    result = init_environment(Path(args.directory), args.template, cwd)
+    printer = Printer()
+    printer.line(f"Created {result.directory}")
+    verb = "Wrote" if result.created_config else "Added [tool.migguard] to"
+    printer.line(f"{verb} {result.config_file}")
+    printer.line(
+        "Next: set `url` and `metadata` there, then run "
+        '`migguard revision --autogenerate -m "first revision"`.'
+    )
+    return 0
+
+
+def cmd_list_templates(args: argparse.Namespace) -> int:
+    """Print each template's name and one-line description."""
+    from migguard.scripts.environment import list_templates
+
+    printer = Printer()
+    templates = list_templates()
+    width = max(len(t.name) for t in templates)
+    for template in templates:
+        printer.line([(template.name.ljust(width), "bold"), (f"  {template.description}", None)])
+    printer.line()
+    printer.line("Use one with: migguard init --template NAME DIR")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print every configuration key, its value (passwords masked) and its source."""
+    config = config_from(args)
+    items = config.display_items()
+    printer = Printer()
+    if args.format == "json":
+        printer.json(
+            {
+                "file": str(config.path) if config.path else None,
+                "keys": [{"key": k, "value": v, "source": s} for k, v, s in items],
+            }
+        )
+        return 0
+    printer.line(f"# {config.path}")
+    width = max(len(key) for key, _, _ in items)
+    for key, value, source in items:
+        printer.line([(key.ljust(width), "bold"), (f" = {value}", None), (f"  ({source})", "dim")])
+    return 0

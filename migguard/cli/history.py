@@ -1,0 +1,96 @@
+"""Commands that read the history: ``heads``, ``branches``, ``history``, ``show``.
+
+None of them imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from migguard.cli.common import add_format, history_from
+from migguard.errors import UsageError
+from migguard.graph import history_range, newest_first, resolve
+from migguard.report import Printer, print_revisions
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the history commands to the parser."""
+    heads = commands.add_parser("heads", help="show the current heads")
+    heads.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    add_format(heads)
+    heads.set_defaults(handler=cmd_heads)
+
+    branches = commands.add_parser("branches", help="show branch points and their branches")
+    branches.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    branches.set_defaults(handler=cmd_branches)
+
+    hist = commands.add_parser("history", help="list revisions, newest first")
+    hist.add_argument(
+        "-r", "--rev-range", metavar="START:END", help="only revisions from START to END"
+    )
+    hist.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    add_format(hist)
+    hist.set_defaults(handler=cmd_history)
+
+    show = commands.add_parser("show", help="show one revision (or several: heads, ...)")
+    show.add_argument("rev", metavar="REV", help="an identifier: id, prefix, head, label@head")
+    add_format(show)
+    show.set_defaults(handler=cmd_show)
+
+
+def cmd_heads(args: argparse.Namespace) -> int:
+    """Print every head, in file order."""
+    _, history = history_from(args)
+    print_revisions(
+        Printer(),
+        history,
+        history.graph.heads,
+        fmt=args.format,
+        verbose=args.verbose,
+        style="short",
+    )
+    return 0
+
+
+def cmd_branches(args: argparse.Namespace) -> int:
+    """Print each branch point and, under it, the revisions that follow it."""
+    _, history = history_from(args)
+    graph = history.graph
+    printer = Printer()
+    for rid in graph.ids:
+        if not graph.is_branch_point(rid):
+            continue
+        print_revisions(printer, history, [rid], fmt="text", verbose=args.verbose, style="short")
+        for child in graph.children(rid):
+            message = graph.get(child).message
+            printer.line([("  -> ", None), (child, "bold yellow"), (f", {message}", None)])
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print revisions newest first, optionally limited to ``START:END``."""
+    _, history = history_from(args)
+    graph = history.graph
+    if args.rev_range is None:
+        rids = newest_first(graph, graph.ids, graph.real_heads)
+    else:
+        if ":" not in args.rev_range:
+            raise UsageError(f"--rev-range {args.rev_range!r}: expected START:END, START: or :END")
+        start, end = args.rev_range.split(":", 1)
+        lower = resolve(graph, start) if start.strip() else ()
+        upper = resolve(graph, end) if end.strip() else resolve(graph, "heads")
+        rids = history_range(graph, lower, upper)
+    print_revisions(
+        Printer(), history, rids, fmt=args.format, verbose=args.verbose, style="history"
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print every fact about the revision(s) an identifier names."""
+    _, history = history_from(args)
+    rids = resolve(history.graph, args.rev)
+    if not rids:
+        raise UsageError(f"{args.rev!r} names no revision (it resolves to base)")
+    print_revisions(Printer(), history, rids, fmt=args.format, verbose=True, style="history")
+    return 0

@@ -1,0 +1,92 @@
+"""Commands that write scripts: ``revision`` and ``merge``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from migguard.cli.common import history_from
+from migguard.report import Printer
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the script-writing commands to the parser."""
+    rev = commands.add_parser("revision", help="write a new revision script")
+    rev.add_argument("-m", "--message", required=True, help="what the revision does")
+    rev.add_argument(
+        "--head",
+        default="head",
+        help="parent revision: head (default), base for a new base, or an identifier",
+    )
+    rev.add_argument(
+        "--splice", action="store_true", help="allow a parent that is not a head (new branch)"
+    )
+    rev.add_argument(
+        "--branch-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="declare a branch label (repeatable)",
+    )
+    rev.add_argument(
+        "--depends-on",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="add a dependency: id, prefix or branch label (repeatable)",
+    )
+    rev.add_argument("--rev-id", help="use this revision id instead of a generated one")
+    rev.add_argument(
+        "--version-path", type=Path, help="version location to write into (several locations)"
+    )
+    rev.set_defaults(handler=cmd_revision)
+
+    merge = commands.add_parser("merge", help="write a merge revision joining several heads")
+    merge.add_argument("revisions", nargs="+", metavar="REV", help="e.g. heads, or two ids")
+    merge.add_argument("-m", "--message", help="message (default: merge <ids>)")
+    merge.add_argument(
+        "--branch-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="declare a branch label (repeatable)",
+    )
+    merge.add_argument("--rev-id", help="use this revision id instead of a generated one")
+    merge.set_defaults(handler=cmd_merge)
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    """Write a revision with empty upgrade()/downgrade() bodies; print its path."""
+    from migguard.scripts.create import create_revision
+
+    config, history = history_from(args)
+    path = create_revision(
+        config,
+        history,
+        args.message,
+        head=args.head,
+        splice=args.splice,
+        branch_labels=args.branch_label,
+        depends_on=args.depends_on,
+        rev_id=args.rev_id,
+        version_path=args.version_path,
+    )
+    Printer().line(f"Generated {path}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Write a merge revision; print its path."""
+    from migguard.scripts.create import create_merge
+
+    config, history = history_from(args)
+    path = create_merge(
+        config,
+        history,
+        args.revisions,
+        args.message,
+        branch_labels=args.branch_label,
+        rev_id=args.rev_id,
+    )
+    Printer().line(f"Generated {path}")
+    return 0

@@ -1,0 +1,283 @@
+"""The resolved migguard configuration and how it is loaded.
+
+``load_config`` finds the configuration file (or reads the one given), checks it, resolves
+relative paths against the file's folder, and picks the database URL from ``--url``, the
+``MIGGUARD_URL`` environment variable or the file, in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+
+from migguard.config_paths import resolve_location, resolve_path
+from migguard.config_sources import RawConfig, discover_config, read_config_file
+from migguard.config_values import check_values
+from migguard.errors import ConfigError
+from migguard.urls import expand_env, mask_password
+
+__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "load_config", "setting_keys"]
+
+URL_ENV_VAR = "MIGGUARD_URL"
+URL_OPTION = "--url"
+DEFAULT = "default"
+
+_MASKED_KEYS = frozenset({"url", "check_url"})
+# Fields that describe where the configuration lives rather than a setting.
+_NOT_KEYS = frozenset({"path", "root", "sources"})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded.
+
+    ``sources`` maps each setting's key to where its value came from: a file label such as
+    ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
+    or ``"default"``.
+    """
+
+    path: Path | None
+    root: Path
+    script_location: Path
+    version_locations: tuple[Path, ...]
+    recursive_version_locations: bool = False
+    # repr=False: the URL holds a password and a Config may end up in a traceback or log.
+    url: str | None = field(default=None, repr=False)
+    metadata: tuple[str, ...] = ()
+    file_template: str = "%(rev)s_%(slug)s"
+    timezone: str | None = None
+    truncate_slug_length: int = 40
+    version_table: str = "alembic_version"
+    version_table_schema: str | None = None
+    exclude_tables: tuple[str, ...] = ()
+    include_object: str | None = None
+    check_url: str | None = field(default=None, repr=False)
+    base_branch: str | None = None
+    heads_file: Path | None = None
+    log: Path | None = None
+    check: Mapping[str, object] = field(default_factory=dict)
+    post_merge: Mapping[str, object] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def display_items(self) -> list[tuple[str, str, str]]:
+        """List every setting for ``migguard config``.
+
+        Returns:
+            ``(key, value as text, source)`` for each setting in field order. Passwords in
+            ``url`` and ``check_url`` are masked; unset values are empty text.
+        """
+        items: list[tuple[str, str, str]] = []
+        for key in setting_keys():
+            value = getattr(self, key)
+            text = _as_text(value)
+            if key in _MASKED_KEYS and value is not None:
+                text = mask_password(text)
+            items.append((key, text, self.sources.get(key, DEFAULT)))
+        return items
+
+
+def setting_keys() -> tuple[str, ...]:
+    """Return the names of the settings of a :class:`Config`, in field order."""
+    return tuple(item.name for item in fields(Config) if item.name not in _NOT_KEYS)
+
+
+def load_config(
+    config_path: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Find, read, check and resolve the configuration.
+
+    Args:
+        config_path: a file named with ``-c/--config``; when ``None`` the configuration is
+            discovered from ``cwd`` upward (``migguard.toml``, then ``[tool.migguard]`` in
+            ``pyproject.toml``, then ``alembic.ini``; first folder with one wins).
+        cwd: where discovery starts; defaults to the current folder.
+        url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the file. Empty means unset.
+        environ: environment for ``MIGGUARD_URL`` and ``${VAR}`` expansion; defaults to
+            ``os.environ``.
+
+    Returns:
+        The resolved :class:`Config`.
+
+    Raises:
+        ConfigError: no configuration found, a file is missing or invalid, a key is unknown
+            or of the wrong type, ``script_location`` is missing, a package named in a
+            ``pkg:path`` location cannot be found, or a ``${VAR}`` is not set.
+    """
+    env = os.environ if environ is None else environ
+    start = Path.cwd() if cwd is None else cwd
+    raw = read_config_file(config_path) if config_path is not None else _discover(start)
+    return _build(raw, check_values(raw), url, env)
+
+
+def _discover(start: Path) -> RawConfig:
+    """Discover the configuration from ``start`` upward or raise a ConfigError saying how."""
+    raw = discover_config(start)
+    if raw is None:
+        raise ConfigError(
+            f"no migguard configuration found in {os.path.abspath(start)} or any parent folder "
+            "(looked for migguard.toml, [tool.migguard] in pyproject.toml, alembic.ini); "
+            "run `migguard init migrations` to create one"
+        )
+    return raw
+
+
+def _build(
+    raw: RawConfig, values: dict[str, object], url: str | None, environ: Mapping[str, str]
+) -> Config:
+    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources."""
+    root = raw.path.parent
+    if "script_location" not in values:
+        raise ConfigError(f"missing required key 'script_location' in {raw.where}")
+    _check_slug_length(values, raw)
+    script_location = _location(values["script_location"], root, "script_location", raw)
+    sources = {key: raw.label if key in values else DEFAULT for key in setting_keys()}
+    chosen_url, sources["url"] = _choose_url(url, environ, values.get("url"), raw.label)
+    return Config(
+        path=raw.path,
+        root=root,
+        script_location=script_location,
+        version_locations=_version_locations(values, script_location, root, raw),
+        recursive_version_locations=values.get("recursive_version_locations") is True,
+        url=_expand(chosen_url, environ, _url_where(sources["url"], raw)),
+        metadata=_strings(values, "metadata"),
+        file_template=_text(values, "file_template", Config.file_template),
+        timezone=_optional_text(values, "timezone"),
+        truncate_slug_length=_integer(values, "truncate_slug_length", Config.truncate_slug_length),
+        version_table=_text(values, "version_table", Config.version_table),
+        version_table_schema=_optional_text(values, "version_table_schema"),
+        exclude_tables=_strings(values, "exclude_tables"),
+        include_object=_optional_text(values, "include_object"),
+        check_url=_expand(values.get("check_url"), environ, _where("check_url", raw)),
+        base_branch=_optional_text(values, "base_branch"),
+        heads_file=_optional_path(values.get("heads_file"), root),
+        log=_optional_path(values.get("log"), root),
+        check=_table(values, "check"),
+        post_merge=_table(values, "post_merge"),
+        sources=MappingProxyType(sources),
+    )
+
+
+def _choose_url(
+    option: str | None, environ: Mapping[str, str], file_value: object, label: str
+) -> tuple[str | None, str]:
+    """Pick the URL by precedence: ``--url`` > ``MIGGUARD_URL`` > file. Returns (url, source)."""
+    if option:
+        return option, URL_OPTION
+    from_env = environ.get(URL_ENV_VAR)
+    if from_env:
+        return from_env, f"env {URL_ENV_VAR}"
+    if isinstance(file_value, str):
+        return file_value, label
+    return None, DEFAULT
+
+
+def _expand(value: object, environ: Mapping[str, str], where: str) -> str | None:
+    """``${VAR}``-expand an optional URL; an expansion to empty text counts as unset."""
+    if not isinstance(value, str):
+        return None
+    return expand_env(value, environ, where=where) or None
+
+
+def _url_where(source: str, raw: RawConfig) -> str:
+    """Describe where the chosen URL came from, for expansion errors."""
+    if source == URL_OPTION:
+        return f"the {URL_OPTION} option"
+    if source.startswith("env "):
+        return f"environment variable {URL_ENV_VAR}"
+    return _where("url", raw)
+
+
+def _where(key: str, raw: RawConfig) -> str:
+    """Name a key in a file the way the user wrote it (``sqlalchemy.url`` in alembic.ini)."""
+    written = "sqlalchemy.url" if key == "url" and not raw.strict else key
+    return f"'{written}' in {raw.where}"
+
+
+def _check_slug_length(values: Mapping[str, object], raw: RawConfig) -> None:
+    """Raise ConfigError unless ``truncate_slug_length`` (when set) is at least 1."""
+    length = values.get("truncate_slug_length")
+    if isinstance(length, int) and length < 1:
+        raise ConfigError(
+            f"key 'truncate_slug_length' in {raw.where} must be at least 1, got {length}"
+        )
+
+
+def _version_locations(
+    values: Mapping[str, object], script_location: Path, root: Path, raw: RawConfig
+) -> tuple[Path, ...]:
+    """Resolve ``version_locations``; the default is ``<script_location>/versions``."""
+    entries = values.get("version_locations")
+    if not isinstance(entries, list):
+        return (script_location / "versions",)
+    return tuple(_location(entry, root, "version_locations", raw) for entry in entries)
+
+
+def _location(value: object, root: Path, key: str, raw: RawConfig) -> Path:
+    """Resolve a folder setting (plain path or ``package:path``)."""
+    return resolve_location(str(value), root, where=_where(key, raw))
+
+
+def _optional_path(value: object, root: Path) -> Path | None:
+    """Resolve an optional file setting, or ``None`` when unset."""
+    return resolve_path(value, root) if isinstance(value, str) else None
+
+
+def _text(values: Mapping[str, object], key: str, default: str) -> str:
+    """A checked string setting, or ``default`` when unset."""
+    value = values.get(key)
+    return value if isinstance(value, str) else default
+
+
+def _optional_text(values: Mapping[str, object], key: str) -> str | None:
+    """A checked string setting, or ``None`` when unset."""
+    value = values.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _integer(values: Mapping[str, object], key: str, default: int) -> int:
+    """A checked integer setting, or ``default`` when unset."""
+    value = values.get(key)
+    return value if isinstance(value, int) else default
+
+
+def _strings(values: Mapping[str, object], key: str) -> tuple[str, ...]:
+    """A checked string-or-array-of-strings setting as a tuple (empty when unset)."""
+    value = values.get(key)
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    return ()
+
+
+def _table(values: Mapping[str, object], key: str) -> Mapping[str, object]:
+    """A checked table setting as a read-only mapping (empty when unset)."""
+    value = values.get(key)
+    return MappingProxyType(dict(value) if isinstance(value, dict) else {})
+
+
+def _as_text(value: object) -> str:
+    """Render a setting's value for display."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}={_nested_text(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _nested_text(value: object) -> str:
+    """Render a value inside a table, bracing sub-tables so nesting stays readable."""
+    if isinstance(value, Mapping):
+        return "{" + _as_text(value) + "}"
+    return _as_text(value)

@@ -1,0 +1,247 @@
+"""Where configuration comes from: finding the config file and reading it into raw values.
+
+The readers only parse; checking keys and types and resolving paths is ``migguard.config``'s
+job. Every reader returns a :class:`RawConfig` whose ``values`` use the TOML key names, so
+``alembic.ini`` values arrive already renamed and converted (see ``migguard.alembic_ini``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migguard.alembic_ini import read_alembic_ini
+from migguard.errors import ConfigError
+
+__all__ = [
+    "ALEMBIC_INI",
+    "MIGGUARD_TOML",
+    "PYPROJECT_TOML",
+    "RawConfig",
+    "discover_config",
+    "read_config_file",
+    "read_migguard_toml",
+    "read_pyproject",
+    "toml_type_name",
+]
+
+MIGGUARD_TOML = "migguard.toml"
+PYPROJECT_TOML = "pyproject.toml"
+ALEMBIC_INI = "alembic.ini"
+
+_TOML_TYPE_NAMES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "float"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "table"),
+    (datetime.datetime, "datetime"),
+    (datetime.date, "date"),
+    (datetime.time, "time"),
+)
+_INI_SECTION_LINE = re.compile(r"^[ \t]*\[alembic\][ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RawConfig:
+    """The unchecked settings read from one configuration file.
+
+    Attributes:
+        path: the absolute path of the file.
+        section: the table or section read (``"tool.migguard"``, ``"alembic"``), or ``None``
+            for the top level of a TOML file.
+        strict: whether unknown keys are errors (TOML files) or ignored (``alembic.ini``).
+        values: key -> value as read, keyed by migguard's TOML key names.
+    """
+
+    path: Path
+    section: str | None
+    strict: bool
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Short name used as a value's source, e.g. ``"pyproject.toml [tool.migguard]"``."""
+        return _describe(self.path.name, self.section)
+
+    @property
+    def where(self) -> str:
+        """Full location used in error messages, e.g. ``"/repo/pyproject.toml [tool.migguard]"``."""
+        return _describe(str(self.path), self.section)
+
+
+def discover_config(start: Path) -> RawConfig | None:
+    """Find and read the configuration for a command run in ``start``.
+
+    Looks in ``start`` and then each parent folder. In each folder the first match wins:
+    ``migguard.toml``, then a ``pyproject.toml`` that has a ``[tool.migguard]`` table, then
+    ``alembic.ini``; the search stops at the first folder with a match.
+
+    Args:
+        start: the folder to start in (made absolute if relative).
+
+    Returns:
+        The settings read, or ``None`` when no folder up to the filesystem root has any.
+
+    Raises:
+        ConfigError: a candidate file exists but cannot be read or parsed.
+    """
+    for folder in _folders_upward(start):
+        found = _read_folder(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def read_config_file(path: Path) -> RawConfig:
+    """Read an explicitly named configuration file (the CLI's ``-c/--config``).
+
+    A file named ``pyproject.toml`` is read from its ``[tool.migguard]`` table, any other
+    ``.toml`` file from its top level, and ``.ini``/``.cfg`` files from their ``[alembic]``
+    section. For other names the content decides: a file with an ``[alembic]`` section line is
+    read as INI, anything else as TOML.
+
+    Args:
+        path: the file to read; relative paths are taken from the current folder.
+
+    Returns:
+        The settings read.
+
+    Raises:
+        ConfigError: the file is missing, is a folder, cannot be parsed, or is a
+            ``pyproject.toml`` without ``[tool.migguard]``.
+    """
+    path = Path(os.path.abspath(path.expanduser()))
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder, not a file")
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    if path.name == PYPROJECT_TOML:
+        found = read_pyproject(path)
+        if found is None:
+            raise ConfigError(f"no [tool.migguard] table in {path}")
+        return found
+    if _is_ini(path):
+        return RawConfig(path, "alembic", strict=False, values=read_alembic_ini(path))
+    return read_migguard_toml(path)
+
+
+def read_migguard_toml(path: Path) -> RawConfig:
+    """Read the top-level keys of a TOML file such as ``migguard.toml``.
+
+    Args:
+        path: absolute path of the file.
+
+    Returns:
+        The settings read, with unknown keys still present (checked later).
+
+    Raises:
+        ConfigError: the file cannot be read or is not valid TOML.
+    """
+    return RawConfig(path, None, strict=True, values=_load_toml(path))
+
+
+def read_pyproject(path: Path) -> RawConfig | None:
+    """Read the ``[tool.migguard]`` table of a ``pyproject.toml``.
+
+    Args:
+        path: absolute path of the file.
+
+    Returns:
+        The settings read, or ``None`` when the file has no ``[tool.migguard]`` table.
+
+    Raises:
+        ConfigError: the file cannot be read, is not valid TOML, or ``tool``/``tool.migguard``
+            is not a table.
+    """
+    document = _load_toml(path)
+    tool = document.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"key 'tool' in {path} must be a table, got {toml_type_name(tool)}")
+    table = tool.get("migguard")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"key 'tool.migguard' in {path} must be a table, got {toml_type_name(table)}"
+        )
+    return RawConfig(path, "tool.migguard", strict=True, values=table)
+
+
+def toml_type_name(value: object) -> str:
+    """Name a parsed TOML value's type in TOML's own terms (``"string"``, ``"array"``, ...).
+
+    Args:
+        value: a value produced by ``tomllib``.
+
+    Returns:
+        The TOML type name; the Python type name for anything ``tomllib`` does not produce.
+    """
+    # bool before int: bool is a subclass of int.
+    for python_type, name in _TOML_TYPE_NAMES:
+        if isinstance(value, python_type):
+            return name
+    return type(value).__name__
+
+
+def _read_folder(folder: Path) -> RawConfig | None:
+    """Read the winning configuration file of one folder, or ``None`` if it has none."""
+    toml_path = folder / MIGGUARD_TOML
+    if toml_path.is_file():
+        return read_migguard_toml(toml_path)
+    pyproject = folder / PYPROJECT_TOML
+    if pyproject.is_file():
+        found = read_pyproject(pyproject)
+        if found is not None:
+            return found
+    ini_path = folder / ALEMBIC_INI
+    if ini_path.is_file():
+        return RawConfig(ini_path, "alembic", strict=False, values=read_alembic_ini(ini_path))
+    return None
+
+
+def _folders_upward(start: Path) -> Iterator[Path]:
+    """Yield ``start`` (absolute) and then each of its parents up to the filesystem root."""
+    folder = Path(os.path.abspath(start))
+    yield folder
+    yield from folder.parents
+
+
+def _load_toml(path: Path) -> dict[str, object]:
+    """Parse a TOML file, turning every failure into a ConfigError naming the file."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _is_ini(path: Path) -> bool:
+    """Decide whether an explicitly named config file is INI (else TOML)."""
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return False
+    if suffix in {".ini", ".cfg"}:
+        return True
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    return _INI_SECTION_LINE.search(text) is not None
+
+
+def _describe(name: str, section: str | None) -> str:
+    """Join a file name and a section into ``"name [section]"``."""
+    return name if section is None else f"{name} [{section}]"

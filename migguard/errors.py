@@ -1,0 +1,45 @@
+"""Exception types and the exit codes they map to.
+
+Library code raises these; only the command-line boundary (``migguard.cli``) turns them into a
+one-line message and an exit status. The exit codes are documented in the README:
+
+=====  ==========================================================
+0      success
+1      a check found problems
+2      usage or configuration error
+3      broken history (a graph or revision-script error)
+4      database error
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_HISTORY = 3
+EXIT_DATABASE = 4
+
+
+class MigguardError(Exception):
+    """Base of every error migguard reports; ``exit_code`` is the process status to use."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(MigguardError):
+    """A command was called with arguments that cannot work (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(MigguardError):
+    """The configuration is missing, unreadable or holds an invalid value (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class HistoryError(MigguardError):
+    """The migration history is broken: a graph or revision-script error (exit 3)."""
+
+    exit_code = EXIT_HISTORY

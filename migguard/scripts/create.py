@@ -1,0 +1,205 @@
+"""Creating revision and merge scripts in a loaded history (``revision`` and ``merge``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from migguard.config import Config
+from migguard.errors import ConfigError, UsageError
+from migguard.graph import (
+    ILLEGAL_ID_CHARS,
+    IllegalRevisionIdError,
+    RevisionExistsError,
+    RevisionGraph,
+    lookup,
+    resolve,
+)
+from migguard.scripts.directory import History, display_path
+from migguard.scripts.write import (
+    NewRevision,
+    file_name,
+    new_revision_id,
+    now,
+    render_script,
+    write_script,
+)
+
+
+def create_revision(
+    config: Config,
+    history: History,
+    message: str,
+    *,
+    head: str = "head",
+    splice: bool = False,
+    branch_labels: Sequence[str] = (),
+    depends_on: Sequence[str] = (),
+    rev_id: str | None = None,
+    version_path: Path | None = None,
+    upgrades: str = "",
+    downgrades: str = "",
+    imports: Sequence[str] = (),
+) -> Path:
+    """Write a new revision on top of ``head``.
+
+    Args:
+        config: the configuration (template, file naming, version locations).
+        history: the current history.
+        message: the revision message.
+        head: the parent: ``head`` (the single head), ``base`` (start a new base), or any
+            identifier naming one revision.
+        splice: allow a parent that is not a head (starting a new branch from it).
+        branch_labels: labels the new revision declares.
+        depends_on: ids, prefixes or labels it depends on (labels are kept as labels).
+        rev_id: a chosen id instead of a generated one.
+        version_path: the version location to write into (needed with several locations
+            when the parent does not decide it).
+        upgrades / downgrades / imports: script bodies (autogenerate fills them).
+
+    Returns:
+        The path of the written script.
+
+    Raises:
+        ResolutionError: ``head`` or a dependency does not resolve, or ``rev_id`` is taken.
+        UsageError: the parent is not a head without ``splice``; a label is taken; the
+            version path is not a version location; the file exists.
+        ConfigError: ``script.py.mako`` is missing or ``file_template`` is malformed.
+    """
+    graph = history.graph
+    parents = resolve(graph, head)
+    if len(parents) > 1:
+        raise UsageError(
+            f"{head!r} names several revisions ({', '.join(parents)}); a new revision has one "
+            "parent: join them first with `migguard merge`"
+        )
+    for parent in parents:
+        if not splice and not graph.is_head(parent):
+            raise UsageError(
+                f"{parent} is not a head (it is followed by {', '.join(graph.children(parent))}); "
+                "pass --splice to start a new branch from it"
+            )
+    _check_labels(graph, branch_labels)
+    deps = tuple(dict.fromkeys(_dependency(graph, d) for d in depends_on))
+    new = NewRevision(
+        revision=_new_id(history, rev_id),
+        down_revisions=parents,
+        message=message,
+        create_date=now(config.timezone),
+        branch_labels=tuple(branch_labels),
+        depends_on=deps,
+        upgrades=upgrades,
+        downgrades=downgrades,
+        imports=tuple(imports),
+    )
+    folder = _target_folder(config, history, parents, version_path)
+    return _write(config, folder, new)
+
+
+def create_merge(
+    config: Config,
+    history: History,
+    revisions: Sequence[str],
+    message: str | None = None,
+    *,
+    branch_labels: Sequence[str] = (),
+    rev_id: str | None = None,
+) -> Path:
+    """Write a merge revision joining ``revisions`` (e.g. ``["heads"]``).
+
+    Raises:
+        ResolutionError: an identifier does not resolve, or ``rev_id`` is taken.
+        UsageError: fewer than two revisions to join, or one is an ancestor of another.
+    """
+    graph = history.graph
+    parents: list[str] = []
+    for ident in revisions:
+        for rid in resolve(graph, ident):
+            if rid not in parents:
+                parents.append(rid)
+    if len(parents) < 2:
+        raise UsageError(
+            f"nothing to merge: {' '.join(revisions)} names {len(parents)} revision(s); "
+            "a merge joins two or more"
+        )
+    for rid in parents:
+        below = graph.ancestors([rid], dependencies=False) - {rid}
+        inside = [p for p in parents if p in below]
+        if inside:
+            raise UsageError(f"{inside[0]} is an ancestor of {rid}; merging them adds nothing")
+    _check_labels(graph, branch_labels)
+    new = NewRevision(
+        revision=_new_id(history, rev_id),
+        down_revisions=tuple(parents),
+        message=message or f"merge {', '.join(parents)}",
+        create_date=now(config.timezone),
+        branch_labels=tuple(branch_labels),
+    )
+    return _write(config, _target_folder(config, history, new.down_revisions, None), new)
+
+
+def _write(config: Config, folder: Path, new: NewRevision) -> Path:
+    template = config.script_location / "script.py.mako"
+    if not template.is_file():
+        raise ConfigError(
+            f"{display_path(template, config.root)} is missing; it is the template new "
+            "revision scripts are written from (`migguard init` creates it)"
+        )
+    source = render_script(template, new)
+    name = file_name(
+        config.file_template,
+        new.revision,
+        new.message,
+        new.create_date,
+        config.truncate_slug_length,
+    )
+    return write_script(folder, name, source)
+
+
+def _new_id(history: History, chosen: str | None) -> str:
+    if chosen is None:
+        rid = new_revision_id()
+        while rid in history.graph:
+            rid = new_revision_id()
+        return rid
+    if not chosen or ILLEGAL_ID_CHARS.intersection(chosen):
+        raise IllegalRevisionIdError(chosen, "--rev-id")
+    if chosen in history.graph:
+        raise RevisionExistsError(chosen, history.display_path(chosen))
+    return chosen
+
+
+def _check_labels(graph: RevisionGraph, labels: Sequence[str]) -> None:
+    for label in labels:
+        owner = graph.label_owners.get(label) or (label if label in graph else None)
+        if owner is not None:
+            raise UsageError(
+                f"branch label {label!r} is already used by {graph.get(owner).describe()}"
+            )
+        if not label or "@" in label:
+            raise UsageError(f"branch label {label!r} must be non-empty and contain no '@'")
+
+
+def _dependency(graph: RevisionGraph, ident: str) -> str:
+    """A declared dependency: labels stay labels, ids and prefixes become full ids."""
+    if ident in graph.label_owners:
+        return ident
+    return lookup(graph, ident)
+
+
+def _target_folder(
+    config: Config, history: History, parents: Sequence[str], chosen: Path | None
+) -> Path:
+    locations = [loc.resolve() for loc in config.version_locations]
+    if chosen is not None:
+        folder = chosen if chosen.is_absolute() else (Path.cwd() / chosen)
+        if folder.resolve() not in locations:
+            shown = ", ".join(display_path(loc, config.root) for loc in locations)
+            raise UsageError(f"{chosen} is not a version location (they are: {shown})")
+        return folder.resolve()
+    if len(locations) == 1:
+        return locations[0]
+    if parents:
+        return history.paths[parents[0]].parent
+    shown = ", ".join(display_path(loc, config.root) for loc in locations)
+    raise UsageError(f"several version locations ({shown}); choose one with --version-path")

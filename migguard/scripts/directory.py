@@ -1,0 +1,170 @@
+"""Finding revision scripts in the version locations and building the history from them.
+
+Scripts are read, never run (see :mod:`migguard.scripts.header`); a script is imported only
+when a header value is not a literal. Files are taken in a stable order: version locations in
+configuration order, and within each folder file names sorted, then sub-folders sorted (when
+``recursive_version_locations`` is on). ``__init__.py``, hidden files and ``__pycache__`` are
+skipped, and modules that declare no revision (helpers) are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migguard.config import Config
+from migguard.errors import ConfigError
+from migguard.graph import Revision, RevisionGraph, Unreadable
+from migguard.scripts.cache import HeaderCache
+from migguard.scripts.header import Header, parse_header
+
+
+@dataclass(frozen=True)
+class History:
+    """A loaded migration history.
+
+    Attributes:
+        graph: the revision graph.
+        paths: revision id -> absolute path of its script.
+        warnings: one-line warnings to show the user (unreadable fields, missing folders).
+        root: the project folder that relative paths are shown against.
+    """
+
+    graph: RevisionGraph
+    paths: Mapping[str, Path]
+    warnings: tuple[str, ...]
+    root: Path
+
+    def display_path(self, rid: str) -> str:
+        """The script of ``rid`` relative to the project folder (posix), or absolute."""
+        return display_path(self.paths[rid], self.root)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with forward slashes when inside it, else absolute."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_history(config: Config, *, use_cache: bool = True) -> History:
+    """Read every revision script of the configuration and build the graph.
+
+    Args:
+        config: the resolved configuration.
+        use_cache: use and update the header cache in ``.migguard/``.
+
+    Returns:
+        The history.
+
+    Raises:
+        ConfigError: the script location does not exist.
+        HistoryError: a script is broken (syntax, missing or malformed header) or the graph
+            is inconsistent (see :class:`migguard.graph.RevisionGraph`).
+    """
+    if not config.script_location.is_dir():
+        raise ConfigError(
+            f"script_location {display_path(config.script_location, config.root)} does not "
+            "exist; create it with `migguard init` or fix script_location"
+        )
+    warnings: list[str] = []
+    cache = HeaderCache(config.root) if use_cache else None
+    revisions: list[Revision] = []
+    paths: dict[str, Path] = {}
+    for location in config.version_locations:
+        if not location.is_dir():
+            warnings.append(
+                f"version location {display_path(location, config.root)} does not exist"
+            )
+    for path, stat in iter_script_files(
+        config.version_locations, config.recursive_version_locations
+    ):
+        shown = display_path(path, config.root)
+        header = _read_header(path, stat, shown, cache)
+        if header is None:
+            continue
+        unreadable: tuple[Unreadable, ...] = ()
+        if header.pending:
+            from migguard.scripts.evaluate import evaluate_pending
+
+            header, unreadable = evaluate_pending(header, path, shown, config.root)
+            warnings.extend(
+                f"{shown}:{u.line}: cannot read {u.field} = {u.expression} ({u.reason}); "
+                "commands that need it will fail"
+                for u in unreadable
+            )
+        assert header.revision is not None
+        revisions.append(
+            Revision(
+                revision=header.revision,
+                down_revisions=header.down_revisions,
+                branch_labels=header.branch_labels,
+                depends_on=header.depends_on,
+                message=header.message,
+                source=shown,
+                create_date=header.create_date,
+                doc=header.doc,
+                unreadable=unreadable,
+            )
+        )
+        paths.setdefault(header.revision, path)
+    if cache is not None:
+        cache.save()
+    graph = RevisionGraph(revisions)
+    return History(graph=graph, paths=paths, warnings=tuple(warnings), root=config.root)
+
+
+def _read_header(
+    path: Path, stat: os.stat_result, shown: str, cache: HeaderCache | None
+) -> Header | None:
+    key = str(path)
+    if cache is not None:
+        hit, header = cache.get(key, stat)
+        if hit:
+            return header
+    with open(path, encoding="utf-8") as handle:
+        header = parse_header(handle.read(), shown)
+    if cache is not None:
+        cache.put(key, stat, header)
+    return header
+
+
+def iter_script_files(
+    locations: Sequence[Path], recursive: bool
+) -> Iterator[tuple[Path, os.stat_result]]:
+    """Yield ``(path, stat)`` for every candidate script, each real file once.
+
+    Args:
+        locations: version folders, in order; missing ones are skipped.
+        recursive: descend into sub-folders (sorted), as ``recursive_version_locations``.
+    """
+    seen: set[tuple[int, int]] = set()
+    for location in locations:
+        folders = [location]
+        while folders:
+            folder = folders.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            subfolders: list[Path] = []
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if recursive and name != "__pycache__":
+                        subfolders.append(Path(entry.path))
+                    continue
+                if not name.endswith(".py") or name == "__init__.py":
+                    continue
+                stat = entry.stat()
+                identity = (stat.st_dev, stat.st_ino)
+                if identity in seen:
+                    continue
+                seen.add(identity)
+                yield Path(entry.path), stat
+            folders.extend(reversed(subfolders))

@@ -1,0 +1,196 @@
+"""Reading a revision script's header with ``ast``, without importing or running it.
+
+The header is the module docstring (message, ``Create Date``) and the module-level
+assignments ``revision``, ``down_revision``, ``branch_labels`` and ``depends_on``; plain and
+annotated assignments (``down_revision: Union[str, None] = "ae10"``) are both read.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from migguard.errors import HistoryError
+
+FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
+_CREATE_DATE = re.compile(r"^\s*Create Date:[ \t]*(.*?)\s*$", re.MULTILINE)
+# The header almost always precedes the first top-level function; parsing only that prefix
+# is several times faster than parsing the whole file.
+_FIRST_DEF = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)
+
+
+class ScriptSyntaxError(HistoryError):
+    """A revision script is not valid Python."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(f"{path}:{line or 1}: syntax error: {message}")
+
+
+class MissingFieldError(HistoryError):
+    """A script that looks like a revision lacks ``revision`` or ``down_revision``."""
+
+    def __init__(self, path: str, field: str) -> None:
+        super().__init__(
+            f"{path}: looks like a revision script but has no module-level `{field} = ...`"
+        )
+
+
+class BadFieldError(HistoryError):
+    """A header field holds a literal of the wrong shape."""
+
+    def __init__(self, path: str, line: int, field: str, expected: str) -> None:
+        super().__init__(f"{path}:{line}: {field} must be {expected}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A header field whose value is not a literal: (field, line, source expression)."""
+
+    field: str
+    line: int
+    expression: str
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a script declares about itself.
+
+    Attributes:
+        revision: the id; None only when it is in ``pending``.
+        down_revisions: parent ids (empty for a base).
+        branch_labels: declared labels.
+        depends_on: declared dependencies.
+        message: the first paragraph of the docstring, whitespace-folded.
+        create_date: the ``Create Date`` line's value, if any.
+        doc: the whole docstring.
+        pending: fields that need evaluating by import (non-literal values).
+    """
+
+    revision: str | None
+    down_revisions: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    message: str
+    create_date: str | None
+    doc: str
+    pending: tuple[Pending, ...] = ()
+
+
+def parse_header(source: str, path: str) -> Header | None:
+    """Read the header of one script.
+
+    Args:
+        source: the script's text.
+        path: its path, for messages.
+
+    Returns:
+        The header, or None when the file is not a revision script (no ``revision``,
+        ``down_revision`` or ``upgrade`` at module level: a helper module).
+
+    Raises:
+        ScriptSyntaxError: the file is not valid Python (with file and line).
+        MissingFieldError: it looks like a revision but lacks ``revision``/``down_revision``.
+        BadFieldError: a field's literal has the wrong type.
+    """
+    cut = _FIRST_DEF.search(source)
+    if cut is not None:
+        try:
+            found = _scan(ast.parse(source[: cut.start()]), source)
+        except SyntaxError:
+            found = None
+        if found is not None and "revision" in found[0] and "down_revision" in found[0]:
+            return _build(found, path)
+    try:
+        module = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        raise ScriptSyntaxError(path, exc.lineno, exc.msg) from None
+    found = _scan(module, source)
+    values, _, has_upgrade = found
+    if not values and not has_upgrade:
+        return None
+    for required in ("revision", "down_revision"):
+        if required not in values:
+            raise MissingFieldError(path, required)
+    return _build(found, path)
+
+
+_Scan = tuple[dict[str, ast.expr], str, bool]
+
+
+def _scan(module: ast.Module, source: str) -> _Scan:
+    """Module-level header assignments by name, the docstring, and whether ``upgrade``
+    is defined."""
+    values: dict[str, ast.expr] = {}
+    has_upgrade = False
+    for node in module.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in FIELDS:
+                    values[target.id] = node.value
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id in FIELDS
+            and node.value is not None
+        ):
+            values[node.target.id] = node.value
+        elif isinstance(node, ast.FunctionDef) and node.name == "upgrade":
+            has_upgrade = True
+    return values, ast.get_docstring(module, clean=True) or "", has_upgrade
+
+
+def _build(found: _Scan, path: str) -> Header:
+    values, doc, _ = found
+    fields: dict[str, tuple[str, ...]] = {}
+    pending: list[Pending] = []
+    for name in FIELDS:
+        node = values.get(name)
+        if node is None:
+            fields[name] = ()
+            continue
+        try:
+            value = ast.literal_eval(node)
+        except ValueError:
+            pending.append(Pending(name, node.lineno, ast.unparse(node)))
+            fields[name] = ()
+            continue
+        fields[name] = normalize_ids(value, path, node.lineno, name)
+    revision = fields["revision"]
+    if len(revision) > 1 or (not revision and not _is_pending(pending, "revision")):
+        line = values["revision"].lineno
+        raise BadFieldError(path, line, "revision", "a non-empty string")
+    first_paragraph = doc.split("\n\n", 1)[0]
+    date = _CREATE_DATE.search(doc)
+    return Header(
+        revision=revision[0] if revision else None,
+        down_revisions=fields["down_revision"],
+        branch_labels=fields["branch_labels"],
+        depends_on=fields["depends_on"],
+        message=" ".join(first_paragraph.split()),
+        create_date=date[1] if date else None,
+        doc=doc,
+        pending=tuple(pending),
+    )
+
+
+def _is_pending(pending: list[Pending], name: str) -> bool:
+    return any(p.field == name for p in pending)
+
+
+def normalize_ids(value: object, path: str, line: int, field: str) -> tuple[str, ...]:
+    """Turn a header value into a tuple of ids.
+
+    ``None``, ``""`` and ``()`` mean none; a string means one; a tuple or list of strings
+    means several (duplicates dropped, order kept).
+
+    Raises:
+        BadFieldError: any other shape.
+    """
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple | list) and all(isinstance(v, str) and v for v in value):
+        return tuple(dict.fromkeys(value))
+    raise BadFieldError(path, line, field, "None, a string, or a tuple of strings")

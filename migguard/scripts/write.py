@@ -1,0 +1,172 @@
+"""Writing new revision scripts from the environment's ``script.py.mako``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from migguard.errors import ConfigError, UsageError
+
+_NON_WORD = re.compile(r"\W+")
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """The contents of a revision script about to be written.
+
+    Attributes:
+        revision: the new id.
+        down_revisions: its parents (empty for a new base, two or more for a merge).
+        branch_labels: labels it declares.
+        depends_on: dependencies (ids or labels).
+        message: the message (first docstring paragraph).
+        create_date: when it was created (aware when a timezone is configured).
+        upgrades / downgrades: function bodies (empty: the template decides, usually ``pass``).
+        imports: extra import lines the bodies need.
+    """
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    message: str
+    create_date: datetime
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    upgrades: str = ""
+    downgrades: str = ""
+    imports: tuple[str, ...] = field(default_factory=tuple)
+
+
+def new_revision_id() -> str:
+    """A fresh 12-hex-digit revision id, the form Alembic users know."""
+    return uuid.uuid4().hex[-12:]
+
+
+def now(timezone: str | None) -> datetime:
+    """The current time: naive local time, or aware in ``timezone`` (an IANA name).
+
+    Raises:
+        ConfigError: the timezone name is unknown.
+    """
+    if timezone is None:
+        return datetime.now()
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return datetime.now(tz=ZoneInfo(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown timezone {timezone!r} (expected a name like 'UTC')") from None
+
+
+def slugify(message: str, limit: int) -> str:
+    """Lower-case words of ``message`` joined by ``_``, at most ``limit`` characters, cut at a
+    word boundary (a single over-long first word is cut inside)."""
+    words = [w for w in _NON_WORD.sub(" ", message.lower()).split() if w]
+    slug = ""
+    for word in words:
+        candidate = f"{slug}_{word}" if slug else word
+        if len(candidate) > limit:
+            return slug or word[:limit]
+        slug = candidate
+    return slug
+
+
+def file_name(
+    template: str, revision: str, message: str, created: datetime, slug_limit: int
+) -> str:
+    """The script's file name from ``file_template`` (without ``.py``).
+
+    Tokens: ``%(rev)s``, ``%(slug)s``, ``%(epoch)s``, ``%(year)d``, ``%(month).2d``,
+    ``%(day).2d``, ``%(hour).2d``, ``%(minute).2d``, ``%(second).2d``.
+
+    Raises:
+        ConfigError: the template uses an unknown token or is malformed.
+    """
+    tokens = {
+        "rev": revision,
+        "slug": slugify(message, slug_limit),
+        "epoch": int(created.timestamp()),
+        "year": created.year,
+        "month": created.month,
+        "day": created.day,
+        "hour": created.hour,
+        "minute": created.minute,
+        "second": created.second,
+    }
+    try:
+        name = template % tokens
+    except KeyError as exc:
+        raise ConfigError(f"file_template {template!r} uses unknown token {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"file_template {template!r} is malformed: {exc}") from None
+    return name.rstrip("_")
+
+
+def _comma(value: Sequence[str] | str | None) -> str:
+    """Mako filter (as Alembic templates use it): ids as ``a, b``."""
+    if not value:
+        return ""
+    return value if isinstance(value, str) else ", ".join(value)
+
+
+def _as_header_value(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    if not ids:
+        return None
+    return ids[0] if len(ids) == 1 else ids
+
+
+def render_script(template: Path, new: NewRevision) -> str:
+    """Render ``template`` (a Mako file) for ``new`` and check the result is valid Python.
+
+    The template sees ``up_revision``, ``down_revision`` (None, an id, or a tuple of ids),
+    ``branch_labels``, ``depends_on``, ``message``, ``create_date``, ``upgrades``,
+    ``downgrades``, ``imports`` and the ``comma`` filter, as Alembic templates expect.
+
+    Raises:
+        UsageError: the template cannot be rendered or produces invalid Python.
+    """
+    from mako.exceptions import MakoException
+    from mako.template import Template
+
+    safe_message = new.message.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    try:
+        source = Template(filename=str(template)).render_unicode(
+            up_revision=new.revision,
+            down_revision=_as_header_value(new.down_revisions),
+            branch_labels=_as_header_value(new.branch_labels),
+            depends_on=_as_header_value(new.depends_on),
+            message=safe_message,
+            create_date=new.create_date,
+            upgrades=new.upgrades,
+            downgrades=new.downgrades,
+            imports="\n".join(new.imports),
+            comma=_comma,
+        )
+    except (MakoException, NameError, TypeError, OSError) as exc:
+        raise UsageError(f"{template}: cannot render the script template: {exc}") from None
+    try:
+        compile(source, str(template), "exec")
+    except SyntaxError as exc:
+        raise UsageError(
+            f"{template}: the rendered script is not valid Python (line {exc.lineno}: {exc.msg})"
+        ) from None
+    return source
+
+
+def write_script(folder: Path, name: str, source: str) -> Path:
+    """Create ``folder/name.py`` holding ``source``; never overwrites.
+
+    Raises:
+        UsageError: the file exists already.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(source)
+    except FileExistsError:
+        raise UsageError(f"{path} exists already; not overwriting it") from None
+    return path
