@@ -95,10 +95,12 @@ class AmbiguousRevisionError(ResolutionError):
 class MultipleHeadsError(ResolutionError):
     """A single head was asked for while several exist."""
 
-    def __init__(self, heads: Sequence[str], asked: str = "head") -> None:
+    def __init__(
+        self, heads: Sequence[str], asked: str = "head", scope: str = "the history"
+    ) -> None:
         self.heads = tuple(heads)
         super().__init__(
-            f"{asked!r} is ambiguous: the history has {len(heads)} heads ({_ids(heads)}); "
+            f"{asked!r} is ambiguous: {scope} has {len(heads)} heads ({_ids(heads)}); "
             f'name one, or merge them with: migguard merge heads -m "merge heads"'
         )
 

@@ -113,7 +113,11 @@ def _on_branch(
     )
     if rest == "base":
         return tuple(b for b in graph.bases if b in lineage)
-    found = _plain(graph, rest, current, lineage)
+    try:
+        found = _plain(graph, rest, current, lineage)
+    except MultipleHeadsError as exc:
+        # Name what the user typed and where the heads are: the branch, not the history.
+        raise MultipleHeadsError(exc.heads, ident, f"the branch of {label!r}") from None
     if rest in ("head", "heads") and not found:
         raise ResolutionError(f"{ident!r}: no head on the branch of {label!r}")
     for rid in found:
@@ -128,7 +132,8 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
     Args:
         graph: the revision graph.
         name: the id, label or prefix.
-        lineage: when given, prefixes only match revisions in it.
+        lineage: when given, prefixes only match revisions in it; a prefix matching one
+            revision outside it returns that revision (the caller reports it off-branch).
 
     Returns:
         The full revision id.
@@ -136,6 +141,7 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
     Raises:
         UnknownRevisionError: nothing matches (close ids are suggested).
         AmbiguousRevisionError: the prefix matches several revisions.
+        ResolutionError: the prefix matches several revisions, none of them in ``lineage``.
         UnreadableFieldError: nothing matched and some branch labels are unreadable.
     """
     if name in graph:
@@ -145,7 +151,17 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
         return owner
     candidates = [rid for rid in graph.ids if rid.startswith(name)]
     if lineage is not None:
+        elsewhere = candidates
         candidates = [rid for rid in candidates if rid in lineage]
+        if not candidates and len(elsewhere) == 1:
+            # It exists, just not on the branch: let the caller say so instead of
+            # claiming there is no such revision.
+            return elsewhere[0]
+        if not candidates and elsewhere:
+            raise ResolutionError(
+                f"{name!r} matches {len(elsewhere)} revisions ({', '.join(elsewhere[:10])}), "
+                "none of them on the branch"
+            )
     if len(candidates) == 1:
         return candidates[0]
     if candidates:

@@ -15,9 +15,6 @@ from migguard.errors import HistoryError
 
 FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _CREATE_DATE = re.compile(r"^\s*Create Date:[ \t]*(.*?)\s*$", re.MULTILINE)
-# The header almost always precedes the first top-level function; parsing only that prefix
-# is several times faster than parsing the whole file.
-_FIRST_DEF = re.compile(r"^(?:async\s+def|def|class)\s", re.MULTILINE)
 
 
 class ScriptSyntaxError(HistoryError):
@@ -93,19 +90,11 @@ def parse_header(source: str, path: str) -> Header | None:
         MissingFieldError: it looks like a revision but lacks ``revision``/``down_revision``.
         BadFieldError: a field's literal has the wrong type.
     """
-    cut = _FIRST_DEF.search(source)
-    if cut is not None:
-        try:
-            found = _scan(ast.parse(source[: cut.start()]), source)
-        except SyntaxError:
-            found = None
-        if found is not None and "revision" in found[0] and "down_revision" in found[0]:
-            return _build(found, path)
     try:
         module = ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise ScriptSyntaxError(path, exc.lineno, exc.msg) from None
-    found = _scan(module, source)
+    found = _scan(module)
     values, _, has_upgrade = found
     if not values and not has_upgrade:
         return None
@@ -118,7 +107,7 @@ def parse_header(source: str, path: str) -> Header | None:
 _Scan = tuple[dict[str, ast.expr], str, bool]
 
 
-def _scan(module: ast.Module, source: str) -> _Scan:
+def _scan(module: ast.Module) -> _Scan:
     """Module-level header assignments by name, the docstring, and whether ``upgrade``
     is defined."""
     values: dict[str, ast.expr] = {}

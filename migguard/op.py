@@ -1,0 +1,22 @@
+"""The ``op`` facade revision scripts call (``from migguard import op``).
+
+Operations exist only while the runner executes a revision's ``upgrade()`` or ``downgrade()``.
+Importing this module is always possible (so scripts can be imported to read their headers);
+using an operation outside a run raises an error that says so.
+"""
+
+from __future__ import annotations
+
+from migguard.errors import UsageError
+
+
+class NotRunningError(UsageError, AttributeError):
+    """An ``op.*`` operation was used outside a running migration."""
+
+
+def __getattr__(name: str) -> object:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise NotRunningError(
+        f"op.{name} is only available while migguard runs a revision (migguard upgrade / downgrade)"
+    )

@@ -1,0 +1,106 @@
+"""The process boundary: real processes, exit codes, one-line errors, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tests.conftest import Project, run_process
+
+PROBE = (
+    "import sys\n"
+    "from migguard.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "heavy = [m for m in ('sqlalchemy', 'rich', 'git', 'mako') if m in sys.modules]\n"
+    "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+    "raise SystemExit(code)\n"
+)
+
+
+def _heavy_modules(args: list[str], cwd: Path) -> list[str]:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "NO_COLOR": "1"},
+    )
+    line = done.stderr.strip().splitlines()[-1]
+    return [m for m in line.removeprefix("HEAVY=").split(",") if m]
+
+
+def test_heads_and_history_never_import_sqlalchemy(project: Project) -> None:
+    project.add("a1")
+    project.add("b2", "a1", branch_labels="x")
+    for args in (
+        ["heads"],
+        ["heads", "--verbose"],
+        ["history"],
+        ["history", "--format", "json"],
+        ["show", "x@head"],
+        ["branches"],
+    ):
+        assert _heavy_modules(args, project.root) == [], args
+
+
+def test_python_dash_m_and_version(tmp_path: Path) -> None:
+    done = run_process(["--version"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("migguard ")
+
+
+def test_no_configuration_is_a_one_line_error_suggesting_init(tmp_path: Path) -> None:
+    done = run_process(["heads"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "migguard init" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_syntax_error_in_a_script_is_exit_3_with_file_and_line(project: Project) -> None:
+    path = project.add("a1")
+    path.write_text(path.read_text().replace("def upgrade() -> None:", "def upgrade( -> None:"))
+    done = run_process(["history"], project.root)
+    assert done.returncode == 3
+    assert done.stderr.startswith("migguard: error: migrations/versions/a1_rev.py:")
+    assert "syntax error" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    assert run_process(["history", "--bogus"], tmp_path).returncode == 2
+    assert run_process([], tmp_path).returncode == 2
+
+
+def test_config_shows_sources_and_masks_the_password(project: Project) -> None:
+    config = project.root / "migguard.toml"
+    config.write_text(config.read_text() + 'url = "postgresql://app:${DB_PASSWORD}@db/shop"\n')
+    done = run_process(["config", "--format", "json"], project.root, {"DB_PASSWORD": "s3cret!"})
+    assert done.returncode == 0, done.stderr
+    assert "s3cret" not in done.stdout
+    keys = {k["key"]: k for k in json.loads(done.stdout)["keys"]}
+    assert keys["url"]["value"] == "postgresql://app:***@db/shop"
+    assert keys["url"]["source"] == "migguard.toml"
+    assert keys["version_table"] == {
+        "key": "version_table",
+        "value": "alembic_version",
+        "source": "default",
+    }
+    overridden = run_process(
+        ["--url", "sqlite:///x.db", "config"], project.root, {"DB_PASSWORD": "s3cret!"}
+    )
+    assert "url" in overridden.stdout
+    assert "sqlite:///x.db" in overridden.stdout
+    assert "(--url)" in overridden.stdout
+
+
+def test_unset_variable_in_the_url_is_named(project: Project) -> None:
+    config = project.root / "migguard.toml"
+    config.write_text(config.read_text() + 'url = "postgresql://app:${DB_PASSWORD}@db/shop"\n')
+    done = run_process(["config"], project.root)
+    assert done.returncode == 2
+    assert "DB_PASSWORD" in done.stderr
