@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Characters that would make an id collide with the identifier grammar
 # (``label@head``, ``rev+2``, ``rev-1``, ``start:end``) or with whitespace-separated lists.
@@ -26,9 +27,9 @@ class Unreadable:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """One revision as declared by its script.
+class Revision(NamedTuple):
+    """One revision as declared by its script (immutable; a NamedTuple because histories
+    hold tens of thousands and a frozen dataclass costs several times more to build).
 
     Attributes:
         revision: the revision id (any string without ``@ + - :`` or whitespace).

@@ -89,29 +89,13 @@ def _read(file: Path) -> dict[str, tuple[int, int, _Record]]:
 def _encode(header: Header | None) -> _Record:
     if header is None:
         return None
-    return (
-        header.revision,
-        header.down_revisions,
-        header.branch_labels,
-        header.depends_on,
-        header.message,
-        header.create_date,
-        header.doc,
-        tuple((p.field, p.line, p.expression) for p in header.pending),
-    )
+    pending = tuple((p.field, p.line, p.expression) for p in header.pending)
+    return (*header[:-1], pending)
 
 
 def _decode(record: _Record) -> Header | None:
     if record is None:
         return None
-    rev, down, labels, deps, message, date, doc, pending = record
-    return Header(
-        revision=rev,
-        down_revisions=down,
-        branch_labels=labels,
-        depends_on=deps,
-        message=message,
-        create_date=date,
-        doc=doc,
-        pending=tuple(Pending(*p) for p in pending),
-    )
+    if record[-1]:
+        return Header._make((*record[:-1], tuple(Pending(*p) for p in record[-1])))
+    return Header._make(record)

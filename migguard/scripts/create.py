@@ -200,6 +200,6 @@ def _target_folder(
     if len(locations) == 1:
         return locations[0]
     if parents:
-        return history.paths[parents[0]].parent
+        return history.path(parents[0]).parent
     shown = ", ".join(display_path(loc, config.root) for loc in locations)
     raise UsageError(f"several version locations ({shown}); choose one with --version-path")

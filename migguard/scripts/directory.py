@@ -27,27 +27,38 @@ class History:
 
     Attributes:
         graph: the revision graph.
-        paths: revision id -> absolute path of its script.
+        files: revision id -> absolute path of its script, as text (see :meth:`path`).
         warnings: one-line warnings to show the user (unreadable fields, missing folders).
         root: the project folder that relative paths are shown against.
     """
 
     graph: RevisionGraph
-    paths: Mapping[str, Path]
+    files: Mapping[str, str]
     warnings: tuple[str, ...]
     root: Path
 
+    def path(self, rid: str) -> Path:
+        """The absolute path of ``rid``'s script."""
+        return Path(self.files[rid])
+
     def display_path(self, rid: str) -> str:
         """The script of ``rid`` relative to the project folder (posix), or absolute."""
-        return display_path(self.paths[rid], self.root)
+        return display_path(self.files[rid], self.root)
 
 
-def display_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with forward slashes when inside it, else absolute."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+def display_path(path: Path | str, root: Path) -> str:
+    """``path`` relative to ``root`` with forward slashes when inside it, else absolute.
+
+    Works on text: building thousands of ``Path`` objects costs more than reading the
+    header cache.
+    """
+    return _relative(os.fspath(path), os.path.join(os.fspath(root), ""))
+
+
+def _relative(path: str, prefix: str) -> str:
+    if path.startswith(prefix):
+        return path[len(prefix) :].replace(os.sep, "/")
+    return path
 
 
 def load_history(config: Config, *, use_cache: bool = True) -> History:
@@ -73,16 +84,17 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
     warnings: list[str] = []
     cache = HeaderCache(config.root) if use_cache else None
     revisions: list[Revision] = []
-    paths: dict[str, Path] = {}
+    files: dict[str, str] = {}
     for location in config.version_locations:
         if not location.is_dir():
             warnings.append(
                 f"version location {display_path(location, config.root)} does not exist"
             )
+    prefix = os.path.join(os.fspath(config.root), "")
     for path, stat in iter_script_files(
         config.version_locations, config.recursive_version_locations
     ):
-        shown = display_path(path, config.root)
+        shown = _relative(path, prefix)
         header = _read_header(path, stat, shown, cache)
         if header is None:
             continue
@@ -90,7 +102,7 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
         if header.pending:
             from migguard.scripts.evaluate import evaluate_pending
 
-            header, unreadable = evaluate_pending(header, path, shown, config.root)
+            header, unreadable = evaluate_pending(header, Path(path), shown, config.root)
             warnings.extend(
                 f"{shown}:{u.line}: cannot read {u.field} = {u.expression} ({u.reason}); "
                 "commands that need it will fail"
@@ -110,32 +122,31 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
                 unreadable=unreadable,
             )
         )
-        paths.setdefault(header.revision, path)
+        files.setdefault(header.revision, path)
     if cache is not None:
         cache.save()
     graph = RevisionGraph(revisions)
-    return History(graph=graph, paths=paths, warnings=tuple(warnings), root=config.root)
+    return History(graph=graph, files=files, warnings=tuple(warnings), root=config.root)
 
 
 def _read_header(
-    path: Path, stat: os.stat_result, shown: str, cache: HeaderCache | None
+    path: str, stat: os.stat_result, shown: str, cache: HeaderCache | None
 ) -> Header | None:
-    key = str(path)
     if cache is not None:
-        hit, header = cache.get(key, stat)
+        hit, header = cache.get(path, stat)
         if hit:
             return header
     with open(path, encoding="utf-8") as handle:
         header = parse_header(handle.read(), shown)
     if cache is not None:
-        cache.put(key, stat, header)
+        cache.put(path, stat, header)
     return header
 
 
 def iter_script_files(
     locations: Sequence[Path], recursive: bool
-) -> Iterator[tuple[Path, os.stat_result]]:
-    """Yield ``(path, stat)`` for every candidate script, each real file once.
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield ``(absolute path as text, stat)`` for every candidate script, each file once.
 
     Args:
         locations: version folders, in order; missing ones are skipped.
@@ -143,21 +154,21 @@ def iter_script_files(
     """
     seen: set[tuple[int, int]] = set()
     for location in locations:
-        folders = [location]
+        folders = [os.fspath(location)]
         while folders:
             folder = folders.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            subfolders: list[Path] = []
+            subfolders: list[str] = []
             for entry in entries:
                 name = entry.name
                 if name.startswith("."):
                     continue
                 if entry.is_dir():
                     if recursive and name != "__pycache__":
-                        subfolders.append(Path(entry.path))
+                        subfolders.append(entry.path)
                     continue
                 if not name.endswith(".py") or name == "__init__.py":
                     continue
@@ -166,5 +177,5 @@ def iter_script_files(
                 if identity in seen:
                     continue
                 seen.add(identity)
-                yield Path(entry.path), stat
+                yield entry.path, stat
             folders.extend(reversed(subfolders))

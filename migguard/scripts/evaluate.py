@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from migguard.errors import HistoryError
@@ -52,15 +51,14 @@ def evaluate_pending(
         unreadable = tuple(
             Unreadable(p.field, p.line, p.expression, reason) for p in header.pending
         )
-        return replace(header, pending=()), unreadable
+        return header._replace(pending=()), unreadable
     values: dict[str, tuple[str, ...]] = {}
     for item in header.pending:
         raw = getattr(module, item.field, None)
         values[item.field] = normalize_ids(raw, display, item.line, item.field)
     revision = values.get("revision")
     return (
-        replace(
-            header,
+        header._replace(
             revision=revision[0] if revision else header.revision,
             down_revisions=values.get("down_revision", header.down_revisions),
             branch_labels=values.get("branch_labels", header.branch_labels),

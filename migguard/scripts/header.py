@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from migguard.errors import HistoryError
 
@@ -49,9 +50,8 @@ class Pending:
     expression: str
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    """What a script declares about itself.
+class Header(NamedTuple):
+    """What a script declares about itself (a NamedTuple: cheap to rebuild from the cache).
 
     Attributes:
         revision: the id; None only when it is in ``pending``.
