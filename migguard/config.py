@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from migguard.config_paths import resolve_location, resolve_path
 from migguard.config_sources import RawConfig, discover_config, read_config_file
@@ -30,13 +30,16 @@ _MASKED_KEYS = frozenset({"url", "check_url"})
 _NOT_KEYS = frozenset({"path", "root", "sources"})
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded.
 
     ``sources`` maps each setting's key to where its value came from: a file label such as
     ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
     or ``"default"``.
+
+    Immutable; a NamedTuple rather than a dataclass because ``migguard heads`` loads it on
+    every commit and the dataclasses module costs more to import than the rest of the
+    configuration code.
     """
 
     path: Path | None
@@ -44,8 +47,7 @@ class Config:
     script_location: Path
     version_locations: tuple[Path, ...]
     recursive_version_locations: bool = False
-    # repr=False: the URL holds a password and a Config may end up in a traceback or log.
-    url: str | None = field(default=None, repr=False)
+    url: str | None = None
     metadata: tuple[str, ...] = ()
     file_template: str = "%(rev)s_%(slug)s"
     timezone: str | None = None
@@ -54,13 +56,20 @@ class Config:
     version_table_schema: str | None = None
     exclude_tables: tuple[str, ...] = ()
     include_object: str | None = None
-    check_url: str | None = field(default=None, repr=False)
+    check_url: str | None = None
     base_branch: str | None = None
     heads_file: Path | None = None
     log: Path | None = None
-    check: Mapping[str, object] = field(default_factory=dict)
-    post_merge: Mapping[str, object] = field(default_factory=dict)
-    sources: Mapping[str, str] = field(default_factory=dict)
+    check: Mapping[str, object] = MappingProxyType({})
+    post_merge: Mapping[str, object] = MappingProxyType({})
+    sources: Mapping[str, str] = MappingProxyType({})
+
+    def __repr__(self) -> str:
+        # The URLs hold passwords and a Config may end up in a traceback or a log.
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self._fields if name not in _MASKED_KEYS
+        )
+        return f"Config({shown})"
 
     def display_items(self) -> list[tuple[str, str, str]]:
         """List every setting for ``migguard config``.
@@ -79,9 +88,12 @@ class Config:
         return items
 
 
+_DEFAULTS = Config._field_defaults
+
+
 def setting_keys() -> tuple[str, ...]:
     """Return the names of the settings of a :class:`Config`, in field order."""
-    return tuple(item.name for item in fields(Config) if item.name not in _NOT_KEYS)
+    return tuple(name for name in Config._fields if name not in _NOT_KEYS)
 
 
 def load_config(
@@ -147,10 +159,12 @@ def _build(
         recursive_version_locations=values.get("recursive_version_locations") is True,
         url=_expand(chosen_url, environ, _url_where(sources["url"], raw)),
         metadata=_strings(values, "metadata"),
-        file_template=_text(values, "file_template", Config.file_template),
+        file_template=_text(values, "file_template", _DEFAULTS["file_template"]),
         timezone=_optional_text(values, "timezone"),
-        truncate_slug_length=_integer(values, "truncate_slug_length", Config.truncate_slug_length),
-        version_table=_text(values, "version_table", Config.version_table),
+        truncate_slug_length=_integer(
+            values, "truncate_slug_length", _DEFAULTS["truncate_slug_length"]
+        ),
+        version_table=_text(values, "version_table", _DEFAULTS["version_table"]),
         version_table_schema=_optional_text(values, "version_table_schema"),
         exclude_tables=_strings(values, "exclude_tables"),
         include_object=_optional_text(values, "include_object"),

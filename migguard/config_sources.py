@@ -7,13 +7,12 @@ job. Every reader returns a :class:`RawConfig` whose ``values`` use the TOML key
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from migguard.alembic_ini import read_alembic_ini
 from migguard.errors import ConfigError
@@ -34,22 +33,10 @@ MIGGUARD_TOML = "migguard.toml"
 PYPROJECT_TOML = "pyproject.toml"
 ALEMBIC_INI = "alembic.ini"
 
-_TOML_TYPE_NAMES: tuple[tuple[type, str], ...] = (
-    (bool, "boolean"),
-    (int, "integer"),
-    (float, "float"),
-    (str, "string"),
-    (list, "array"),
-    (dict, "table"),
-    (datetime.datetime, "datetime"),
-    (datetime.date, "date"),
-    (datetime.time, "time"),
-)
 _INI_SECTION_LINE = re.compile(r"^[ \t]*\[alembic\][ \t]*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class RawConfig:
+class RawConfig(NamedTuple):
     """The unchecked settings read from one configuration file.
 
     Attributes:
@@ -63,7 +50,7 @@ class RawConfig:
     path: Path
     section: str | None
     strict: bool
-    values: Mapping[str, object] = field(default_factory=dict)
+    values: Mapping[str, object] = MappingProxyType({})
 
     @property
     def label(self) -> str:
@@ -185,8 +172,20 @@ def toml_type_name(value: object) -> str:
     Returns:
         The TOML type name; the Python type name for anything ``tomllib`` does not produce.
     """
+    import datetime  # only on the error path
+
     # bool before int: bool is a subclass of int.
-    for python_type, name in _TOML_TYPE_NAMES:
+    for python_type, name in (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "float"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "table"),
+        (datetime.datetime, "datetime"),
+        (datetime.date, "date"),
+        (datetime.time, "time"),
+    ):
         if isinstance(value, python_type):
             return name
     return type(value).__name__
@@ -217,6 +216,8 @@ def _folders_upward(start: Path) -> Iterator[Path]:
 
 def _load_toml(path: Path) -> dict[str, object]:
     """Parse a TOML file, turning every failure into a ConfigError naming the file."""
+    import tomllib  # not needed at all for an alembic.ini project
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -118,7 +118,7 @@ def verbose_block(history: History, rid: str) -> list[Line]:
     if rev.create_date:
         lines.append([(f"Created: {rev.create_date}", None)])
     lines.append([])
-    doc = (rev.doc or rev.message).splitlines()
+    doc = (history.docstring(rid) or rev.message).splitlines()
     lines.extend([[(f"    {text}".rstrip(), None)] for text in doc])
     lines.append([])
     return lines

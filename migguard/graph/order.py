@@ -5,7 +5,7 @@ line of descent downwards and only leaves it when the next revision is still nee
 pending line, which it then finishes first. A revision therefore always comes after (below)
 everything that builds on it. This is the order Alembic users see in ``alembic history``; it is
 computed here in time linear in the revisions walked, plus, at each shared ancestor, a walk over
-the pending revisions above it.
+the revisions above it not yet listed.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ def newest_first(graph: RevisionGraph, nodes: Collection[str], heads: Iterable[s
         The ids of ``nodes`` reachable from ``heads``, newest first.
     """
     todo = set(nodes)
-    pending = dict.fromkeys(todo, 0)
-    for rid in todo:
-        for parent in graph.parents(rid):
-            if parent in pending:
-                pending[parent] += 1
+    # Ordering children not yet emitted. Children outside ``nodes`` are never emitted, so
+    # they keep the count up: a pending head may still sit above them (see below).
+    pending = {rid: len(graph.ordering_children(rid)) for rid in todo}
+    emitted: set[str] = set()
 
     current = sorted({h for h in heads if h in todo}, key=graph.position)
     output: list[str] = []
@@ -40,13 +39,14 @@ def newest_first(graph: RevisionGraph, nodes: Collection[str], heads: Iterable[s
     while current:
         candidate = current[idx]
         if pending[candidate]:
-            other = _first_pending_head_above(graph, candidate, current, idx, todo)
+            other = _first_pending_head_above(graph, candidate, current, idx, emitted)
             if other is not None:
                 idx = other
                 continue
         if candidate in todo:
             output.append(candidate)
             todo.discard(candidate)
+            emitted.add(candidate)
             for parent in graph.parents(candidate):
                 if parent in pending:
                     pending[parent] -= 1
@@ -61,17 +61,23 @@ def newest_first(graph: RevisionGraph, nodes: Collection[str], heads: Iterable[s
 
 
 def _first_pending_head_above(
-    graph: RevisionGraph, rid: str, current: list[str], idx: int, todo: set[str]
+    graph: RevisionGraph, rid: str, current: list[str], idx: int, emitted: set[str]
 ) -> int | None:
     """The smallest position (other than ``idx``) in ``current`` holding a descendant of
-    ``rid``, searching only revisions not yet emitted; None if there is none."""
+    ``rid``; None if there is none.
+
+    Descendants are searched in the whole graph, not only among the revisions being ordered:
+    as in Alembic, a revision waits for a pending head that needs it even when the link runs
+    through revisions outside a history range. Emitted revisions are skipped: no pending
+    head lies above them.
+    """
     where = {h: i for i, h in enumerate(current) if i != idx}
     best: int | None = None
     seen = {rid}
     stack = [rid]
     while stack:
         for child in graph.ordering_children(stack.pop()):
-            if child in seen or child not in todo:
+            if child in seen or child in emitted:
                 continue
             seen.add(child)
             pos = where.get(child)

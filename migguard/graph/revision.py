@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 # Characters that would make an id collide with the identifier grammar
@@ -10,8 +9,7 @@ from typing import NamedTuple
 ILLEGAL_ID_CHARS = frozenset("@+-: \t\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Unreadable:
+class Unreadable(NamedTuple):
     """A header field whose value is not a literal and could not be evaluated.
 
     Attributes:
@@ -39,7 +37,6 @@ class Revision(NamedTuple):
         message: first line of the script's docstring.
         source: where the revision came from (a path relative to the project), for messages.
         create_date: the ``Create Date`` header text, if any.
-        doc: the whole docstring, for verbose output.
         unreadable: header fields that could not be read; commands that need them fail.
     """
 
@@ -50,7 +47,6 @@ class Revision(NamedTuple):
     message: str = ""
     source: str = ""
     create_date: str | None = None
-    doc: str = ""
     unreadable: tuple[Unreadable, ...] = ()
 
     @property

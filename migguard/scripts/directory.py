@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError
 from migguard.graph import Revision, RevisionGraph, Unreadable
-from migguard.scripts.cache import HeaderCache
-from migguard.scripts.header import Header, parse_header
+from migguard.scripts.cache import HeaderCache, HistorySnapshot
+from migguard.scripts.header import Header, parse_header, read_docstring
 
 
-@dataclass(frozen=True)
-class History:
+class History(NamedTuple):
     """A loaded migration history.
 
     Attributes:
@@ -45,6 +44,10 @@ class History:
         """The script of ``rid`` relative to the project folder (posix), or absolute."""
         return display_path(self.files[rid], self.root)
 
+    def docstring(self, rid: str) -> str:
+        """The whole docstring of ``rid``'s script, read from the file."""
+        return read_docstring(self.files[rid])
+
 
 def display_path(path: Path | str, root: Path) -> str:
     """``path`` relative to ``root`` with forward slashes when inside it, else absolute.
@@ -66,7 +69,8 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
 
     Args:
         config: the resolved configuration.
-        use_cache: use and update the header cache in ``.migguard/``.
+        use_cache: use and update the caches in ``.migguard/`` (see
+            :mod:`migguard.scripts.cache`).
 
     Returns:
         The history.
@@ -81,19 +85,39 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
             f"script_location {display_path(config.script_location, config.root)} does not "
             "exist; create it with `migguard init` or fix script_location"
         )
-    warnings: list[str] = []
+    warnings = [
+        f"version location {display_path(location, config.root)} does not exist"
+        for location in config.version_locations
+        if not location.is_dir()
+    ]
+    listing = list(
+        iter_script_files(config.version_locations, config.recursive_version_locations)
+    )
+    key = [(path, stat.st_mtime_ns, stat.st_size) for path, stat in listing]
+    snapshot = HistorySnapshot(config.root) if use_cache else None
+    found = snapshot.load(key) if snapshot is not None else None
+    if found is not None:
+        revisions, files = found
+    else:
+        revisions, files = _read_revisions(config, listing, warnings, use_cache)
+        if snapshot is not None:
+            snapshot.save(key, revisions, files)
+    graph = RevisionGraph(revisions)
+    return History(graph=graph, files=files, warnings=tuple(warnings), root=config.root)
+
+
+def _read_revisions(
+    config: Config,
+    listing: list[tuple[str, os.stat_result]],
+    warnings: list[str],
+    use_cache: bool,
+) -> tuple[list[Revision], dict[str, str]]:
+    """Revisions from each script's header (cached per file); appends warnings."""
     cache = HeaderCache(config.root) if use_cache else None
+    prefix = os.path.join(os.fspath(config.root), "")
     revisions: list[Revision] = []
     files: dict[str, str] = {}
-    for location in config.version_locations:
-        if not location.is_dir():
-            warnings.append(
-                f"version location {display_path(location, config.root)} does not exist"
-            )
-    prefix = os.path.join(os.fspath(config.root), "")
-    for path, stat in iter_script_files(
-        config.version_locations, config.recursive_version_locations
-    ):
+    for path, stat in listing:
         shown = _relative(path, prefix)
         header = _read_header(path, stat, shown, cache)
         if header is None:
@@ -118,15 +142,13 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
                 message=header.message,
                 source=shown,
                 create_date=header.create_date,
-                doc=header.doc,
                 unreadable=unreadable,
             )
         )
         files.setdefault(header.revision, path)
     if cache is not None:
         cache.save()
-    graph = RevisionGraph(revisions)
-    return History(graph=graph, files=files, warnings=tuple(warnings), root=config.root)
+    return revisions, files
 
 
 def _read_header(
@@ -158,12 +180,13 @@ def iter_script_files(
         while folders:
             folder = folders.pop()
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                with os.scandir(folder) as listing:
+                    by_name = {entry.name: entry for entry in listing}
             except (FileNotFoundError, NotADirectoryError):
                 continue
             subfolders: list[str] = []
-            for entry in entries:
-                name = entry.name
+            for name in sorted(by_name):
+                entry = by_name[name]
                 if name.startswith("."):
                     continue
                 if entry.is_dir():

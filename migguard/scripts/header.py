@@ -7,12 +7,15 @@ annotated assignments (``down_revision: Union[str, None] = "ae10"``) are both re
 
 from __future__ import annotations
 
-import ast
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.errors import HistoryError
+
+if TYPE_CHECKING:
+    import ast
+
+    _Scan = tuple[dict[str, ast.expr], str, bool]
 
 FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _CREATE_DATE = re.compile(r"^\s*Create Date:[ \t]*(.*?)\s*$", re.MULTILINE)
@@ -41,8 +44,7 @@ class BadFieldError(HistoryError):
         super().__init__(f"{path}:{line}: {field} must be {expected}")
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
+class Pending(NamedTuple):
     """A header field whose value is not a literal: (field, line, source expression)."""
 
     field: str
@@ -60,7 +62,6 @@ class Header(NamedTuple):
         depends_on: declared dependencies.
         message: the first paragraph of the docstring, whitespace-folded.
         create_date: the ``Create Date`` line's value, if any.
-        doc: the whole docstring.
         pending: fields that need evaluating by import (non-literal values).
     """
 
@@ -70,7 +71,6 @@ class Header(NamedTuple):
     depends_on: tuple[str, ...]
     message: str
     create_date: str | None
-    doc: str
     pending: tuple[Pending, ...] = ()
 
 
@@ -90,6 +90,8 @@ def parse_header(source: str, path: str) -> Header | None:
         MissingFieldError: it looks like a revision but lacks ``revision``/``down_revision``.
         BadFieldError: a field's literal has the wrong type.
     """
+    import ast  # only on a cache miss: keeps start-up light
+
     try:
         module = ast.parse(source, filename=path)
     except SyntaxError as exc:
@@ -104,12 +106,11 @@ def parse_header(source: str, path: str) -> Header | None:
     return _build(found, path)
 
 
-_Scan = tuple[dict[str, ast.expr], str, bool]
-
-
 def _scan(module: ast.Module) -> _Scan:
     """Module-level header assignments by name, the docstring, and whether ``upgrade``
     is defined."""
+    import ast
+
     values: dict[str, ast.expr] = {}
     has_upgrade = False
     for node in module.body:
@@ -130,6 +131,8 @@ def _scan(module: ast.Module) -> _Scan:
 
 
 def _build(found: _Scan, path: str) -> Header:
+    import ast
+
     values, doc, _ = found
     fields: dict[str, tuple[str, ...]] = {}
     pending: list[Pending] = []
@@ -158,7 +161,6 @@ def _build(found: _Scan, path: str) -> Header:
         depends_on=fields["depends_on"],
         message=" ".join(first_paragraph.split()),
         create_date=date[1] if date else None,
-        doc=doc,
         pending=tuple(pending),
     )
 
@@ -183,3 +185,18 @@ def normalize_ids(value: object, path: str, line: int, field: str) -> tuple[str,
     if isinstance(value, tuple | list) and all(isinstance(v, str) and v for v in value):
         return tuple(dict.fromkeys(value))
     raise BadFieldError(path, line, field, "None, a string, or a tuple of strings")
+
+
+def read_docstring(path: str) -> str:
+    """The whole docstring of a script (verbose output needs it; the cache does not keep it).
+
+    Returns:
+        The cleaned docstring, or ``""`` when the file has none or cannot be parsed.
+    """
+    import ast
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return ast.get_docstring(ast.parse(handle.read()), clean=True) or ""
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ""

@@ -73,6 +73,8 @@ def test_heads_verbose_and_json(project: Project) -> None:
     assert "Rev: c2e7eea3f80e (head)" in verbose
     assert "Parent: b4352a83e78a" in verbose
     assert "Path: migrations/versions/c2e7eea3f80e_rev.py" in verbose
+    assert "    Revision ID: c2e7eea3f80e" in verbose
+    assert "    Create Date: 2024-05-01 10:00:00.000000" in verbose
     [record] = json.loads(project.run("heads", "--format", "json").out)
     assert set(record) == REVISION_KEYS
     assert record["revision"] == "c2e7eea3f80e"

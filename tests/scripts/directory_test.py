@@ -149,3 +149,29 @@ def test_a_corrupt_cache_is_ignored(project: Project) -> None:
     _load(project.root)
     (project.root / ".migguard" / "headers.cache").write_bytes(b"\x00garbage")
     assert list(_load(project.root).graph.ids) == ["a1"]
+
+
+def test_cached_runs_give_the_same_history_and_repeat_warnings(project: Project) -> None:
+    for path in (project.add("a1"), project.add("b2", "a1", branch_labels="feature")):
+        _age(path)
+    odd = project.add("c3", "b2")
+    odd.write_text(
+        odd.read_text()
+        .replace("branch_labels = None", "branch_labels = (cli.X,)")
+        .replace("import sqlalchemy as sa", "from nowhere_pkg import cli")
+    )
+    _age(odd)
+    first = _load(project.root)
+    again = _load(project.root)
+    assert list(again.graph) == list(first.graph)
+    assert again.files == first.files
+    assert len(again.warnings) == len(first.warnings) == 1
+
+    odd.write_text(revision_source("c3", "b2"))
+    _age(odd, 60)
+    clean = _load(project.root)
+    assert clean.warnings == ()
+    cached = _load(project.root)
+    assert (project.root / ".migguard" / "history.cache").exists()
+    assert list(cached.graph) == list(clean.graph)
+    assert cached.graph.branch_labels("c3") == {"feature"}
