@@ -171,8 +171,14 @@ class RevisionGraph:
         return {rid: frozenset(found) for rid, found in labels.items()}
 
     def _is_plain(self, rid: str) -> bool:
-        """Neither a merge point nor a branch point (counting dependents)."""
-        total = len(self._children[rid]) + len(self._dependents[rid])
+        """Neither a merge point nor a branch point (counting dependents).
+
+        A revision that names ``rid`` both as down_revision and in depends_on counts once,
+        as in Alembic."""
+        children, dependents = self._children[rid], self._dependents[rid]
+        total = len(children) + len(dependents)
+        if total > 1 and dependents:
+            total = len({*children, *dependents})
         return total <= 1 and not self._revs[rid].is_merge
 
     # -- lookups --------------------------------------------------------------------------
