@@ -131,7 +131,9 @@ class RevisionGraph:
             path.append(node)
             rev = self._revs[node]
             node = next(p for p in (*rev.down_revisions, *self._resolved_deps[node]) if p in stuck)
-        return path[position[node] :][::-1]
+        loop = path[position[node] :][::-1]
+        first = min(range(len(loop)), key=lambda i: self._order[loop[i]])
+        return loop[first:] + loop[:first]
 
     def _normalize_parents(self) -> dict[str, tuple[str, ...]]:
         """Parents used for ordering: down_revisions plus the dependencies not already

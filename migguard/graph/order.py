@@ -113,4 +113,7 @@ def history_range(
     needs = (required - graph.ancestors(lower)) | set(lower)
     if lower:
         needs &= graph.descendants(lower, dependencies=False)
-    return newest_first(graph, needs, upper)
+    # An end that reaches ``lower`` only through depends_on is not above it by down_revision
+    # and drops out; the walk then starts from the newest revisions left in the range.
+    tips = [r for r in needs if not any(c in needs for c in graph.ordering_children(r))]
+    return newest_first(graph, needs, [*upper, *tips])

@@ -81,7 +81,9 @@ def _plain(
     lineage: Collection[str] | None,
 ) -> tuple[str, ...]:
     if ident in ("heads", "head"):
-        heads = graph.real_heads if ident == "heads" else graph.heads
+        # Plain `heads` leaves out heads that another revision depends on (they are reached
+        # through it); on a branch, every head of that branch counts.
+        heads = graph.real_heads if ident == "heads" and lineage is None else graph.heads
         if lineage is not None:
             heads = tuple(h for h in heads if h in lineage)
         if ident == "head" and len(heads) > 1:

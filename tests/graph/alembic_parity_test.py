@@ -263,17 +263,10 @@ def _alembic_walk(script_dir: ScriptDirectory, rid: str, steps: int) -> tuple[st
 
 def check_resolve(graph: RevisionGraph, script_dir: ScriptDirectory) -> None:
     idents = ["heads", "head", *graph.ids]
-    for label, owner in graph.label_owners.items():
-        idents += [f"{label}@head", label]
-        # Difference (migguard bug in graph/resolve.py, not fixed here): Alembic resolves
-        # label@heads to the branch's heads *including* heads that another revision depends
-        # on (plain "heads" excludes them in both); migguard filters its "real" heads, so it
-        # drops those. Compare label@heads only where the two notions agree on the branch.
-        lineage = graph.ancestors([owner], dependencies=False) | graph.descendants(
-            [owner], dependencies=False
-        )
-        if all(h in graph.real_heads for h in graph.heads if h in lineage):
-            idents.append(f"{label}@heads")
+    for label in graph.label_owners:
+        # label@heads counts every head of the branch, even one another revision depends
+        # on (plain "heads" leaves those out), in both tools.
+        idents += [f"{label}@head", f"{label}@heads", label]
         idents += [f"{label}@{rid}" for rid in graph.ids]
     unique, ambiguous = _partials(graph)
     idents += unique + ambiguous
