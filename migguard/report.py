@@ -7,7 +7,6 @@ hooks, scripts) never pay for it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -53,6 +52,8 @@ class Printer:
 
     def json(self, data: object) -> None:
         """Print ``data`` as indented JSON."""
+        import json
+
         self.stream.write(json.dumps(data, indent=2) + "\n")
 
     def _rich(self) -> Any:

@@ -7,6 +7,7 @@ of revisions plus links (branch-label inheritance adds one walk per labelled rev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from migguard.graph.errors import (
@@ -18,6 +19,8 @@ from migguard.graph.errors import (
     UnreadableFieldError,
 )
 from migguard.graph.revision import ILLEGAL_ID_CHARS, Revision
+
+_ILLEGAL_ID = re.compile("[" + re.escape("".join(sorted(ILLEGAL_ID_CHARS))) + "]")
 
 _EMPTY: frozenset[str] = frozenset()
 
@@ -40,37 +43,49 @@ class RevisionGraph:
     """
 
     def __init__(self, revisions: Iterable[Revision]) -> None:
-        self._revs: dict[str, Revision] = {}
-        for rev in revisions:
-            if not rev.revision or ILLEGAL_ID_CHARS.intersection(rev.revision):
-                raise IllegalRevisionIdError(rev.revision, rev.source)
-            earlier = self._revs.get(rev.revision)
-            if earlier is not None:
-                raise DuplicateRevisionError(rev.revision, earlier.source, rev.source)
-            self._revs[rev.revision] = rev
-        self._order = {rid: i for i, rid in enumerate(self._revs)}
+        listed = list(revisions)
+        self._revs: dict[str, Revision] = {rev.revision: rev for rev in listed}
+        if len(self._revs) != len(listed):
+            self._raise_duplicate(listed)
+        if _ILLEGAL_ID.search("\x00".join(self._revs)) or "" in self._revs:
+            bad = next(r for r in listed if not r.revision or _ILLEGAL_ID.search(r.revision))
+            raise IllegalRevisionIdError(bad.revision, bad.source)
+        self._position: dict[str, int] | None = None
         self._label_owner = self._map_labels()
-        self._children: dict[str, list[str]] = {rid: [] for rid in self._revs}
+        # Sparse maps: most revisions have one child and no dependents; absent means none.
+        self._children: dict[str, list[str]] = {}
+        self._dependents: dict[str, list[str]] = {}
         self._resolved_deps: dict[str, tuple[str, ...]] = {}
-        self._dependents: dict[str, list[str]] = {rid: [] for rid in self._revs}
         self._link()
         self._topo = self._check_acyclic()
-        self._parents = self._normalize_parents()
-        self._norm_children: dict[str, list[str]] = {rid: [] for rid in self._revs}
-        for rid in self._revs:
-            for parent in self._parents[rid]:
-                self._norm_children[parent].append(rid)
-        self.heads: tuple[str, ...] = tuple(r for r in self._revs if not self._children[r])
+        if self._resolved_deps:
+            self._parents = self._normalize_parents()
+            self._norm_children: dict[str, list[str]] = {}
+            for rid, parents in self._parents.items():
+                for parent in parents:
+                    self._norm_children.setdefault(parent, []).append(rid)
+        else:
+            self._parents = {rid: rev.down_revisions for rid, rev in self._revs.items()}
+            self._norm_children = self._children
+        self.heads: tuple[str, ...] = tuple(r for r in self._revs if r not in self._children)
         """Revisions that no other revision names as down_revision, in file order."""
         self.bases: tuple[str, ...] = tuple(
             r for r, rev in self._revs.items() if not rev.down_revisions
         )
         """Revisions without a down_revision, in file order."""
-        self.real_heads: tuple[str, ...] = tuple(r for r in self.heads if not self._dependents[r])
+        self.real_heads: tuple[str, ...] = tuple(r for r in self.heads if r not in self._dependents)
         """Heads that no revision depends on either: what ``heads`` targets."""
-        self._labels = self._inherit_labels()
+        self._labels = self._inherit_labels() if self._label_owner else {}
 
     # -- construction ---------------------------------------------------------------------
+
+    @staticmethod
+    def _raise_duplicate(listed: list[Revision]) -> None:
+        first: dict[str, Revision] = {}
+        for rev in listed:
+            earlier = first.setdefault(rev.revision, rev)
+            if earlier is not rev:
+                raise DuplicateRevisionError(rev.revision, earlier.source, rev.source)
 
     def _map_labels(self) -> dict[str, str]:
         owner: dict[str, str] = {}
@@ -85,33 +100,43 @@ class RevisionGraph:
         return owner
 
     def _link(self) -> None:
-        for rid, rev in self._revs.items():
+        revs, children = self._revs, self._children
+        for rid, rev in revs.items():
             for parent in rev.down_revisions:
-                if parent not in self._revs:
+                if parent not in revs:
                     raise UnknownParentError("down_revision", parent, rid, rev.source)
-                self._children[parent].append(rid)
+                siblings = children.get(parent)
+                if siblings is None:
+                    children[parent] = [rid]
+                else:
+                    siblings.append(rid)
+            if not rev.depends_on:
+                continue
             deps: list[str] = []
             for dep in rev.depends_on:
-                target = dep if dep in self._revs else self._label_owner.get(dep)
+                target = dep if dep in revs else self._label_owner.get(dep)
                 if target is None:
                     raise UnknownParentError("depends_on", dep, rid, rev.source)
                 if target not in deps:
                     deps.append(target)
-                    self._dependents[target].append(rid)
+                    self._dependents.setdefault(target, []).append(rid)
             self._resolved_deps[rid] = tuple(deps)
 
     def _check_acyclic(self) -> list[str]:
         """Kahn's algorithm over down_revision and depends_on links; parents come first."""
-        waiting = {
-            rid: len(set(rev.down_revisions).union(self._resolved_deps[rid]))
-            for rid, rev in self._revs.items()
-        }
+        # Count links, not distinct parents: every link is also walked once below.
+        deps = self._resolved_deps
+        waiting = {rid: len(rev.down_revisions) for rid, rev in self._revs.items()}
+        for rid, resolved in deps.items():
+            waiting[rid] += len(resolved)
         ready = [rid for rid, n in waiting.items() if n == 0]
         order: list[str] = []
+        empty: list[str] = []
+        children, dependents = self._children, self._dependents
         while ready:
             rid = ready.pop()
             order.append(rid)
-            for child in {*self._children[rid], *self._dependents[rid]}:
+            for child in (*children.get(rid, empty), *dependents.get(rid, empty)):
                 waiting[child] -= 1
                 if waiting[child] == 0:
                     ready.append(child)
@@ -122,7 +147,7 @@ class RevisionGraph:
 
     def _find_cycle(self, stuck: set[str]) -> list[str]:
         """One loop among revisions Kahn's algorithm could not order, parent first."""
-        start = min(stuck, key=self._order.__getitem__)
+        start = min(stuck, key=self.position)
         path: list[str] = []
         position: dict[str, int] = {}
         node = start
@@ -130,9 +155,10 @@ class RevisionGraph:
             position[node] = len(path)
             path.append(node)
             rev = self._revs[node]
-            node = next(p for p in (*rev.down_revisions, *self._resolved_deps[node]) if p in stuck)
+            links = (*rev.down_revisions, *self._resolved_deps.get(node, ()))
+            node = next(p for p in links if p in stuck)
         loop = path[position[node] :][::-1]
-        first = min(range(len(loop)), key=lambda i: self._order[loop[i]])
+        first = min(range(len(loop)), key=lambda i: self.position(loop[i]))
         return loop[first:] + loop[:first]
 
     def _normalize_parents(self) -> dict[str, tuple[str, ...]]:
@@ -145,12 +171,12 @@ class RevisionGraph:
             seen: frozenset[str] = _EMPTY
             for parent in rev.down_revisions:
                 above = inherited[parent]
-                own = self._resolved_deps[parent]
+                own = self._resolved_deps.get(parent)
                 if own:
                     above = above.union(own)
                 seen = above if not seen else seen.union(above)
             inherited[rid] = seen
-            deps = tuple(d for d in self._resolved_deps[rid] if d not in seen)
+            deps = tuple(d for d in self._resolved_deps.get(rid, ()) if d not in seen)
             parents[rid] = tuple(dict.fromkeys((*rev.down_revisions, *deps)))
         return parents
 
@@ -161,7 +187,7 @@ class RevisionGraph:
         labels: dict[str, set[str]] = {}
         for label, owner in self._label_owner.items():
             line = True
-            for rid in self._walk([owner], self._children.__getitem__):
+            for rid in self._walk([owner], self.children):
                 labels.setdefault(rid, set()).add(label)
                 line = line and self._is_plain(rid)
             if not line:
@@ -177,7 +203,7 @@ class RevisionGraph:
 
         A revision that names ``rid`` both as down_revision and in depends_on counts once,
         as in Alembic."""
-        children, dependents = self._children[rid], self._dependents[rid]
+        children, dependents = self.children(rid), self.dependents(rid)
         total = len(children) + len(dependents)
         if total > 1 and dependents:
             total = len({*children, *dependents})
@@ -210,19 +236,21 @@ class RevisionGraph:
 
     def position(self, rid: str) -> int:
         """The revision's index in file order (for stable sorting)."""
-        return self._order[rid]
+        if self._position is None:
+            self._position = {r: i for i, r in enumerate(self._revs)}
+        return self._position[rid]
 
     def children(self, rid: str) -> tuple[str, ...]:
         """Revisions naming ``rid`` as a down_revision, in file order."""
-        return tuple(self._children[rid])
+        return tuple(self._children.get(rid, ()))
 
     def dependents(self, rid: str) -> tuple[str, ...]:
         """Revisions naming ``rid`` (or one of its labels) in depends_on."""
-        return tuple(self._dependents[rid])
+        return tuple(self._dependents.get(rid, ()))
 
     def dependencies(self, rid: str) -> tuple[str, ...]:
         """``rid``'s depends_on, resolved to revision ids."""
-        return self._resolved_deps[rid]
+        return self._resolved_deps.get(rid, ())
 
     def parents(self, rid: str) -> tuple[str, ...]:
         """Ordering parents: down_revisions then the dependencies not implied by ancestors."""
@@ -230,7 +258,7 @@ class RevisionGraph:
 
     def ordering_children(self, rid: str) -> tuple[str, ...]:
         """The inverse of :meth:`parents`."""
-        return tuple(self._norm_children[rid])
+        return tuple(self._norm_children.get(rid, ()))
 
     def branch_labels(self, rid: str) -> frozenset[str]:
         """Labels of ``rid``: its own and those inherited along its branch.
@@ -257,11 +285,11 @@ class RevisionGraph:
 
     def is_head(self, rid: str) -> bool:
         """True when no revision names ``rid`` as down_revision."""
-        return not self._children[rid]
+        return rid not in self._children
 
     def is_branch_point(self, rid: str) -> bool:
         """True when two or more revisions name ``rid`` as down_revision."""
-        return len(self._children[rid]) > 1
+        return len(self._children.get(rid, ())) > 1
 
     def is_merge_point(self, rid: str) -> bool:
         """True when ``rid`` has two or more down_revisions."""
@@ -281,7 +309,7 @@ class RevisionGraph:
 
     def descendants(self, rids: Iterable[str], *, dependencies: bool = True) -> set[str]:
         """``rids`` and everything above them (through dependents too, by default)."""
-        step = self._norm_children.__getitem__ if dependencies else self._children.__getitem__
+        step = self.ordering_children if dependencies else self.children
         return set(self._walk(rids, step))
 
     def _down(self, rid: str) -> tuple[str, ...]:

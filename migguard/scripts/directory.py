@@ -90,9 +90,7 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
         for location in config.version_locations
         if not location.is_dir()
     ]
-    listing = list(
-        iter_script_files(config.version_locations, config.recursive_version_locations)
-    )
+    listing = list(iter_script_files(config.version_locations, config.recursive_version_locations))
     key = [(path, stat.st_mtime_ns, stat.st_size) for path, stat in listing]
     snapshot = HistorySnapshot(config.root) if use_cache else None
     found = snapshot.load(key) if snapshot is not None else None
@@ -174,6 +172,8 @@ def iter_script_files(
         locations: version folders, in order; missing ones are skipped.
         recursive: descend into sub-folders (sorted), as ``recursive_version_locations``.
     """
+    # The same file can only be met twice when locations overlap (or link into each other).
+    dedupe = recursive or len(locations) > 1
     seen: set[tuple[int, int]] = set()
     for location in locations:
         folders = [os.fspath(location)]
@@ -196,9 +196,10 @@ def iter_script_files(
                 if not name.endswith(".py") or name == "__init__.py":
                     continue
                 stat = entry.stat()
-                identity = (stat.st_dev, stat.st_ino)
-                if identity in seen:
-                    continue
-                seen.add(identity)
+                if dedupe:
+                    identity = (stat.st_dev, stat.st_ino)
+                    if identity in seen:
+                        continue
+                    seen.add(identity)
                 yield entry.path, stat
             folders.extend(reversed(subfolders))
