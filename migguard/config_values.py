@@ -6,7 +6,6 @@ of values whose Python types are guaranteed, ready to be resolved into a ``Confi
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
 from migguard.config_sources import RawConfig, toml_type_name
@@ -110,6 +109,8 @@ def _describe(value: object) -> str:
 def _unknown_key_message(key: str, where: str) -> str:
     """Build the unknown-key message, suggesting the closest known key when there is one."""
     message = f"unknown key '{key}' in {where}"
+    import difflib  # error path only
+
     close = difflib.get_close_matches(key, KEYS, n=1)
     if close:
         message += f" (did you mean '{close[0]}'?)"

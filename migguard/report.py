@@ -60,7 +60,10 @@ class Printer:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
+            # The colour decision is made above (terminal, NO_COLOR, TERM); rich follows it.
+            self._console = Console(
+                file=self.stream, highlight=False, soft_wrap=True, force_terminal=True
+            )
         return self._console
 
 

@@ -101,10 +101,14 @@ class RevisionGraph:
 
     def _link(self) -> None:
         revs, children = self._revs, self._children
+        named = {parent for rev in revs.values() for parent in rev.down_revisions}
+        if not named.issubset(revs):
+            for rid, rev in revs.items():
+                for parent in rev.down_revisions:
+                    if parent not in revs:
+                        raise UnknownParentError("down_revision", parent, rid, rev.source)
         for rid, rev in revs.items():
             for parent in rev.down_revisions:
-                if parent not in revs:
-                    raise UnknownParentError("down_revision", parent, rid, rev.source)
                 siblings = children.get(parent)
                 if siblings is None:
                     children[parent] = [rid]
@@ -136,9 +140,13 @@ class RevisionGraph:
         while ready:
             rid = ready.pop()
             order.append(rid)
-            for child in (*children.get(rid, empty), *dependents.get(rid, empty)):
+            for child in children.get(rid, empty):
                 waiting[child] -= 1
-                if waiting[child] == 0:
+                if not waiting[child]:
+                    ready.append(child)
+            for child in dependents.get(rid, empty) if dependents else empty:
+                waiting[child] -= 1
+                if not waiting[child]:
                     ready.append(child)
         if len(order) < len(self._revs):
             stuck = {rid for rid, n in waiting.items() if n > 0}

@@ -19,7 +19,6 @@ A label may also be a revision id, standing for the branch through that revision
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Sequence
 
@@ -170,6 +169,8 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
         raise AmbiguousRevisionError(name, candidates)
     graph.require_readable("branch_labels")
     known = [*graph.ids, *graph.label_owners]
+    import difflib  # error path only
+
     raise UnknownRevisionError(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
 
 
