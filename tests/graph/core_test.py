@@ -18,28 +18,7 @@ from migguard.graph import (
     newest_first,
     resolve,
 )
-
-
-def rev(
-    rid: str,
-    *down: str,
-    labels: tuple[str, ...] = (),
-    deps: tuple[str, ...] = (),
-    unreadable: tuple[Unreadable, ...] = (),
-) -> Revision:
-    """A revision as its script ``versions/<id>_.py`` would declare it."""
-    return Revision(
-        rid,
-        down_revisions=down,
-        branch_labels=labels,
-        depends_on=deps,
-        source=f"versions/{rid}_.py",
-        unreadable=unreadable,
-    )
-
-
-def build(*revisions: Revision) -> RevisionGraph:
-    return RevisionGraph(revisions)
+from tests.graph.builders import build, rev
 
 
 def labels_by_revision(graph: RevisionGraph) -> dict[str, set[str]]:

@@ -8,20 +8,12 @@ from hypothesis import strategies as st
 
 from migguard.graph import (
     ResolutionError,
-    Revision,
     RevisionGraph,
     history_range,
     newest_first,
     resolve,
 )
-
-
-def rev(rid: str, *down: str, deps: tuple[str, ...] = (), labels: tuple[str, ...] = ()) -> Revision:
-    return Revision(rid, down_revisions=down, depends_on=deps, branch_labels=labels)
-
-
-def build(*revisions: Revision) -> RevisionGraph:
-    return RevisionGraph(revisions)
+from tests.graph.builders import build, rev
 
 
 def whole_history(graph: RevisionGraph) -> list[str]:

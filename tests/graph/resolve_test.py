@@ -19,6 +19,7 @@ from migguard.graph import (
     resolve,
     resolve_one,
 )
+from tests.graph.builders import rev
 
 # A shop's history: users, then email; then two lines of work branch off email.
 #
@@ -32,21 +33,6 @@ INVOICE = "c0ffee123456"
 REFUND = "2b1e4f5a6c7d"
 SEARCH = "3d7f1e2a9b00"
 INDEX = "c0de98765432"
-
-
-def rev(
-    rid: str,
-    *down: str,
-    labels: tuple[str, ...] = (),
-    unreadable: tuple[Unreadable, ...] = (),
-) -> Revision:
-    return Revision(
-        rid,
-        down_revisions=down,
-        branch_labels=labels,
-        source=f"versions/{rid}_.py",
-        unreadable=unreadable,
-    )
 
 
 @pytest.fixture
