@@ -111,8 +111,6 @@ def verbose_block(history: History, rid: str) -> list[Line]:
     lines.append([(f"Parent: {', '.join(rev.down_revisions) or '<base>'}", None)])
     if graph.is_branch_point(rid):
         lines.append([(f"Branches into: {', '.join(graph.children(rid))}", None)])
-    if graph.is_merge_point(rid):
-        lines.append([(f"Merges: {', '.join(rev.down_revisions)}", None)])
     labels = sorted(graph.known_branch_labels(rid))
     if labels:
         lines.append([(f"Branch names: {', '.join(labels)}", None)])
