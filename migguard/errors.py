@@ -43,3 +43,9 @@ class HistoryError(MigguardError):
     """The migration history is broken: a graph or revision-script error (exit 3)."""
 
     exit_code = EXIT_HISTORY
+
+
+class DatabaseError(MigguardError):
+    """The database could not be reached, or a migration failed on it (exit 4)."""
+
+    exit_code = EXIT_DATABASE

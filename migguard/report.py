@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import IO, Any
 
 from migguard.graph import RevisionGraph
@@ -22,6 +22,7 @@ Line = list[Segment]
 _ID = "bold yellow"
 _TAG = "cyan"
 _HEAD = "bold green"
+_CURRENT = "bold magenta"
 
 
 def wants_color(stream: IO[str]) -> bool:
@@ -50,6 +51,10 @@ class Printer:
 
         self._rich().print(Text.assemble(*((t, s or "") for t, s in segments)))
 
+    def progress(self, total: int) -> StepProgress:
+        """A progress bar over ``total`` steps, drawn on a terminal only."""
+        return StepProgress(self, total)
+
     def json(self, data: object) -> None:
         """Print ``data`` as indented JSON."""
         import json
@@ -67,6 +72,49 @@ class Printer:
         return self._console
 
 
+class StepProgress:
+    """Lines printed above a rich progress bar (colour output), or plain lines."""
+
+    def __init__(self, printer: Printer, total: int) -> None:
+        self._printer = printer
+        self._total = total
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> StepProgress:
+        if self._printer.color:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._bar = Progress(
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self._printer._rich(),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("migrating", total=self._total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+    def line(self, text: str) -> None:
+        """Print a line (above the bar, when there is one)."""
+        if self._bar is not None:
+            from rich.text import Text
+
+            self._bar.console.print(Text(text))
+        else:
+            self._printer.line(text)
+
+    def advance(self) -> None:
+        """One step done."""
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+
 def _parents(graph: RevisionGraph, rid: str) -> str:
     down = graph.get(rid).down_revisions
     if not down:
@@ -74,7 +122,7 @@ def _parents(graph: RevisionGraph, rid: str) -> str:
     return down[0] if len(down) == 1 else f"({', '.join(down)})"
 
 
-def _tags(graph: RevisionGraph, rid: str) -> Line:
+def _tags(graph: RevisionGraph, rid: str, current: Collection[str] = ()) -> Line:
     tags: Line = []
     labels = sorted(graph.known_branch_labels(rid))
     if labels:
@@ -85,15 +133,18 @@ def _tags(graph: RevisionGraph, rid: str) -> Line:
         tags.append((" (branchpoint)", _TAG))
     if graph.is_merge_point(rid):
         tags.append((" (mergepoint)", _TAG))
+    if rid in current:
+        tags.append((" (current)", _CURRENT))
     return tags
 
 
-def history_line(graph: RevisionGraph, rid: str) -> Line:
-    """``parent -> rid (labels) (head), message``, as ``history`` prints it."""
+def history_line(graph: RevisionGraph, rid: str, current: Collection[str] = ()) -> Line:
+    """``parent -> rid (labels) (head), message``, as ``history`` prints it; ``(current)``
+    marks the revisions in ``current`` (the database's rows)."""
     return [
         (f"{_parents(graph, rid)} -> ", None),
         (rid, _ID),
-        *_tags(graph, rid),
+        *_tags(graph, rid, current),
         (f", {graph.get(rid).message}", None),
     ]
 
@@ -154,18 +205,24 @@ def print_revisions(
     fmt: str,
     verbose: bool,
     style: str,
+    current: Collection[str] | None = None,
 ) -> None:
     """Print revisions as ``history`` (``style="history"``) or ``heads`` (``"short"``) lines,
-    verbose blocks, or a JSON array (``fmt="json"``)."""
+    verbose blocks, or a JSON array (``fmt="json"``). With ``current`` (the database's rows),
+    those revisions are marked (text) or get ``"is_current"`` (JSON)."""
     if fmt == "json":
-        printer.json([revision_record(history, rid) for rid in rids])
+        records = [revision_record(history, rid) for rid in rids]
+        if current is not None:
+            for record in records:
+                record["is_current"] = record["revision"] in current
+        printer.json(records)
         return
     for rid in rids:
         if verbose:
             for line in verbose_block(history, rid):
                 printer.line(line)
         elif style == "history":
-            printer.line(history_line(history.graph, rid))
+            printer.line(history_line(history.graph, rid, current or ()))
         else:
             printer.line(short_line(history.graph, rid))
 

@@ -29,6 +29,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "-r", "--rev-range", metavar="START:END", help="only revisions from START to END"
     )
     hist.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    hist.add_argument(
+        "-i",
+        "--indicate-current",
+        action="store_true",
+        help="mark the revisions the database is at (connects to it)",
+    )
     add_format(hist)
     hist.set_defaults(handler=cmd_history)
 
@@ -69,7 +75,12 @@ def cmd_branches(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Print revisions newest first, optionally limited to ``START:END``."""
-    _, history = history_from(args)
+    config, history = history_from(args)
+    current = None
+    if args.indicate_current:
+        from migguard.runtime.migrate import read_current
+
+        current = read_current(config)
     graph = history.graph
     if args.rev_range is None:
         rids = newest_first(graph, graph.ids, graph.real_heads)
@@ -81,7 +92,13 @@ def cmd_history(args: argparse.Namespace) -> int:
         upper = resolve(graph, end) if end.strip() else resolve(graph, "heads")
         rids = history_range(graph, lower, upper)
     print_revisions(
-        Printer(), history, rids, fmt=args.format, verbose=args.verbose, style="history"
+        Printer(),
+        history,
+        rids,
+        fmt=args.format,
+        verbose=args.verbose,
+        style="history",
+        current=current,
     )
     return 0
 

@@ -1,0 +1,207 @@
+"""Commands that touch the database: ``upgrade``, ``downgrade``, ``stamp``, ``current``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from types import TracebackType
+
+from migguard.cli.common import add_format, history_from
+from migguard.errors import UsageError
+from migguard.report import Printer, StepProgress, print_revisions, print_warnings
+from migguard.runtime.plan import Step
+from migguard.scripts.directory import History
+from migguard.urls import mask_password
+
+# Plans at least this long get a progress bar on a terminal.
+PROGRESS_FROM = 20
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the database commands to the parser."""
+    for name, verb in (("upgrade", "apply revisions up to"), ("downgrade", "undo revisions to")):
+        parser = commands.add_parser(name, help=f"{verb} TARGET")
+        parser.add_argument(
+            "target",
+            metavar="TARGET",
+            help="head, heads, +1 / -1, an id or prefix, rev+N, label@head, base; "
+            "with --sql also START:END",
+        )
+        _run_options(parser)
+        parser.set_defaults(handler=cmd_upgrade if name == "upgrade" else cmd_downgrade)
+
+    stamp = commands.add_parser("stamp", help="set the version table without running revisions")
+    stamp.add_argument("revisions", nargs="+", metavar="REV", help="e.g. head, base, an id")
+    stamp.add_argument(
+        "--purge", action="store_true", help="replace every row, even unknown revisions"
+    )
+    _run_options(stamp)
+    stamp.set_defaults(handler=cmd_stamp)
+
+    current = commands.add_parser("current", help="show the revision(s) the database is at")
+    current.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    add_format(current)
+    current.set_defaults(handler=cmd_current)
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sql", action="store_true", help="offline: print the SQL instead of running it"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the plan without changing the database"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="more detail (a failure's traceback)"
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another run's migration lock (default 60)",
+    )
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Apply revisions up to TARGET."""
+    return _migrate(args, upgrade=True)
+
+
+def cmd_downgrade(args: argparse.Namespace) -> int:
+    """Undo revisions down to TARGET."""
+    return _migrate(args, upgrade=False)
+
+
+def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
+    from migguard.runtime.migrate import database_url, migrate, offline_sql
+    from migguard.runtime.runner import MigrationFailedError
+
+    config, history = history_from(args)
+    if args.sql:
+        command = "upgrade" if upgrade else "downgrade"
+        offline_sql(config, history, command=command, target=args.target, write=sys.stdout.write)
+        return 0
+    printer = Printer()
+    started = time.perf_counter()
+    with _StepPrinter(printer, history, quiet=args.quiet) as listener:
+        try:
+            outcome = migrate(
+                config,
+                history,
+                upgrade=upgrade,
+                target=args.target,
+                lock_timeout=args.lock_timeout,
+                dry_run=args.dry_run,
+                listener=listener,
+            )
+        except MigrationFailedError as exc:
+            if args.verbose:
+                sys.stderr.write(exc.detail)
+            raise
+    elapsed = time.perf_counter() - started
+    if not outcome.locked and not args.dry_run:
+        print_warnings(["no migration lock for this database: do not run two migrations at once"])
+    if args.quiet:
+        return 0
+    where = mask_password(database_url(config))
+    at = ", ".join(outcome.after) or "base"
+    if args.dry_run:
+        for step in outcome.steps:
+            printer.line(f"would {step.describe(history.graph)}")
+        printer.line(f"Dry run: {len(outcome.steps)} revision(s) would run; nothing was changed.")
+    elif not outcome.steps:
+        printer.line(f"Nothing to do: {where} is at {at}.")
+    else:
+        verb = "Upgraded" if upgrade else "Downgraded"
+        count = len(outcome.steps)
+        printer.line(f"{verb} {count} revision(s) in {elapsed:.2f} s; {where} is at {at}.")
+    return 0
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    """Set the version table without running revisions."""
+    from migguard.runtime.migrate import database_url, offline_sql, stamp
+
+    config, history = history_from(args)
+    if args.sql:
+        if len(args.revisions) != 1:
+            raise UsageError("stamp --sql takes one REV or START:END")
+        offline_sql(
+            config, history, command="stamp", target=args.revisions[0], write=sys.stdout.write
+        )
+        return 0
+    outcome = stamp(
+        config,
+        history,
+        args.revisions,
+        purge=args.purge,
+        dry_run=args.dry_run,
+        lock_timeout=args.lock_timeout,
+    )
+    if not args.quiet:
+        before = ", ".join(outcome.before) or "base"
+        after = ", ".join(outcome.after) or "base"
+        verb = "Would stamp" if args.dry_run else "Stamped"
+        Printer().line(f"{verb} {mask_password(database_url(config))}: {before} -> {after}")
+    return 0
+
+
+def cmd_current(args: argparse.Namespace) -> int:
+    """Print the revision(s) the database is at (nothing at base, like Alembic)."""
+    from migguard.runtime.migrate import database_url, read_current
+    from migguard.runtime.plan import check_known
+
+    config, history = history_from(args)
+    rows = read_current(config)
+    check_known(history.graph, rows)
+    printer = Printer()
+    if args.verbose and args.format == "text":
+        printer.line(f"Database: {mask_password(database_url(config))}")
+        printer.line(f"Version table: {config.version_table}")
+        if not rows:
+            printer.line("Current: base (no revision applied)")
+    print_revisions(printer, history, rows, fmt=args.format, verbose=args.verbose, style="short")
+    return 0
+
+
+class _StepPrinter:
+    """The runner's listener: one line per step; a progress bar for long plans on a terminal."""
+
+    def __init__(self, printer: Printer, history: History, *, quiet: bool) -> None:
+        self._printer = printer
+        self._history = history
+        self._quiet = quiet
+        self._progress: StepProgress | None = None
+
+    def __enter__(self) -> _StepPrinter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(kind, value, trace)
+
+    def planned(self, steps: Sequence[Step]) -> None:
+        if not self._quiet and len(steps) >= PROGRESS_FROM:
+            self._progress = self._printer.progress(len(steps)).__enter__()
+
+    def step_started(self, step: Step) -> None:
+        if self._quiet:
+            return
+        text = step.describe(self._history.graph)
+        if self._progress is not None:
+            self._progress.line(text)
+        else:
+            self._printer.line(text)
+
+    def step_finished(self, step: Step, seconds: float) -> None:
+        if self._progress is not None:
+            self._progress.advance()

@@ -1,0 +1,1 @@
+"""Applying a history to a database: version table, plans, transactions, locks, offline SQL."""

@@ -1,0 +1,96 @@
+"""Connecting to the database.
+
+SQLite supports transactional DDL, but Python's sqlite3 driver does not open a transaction
+before DDL statements by itself, so a failing migration could leave half its tables behind.
+Following SQLAlchemy's documented recipe ("Serializable isolation / Savepoints / Transactional
+DDL" in the pysqlite dialect docs), the driver's own transaction handling is switched off and
+every transaction is opened explicitly, with ``BEGIN IMMEDIATE`` so that the write lock is
+taken at the start instead of half-way through (https://www.sqlite.org/lang_transaction.html).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from migguard.errors import DatabaseError, UsageError
+from migguard.urls import mask_password
+
+
+def make_url(url: str) -> sa.URL:
+    """Parse a database URL, choosing psycopg (3) for a bare ``postgresql://`` when psycopg2
+    is not installed (SQLAlchemy's default driver for that scheme is psycopg2).
+
+    Raises:
+        UsageError: the URL cannot be parsed (the message masks the password).
+    """
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise UsageError(f"not a database URL: {mask_password(url)}") from None
+    if (
+        parsed.drivername == "postgresql"
+        and importlib.util.find_spec("psycopg2") is None
+        and importlib.util.find_spec("psycopg") is not None
+    ):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for migrations (no pooling: one connection per run).
+
+    Raises:
+        UsageError: bad URL; DatabaseError: the driver is not installed.
+    """
+    parsed = make_url(url)
+    try:
+        engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+    except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
+        raise DatabaseError(
+            f"cannot use {mask_password(url)}: {exc} (install the database driver)"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        _transactional_sqlite(engine)
+    return engine
+
+
+def _transactional_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
+        # Switching isolation levels back may re-enable the driver's own handling.
+        driver_connection: Any = connection.connection.dbapi_connection
+        driver_connection.isolation_level = None
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def connect(url: str) -> Iterator[Connection]:
+    """A connection for the duration of a run.
+
+    Raises:
+        DatabaseError: the database cannot be reached (one line, password masked).
+    """
+    engine = create_engine(url)
+    try:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(f"cannot connect to {mask_password(url)}: {reason}") from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+        engine.dispose()

@@ -1,0 +1,205 @@
+"""The runner's entry points: upgrade, downgrade, stamp, current, and their offline forms.
+
+Library code: each function returns what happened; :mod:`migguard.cli.runtime` prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from migguard.config import Config
+from migguard.errors import ConfigError, UsageError
+from migguard.runtime.engine import connect, make_url
+from migguard.runtime.lock import migration_lock
+from migguard.runtime.plan import Step, downgrade_plan, stamp_heads, upgrade_plan
+from migguard.runtime.runner import Listener, run_online, write_offline, write_stamp_offline
+from migguard.runtime.version_table import VersionTable
+from migguard.scripts.directory import History
+
+
+class Outcome(NamedTuple):
+    """What a run did (or, with ``dry_run``, would do).
+
+    Attributes:
+        steps: the steps, in order.
+        before: the version table's rows before.
+        after: the rows after.
+        locked: whether a migration lock was held (False: this database has none here).
+    """
+
+    steps: list[Step]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    locked: bool
+
+
+def database_url(config: Config) -> str:
+    """The configured URL.
+
+    Raises:
+        ConfigError: none is configured.
+    """
+    if not config.url:
+        where = config.path.name if config.path else "the configuration"
+        raise ConfigError(
+            f"no database URL: set `url` in {where}, the MIGGUARD_URL environment variable, "
+            "or pass --url"
+        )
+    return config.url
+
+
+def version_table(config: Config) -> VersionTable:
+    """The configured version table."""
+    return VersionTable(config.version_table, config.version_table_schema)
+
+
+def _lock_name(config: Config) -> str:
+    schema = config.version_table_schema
+    return f"{schema}.{config.version_table}" if schema else config.version_table
+
+
+def read_current(config: Config) -> tuple[str, ...]:
+    """The version table's rows (empty before the first upgrade).
+
+    Raises:
+        ConfigError: no URL; DatabaseError: the database cannot be reached.
+    """
+    with connect(database_url(config)) as connection:
+        rows = version_table(config).read(connection)
+        connection.rollback()
+    return rows
+
+
+def migrate(
+    config: Config,
+    history: History,
+    *,
+    upgrade: bool,
+    target: str,
+    lock_timeout: float = 60.0,
+    dry_run: bool = False,
+    listener: Listener | None = None,
+) -> Outcome:
+    """Upgrade or downgrade the database to ``target``.
+
+    The plan is made under the migration lock from the version table as it is then, so
+    concurrent runs apply each revision once.
+
+    Args:
+        config: the configuration.
+        history: the loaded history.
+        upgrade: True for upgrade, False for downgrade.
+        target: the identifier (see :mod:`migguard.graph.resolve`).
+        lock_timeout: seconds to wait for another run's lock.
+        dry_run: plan only; nothing is locked or changed.
+        listener: told about each step.
+
+    Raises:
+        ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
+        ResolutionError, UsageError.
+    """
+    plan = upgrade_plan if upgrade else downgrade_plan
+    table = version_table(config)
+    with connect(database_url(config)) as connection:
+        if dry_run:
+            current = table.read(connection)
+            connection.rollback()
+            steps = plan(history.graph, current, target)
+            after = steps[-1].heads_after if steps else frozenset(current)
+            return Outcome(steps, current, _ordered(history, after), False)
+        with migration_lock(connection, _lock_name(config), lock_timeout) as locked:
+            current = table.read(connection)
+            connection.rollback()
+            steps = plan(history.graph, current, target)
+            if steps and not table.exists(connection):
+                connection.rollback()
+                with connection.begin():
+                    table.table.create(connection)
+            run_online(connection, history, steps, table, listener)
+            after = table.read(connection)
+            connection.rollback()
+    return Outcome(steps, current, after, locked)
+
+
+def stamp(
+    config: Config,
+    history: History,
+    targets: Sequence[str],
+    *,
+    purge: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float = 60.0,
+) -> Outcome:
+    """Set the version table to ``targets`` without running any revision.
+
+    Raises:
+        ConfigError, DatabaseError, HistoryError, ResolutionError.
+    """
+    table = version_table(config)
+    with (
+        connect(database_url(config)) as connection,
+        migration_lock(connection, _lock_name(config), lock_timeout) as locked,
+    ):
+        current = table.read(connection)
+        connection.rollback()
+        after = stamp_heads(history.graph, current, targets, purge=purge)
+        if not dry_run and after != frozenset(current):
+            with connection.begin():
+                if not table.exists(connection):
+                    table.table.create(connection)
+                table.change(connection.execute, current, after)
+    return Outcome([], current, _ordered(history, after), locked)
+
+
+def _ordered(history: History, rows: frozenset[str] | Sequence[str]) -> tuple[str, ...]:
+    graph = history.graph
+    return tuple(sorted(rows, key=lambda r: graph.position(r) if r in graph else -1))
+
+
+def offline_sql(
+    config: Config,
+    history: History,
+    *,
+    command: str,
+    target: str,
+    write: Callable[[str], None],
+) -> list[Step]:
+    """Write the SQL of an upgrade, downgrade or stamp without connecting (``--sql``).
+
+    Args:
+        config: the configuration (its URL names the dialect; no connection is made).
+        history: the loaded history.
+        command: ``upgrade``, ``downgrade`` or ``stamp``.
+        target: ``END`` or ``START:END``. Upgrades and stamps start from base unless START
+            is given; a downgrade needs START (there is no database to ask).
+        write: receives the SQL text.
+
+    Returns:
+        The steps written (empty for a stamp).
+
+    Raises:
+        UsageError: a downgrade without START; ResolutionError and friends from planning.
+    """
+    dialect = make_url(database_url(config)).get_dialect()()
+    start, _, end = target.rpartition(":")
+    if command == "downgrade" and not start:
+        raise UsageError(
+            "downgrade --sql needs START:END (e.g. head:base): there is no database to ask"
+        )
+    current = _resolve_start(history, start)
+    table = version_table(config)
+    if command == "stamp":
+        after = stamp_heads(history.graph, current, [end], purge=False)
+        write_stamp_offline(dialect, table, current, after, write, create_version_table=not current)
+        return []
+    plan = upgrade_plan if command == "upgrade" else downgrade_plan
+    steps = plan(history.graph, current, end)
+    write_offline(dialect, history, steps, table, write, create_version_table=not current)
+    return steps
+
+
+def _resolve_start(history: History, start: str) -> tuple[str, ...]:
+    from migguard.graph import resolve
+
+    return resolve(history.graph, start) if start and start != "base" else ()

@@ -1,0 +1,194 @@
+"""Running planned steps: online, one transaction per revision; or offline, as SQL text.
+
+Each revision's ``upgrade()``/``downgrade()`` runs in its own transaction together with its
+version-table change, so a revision that fails is rolled back entirely and the version table
+stays at the last revision that succeeded; later revisions do not run. PostgreSQL and SQLite
+have transactional DDL (https://wiki.postgresql.org/wiki/Transactional_DDL_in_PostgreSQL:_A_Competitive_Analysis,
+https://www.sqlite.org/lang_transaction.html); on databases without it (MySQL, MariaDB,
+Oracle) the failure message says the failed revision may be partly applied.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+from migguard.errors import DatabaseError
+from migguard.ops.binding import bind
+from migguard.ops.context import OfflineContext, OnlineContext
+from migguard.ops.operations import Operations
+from migguard.runtime.modules import load_revision_module
+from migguard.runtime.plan import Step
+from migguard.runtime.version_table import VersionTable
+from migguard.scripts.directory import History
+
+TRANSACTIONAL_DDL = frozenset({"postgresql", "sqlite", "mssql"})
+
+
+class Listener(Protocol):
+    """What a caller hears while steps run (the command line prints it)."""
+
+    def planned(self, steps: Sequence[Step]) -> None:
+        """The steps about to run (possibly none)."""
+
+    def step_started(self, step: Step) -> None:
+        """A step is about to run."""
+
+    def step_finished(self, step: Step, seconds: float) -> None:
+        """A step committed, after ``seconds``."""
+
+
+class MigrationFailedError(DatabaseError):
+    """A revision raised; it was rolled back (where the database allows).
+
+    Attributes:
+        step: the failed step.
+        detail: the full traceback, for ``--verbose``.
+    """
+
+    def __init__(self, step: Step, summary: str, reason: str, detail: str, atomic: bool) -> None:
+        self.step = step
+        self.detail = detail
+        stays = ", ".join(sorted(step.heads_before)) or "base"
+        outcome = (
+            f"rolled back; the database stays at {stays}"
+            if atomic
+            else f"its changes may be partly applied (no transactional DDL); the version table "
+            f"still says {stays}"
+        )
+        super().__init__(f"{summary} failed: {reason}; {outcome}")
+
+
+def run_online(
+    connection: Connection,
+    history: History,
+    steps: Sequence[Step],
+    version_table: VersionTable,
+    listener: Listener | None = None,
+) -> None:
+    """Run ``steps`` on the database, one transaction each.
+
+    Args:
+        connection: the run's connection (no transaction open).
+        history: the loaded history (scripts are imported from its files).
+        steps: from :mod:`migguard.runtime.plan`.
+        version_table: where the applied heads are recorded.
+        listener: told about each step.
+
+    Raises:
+        MigrationFailedError: a revision failed (exit 4); earlier steps stay committed.
+        HistoryError: a script cannot be imported.
+    """
+    atomic = connection.dialect.name in TRANSACTIONAL_DDL
+    if listener is not None:
+        listener.planned(steps)
+    for step in steps:
+        path = history.path(step.revision)
+        module = load_revision_module(path, step.revision, history.root)
+        function = module.upgrade if step.upgrade else module.downgrade
+        if listener is not None:
+            listener.step_started(step)
+        started = time.perf_counter()
+        connection.begin()
+        try:
+            with bind(Operations(OnlineContext(connection))):
+                function()
+            version_table.change(connection.execute, step.heads_before, step.heads_after)
+            connection.commit()
+        except Exception as exc:
+            if connection.in_transaction():
+                connection.rollback()
+            summary = f"{step.describe(history.graph)} ({history.display_path(step.revision)})"
+            raise MigrationFailedError(
+                step, summary, _reason(exc), traceback.format_exc(), atomic
+            ) from exc
+        if listener is not None:
+            listener.step_finished(step, time.perf_counter() - started)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the database's message and the statement, or the exception."""
+    if isinstance(exc, sa.exc.StatementError):
+        orig = exc.orig if exc.orig is not None else exc
+        message = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        statement = " ".join(str(exc.statement or "").split())
+        if len(statement) > 160:
+            statement = statement[:157] + "..."
+        return f"{type(orig).__name__}: {message} [while running: {statement}]"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def write_offline(
+    dialect: Dialect,
+    history: History,
+    steps: Sequence[Step],
+    version_table: VersionTable,
+    write: Callable[[str], None],
+    *,
+    create_version_table: bool,
+) -> None:
+    """Write ``steps`` as a SQL script that can be run by the database's own client.
+
+    Args:
+        dialect: the target database's SQLAlchemy dialect.
+        history: the loaded history.
+        steps: from :mod:`migguard.runtime.plan`.
+        version_table: the version table (its statements are part of the script).
+        write: receives the text, piece by piece.
+        create_version_table: start with ``CREATE TABLE`` for the version table (when the
+            script starts from base).
+    """
+    transactional = dialect.name in TRANSACTIONAL_DDL
+    context = OfflineContext(dialect, write)
+    if create_version_table:
+        _offline_block(
+            write, transactional, lambda: context.execute(version_table.create_statement())
+        )
+    for step in steps:
+        path = history.path(step.revision)
+        module = load_revision_module(path, step.revision, history.root)
+        function = module.upgrade if step.upgrade else module.downgrade
+        write(f"-- {step.describe(history.graph)}\n")
+
+        def body(function: Callable[[], object] = function, step: Step = step) -> None:
+            with bind(Operations(context)):
+                function()
+            version_table.change(context.execute, step.heads_before, step.heads_after)
+
+        _offline_block(write, transactional, body)
+
+
+def _offline_block(
+    write: Callable[[str], None], transactional: bool, body: Callable[[], object]
+) -> None:
+    if transactional:
+        write("BEGIN;\n\n")
+    body()
+    if transactional:
+        write("COMMIT;\n\n")
+
+
+def write_stamp_offline(
+    dialect: Dialect,
+    version_table: VersionTable,
+    before: Sequence[str],
+    after: Sequence[str] | frozenset[str],
+    write: Callable[[str], None],
+    *,
+    create_version_table: bool,
+) -> None:
+    """Write the SQL that sets the version table from ``before`` to ``after`` (``stamp``)."""
+    context = OfflineContext(dialect, write)
+
+    def body() -> None:
+        if create_version_table:
+            context.execute(version_table.create_statement())
+        version_table.change(context.execute, before, after)
+
+    _offline_block(write, dialect.name in TRANSACTIONAL_DDL, body)

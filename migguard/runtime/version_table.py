@@ -1,0 +1,79 @@
+"""The version table: one row per applied head, as Alembic keeps it.
+
+``alembic_version(version_num VARCHAR(32) NOT NULL)`` with the primary key constraint named
+``alembic_version_pkc``: the same table Alembic creates, so a database migrated by either tool
+is recognised by the other. Name and schema are configurable (``version_table``,
+``version_table_schema``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+class VersionTable:
+    """The version table's definition and the statements that read and change it.
+
+    Args:
+        name: the table name.
+        schema: its schema, or None for the default one.
+    """
+
+    def __init__(self, name: str = "alembic_version", schema: str | None = None) -> None:
+        self.table = sa.Table(
+            name,
+            sa.MetaData(),
+            sa.Column("version_num", sa.String(32), nullable=False),
+            sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
+            schema=schema,
+        )
+
+    def exists(self, connection: Connection) -> bool:
+        """Whether the table exists in the database."""
+        return sa.inspect(connection).has_table(self.table.name, schema=self.table.schema)
+
+    def read(self, connection: Connection) -> tuple[str, ...]:
+        """The rows (applied heads), or ``()`` when the table does not exist yet."""
+        if not self.exists(connection):
+            return ()
+        column = self.table.c.version_num
+        return tuple(connection.execute(sa.select(column).order_by(column)).scalars())
+
+    def create_statement(self) -> sa.schema.CreateTable:
+        """``CREATE TABLE`` for the version table."""
+        return sa.schema.CreateTable(self.table)
+
+    def change(
+        self,
+        execute: Callable[[Any], object],
+        before: Collection[str],
+        after: Collection[str],
+    ) -> None:
+        """Turn the rows ``before`` into ``after`` with the fewest statements.
+
+        A revision replacing its parent is an ``UPDATE`` (as Alembic writes it); rows that
+        only disappear are deleted and rows that only appear are inserted.
+
+        Args:
+            execute: runs one statement (a live connection's, or the offline writer).
+            before: the rows now.
+            after: the rows wanted.
+        """
+        column = self.table.c.version_num
+        gone = sorted(set(before) - set(after))
+        new = sorted(set(after) - set(before))
+        while gone and new:
+            old, rid = gone.pop(), new.pop()
+            execute(
+                sa.update(self.table)
+                .where(column == sa.literal(old))
+                .values(version_num=sa.literal(rid))
+            )
+        for old in gone:
+            execute(sa.delete(self.table).where(column == sa.literal(old)))
+        for rid in new:
+            execute(sa.insert(self.table).values(version_num=sa.literal(rid)))
