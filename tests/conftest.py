@@ -14,6 +14,8 @@ import pytest
 
 from migguard.cli.main import main
 
+pytest_plugins = ["tests.postgres_fixture"]
+
 
 def header_value(ids: Sequence[str] | str | None) -> str:
     """How a script writes down_revision / branch_labels / depends_on."""
@@ -31,20 +33,28 @@ def revision_source(
     message: str | None = None,
     branch_labels: Sequence[str] | str | None = None,
     depends_on: Sequence[str] | str | None = None,
+    upgrade: str = "pass",
+    downgrade: str = "pass",
+    op_import: str = "from migguard import op",
 ) -> str:
-    """A revision script in the layout Alembic users know."""
+    """A revision script in the layout Alembic users know; ``upgrade``/``downgrade`` are
+    function bodies (indented by four spaces here)."""
     revises = ", ".join([down] if isinstance(down, str) else (down or ()))
     return (
         f'"""{message or f"revision {rid}"}\n\nRevision ID: {rid}\nRevises: {revises}\n'
         'Create Date: 2024-05-01 10:00:00.000000\n\n"""\n'
-        "from migguard import op\nimport sqlalchemy as sa\n\n"
+        f"{op_import}\nimport sqlalchemy as sa\n\n"
         f"revision = {rid!r}\n"
         f"down_revision = {header_value(down)}\n"
         f"branch_labels = {header_value(branch_labels)}\n"
         f"depends_on = {header_value(depends_on)}\n\n\n"
-        "def upgrade() -> None:\n    pass\n\n\n"
-        "def downgrade() -> None:\n    pass\n"
+        f"def upgrade() -> None:\n{_indent(upgrade)}\n\n\n"
+        f"def downgrade() -> None:\n{_indent(downgrade)}\n"
     )
+
+
+def _indent(body: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in body.strip("\n").splitlines())
 
 
 @dataclass
@@ -76,12 +86,22 @@ class Project:
         message: str | None = None,
         branch_labels: Sequence[str] | str | None = None,
         depends_on: Sequence[str] | str | None = None,
+        upgrade: str = "pass",
+        downgrade: str = "pass",
+        op_import: str = "from migguard import op",
     ) -> Path:
         """Write a revision script named ``<rid>_rev.py`` (or ``filename``)."""
         path = self.versions / (filename or f"{rid}_rev.py")
         path.parent.mkdir(parents=True, exist_ok=True)
         source = revision_source(
-            rid, down, message=message, branch_labels=branch_labels, depends_on=depends_on
+            rid,
+            down,
+            message=message,
+            branch_labels=branch_labels,
+            depends_on=depends_on,
+            upgrade=upgrade,
+            downgrade=downgrade,
+            op_import=op_import,
         )
         path.write_text(source, encoding="utf-8")
         return path
