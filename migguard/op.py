@@ -1,8 +1,10 @@
 """The ``op`` facade revision scripts call (``from migguard import op``).
 
-Operations exist only while the runner executes a revision's ``upgrade()`` or ``downgrade()``.
-Importing this module is always possible (so scripts can be imported to read their headers);
-using an operation outside a run raises an error that says so.
+Operations exist only while the runner executes a revision's ``upgrade()`` or ``downgrade()``:
+the runner binds an ``Operations`` object with ``migguard.ops.binding.bind`` and every
+``op.<name>`` attribute is looked up on it. Importing this module is always possible (so scripts
+can be imported to read their headers) and cheap (no SQLAlchemy); using an operation outside a run
+raises an error that says so.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ class NotRunningError(UsageError, AttributeError):
 def __getattr__(name: str) -> object:
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NotRunningError(
-        f"op.{name} is only available while migguard runs a revision (migguard upgrade / downgrade)"
-    )
+    from migguard.ops import binding
+
+    try:
+        operations = binding.current()
+    except NotRunningError:
+        raise NotRunningError(
+            f"op.{name} is only available while migguard runs a revision "
+            "(migguard upgrade / downgrade)"
+        ) from None
+    return getattr(operations, name)

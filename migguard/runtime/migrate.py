@@ -112,10 +112,13 @@ def migrate(
             current = table.read(connection)
             connection.rollback()
             steps = plan(history.graph, current, target)
-            if steps and not table.exists(connection):
-                connection.rollback()
-                with connection.begin():
+            if steps:
+                missing = not table.exists(connection)
+                connection.rollback()  # reflection opened a transaction; the steps open their own
+                if missing:
+                    connection.begin()
                     table.table.create(connection)
+                    connection.commit()
             run_online(connection, history, steps, table, listener)
             after = table.read(connection)
             connection.rollback()

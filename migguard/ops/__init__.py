@@ -1,0 +1,13 @@
+"""The operations layer: ``Operation`` data classes, their DDL, and the ``op`` API behind them.
+
+Importing this package is cheap; the modules that need SQLAlchemy import it themselves:
+
+- ``context``: where SQL goes (a live connection, or SQL text for offline runs)
+- ``binding``: which ``Operations`` the ``op`` facade uses during one revision
+- ``base``: the ``Operation`` base classes; ``executor``: runs operations on a context
+- ``schema``, ``constraints``, ``indexes``, ``data``: the operations themselves
+- ``ddl``: SQL building shared by the operations
+- ``batch``: ``batch_alter_table``; ``spec`` and ``rebuild``: SQLite move-and-copy
+- ``operations``: the ``Operations`` object whose methods are the ``op.*`` API
+- ``errors``: the ``UsageError`` subclasses raised here
+"""

@@ -1,0 +1,162 @@
+"""SQL building shared by the operations.
+
+Everything is quoted by the dialect's identifier preparer and compiled by its DDL and type
+compilers; no identifier is pasted into SQL unquoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import SetColumnComment, SetTableComment
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.types import NullType, to_instance
+
+from migguard.ops.executor import Executor
+
+# Alembic and SQLAlchemy both accept ``server_default=False`` to mean "not given".
+NOT_GIVEN: Any = False
+
+
+def table_sql(dialect: Dialect, table_name: str, schema: str | None) -> str:
+    """The quoted, schema-qualified table name, e.g. ``"my schema".orders``."""
+    return dialect.identifier_preparer.format_table(Table(table_name, MetaData(), schema=schema))
+
+
+def quote(dialect: Dialect, name: str) -> str:
+    """``name`` quoted as an identifier when the dialect requires it."""
+    return dialect.identifier_preparer.quote(name)
+
+
+def type_sql(dialect: Dialect, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> str:
+    """The dialect's spelling of a column type, e.g. ``VARCHAR(20)``."""
+    return dialect.type_compiler_instance.process(to_instance(type_))
+
+
+def scratch_table(
+    table_name: str, schema: str | None, *items: Any, metadata: MetaData | None = None
+) -> Table:
+    """A throw-away ``Table`` holding ``items`` (columns, constraints), so that SQLAlchemy's
+    compilers can name and render them; tables referenced by foreign keys get stubs."""
+    table = Table(table_name, metadata or MetaData(), *items, schema=schema)
+    stub_referents(table)
+    return table
+
+
+def stub_referents(table: Table) -> None:
+    """Add minimal stand-ins for the tables ``table``'s foreign keys point at.
+
+    SQLAlchemy resolves a foreign key's target column when rendering it; the referenced table
+    exists in the database, not in this scratch metadata, so a stub with the referenced columns
+    (of ``NullType``) is enough.
+    """
+    metadata = table.metadata
+    for foreign_key in list(table.foreign_keys):
+        target = foreign_key.target_fullname
+        table_part, _, column_name = target.rpartition(".")
+        schema, _, name = table_part.rpartition(".")
+        key = f"{schema}.{name}" if schema else name
+        stub = metadata.tables.get(key)
+        if stub is None:
+            stub = Table(name, metadata, schema=schema or None)
+        if column_name not in stub.c:
+            stub.append_column(Column(column_name, NullType()))
+
+
+def column_spec(dialect: Dialect, column: Column[Any]) -> str:
+    """The column's definition as in CREATE TABLE (name, type, default, NOT NULL).
+
+    ``column`` must belong to a ``Table`` (use ``scratch_table``).
+    """
+    return dialect.ddl_compiler(dialect, None).get_column_specification(column)
+
+
+def default_sql(dialect: Dialect, server_default: Any, type_: Any = None) -> str | None:
+    """The SQL expression a server default renders as (``'x'`` for a string, raw SQL for
+    ``text()``), or None when ``server_default`` is None."""
+    if server_default is None:
+        return None
+    column = Column(
+        "x", to_instance(type_) if type_ is not None else NullType(), server_default=server_default
+    )
+    scratch_table("x", None, column)
+    return dialect.ddl_compiler(dialect, None).get_column_default_string(column)
+
+
+def add_column_sql(dialect: Dialect, column: Column[Any]) -> str:
+    """``ALTER TABLE t ADD COLUMN <definition>`` for a column attached to its table."""
+    table = table_sql(dialect, column.table.name, column.table.schema)
+    return f"ALTER TABLE {table} ADD COLUMN {column_spec(dialect, column)}"
+
+
+def drop_column_sql(dialect: Dialect, table_name: str, schema: str | None, column: str) -> str:
+    """``ALTER TABLE t DROP COLUMN c``."""
+    return (
+        f"ALTER TABLE {table_sql(dialect, table_name, schema)} DROP COLUMN {quote(dialect, column)}"
+    )
+
+
+def rename_table_sql(dialect: Dialect, old: str, new: str, schema: str | None) -> str:
+    """``ALTER TABLE old RENAME TO new`` (the new name is never schema-qualified)."""
+    return f"ALTER TABLE {table_sql(dialect, old, schema)} RENAME TO {quote(dialect, new)}"
+
+
+def rename_column_sql(
+    dialect: Dialect, table_name: str, schema: str | None, old: str, new: str
+) -> str:
+    """``ALTER TABLE t RENAME COLUMN old TO new`` (SQLite 3.25+, PostgreSQL)."""
+    table = table_sql(dialect, table_name, schema)
+    return f"ALTER TABLE {table} RENAME COLUMN {quote(dialect, old)} TO {quote(dialect, new)}"
+
+
+def alter_column_sql(
+    dialect: Dialect, table_name: str, schema: str | None, column: str, clause: str
+) -> str:
+    """``ALTER TABLE t ALTER COLUMN c <clause>`` (PostgreSQL and standard SQL spelling)."""
+    table = table_sql(dialect, table_name, schema)
+    return f"ALTER TABLE {table} ALTER COLUMN {quote(dialect, column)} {clause}"
+
+
+def emit_comments(executor: Executor, table: Table) -> None:
+    """Emit ``COMMENT ON`` for the table and its columns where the dialect keeps comments
+    outside CREATE TABLE (PostgreSQL: https://www.postgresql.org/docs/current/sql-comment.html).
+    SQLite stores no comments, so nothing is emitted there."""
+    dialect = executor.dialect
+    if not dialect.supports_comments or dialect.inline_comments:
+        return
+    if table.comment is not None:
+        executor.execute(SetTableComment(table))
+    for column in table.columns:
+        if column.comment is not None:
+            executor.execute(SetColumnComment(column))
+
+
+def ensure_types(executor: Executor, columns: Iterable[Column[Any]]) -> None:
+    """Create the named PostgreSQL ENUM types the columns use, each once.
+
+    Online a type is created only if the database lacks it (``dialect.has_type``), so a type
+    left behind by an earlier ``drop_table`` or created by the script itself is reused; offline
+    each type is written once per run. ``postgresql.ENUM(create_type=False)`` is honoured.
+    Other dialects have no separate types and nothing is emitted.
+    """
+    if not executor.is_postgresql:
+        return
+    from sqlalchemy.dialects.postgresql import ENUM
+    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+
+    dialect = executor.dialect
+    for column in columns:
+        impl = column.type.dialect_impl(dialect)
+        if not isinstance(impl, ENUM) or not impl.create_type or not impl.name:
+            continue
+        name = str(impl.name)
+        schema = impl.schema
+        if executor.offline:
+            if not executor.first_time(("enum", schema or "", name)):
+                continue
+        elif dialect.has_type(executor.context.connection, name, schema=schema):
+            continue
+        executor.execute(CreateEnumType(impl))

@@ -1,0 +1,20 @@
+"""Errors raised by the operations layer; all are misuse (``UsageError``, exit status 2).
+
+Database errors are not wrapped: they propagate as SQLAlchemy exceptions.
+"""
+
+from __future__ import annotations
+
+from migguard.errors import UsageError
+
+
+class IrreversibleError(UsageError):
+    """An operation's reverse needs information the operation does not carry."""
+
+
+class OfflineError(UsageError):
+    """An operation needs a live database connection but the run is offline (``--sql``)."""
+
+
+class BatchError(UsageError):
+    """A batch (move-and-copy) change cannot be carried out as asked."""

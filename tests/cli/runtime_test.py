@@ -1,0 +1,182 @@
+"""The seeds' walkthrough through the command line, on a SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import Project
+from tests.postgres_fixture import psql, sqlite3
+
+CUSTOMER = "b4352a83e78a"
+AGE = "c2e7eea3f80e"
+
+CREATE_CUSTOMER = """
+op.create_table(
+    "customer",
+    sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column("first_name", sa.String(), nullable=False),
+    sa.Column("last_name", sa.String(), nullable=False),
+    sa.Column("address", sa.String(), nullable=False),
+    sa.Column("city", sa.String(), nullable=False),
+    sa.PrimaryKeyConstraint("id"),
+)
+"""
+
+
+def seed_history(project: Project) -> None:
+    """The two revisions of the walkthrough: the customer table, then its age column."""
+    project.add(
+        CUSTOMER,
+        message="Add customer table",
+        upgrade=CREATE_CUSTOMER,
+        downgrade='op.drop_table("customer")',
+    )
+    project.add(
+        AGE,
+        CUSTOMER,
+        message="Add age column",
+        upgrade='op.add_column("customer", sa.Column("age", sa.Integer(), nullable=False))',
+        downgrade='op.drop_column("customer", "age")',
+    )
+
+
+def schema(url: str) -> dict[str, list[str]]:
+    """Table -> column names, as the database reports them."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        inspector = sa.inspect(engine)
+        return {
+            t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()
+        }
+    finally:
+        engine.dispose()
+
+
+def versions(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sorted(
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_first_day_upgrade_downgrade_and_back(project: Project, db_url: str) -> None:
+    seed_history(project)
+    url = ["--url", db_url]
+
+    up = project.run(*url, "upgrade", "head")
+    assert up.code == 0, up.err
+    assert up.out.splitlines()[:2] == [
+        f"upgrade <base> -> {CUSTOMER}, Add customer table",
+        f"upgrade {CUSTOMER} -> {AGE}, Add age column",
+    ]
+    assert "Upgraded 2 revision(s)" in up.out
+    assert schema(db_url)["customer"][-1] == "age"
+    assert versions(db_url) == [AGE]
+    assert project.run(*url, "current").out == f"{AGE} (head)\n"
+
+    assert project.run(*url, "downgrade", "-1").code == 0
+    assert "age" not in schema(db_url)["customer"]
+    assert versions(db_url) == [CUSTOMER]
+
+    assert project.run(*url, "upgrade", "+1").code == 0
+    assert "age" in schema(db_url)["customer"]
+
+    assert project.run(*url, "downgrade", "base").code == 0
+    assert set(schema(db_url)) == {"alembic_version"}
+    assert versions(db_url) == []
+    assert project.run(*url, "current").out == ""
+
+    assert project.run(*url, "upgrade", CUSTOMER[:4]).code == 0
+    assert versions(db_url) == [CUSTOMER]
+    assert project.run(*url, "upgrade", f"{CUSTOMER}+1").code == 0
+    assert versions(db_url) == [AGE]
+    again = project.run(*url, "upgrade", "head")
+    assert again.code == 0
+    assert again.out.startswith("Nothing to do:")
+
+    history = project.run(*url, "history", "--indicate-current").out.splitlines()
+    assert history[0] == f"{CUSTOMER} -> {AGE} (head) (current), Add age column"
+
+
+def test_the_database_own_client_sees_the_schema(project: Project, db_url: str) -> None:
+    seed_history(project)
+    assert project.run("--url", db_url, "upgrade", "head").code == 0
+    if db_url.startswith("sqlite"):
+        described = sqlite3(db_url.removeprefix("sqlite:///"), ".schema customer")
+        assert "age INTEGER NOT NULL" in described
+        assert (
+            sqlite3(db_url.removeprefix("sqlite:///"), "SELECT * FROM alembic_version;")
+            == f"{AGE}\n"
+        )
+    else:
+        columns = psql(
+            db_url,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'customer' ORDER BY ordinal_position",
+        )
+        assert columns.split()[-1] == "age"
+        assert psql(db_url, "SELECT version_num FROM alembic_version").strip() == AGE
+
+
+def test_dry_run_changes_nothing(project: Project, sqlite_url: str) -> None:
+    seed_history(project)
+    result = project.run("--url", sqlite_url, "upgrade", "head", "--dry-run")
+    assert result.code == 0
+    assert result.out.splitlines()[0] == f"would upgrade <base> -> {CUSTOMER}, Add customer table"
+    assert "nothing was changed" in result.out
+    assert "customer" not in schema(sqlite_url)
+
+
+def test_quiet_prints_nothing(project: Project, sqlite_url: str) -> None:
+    seed_history(project)
+    result = project.run("--url", sqlite_url, "upgrade", "head", "-q")
+    assert (result.code, result.out) == (0, "")
+
+
+def test_stamp_sets_the_version_without_running(project: Project, db_url: str) -> None:
+    seed_history(project)
+    url = ["--url", db_url]
+    result = project.run(*url, "stamp", "head")
+    assert result.code == 0, result.err
+    assert result.out.endswith(f": base -> {AGE}\n")
+    assert versions(db_url) == [AGE]
+    assert "customer" not in schema(db_url)
+    assert project.run(*url, "stamp", "base").code == 0
+    assert versions(db_url) == []
+
+
+def test_current_json_and_verbose(project: Project, sqlite_url: str) -> None:
+    seed_history(project)
+    project.run("--url", sqlite_url, "upgrade", CUSTOMER)
+    [record] = json.loads(project.run("--url", sqlite_url, "current", "--format", "json").out)
+    assert record["revision"] == CUSTOMER
+    assert record["is_head"] is False
+    verbose = project.run("--url", sqlite_url, "current", "--verbose").out
+    assert f"Database: {sqlite_url}" in verbose
+    assert f"Rev: {CUSTOMER}" in verbose
+
+
+def test_no_url_is_a_configuration_error(project: Project) -> None:
+    seed_history(project)
+    result = project.run("upgrade", "head")
+    assert result.code == 2
+    assert "no database URL" in result.err
+
+
+@pytest.mark.parametrize("command", [["current"], ["upgrade", "head"]])
+def test_unreachable_database_is_one_line_without_the_password(
+    project: Project, command: list[str]
+) -> None:
+    seed_history(project)
+    result = project.run("--url", "postgresql://app:s3cret@127.0.0.1:1/shop", *command)
+    assert result.code == 4
+    assert "s3cret" not in result.err
+    assert result.err.startswith("migguard: error: cannot connect to postgresql")
+    assert result.err.count("\n") == 1
