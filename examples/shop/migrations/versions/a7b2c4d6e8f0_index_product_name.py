@@ -6,7 +6,6 @@ Create Date: 2026-11-09 11:40:03.552190
 
 """
 
-
 from migguard import op
 
 # Revision identifiers: migguard and Alembic both read these four names.

@@ -6,8 +6,6 @@ Create Date: 2026-11-10 08:05:12.870061
 
 """
 
-
-
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = "e2d8b1a4c6f9"
 down_revision = ("a7b2c4d6e8f0", "c5e1f3a9b7d2")
