@@ -53,3 +53,23 @@ def test_messages_with_rich_markup_are_printed_literally() -> None:
     out = io.StringIO()
     Printer(out, color=True).line(history_line(graph, "a1"))
     assert "[bold]weird[/bold]" in out.getvalue()
+
+
+def test_progress_prints_lines_above_a_bar_on_a_terminal() -> None:
+    out = io.StringIO()
+    printer = Printer(out, color=True)
+    with printer.progress(2) as progress:
+        progress.line("upgrade <base> -> a1, base")
+        progress.advance()
+        progress.line("upgrade a1 -> b2, next")
+        progress.advance()
+    assert "upgrade <base> -> a1, base" in out.getvalue()
+    assert "2/2" in out.getvalue()
+
+
+def test_progress_without_colour_is_plain_lines() -> None:
+    out = io.StringIO()
+    with Printer(out, color=False).progress(2) as progress:
+        progress.line("upgrade <base> -> a1, base")
+        progress.advance()
+    assert out.getvalue() == "upgrade <base> -> a1, base\n"
