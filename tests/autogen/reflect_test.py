@@ -1,0 +1,75 @@
+"""Reflection cost: a large schema is read in a few queries, not a few per table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from migguard.autogen.snapshot import Snapshot, reflect
+
+
+def many_tables(url: str, count: int) -> sa.Engine:
+    """A database with ``count`` tables, each with a primary key, a foreign key to the previous
+    table, a unique column, an index and a check constraint."""
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    for i in range(count):
+        sa.Table(
+            f"t{i:03}",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("parent_id", sa.Integer, sa.ForeignKey(f"t{max(i - 1, 0):03}.id")),
+            sa.Column("code", sa.String(10), unique=True),
+            sa.Column("n", sa.Integer, server_default=sa.text("0")),
+            sa.Index(f"ix_t{i:03}_n", "n"),
+            sa.CheckConstraint("n >= 0", name=f"ck_t{i:03}_n"),
+        )
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+    return engine
+
+
+def counted_reflect(url: str) -> tuple[Snapshot, list[str]]:
+    """Reflect through a new engine (SQLAlchemy caches some catalog lookups per engine); the
+    statements sent to the database, in order."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        sa.event.listen(conn, "before_cursor_execute", record)
+        snapshot = reflect(conn)
+    engine.dispose()
+    return snapshot, statements
+
+
+def test_postgresql_reflects_200_tables_in_a_constant_number_of_queries(pg_url: str) -> None:
+    engine = many_tables(pg_url, 200)
+    snapshot, statements = counted_reflect(pg_url)
+    assert len(snapshot.tables) == 200
+    assert all(len(t.indexes) == 1 and len(t.checks) == 1 for t in snapshot.tables)
+    with engine.begin() as conn:
+        for i in range(199, 9, -1):
+            conn.execute(sa.text(f"DROP TABLE t{i:03}"))
+    engine.dispose()
+    small, small_statements = counted_reflect(pg_url)
+    assert len(small.tables) == 10
+    assert len(statements) == len(small_statements)
+    assert len(statements) <= 15
+
+
+def test_sqlite_reflection_stays_in_process(sqlite_url: str) -> None:
+    """SQLAlchemy's SQLite dialect answers ``get_multi_*`` table by table, with ``PRAGMA``
+    statements and reads of the stored ``CREATE TABLE`` text: SQLite is a library inside the
+    process, so these are function calls, not network round trips. What this checks is that
+    the number per table stays small and that migguard adds only one statement of its own (the
+    stored ``CREATE INDEX`` statements, read once)."""
+    many_tables(sqlite_url, 200).dispose()
+    snapshot, statements = counted_reflect(sqlite_url)
+    assert len(snapshot.tables) == 200
+    assert all(s.startswith("PRAGMA") or "sqlite_master" in s for s in statements)
+    assert sum("type = 'index' AND sql IS NOT NULL" in s for s in statements) == 1
+    assert len(statements) <= 10 * 200 + 10
