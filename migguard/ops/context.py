@@ -146,7 +146,7 @@ class OfflineContext(ExecutionContext):
             if isinstance(executable, TextClause):
                 executable = executable.bindparams(**params)
             else:
-                executable = executable.params(**params)  # type: ignore[attr-defined]
+                executable = _bind_literals(executable, params)
         self.write(f"{self.render(executable)};\n\n")
 
     def render(self, executable: Executable) -> str:
@@ -162,3 +162,18 @@ class OfflineContext(ExecutionContext):
         self.write("COMMIT;\n\n")
         yield
         self.write("BEGIN;\n\n")
+
+
+def _bind_literals(executable: Executable, params: Mapping[str, Any]) -> Executable:
+    """``executable`` with each bound parameter named in ``params`` replaced by its value
+    (``.params()`` does not exist for INSERT/UPDATE/DELETE)."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.sql.elements import BindParameter
+    from sqlalchemy.sql.visitors import replacement_traverse
+
+    def swap(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in params:
+            return bindparam(element.key, params[element.key], type_=element.type)
+        return None
+
+    return replacement_traverse(executable, {}, swap)  # type: ignore[return-value]

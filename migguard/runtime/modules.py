@@ -46,6 +46,7 @@ def load_revision_module(path: Path, revision: str, project_root: Path) -> types
     alias: AbstractContextManager[None] = _alembic_op_is_ours() if names_alembic else nullcontext()
     try:
         with alias:
+            # The loader, not compile(): it reuses the __pycache__ bytecode.
             spec.loader.exec_module(module)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -31,6 +31,15 @@ class VersionTable:
             sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
             schema=schema,
         )
+        # Built once: with bound parameters SQLAlchemy compiles each statement once per run.
+        column = self.table.c.version_num
+        self._update = (
+            sa.update(self.table)
+            .where(column == sa.bindparam("old"))
+            .values(version_num=sa.bindparam("new"))
+        )
+        self._delete = sa.delete(self.table).where(column == sa.bindparam("old"))
+        self._insert = sa.insert(self.table).values(version_num=sa.bindparam("new"))
 
     def exists(self, connection: Connection) -> bool:
         """Whether the table exists in the database."""
@@ -49,7 +58,7 @@ class VersionTable:
 
     def change(
         self,
-        execute: Callable[[Any], object],
+        execute: Callable[[Any, dict[str, str]], object],
         before: Collection[str],
         after: Collection[str],
     ) -> None:
@@ -59,21 +68,16 @@ class VersionTable:
         only disappear are deleted and rows that only appear are inserted.
 
         Args:
-            execute: runs one statement (a live connection's, or the offline writer).
+            execute: runs one statement with its parameters (a live connection's
+                ``execute``, or the offline writer's).
             before: the rows now.
             after: the rows wanted.
         """
-        column = self.table.c.version_num
         gone = sorted(set(before) - set(after))
         new = sorted(set(after) - set(before))
         while gone and new:
-            old, rid = gone.pop(), new.pop()
-            execute(
-                sa.update(self.table)
-                .where(column == sa.literal(old))
-                .values(version_num=sa.literal(rid))
-            )
+            execute(self._update, {"old": gone.pop(), "new": new.pop()})
         for old in gone:
-            execute(sa.delete(self.table).where(column == sa.literal(old)))
+            execute(self._delete, {"old": old})
         for rid in new:
-            execute(sa.insert(self.table).values(version_num=sa.literal(rid)))
+            execute(self._insert, {"new": rid})
