@@ -55,6 +55,8 @@ class Config(NamedTuple):
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
     exclude_tables: tuple[str, ...] = ()
+    compare_type: bool = True
+    compare_server_default: bool = True
     include_object: str | None = None
     check_url: str | None = None
     base_branch: str | None = None
@@ -167,6 +169,8 @@ def _build(
         version_table=_text(values, "version_table", _DEFAULTS["version_table"]),
         version_table_schema=_optional_text(values, "version_table_schema"),
         exclude_tables=_strings(values, "exclude_tables"),
+        compare_type=values.get("compare_type", True) is True,
+        compare_server_default=values.get("compare_server_default", True) is True,
         include_object=_optional_text(values, "include_object"),
         check_url=_expand(values.get("check_url"), environ, _where("check_url", raw)),
         base_branch=_optional_text(values, "base_branch"),

@@ -49,6 +49,8 @@ KEYS: dict[str, str] = {
     "version_table": "string",
     "version_table_schema": "string",
     "exclude_tables": "strings",
+    "compare_type": "boolean",
+    "compare_server_default": "boolean",
     "include_object": "string",
     "check_url": "string",
     "base_branch": "string",

@@ -48,6 +48,8 @@ truncate_slug_length = 30
 version_table = "schema_versions"
 version_table_schema = "meta"
 exclude_tables = ["spatial_ref_sys"]
+compare_type = true
+compare_server_default = false
 include_object = "app.db:include_object"
 check_url = "postgresql://ci:cipw@ci/app"
 base_branch = "main"
@@ -78,6 +80,8 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert config.version_table == "schema_versions"
     assert config.version_table_schema == "meta"
     assert config.exclude_tables == ("spatial_ref_sys",)
+    assert config.compare_type is True
+    assert config.compare_server_default is False
     assert config.include_object == "app.db:include_object"
     assert config.check_url == "postgresql://ci:cipw@ci/app"
     assert config.base_branch == "main"
