@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from migguard.cli.autogen import add_rename
 from migguard.cli.common import history_from
-from migguard.report import Printer
+from migguard.config import Config
+from migguard.errors import UsageError
+from migguard.report import Printer, print_warnings
+from migguard.scripts.directory import History
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,6 +43,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     rev.add_argument(
         "--version-path", type=Path, help="version location to write into (several locations)"
     )
+    rev.add_argument(
+        "--autogenerate",
+        action="store_true",
+        help="fill upgrade()/downgrade() from comparing the models with the database",
+    )
+    add_rename(rev)
     rev.set_defaults(handler=cmd_revision)
 
     merge = commands.add_parser("merge", help="write a merge revision joining several heads")
@@ -59,7 +69,11 @@ def cmd_revision(args: argparse.Namespace) -> int:
     """Write a revision with empty upgrade()/downgrade() bodies; print its path."""
     from migguard.scripts.create import create_revision
 
+    if args.rename and not args.autogenerate:
+        raise UsageError("--rename goes with --autogenerate")
     config, history = history_from(args)
+    if args.autogenerate:
+        return _autogenerate(args, config, history)
     path = create_revision(
         config,
         history,
@@ -89,4 +103,32 @@ def cmd_merge(args: argparse.Namespace) -> int:
         rev_id=args.rev_id,
     )
     Printer().line(f"Generated {path}")
+    return 0
+
+
+def _autogenerate(args: argparse.Namespace, config: Config, history: History) -> int:
+    """``revision --autogenerate``: print what was detected, then the file written."""
+    from migguard.autogen.diff import describe
+    from migguard.autogen.generate import autogenerate_revision, parse_renames
+
+    generated = autogenerate_revision(
+        config,
+        history,
+        args.message,
+        head=args.head,
+        splice=args.splice,
+        renames=parse_renames(args.rename),
+        rev_id=args.rev_id,
+        branch_labels=args.branch_label,
+        depends_on=args.depends_on,
+        version_path=args.version_path,
+    )
+    print_warnings(generated.diff.warnings)
+    printer = Printer()
+    operations = [item for item in generated.diff.items if hasattr(item, "reverse")]
+    for operation in operations:
+        printer.line(f"Detected {describe(operation)}")
+    if not operations:
+        printer.line("No changes detected: the revision's upgrade() and downgrade() are empty.")
+    printer.line(f"Generated {generated.path}")
     return 0

@@ -1,0 +1,178 @@
+"""The columns of one table both sides have: added, dropped, renamed and altered columns, and
+the rename hints for a dropped column that looks like an added one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from migguard.autogen.diff_build import (
+    model_column,
+    model_type,
+    reflected_type,
+    server_default_value,
+)
+from migguard.autogen.diff_build_tables import dropped_column
+from migguard.autogen.diff_context import Context, TablePair, qualified
+from migguard.autogen.diff_sql import defaults_equal, types_equal
+from migguard.autogen.records import ColumnInfo
+from migguard.autogen.render import Note
+from migguard.ops.schema import AddColumn, AlterColumn, DropColumn
+
+if TYPE_CHECKING:
+    from migguard.ops.base import Operation
+
+__all__ = ["ColumnChanges", "compare_columns", "same_shape"]
+
+
+class ColumnChanges(NamedTuple):
+    """``adds``: added columns, each rename hint as a Note followed by its add and drop;
+    ``alters``: one ``AlterColumn`` per changed or renamed column; ``drops``: the rest."""
+
+    adds: list[Operation | Note]
+    alters: list[Operation]
+    drops: list[Operation]
+
+
+def same_shape(model: ColumnInfo, reflected: ColumnInfo, dialect_name: str) -> bool:
+    """Whether a dropped column could be an added one renamed: same type and nullability."""
+    return model.nullable == reflected.nullable and types_equal(
+        model.type, reflected.type, dialect_name
+    )
+
+
+def compare_columns(ctx: Context, pair: TablePair) -> ColumnChanges:
+    """Compare the columns of ``pair`` (filters applied, renames taken into account)."""
+    model_names = [c.name for c in pair.model.columns if _included(ctx, pair, c.name)]
+    reflected_names = [c.name for c in pair.reflected.columns if _included(ctx, pair, c.name)]
+    added = [name for name in model_names if name not in reflected_names]
+    dropped = [name for name in reflected_names if name not in model_names]
+    hints = _hints(ctx, pair, added, dropped)
+    adds: list[Operation | Note] = []
+    for name in added:
+        if name in hints.values():
+            continue
+        adds.append(_add(ctx, pair, name))
+    for old, new in hints.items():
+        adds += [_hint_note(ctx, pair, old, new), _add(ctx, pair, new), _drop(ctx, pair, old)]
+    alters = [
+        alter
+        for name in model_names
+        if name in reflected_names
+        for alter in [_alter(ctx, pair, name)]
+        if alter is not None
+    ]
+    drops: list[Operation] = [_drop(ctx, pair, name) for name in dropped if name not in hints]
+    return ColumnChanges(adds, alters, drops)
+
+
+def _included(ctx: Context, pair: TablePair, name: str) -> bool:
+    if not ctx.filtering:
+        return True
+    model = pair.model_column(name)
+    reflected = None
+    if pair.reflected.column(name) is not None:
+        reflected = ctx.reflected_table(pair.reflected).c[name]
+    return ctx.include("column", name, model, reflected)
+
+
+def _model(pair: TablePair, name: str) -> Any:
+    column = pair.model_column(name)
+    assert column is not None, f"{pair.model.name}.{name} is in the models' snapshot"
+    return column
+
+
+def _old_name(pair: TablePair, name: str) -> str:
+    for old, new in pair.column_renames.items():
+        if new == name:
+            return old
+    return name
+
+
+def _add(ctx: Context, pair: TablePair, name: str) -> AddColumn:
+    info = pair.model.column(name)
+    assert info is not None
+    column = model_column(_model(pair, name), info, ctx.dialect)
+    return AddColumn(pair.model.name, column, schema=pair.model.schema)
+
+
+def _drop(ctx: Context, pair: TablePair, name: str) -> DropColumn:
+    definition = dropped_column(pair.reflected, name, ctx.dialect)
+    return DropColumn(pair.model.name, name, schema=pair.model.schema, definition=definition)
+
+
+def _hints(ctx: Context, pair: TablePair, added: list[str], dropped: list[str]) -> dict[str, str]:
+    """``{dropped: added}`` for each dropped column with exactly one added column of the same
+    shape, that added column matching no other dropped one."""
+
+    def shapes(name: str, others: list[str], model_side: bool) -> list[str]:
+        found = []
+        for other in others:
+            model_name, reflected_name = (name, other) if model_side else (other, name)
+            model = pair.model.column(model_name)
+            reflected = pair.reflected.column(reflected_name)
+            if model and reflected and same_shape(model, reflected, ctx.dialect.name):
+                found.append(other)
+        return found
+
+    hints = {}
+    for old in dropped:
+        candidates = shapes(old, added, model_side=False)
+        if len(candidates) == 1 and shapes(candidates[0], dropped, model_side=True) == [old]:
+            hints[old] = candidates[0]
+    return hints
+
+
+def _hint_note(ctx: Context, pair: TablePair, old: str, new: str) -> Note:
+    table = qualified(pair.model.schema, pair.model.name)
+    schema = f", schema={pair.model.schema!r}" if pair.model.schema else ""
+    ctx.warnings.append(
+        f"possible rename: column '{table}.{old}' -> '{table}.{new}' (same type and "
+        f"nullability); written as add + drop, which loses the data; "
+        f"--rename {table}.{old}:{table}.{new} renames instead"
+    )
+    return Note(
+        f"Rename hint: '{table}.{old}' is dropped and '{table}.{new}' added with the same type "
+        f"and nullability. If it was renamed, replace the two operations below with "
+        f"op.alter_column({pair.model.name!r}, {old!r}, new_column_name={new!r}{schema}) to "
+        f"keep its data."
+    )
+
+
+def _alter(ctx: Context, pair: TablePair, name: str) -> AlterColumn | None:
+    """One ``AlterColumn`` for everything that differs in column ``name`` (and its rename)."""
+    model = pair.model.column(name)
+    reflected = pair.reflected.column(name)
+    assert model is not None and reflected is not None
+    options, dialect = ctx.options, ctx.dialect
+    old_name = _old_name(pair, name)
+    changes: dict[str, Any] = {}
+    if model.nullable != reflected.nullable:
+        changes["nullable"] = model.nullable
+    if options.compare_type and not types_equal(model.type, reflected.type, dialect.name):
+        changes["type_"] = model_type(_model(pair, name).type, dialect)
+    if options.compare_server_default and not defaults_equal(model, reflected, dialect.name):
+        changes["server_default"] = _model_default(pair, name)
+    if model.comment != reflected.comment:
+        changes["comment"] = model.comment
+    if old_name != name:
+        changes["new_column_name"] = name
+    if not changes:
+        return None
+    return AlterColumn(
+        pair.model.name,
+        old_name,
+        schema=pair.model.schema,
+        existing_type=reflected_type(reflected.type),
+        existing_nullable=reflected.nullable,
+        existing_server_default=server_default_value(reflected),
+        existing_comment=reflected.comment,
+        **changes,
+    )
+
+
+def _model_default(pair: TablePair, name: str) -> Any:
+    """The model column's server default as ``alter_column`` takes it (``None``: none)."""
+    import sqlalchemy as sa
+
+    default = _model(pair, name).server_default
+    return default.arg if isinstance(default, sa.DefaultClause) else None

@@ -1,0 +1,263 @@
+"""Keys, indexes and the comment of one table both sides have.
+
+Matching rules:
+
+* Indexes by name (every index has one); a changed index (columns, expressions, uniqueness,
+  ordering, options such as a partial-index predicate) is dropped and created again.
+* Unique constraints and foreign keys by name when both sides name them, otherwise by
+  definition (an unnamed model constraint is the one the database named itself). A foreign key's
+  definition is its columns, referenced table and columns, ``ON DELETE``/``ON UPDATE``,
+  ``DEFERRABLE``/``INITIALLY``.
+* Check constraints by name only: PostgreSQL rewrites their SQL (``total >= 0`` comes back as
+  ``total >= 0::numeric``, ``x IN (1, 2)`` as ``x = ANY (ARRAY[1, 2])``), so a changed condition
+  is not detected. A database check no model check is named after is dropped, unless the models
+  have unnamed checks it may stand for (same SQL once normalised, or PostgreSQL's own
+  ``<table>_<column>_check`` naming).
+* The primary key by its columns (its name is not compared: renaming a primary key that
+  foreign keys rely on is not something to do behind the user's back).
+
+A constraint added to an existing table without a name gets the one PostgreSQL would choose
+(``<table>_<columns>_key``, ``_fkey``, ``<table>_pkey``), on SQLite too, so its downgrade can drop
+it by name. A database constraint without a name (SQLite) cannot be dropped by name; the diff
+says so in a warning instead, except a primary key, which SQLite replaces in a rebuild
+(``ReplacePrimaryKey``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlalchemy as sa
+
+from migguard.autogen.diff_build import convention_names
+from migguard.autogen.diff_build_tables import (
+    check_op,
+    drop_constraint,
+    drop_index,
+    foreign_key_op,
+    index_op,
+    primary_key_op,
+    unique_op,
+)
+from migguard.autogen.diff_context import Context, TablePair, find_constraint, qualified
+from migguard.autogen.diff_match import fk_signature, index_signature, match
+from migguard.autogen.diff_sql import normalise_sql
+from migguard.ops.constraints import CreatePrimaryKey
+from migguard.ops.schema import CreateTableComment, DropTableComment
+
+if TYPE_CHECKING:
+    from migguard.ops.base import Operation
+
+__all__ = ["KeyChanges", "ReplacePrimaryKey", "compare_keys"]
+
+_MAX_NAME = 63
+
+
+@dataclass(frozen=True)
+class ReplacePrimaryKey(CreatePrimaryKey):
+    """A new primary key for a SQLite table whose current one has no name: in the rebuild
+    SQLite needs anyway, the new key replaces the old (``previous``: its columns,
+    ``previous_name``: its name, usually none), and the reverse puts the old one back.
+    Rendered as ``batch_op.create_primary_key``."""
+
+    previous: tuple[str, ...] = ()
+    previous_name: str | None = None
+
+    def reverse(self) -> ReplacePrimaryKey:
+        return ReplacePrimaryKey(
+            self.previous_name,
+            self.table_name,
+            self.previous,
+            schema=self.schema,
+            previous=self.columns,
+            previous_name=self.constraint_name,
+        )
+
+
+class KeyChanges(NamedTuple):
+    """Operations by when they must run: foreign keys dropped before anything else and created
+    after everything else; other drops before the table's column changes, creates after."""
+
+    fk_drops: list[Operation]
+    before: list[Operation]
+    after: list[Operation]
+    fk_creates: list[Operation]
+
+
+def compare_keys(ctx: Context, pair: TablePair) -> KeyChanges:
+    """Compare indexes, keys, checks and the comment of ``pair``."""
+    changes = KeyChanges([], [], [], [])
+    names = convention_names(pair.table, ctx.dialect)
+    _primary_key(ctx, pair, names, changes)
+    _uniques(ctx, pair, names, changes)
+    _checks(ctx, pair, names, changes)
+    _indexes(ctx, pair, names, changes)
+    _foreign_keys(ctx, pair, names, changes)
+    _comment(pair, changes)
+    return changes
+
+
+def _default_name(table: str, columns: Sequence[str], suffix: str) -> str | None:
+    name = "_".join([table, *columns, suffix])
+    return name if len(name) <= _MAX_NAME else None
+
+
+def _old(ctx: Context, pair: TablePair, record: Any) -> Any:
+    return ctx.before_renames(pair.key, record)
+
+
+def _keep(ctx: Context, pair: TablePair, type_: str, kind: type, record: Any, side: str) -> bool:
+    """``include_object`` for one record of one side (``"model"`` or ``"reflected"``)."""
+    if not ctx.filtering:
+        return True
+    columns = tuple(getattr(record, "columns", ()))
+    if side == "model":
+        found = find_constraint(pair.table, kind, columns, record.name, ctx.dialect)
+        return ctx.include(type_, record.name, found, None)
+    table = ctx.reflected_table(pair.reflected)
+    found = find_constraint(table, kind, columns, record.name, ctx.dialect)
+    return ctx.include(type_, record.name, None, found)
+
+
+def _filtered(
+    ctx: Context, pair: TablePair, type_: str, kind: type, attr: str
+) -> tuple[list[Any], list[Any]]:
+    model = [r for r in getattr(pair.model, attr) if _keep(ctx, pair, type_, kind, r, "model")]
+    reflected = [
+        r for r in getattr(pair.reflected, attr) if _keep(ctx, pair, type_, kind, r, "reflected")
+    ]
+    return model, reflected
+
+
+def _cannot_drop(ctx: Context, pair: TablePair, what: str, columns: Sequence[str]) -> None:
+    if len(columns) == 1 and columns[0] in pair.dropped_columns:
+        return  # goes with its column, whose definition carries it (``dropped_column``)
+    table = qualified(pair.model.schema, pair.model.name)
+    ctx.warnings.append(
+        f"{what} on '{table}' ({', '.join(columns)}) is not in the models but has no name in "
+        "the database, so it cannot be dropped by name: drop it by hand (batch_alter_table "
+        "with a naming_convention on SQLite)"
+    )
+
+
+# --- kinds ----------------------------------------------------------------------------------------
+
+
+def _primary_key(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
+    model, reflected = pair.model.primary_key, pair.reflected.primary_key
+    model_columns = model.columns if model else ()
+    reflected_columns = reflected.columns if reflected else ()
+    if model_columns == reflected_columns:
+        return
+    table = pair.model
+    if model is not None and model.name is None:
+        model = replace(model, name=_default_name(table.name, (), "pkey"))
+    if reflected is not None and reflected.name is None:
+        if model is None:
+            _cannot_drop(ctx, pair, "the primary key", reflected_columns)
+            return
+        old = _old(ctx, pair, reflected).columns
+        out.after.append(
+            ReplacePrimaryKey(
+                primary_key_op(table, model, names).constraint_name,
+                table.name,
+                model.columns,
+                schema=table.schema,
+                previous=old,
+            )
+        )
+        return
+    if reflected is not None:
+        out.before.append(drop_constraint(primary_key_op(table, _old(ctx, pair, reflected))))
+    if model is not None:
+        out.after.append(primary_key_op(table, model, names))
+
+
+def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
+    model, reflected = _filtered(ctx, pair, "unique_constraint", sa.UniqueConstraint, "uniques")
+    matched = match(model, reflected, lambda u: u.columns)
+    changed = [(m, r) for m, r in matched.pairs if m.columns != r.columns]
+    for unique in matched.reflected_only + [r for _, r in changed]:
+        if unique.name is None:
+            _cannot_drop(ctx, pair, "a unique constraint", unique.columns)
+            continue
+        out.before.append(drop_constraint(unique_op(pair.model, _old(ctx, pair, unique))))
+    for unique in matched.model_only + [m for m, _ in changed]:
+        if unique.name is None:
+            unique = replace(unique, name=_default_name(pair.model.name, unique.columns, "key"))
+        out.after.append(unique_op(pair.model, unique, names))
+
+
+def _looks_generated(table: str, name: str) -> bool:
+    """PostgreSQL's name for an unnamed check: ``<table>[_<column>]_check[<n>]``."""
+    return re.fullmatch(rf"{re.escape(table)}(?:_\w+)?_check\d*", name) is not None
+
+
+def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
+    dialect = ctx.dialect.name
+    model = {c.name: c for c in pair.model.checks if c.name is not None}
+    unnamed = {normalise_sql(c.sqltext, dialect) for c in pair.model.checks if c.name is None}
+    reflected = {c.name: c for c in pair.reflected.checks if c.name is not None}
+    for name, check in reflected.items():
+        if name in model:
+            continue
+        if normalise_sql(check.sqltext, dialect) in unnamed or (
+            unnamed and _looks_generated(pair.model.name, name)
+        ):
+            continue
+        out.before.append(drop_constraint(check_op(pair.model, check)))
+    for name, check in model.items():
+        if name not in reflected:
+            out.after.append(check_op(pair.model, check, names))
+
+
+def _indexes(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
+    model, reflected = _filtered(ctx, pair, "index", sa.Index, "indexes")
+    dialect = ctx.dialect
+    by_name = {index.name: index for index in reflected}
+    wanted = {index.name for index in model}
+    for index in model:
+        found = by_name.get(index.name)
+        if found is not None and index_signature(found, dialect.name) == index_signature(
+            index, dialect.name
+        ):
+            continue
+        if found is not None:
+            out.before.append(drop_index(pair.model, _old(ctx, pair, found), dialect))
+        out.after.append(index_op(pair.model, index, dialect, names))
+    for index in reflected:
+        if index.name not in wanted:
+            out.before.append(drop_index(pair.model, _old(ctx, pair, index), dialect))
+
+
+def _foreign_keys(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
+    model, reflected = _filtered(
+        ctx, pair, "foreign_key_constraint", sa.ForeignKeyConstraint, "foreign_keys"
+    )
+    matched = match(model, reflected, fk_signature)
+    changed = [(m, r) for m, r in matched.pairs if fk_signature(m) != fk_signature(r)]
+    for fk in matched.reflected_only + [r for _, r in changed]:
+        if fk.name is None:
+            _cannot_drop(ctx, pair, "a foreign key", fk.columns)
+            continue
+        out.fk_drops.append(drop_constraint(foreign_key_op(pair.model, _old(ctx, pair, fk))))
+    for fk in matched.model_only + [m for m, _ in changed]:
+        if fk.name is None:
+            fk = replace(fk, name=_default_name(pair.model.name, fk.columns, "fkey"))
+        out.fk_creates.append(foreign_key_op(pair.model, fk, names))
+
+
+def _comment(pair: TablePair, out: KeyChanges) -> None:
+    model, reflected = pair.model.comment, pair.reflected.comment
+    if model == reflected:
+        return
+    table, schema = pair.model.name, pair.model.schema
+    if model is None:
+        out.after.append(DropTableComment(table, existing_comment=reflected, schema=schema))
+    else:
+        out.after.append(
+            CreateTableComment(table, model, existing_comment=reflected, schema=schema)
+        )

@@ -1,0 +1,157 @@
+"""Autogenerate's entry points: compare the models with a database, write the revision.
+
+Library code: each function returns what it found or wrote; :mod:`migguard.cli.autogen`
+prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy.engine import Connection
+
+from migguard.autogen.diff import CompareOptions, DiffResult, compare
+from migguard.autogen.models import load_callable, load_metadata
+from migguard.autogen.render import render_downgrade, render_operations
+from migguard.autogen.snapshot import reflect
+from migguard.config import Config
+from migguard.errors import UsageError
+from migguard.graph import resolve
+from migguard.runtime.engine import connect
+from migguard.runtime.migrate import database_url, version_table
+from migguard.scripts.create import create_revision
+from migguard.scripts.directory import History
+
+
+class Generated(NamedTuple):
+    """A written revision and what it holds.
+
+    Attributes:
+        diff: the detected changes.
+        path: the new script.
+    """
+
+    diff: DiffResult
+    path: Path
+
+
+def parse_renames(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``--rename old:new`` values as pairs (``table.old:table.new`` for columns).
+
+    Raises:
+        UsageError: a value is not ``OLD:NEW``.
+    """
+    renames = []
+    for pair in pairs:
+        old, colon, new = pair.partition(":")
+        if not colon or not old.strip() or not new.strip():
+            raise UsageError(
+                f"--rename {pair!r}: expected OLD:NEW (a table) or TABLE.OLD:TABLE.NEW (a column)"
+            )
+        renames.append((old.strip(), new.strip()))
+    return tuple(renames)
+
+
+def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> CompareOptions:
+    """The comparison settings from the configuration (``compare_type``,
+    ``compare_server_default``, ``exclude_tables``, ``include_object``) and ``--rename``.
+
+    Raises:
+        ConfigError: ``include_object`` cannot be imported.
+    """
+    include = (
+        load_callable(config.include_object, config.root, "include_object")
+        if config.include_object
+        else None
+    )
+    return CompareOptions(
+        compare_type=config.compare_type,
+        compare_server_default=config.compare_server_default,
+        exclude_tables=config.exclude_tables,
+        include_object=include,
+        renames=tuple(renames),
+        schemas=(config.version_table_schema,) if config.version_table_schema else (None,),
+    )
+
+
+def _compare_live(
+    config: Config, connection: Connection, renames: Sequence[tuple[str, str]]
+) -> DiffResult:
+    metadata = load_metadata(config.metadata, config.root)
+    options = compare_options(config, renames)
+    table = version_table(config).table
+    excluded = (table.name, f"{table.schema}.{table.name}") if table.schema else (table.name,)
+    snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
+    connection.rollback()
+    return compare(metadata, snapshot, connection.dialect, options)
+
+
+def diff_database(
+    config: Config, renames: Sequence[tuple[str, str]] = ()
+) -> tuple[DiffResult, str]:
+    """What the database lacks compared with the models.
+
+    Returns:
+        The diff, and the dialect's name.
+
+    Raises:
+        ConfigError (no URL, models cannot be imported), DatabaseError.
+    """
+    with connect(database_url(config)) as connection:
+        return _compare_live(config, connection, renames), connection.dialect.name
+
+
+def autogenerate_revision(
+    config: Config,
+    history: History,
+    message: str,
+    *,
+    head: str = "head",
+    renames: Sequence[tuple[str, str]] = (),
+    rev_id: str | None = None,
+    branch_labels: Sequence[str] = (),
+    depends_on: Sequence[str] = (),
+    version_path: Path | None = None,
+    splice: bool = False,
+) -> Generated:
+    """Compare the database (which must be at ``head``) with the models and write the
+    revision that turns one into the other.
+
+    Raises:
+        UsageError: the database is not at ``head`` (the revision would be written against
+            a schema the history does not build); plus everything :func:`create_revision`
+            and :func:`diff_database` raise.
+    """
+    with connect(database_url(config)) as connection:
+        current = version_table(config).read(connection)
+        connection.rollback()
+        wanted = resolve(history.graph, head) if len(history.graph) else ()
+        if set(current) != set(wanted):
+            at = ", ".join(current) or "base"
+            raise UsageError(
+                f"the database is at {at}, not at {', '.join(wanted) or 'base'}: run "
+                "`migguard upgrade head` first, so that the new revision starts from the schema "
+                "the history builds"
+            )
+        diff = _compare_live(config, connection, renames)
+        dialect = connection.dialect.name
+    upgrade = render_operations(diff.items, dialect_name=dialect)
+    downgrade = render_downgrade(diff.items, dialect_name=dialect)
+    imports = tuple(sorted({*upgrade.imports, *downgrade.imports}))
+    path = create_revision(
+        config,
+        history,
+        message,
+        head=head if len(history.graph) else "base",
+        splice=splice,
+        branch_labels=branch_labels,
+        depends_on=depends_on,
+        rev_id=rev_id,
+        version_path=version_path,
+        upgrades=upgrade.body,
+        downgrades=downgrade.body,
+        imports=imports,
+    )
+    return Generated(diff, path)
