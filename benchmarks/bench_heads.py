@@ -146,9 +146,7 @@ def interleaved(
     return times
 
 
-def bench_size(
-    size: int, folder: Path, exes: dict[str, Path], runs: int, seed: int
-) -> list[Row]:
+def bench_size(size: int, folder: Path, exes: dict[str, Path], runs: int, seed: int) -> list[Row]:
     """Generate a ``size``-revision history in ``folder`` and time every command there."""
     planned = generate(size, folder, seed=seed)
     expected = heads_of(planned)
@@ -251,9 +249,7 @@ def save_json(path: Path, rows: Sequence[Row], facts: dict[str, str], runs: int)
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes", type=int, nargs="+", default=[1000, 10000], help="history sizes"
-    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="history sizes")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument(

@@ -6,16 +6,19 @@ Library code: each function returns what happened; :mod:`migguard.cli.runtime` p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, UsageError
 from migguard.runtime.engine import connect, make_url
 from migguard.runtime.lock import migration_lock
 from migguard.runtime.plan import Step, downgrade_plan, stamp_heads, upgrade_plan
-from migguard.runtime.runner import Listener, run_online, write_offline, write_stamp_offline
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
+
+if TYPE_CHECKING:
+    # The runner pulls in the operations layer; `current` and `stamp` do not need it.
+    from migguard.runtime.runner import Listener
 
 
 class Outcome(NamedTuple):
@@ -99,6 +102,8 @@ def migrate(
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
         ResolutionError, UsageError.
     """
+    from migguard.runtime.runner import run_online
+
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
     with connect(database_url(config)) as connection:
@@ -184,6 +189,8 @@ def offline_sql(
     Raises:
         UsageError: a downgrade without START; ResolutionError and friends from planning.
     """
+    from migguard.runtime.runner import write_offline, write_stamp_offline
+
     dialect = make_url(database_url(config)).get_dialect()()
     start, _, end = target.rpartition(":")
     if command == "downgrade" and not start:
