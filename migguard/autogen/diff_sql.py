@@ -72,6 +72,8 @@ TYPE_SYNONYMS: dict[str, dict[str, str]] = {
     "sqlite": {"INT": "INTEGER", "DECIMAL": "NUMERIC"},
 }
 
+# String literals (kept as they are) and the code between them.
+_LITERALS = re.compile(r"'(?:[^']|'')*'|[^']+")
 # Quoted strings and identifiers (kept as they are) and the code between them.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^'\"]+")
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
@@ -130,8 +132,9 @@ def _single_quoted(sql: str) -> str:
 def strip_casts(sql: str) -> str:
     """``sql`` without PostgreSQL's ``::type`` casts outside quoted strings
     (``'a'::character varying`` -> ``'a'``)."""
+    # Only string literals are protected: a cast may name a quoted type (``::"Mood"``).
     return "".join(
-        token if token[0] in "'\"" else _CAST.sub("", token) for token in _TOKENS.findall(sql)
+        token if token[0] == "'" else _CAST.sub("", token) for token in _LITERALS.findall(sql)
     )
 
 
