@@ -78,7 +78,11 @@ class CompareOptions:
     ``"foreign_key_constraint"``) on each side that has them; an object takes part only when
     every answer is true. ``renames``: ``("old_table", "new_table")`` or ``("table.old_column",
     "table.new_column")`` pairs to emit as renames instead of drop + add. ``schemas``: the
-    schemas compared (``None``: the default schema).
+    schemas compared (``None``: the default schema). ``same_default``: asked, when two constant
+    server defaults differ as text, whether the database holds them equal:
+    ``(models' default SQL, reflected default SQL, column type SQL) -> bool``. PostgreSQL
+    stores typed literals in its own form (``'false'`` reads back as ``false``), which only the
+    database can judge.
     """
 
     compare_type: bool = True
@@ -87,6 +91,7 @@ class CompareOptions:
     include_object: Callable[[object, str, str, bool, object | None], bool] | None = None
     renames: tuple[tuple[str, str], ...] = ()
     schemas: tuple[str | None, ...] = (None,)
+    same_default: Callable[[str, str, str], bool] | None = None
 
 
 class DiffResult(NamedTuple):

@@ -19,6 +19,7 @@ from migguard.autogen.render import Note
 from migguard.ops.schema import AddColumn, AlterColumn, DropColumn
 
 if TYPE_CHECKING:
+    from migguard.autogen.diff import CompareOptions
     from migguard.ops.base import Operation
 
 __all__ = ["ColumnChanges", "compare_columns", "same_shape"]
@@ -138,6 +139,17 @@ def _hint_note(ctx: Context, pair: TablePair, old: str, new: str) -> Note:
     )
 
 
+def _database_says_equal(options: CompareOptions, model: ColumnInfo, reflected: ColumnInfo) -> bool:
+    """Whether the database holds two differently written constant defaults equal. Only
+    constants are asked about: a function call may be volatile (``now()``)."""
+    ours, theirs, type_sql = model.server_default, reflected.server_default, reflected.type.compiled
+    if options.same_default is None or ours is None or theirs is None or type_sql is None:
+        return False
+    if "(" in ours or "(" in theirs:
+        return False
+    return options.same_default(ours, theirs, type_sql)
+
+
 def _alter(ctx: Context, pair: TablePair, name: str) -> AlterColumn | None:
     """One ``AlterColumn`` for everything that differs in column ``name`` (and its rename)."""
     model = pair.model.column(name)
@@ -150,7 +162,11 @@ def _alter(ctx: Context, pair: TablePair, name: str) -> AlterColumn | None:
         changes["nullable"] = model.nullable
     if options.compare_type and not types_equal(model.type, reflected.type, dialect.name):
         changes["type_"] = model_type(_model(pair, name).type, dialect)
-    if options.compare_server_default and not defaults_equal(model, reflected, dialect.name):
+    if (
+        options.compare_server_default
+        and not defaults_equal(model, reflected, dialect.name)
+        and not _database_says_equal(options, model, reflected)
+    ):
         changes["server_default"] = _model_default(pair, name)
     if model.comment != reflected.comment:
         changes["comment"] = model.comment

@@ -6,10 +6,12 @@ prints it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migguard.autogen.diff import CompareOptions, DiffResult, compare
@@ -85,7 +87,27 @@ def _compare_live(
     excluded = (table.name, f"{table.schema}.{table.name}") if table.schema else (table.name,)
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
+    if connection.dialect.name == "postgresql":
+        options = replace(options, same_default=_asker(connection))
     return compare(metadata, snapshot, connection.dialect, options)
+
+
+def _asker(connection: Connection) -> Callable[[str, str, str], bool]:
+    """Ask PostgreSQL whether two constant defaults are the same value of the column's type
+    (it stores typed literals in canonical form: ``'false'`` is kept as ``false``)."""
+
+    def same(ours: str, theirs: str, type_sql: str) -> bool:
+        query = (
+            f"SELECT CAST({ours} AS {type_sql}) IS NOT DISTINCT FROM CAST({theirs} AS {type_sql})"
+        )
+        try:
+            equal = bool(connection.exec_driver_sql(query).scalar())
+        except sa.exc.DBAPIError:
+            equal = False
+        connection.rollback()
+        return equal
+
+    return same
 
 
 def diff_database(

@@ -499,23 +499,27 @@ def test_enum_default_with_a_type_name_that_needs_quotes(
     round_trip(pg_url, request, capsys, one_column(column))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "migguard/autogen/diff_sql.py defaults_equal/normalise_sql compare PostgreSQL defaults "
-        "as text, but PostgreSQL stores a typed literal in its own canonical form: a Boolean "
-        "with server_default='false' (DDL DEFAULT 'false') reads back as false, so diff/check "
-        "--db report \"server default false -> 'false'\" right after upgrade head (likewise '0', "
-        "'f', a timestamptz literal gaining +00, '2020-1-2', 1e3); Alembic's compare_metadata "
-        "with compare_server_default=True reports nothing for these"
-    ),
+@pytest.mark.parametrize(
+    ("kind", "type_source", "default"),
+    [
+        ("boolean", "sa.Boolean()", "'false'"),
+        ("boolean", "sa.Boolean()", "'f'"),
+        ("integer", "sa.Integer()", "'0'"),
+        ("date", "sa.Date()", "'2020-1-2'"),
+        ("datetime", "sa.DateTime(timezone=True)", "'2020-01-02 03:04:05'"),
+        ("numeric", "sa.Numeric(10, 2)", "'1e3'"),
+    ],
 )
-def test_boolean_default_written_as_a_string_literal(
+def test_literal_defaults_postgresql_stores_in_its_own_form(
     pg_url: str,
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
     quiet_env: None,
+    kind: str,
+    type_source: str,
+    default: str,
 ) -> None:
-    column = ColumnSpec("c1", "boolean", "sa.Boolean()", nullable=False, default="'false'")
+    # PostgreSQL keeps DEFAULT 'false' as false, '2020-1-2' as '2020-01-02'::date, and so on;
+    # the diff asks the database whether the two are the same value.
+    column = ColumnSpec("c1", kind, type_source, nullable=False, default=default)
     round_trip(pg_url, request, capsys, one_column(column))
