@@ -36,7 +36,6 @@ import os
 import platform
 import pstats
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -55,6 +54,9 @@ from sqlalchemy.pool import NullPool
 
 # The repository root, for tests/postgres_fixture.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pg_server import throwaway_server
 
 TARGET = 0.5  # migguard's median at most this fraction of Alembic's, on PostgreSQL
 BATCH = 100  # tables per create_all transaction (PostgreSQL's lock table is finite)
@@ -241,32 +243,11 @@ def postgres_database() -> Iterator[tuple[str, str]]:
     Raises:
         BenchError: the server cannot be started or psycopg is missing.
     """
-    import pytest
-
     from tests import postgres_fixture as pgf
 
-    try:
-        import psycopg  # noqa: F401 - the driver of the URL
-    except ImportError as exc:
-        raise BenchError("psycopg is not installed: pip install -e '.[test]'") from exc
-    try:
-        user = pgf.server_user()
-        server = pgf.PostgresServer(
-            pgf.find_server_bin_dir(), pgf.make_base_dir(user), pgf.free_port(), user
-        )
-    except (pytest.skip.Exception, pytest.fail.Exception) as exc:
-        raise BenchError(f"no PostgreSQL server: {exc}") from None
-    try:
-        try:
-            pgf.init_cluster(server)
-            pgf.start_cluster(server)
-            pgf.admin_execute(server, "CREATE DATABASE {}", "bench_compare")
-        except (pytest.skip.Exception, pytest.fail.Exception) as exc:
-            raise BenchError(f"PostgreSQL server did not start: {exc}") from None
+    with throwaway_server(BenchError) as server:
+        pgf.admin_execute(server, "CREATE DATABASE {}", "bench_compare")
         yield server.url("bench_compare"), postgres_version(server.bin_dir)
-    finally:
-        pgf.stop_cluster(server)
-        shutil.rmtree(server.base_dir, ignore_errors=True)
 
 
 def postgres_version(bin_dir: Path) -> str:

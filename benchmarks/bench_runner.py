@@ -52,6 +52,7 @@ from bench_heads import (
     run,
 )
 from generate_history import DEFAULT_SEED, generate, heads_of
+from pg_server import throwaway_server
 
 # The issue's targets: migguard's time at most this fraction of Alembic's.
 TARGETS = {"upgrade head": 0.8, "current": 1 / 20, "downgrade base": 1 / 10}
@@ -433,33 +434,14 @@ def postgres_backend() -> Iterator[PostgresBackend]:
     Raises:
         BenchError: the server cannot be started or psycopg is missing.
     """
-    import pytest
+    import psycopg
 
     from tests import postgres_fixture as pgf
 
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise BenchError("psycopg is not installed: pip install -e '.[test]'") from exc
-    try:
-        bin_dir = pgf.find_server_bin_dir()
-        user = pgf.server_user()
-        server = pgf.PostgresServer(bin_dir, pgf.make_base_dir(user), pgf.free_port(), user)
-    except (pytest.skip.Exception, pytest.fail.Exception) as exc:
-        raise BenchError(f"no PostgreSQL server: {exc}") from None
-    try:
-        try:
-            pgf.init_cluster(server)
-            allow_many_locks(server.data_dir)
-            pgf.start_cluster(server)
-        except (pytest.skip.Exception, pytest.fail.Exception) as exc:
-            raise BenchError(f"PostgreSQL server did not start: {exc}") from None
+    with throwaway_server(BenchError, configure=allow_many_locks) as server:
         conninfo = {"host": pgf.HOST, "port": server.port, "user": pgf.SUPERUSER}
         with psycopg.connect(**conninfo, dbname="postgres", autocommit=True) as admin:
             yield PostgresBackend(server, admin)
-    finally:
-        pgf.stop_cluster(server)
-        shutil.rmtree(server.base_dir, ignore_errors=True)
 
 
 def allow_many_locks(data_dir: Path) -> None:
