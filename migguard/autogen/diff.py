@@ -103,6 +103,11 @@ class DiffResult(NamedTuple):
     items: list[Item]
     warnings: list[str]
 
+    @property
+    def operations(self) -> list[Operation]:
+        """The operations of ``items``, without the notes."""
+        return [item for item in self.items if isinstance(item, Operation)]
+
 
 def compare(
     metadata: sa.MetaData | Sequence[sa.MetaData],

@@ -54,7 +54,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         printer.json(to_json(diff))
         return 0
-    operations = [item for item in diff.items if hasattr(item, "reverse")]
+    operations = diff.operations
     if not operations:
         printer.line("No differences: the database matches the models.")
     for operation in operations:
@@ -73,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     current = read_current(config)
     check_known(history.graph, current)
     diff, _ = diff_database(config)
-    operations = [item for item in diff.items if hasattr(item, "reverse")]
+    operations = diff.operations
     printer = Printer()
     if args.format == "json":
         printer.json({"revision": list(current), "drift": to_json(diff)})

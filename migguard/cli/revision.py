@@ -125,7 +125,7 @@ def _autogenerate(args: argparse.Namespace, config: Config, history: History) ->
     )
     print_warnings(generated.diff.warnings)
     printer = Printer()
-    operations = [item for item in generated.diff.items if hasattr(item, "reverse")]
+    operations = generated.diff.operations
     for operation in operations:
         printer.line(f"Detected {describe(operation)}")
     if not operations:
