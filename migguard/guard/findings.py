@@ -1,0 +1,93 @@
+"""What a check reports: findings, their severities, and the exit code they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from migguard.errors import EXIT_FINDINGS, EXIT_HISTORY, EXIT_OK
+
+__all__ = [
+    "CODES",
+    "ERROR",
+    "INFO",
+    "SEVERITIES",
+    "WARNING",
+    "Finding",
+    "exit_code",
+    "finding_record",
+    "sort_findings",
+]
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+# Most severe first: reports are sorted in this order.
+SEVERITIES = (ERROR, WARNING, INFO)
+
+# Every check's code, in the order checks run and reports list them.
+CODES = ("graph", "heads", "sync", "models-imported", "edited", "stale-parent", "drift")
+
+
+class Finding(NamedTuple):
+    """One problem (or, with severity ``info``, one remark) a check reports.
+
+    Attributes:
+        code: the check's code (one of :data:`CODES`).
+        severity: ``"error"``, ``"warning"`` or ``"info"``; only errors fail a check run.
+        message: one line saying what is wrong, naming the revisions, tables and files.
+        file: the file concerned, relative to the project folder with forward slashes, or
+            ``None``.
+        line: 1-based line in ``file``, or ``None``.
+        hint: one line saying what to do about it (often a command to run), or ``None``.
+        details: further lines, e.g. the operations a ``sync`` finding says are missing.
+    """
+
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    hint: str | None = None
+    details: tuple[str, ...] = ()
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    """The process status for a check run.
+
+    Returns:
+        3 when a ``graph`` error exists (the history itself is broken), else 1 when any error
+        exists, else 0 (warnings and infos never fail a run).
+    """
+    errors = [finding for finding in findings if finding.severity == ERROR]
+    if any(finding.code == "graph" for finding in errors):
+        return EXIT_HISTORY
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings ordered by check (the order of :data:`CODES`), then severity, then file."""
+    code_rank = {code: index for index, code in enumerate(CODES)}
+    severity_rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+    return sorted(
+        findings,
+        key=lambda f: (
+            code_rank.get(f.code, len(CODES)),
+            severity_rank[f.severity],
+            f.file or "",
+            f.line or 0,
+        ),
+    )
+
+
+def finding_record(finding: Finding) -> dict[str, object]:
+    """The JSON form of a finding (``--format json``): every attribute, ``null`` when unset."""
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+        "hint": finding.hint,
+        "details": list(finding.details),
+    }

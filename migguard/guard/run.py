@@ -1,0 +1,116 @@
+"""Running the selected checks and collecting their findings.
+
+Each check is a function ``(CheckContext) -> list[Finding]`` in its own module, imported only
+when selected: ``migguard check --select graph,heads`` (the ``migguard-heads`` hook) never
+imports SQLAlchemy or GitPython.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+
+from migguard.config import Config
+from migguard.errors import HistoryError
+from migguard.guard.context import CheckContext
+from migguard.guard.findings import CODES, ERROR, WARNING, Finding, sort_findings
+from migguard.guard.settings import CheckSettings
+from migguard.scripts.directory import History, load_history
+
+__all__ = ["run_checks", "selected_codes"]
+
+# code -> "module:function"; ``graph`` is run by ``run_checks`` itself (it loads the history).
+_CHECKS = {
+    "heads": "migguard.guard.heads:check_heads",
+    "sync": "migguard.guard.sync:check_sync",
+    "models-imported": "migguard.guard.sync:check_models_imported",
+    "edited": "migguard.guard.git_checks:check_edited",
+    "stale-parent": "migguard.guard.git_checks:check_stale_parent",
+    "drift": "migguard.guard.drift:check_drift",
+}
+
+
+def selected_codes(
+    settings: CheckSettings,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    *,
+    db: bool = False,
+) -> tuple[str, ...]:
+    """The codes to run, in :data:`CODES` order.
+
+    Args:
+        settings: the ``[check]`` table (its ``select``/``ignore`` are the defaults).
+        select: ``--select`` codes; when given they replace the configured selection.
+        ignore: ``--ignore`` codes, added to the configured ones.
+        db: ``--db`` was given; ``drift`` runs only then, and always then unless ignored.
+
+    Returns:
+        The codes; ``graph`` is always first when the history is needed at all.
+    """
+    chosen = set(select or settings.select) - set(ignore) - set(settings.ignore)
+    if db and "drift" not in set(ignore) | set(settings.ignore):
+        chosen.add("drift")
+    elif not db:
+        chosen.discard("drift")
+    return tuple(code for code in CODES if code in chosen)
+
+
+def run_checks(
+    config: Config,
+    codes: Sequence[str],
+    settings: CheckSettings,
+    *,
+    db: bool = False,
+    fix: bool = False,
+) -> list[Finding]:
+    """Run the checks named by ``codes`` and return their findings, sorted.
+
+    The history is loaded first. When it is broken, the ``graph`` finding says why (even when
+    ``graph`` is not selected: nothing else can run) and the other checks are skipped.
+
+    Args:
+        config: the resolved configuration.
+        codes: from :func:`selected_codes`.
+        settings: the ``[check]`` table.
+        db: ``--db`` (``drift`` may connect to the configured database).
+        fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision).
+
+    Returns:
+        The findings, ordered by :func:`migguard.guard.findings.sort_findings`.
+
+    Raises:
+        ConfigError, DatabaseError: from checks that cannot run at all (models that cannot be
+            imported, an unreachable database given with ``--db``).
+    """
+    findings, history = _load(config, "graph" in codes)
+    if history is None:
+        return findings
+    context = CheckContext(config, history, settings, db=db, fix=fix, memo={})
+    for code in codes:
+        if code != "graph":
+            findings.extend(_check(code)(context))
+    return sort_findings(findings)
+
+
+def _load(config: Config, report_warnings: bool) -> tuple[list[Finding], History | None]:
+    """The history and the ``graph`` findings (an error when it does not load)."""
+    try:
+        history = load_history(config)
+    except HistoryError as exc:
+        return [Finding("graph", ERROR, str(exc), hint=_GRAPH_HINT)], None
+    findings = []
+    if report_warnings:
+        findings = [Finding("graph", WARNING, warning) for warning in history.warnings]
+    return findings, history
+
+
+_GRAPH_HINT = "fix the revision scripts named above; nothing else can be checked until then"
+
+
+def _check(code: str) -> Callable[[CheckContext], list[Finding]]:
+    module, _, name = _CHECKS[code].partition(":")
+    function: Callable[[CheckContext], list[Finding]] = getattr(
+        importlib.import_module(module), name
+    )
+    return function
