@@ -51,6 +51,10 @@ class Printer:
 
         self._rich().print(Text.assemble(*((t, s or "") for t, s in segments)))
 
+    def rich_print(self, renderable: object) -> None:
+        """Print a rich renderable (a table, say); only for colour output."""
+        self._rich().print(renderable)
+
     def progress(self, total: int) -> StepProgress:
         """A progress bar over ``total`` steps, drawn on a terminal only."""
         return StepProgress(self, total)

@@ -1,14 +1,12 @@
-"""Commands that compare the models with a database: ``diff`` and ``check --db`` (drift);
-``revision --autogenerate`` lives with ``revision``."""
+"""``diff``: compare the models with a database. ``revision --autogenerate`` lives with
+``revision``, the drift check (``check --db``) with the guard."""
 
 from __future__ import annotations
 
 import argparse
 
-from migguard.cli.common import add_format, config_from, history_from
-from migguard.errors import EXIT_FINDINGS
+from migguard.cli.common import add_format, config_from
 from migguard.report import Printer, print_warnings
-from migguard.urls import mask_password
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,17 +17,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_rename(diff)
     add_format(diff)
     diff.set_defaults(handler=cmd_diff)
-
-    check = commands.add_parser("check", help="check the database against the models (drift)")
-    check.add_argument(
-        "--db",
-        action="store_true",
-        required=True,
-        help="compare the live database, at its recorded revision, with the models",
-    )
-    add_format(check)
-    check.set_defaults(handler=cmd_check)
-
 
 def add_rename(parser: argparse.ArgumentParser) -> None:
     """``--rename OLD:NEW`` (repeatable)."""
@@ -60,30 +47,3 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for operation in operations:
         printer.line(describe(operation))
     return 0
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Exit 1 with the differences when the live database drifted from the models."""
-    from migguard.autogen.diff import describe, to_json
-    from migguard.autogen.generate import diff_database
-    from migguard.runtime.migrate import database_url, read_current
-    from migguard.runtime.plan import check_known
-
-    config, history = history_from(args)
-    current = read_current(config)
-    check_known(history.graph, current)
-    diff, _ = diff_database(config)
-    operations = diff.operations
-    printer = Printer()
-    if args.format == "json":
-        printer.json({"revision": list(current), "drift": to_json(diff)})
-        return EXIT_FINDINGS if operations else 0
-    where = f"{mask_password(database_url(config))} at {', '.join(current) or 'base'}"
-    if not operations:
-        printer.line(f"In sync: {where} matches the models.")
-        return 0
-    printer.line(f"Drift: {where} differs from the models; to match them it needs:")
-    for operation in operations:
-        printer.line(f"  - {describe(operation)}")
-    printer.line('Write a revision with: migguard revision --autogenerate -m "..."')
-    return EXIT_FINDINGS

@@ -1,0 +1,91 @@
+"""``migguard check``: run the guard's checks and report the findings."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from migguard.cli.common import config_from
+from migguard.config import Config
+from migguard.guard.findings import CODES, exit_code
+from migguard.guard.render import FORMATS, print_findings
+from migguard.report import Printer
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``check`` to the parser."""
+    check = commands.add_parser(
+        "check",
+        help="check the history, the models and the git branch (exit 1 on errors)",
+        description=f"Run the guard's checks ({', '.join(CODES)}) and report what they find. "
+        "Exit 0 when clean, 1 when an error is found, 2 for usage or configuration errors, "
+        "3 when the history itself is broken.",
+    )
+    check.add_argument(
+        "--select", metavar="CODES", help="run only these checks (comma-separated codes)"
+    )
+    check.add_argument("--ignore", metavar="CODES", help="skip these checks (comma-separated)")
+    check.add_argument(
+        "--db",
+        action="store_true",
+        help="also compare the live database with the models (the drift check)",
+    )
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="re-parent a single unpublished revision onto the base branch's head "
+        "(stale-parent) instead of asking for a merge revision",
+    )
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    check.set_defaults(handler=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``migguard check`` with the parsed arguments; returns the exit status."""
+    from migguard.guard.settings import parse_codes
+
+    return report_check(
+        config_from(args),
+        select=parse_codes(args.select, "--select") if args.select else (),
+        ignore=parse_codes(args.ignore, "--ignore") if args.ignore else (),
+        db=args.db,
+        fix=args.fix,
+        output_format=args.format,
+    )
+
+
+def report_check(
+    config: Config,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    db: bool = False,
+    fix: bool = False,
+    output_format: str = "text",
+) -> int:
+    """Run the selected checks, print the report, and return the exit status.
+
+    Args:
+        config: the resolved configuration.
+        select: codes to run instead of the configured selection (empty: configured).
+        ignore: codes to skip, on top of the configured ones.
+        db: run the ``drift`` check against the configured database.
+        fix: let ``stale-parent`` re-parent one unpublished revision.
+        output_format: ``"text"``, ``"json"`` or ``"github"``.
+
+    Returns:
+        0 clean, 1 an error was found, 3 the history is broken (see
+        :func:`migguard.guard.findings.exit_code`).
+
+    Raises:
+        ConfigError: the ``[check]`` table is invalid, or the models cannot be imported.
+        DatabaseError: ``db`` and the database cannot be reached.
+    """
+    from migguard.guard.run import run_checks, selected_codes
+    from migguard.guard.settings import check_settings
+
+    settings = check_settings(config)
+    codes = selected_codes(settings, select, ignore, db=db)
+    findings = run_checks(config, codes, settings, db=db, fix=fix)
+    print_findings(Printer(), findings, codes, output_format)
+    return exit_code(findings)

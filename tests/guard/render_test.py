@@ -1,0 +1,76 @@
+"""The report: plain text, a rich table on a terminal, JSON and GitHub annotations."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from migguard.guard.findings import ERROR, INFO, WARNING, Finding
+from migguard.guard.render import print_findings, summary_line
+from migguard.report import Printer
+
+FINDINGS = [
+    Finding(
+        "sync",
+        ERROR,
+        "the models differ from the schema the migrations build: 1 operation missing",
+        hint='migguard revision --autogenerate -m "..."',
+        details=("add column 'customer.age'",),
+    ),
+    Finding("edited", WARNING, "renamed", file="migrations/versions/a1_x.py", line=3),
+    Finding("stale-parent", INFO, "skipped: no base branch"),
+]
+CODES = ("sync", "edited", "stale-parent")
+
+
+def _render(output_format: str, *, color: bool = False) -> str:
+    stream = io.StringIO()
+    print_findings(Printer(stream, color=color), FINDINGS, CODES, output_format)
+    return stream.getvalue()
+
+
+def test_plain_text_is_one_line_per_finding_with_details_and_hints() -> None:
+    assert _render("text").splitlines() == [
+        "error [sync] the models differ from the schema the migrations build: 1 operation missing",
+        "    - add column 'customer.age'",
+        '    hint: migguard revision --autogenerate -m "..."',
+        "migrations/versions/a1_x.py:3: warning [edited] renamed",
+        "info [stale-parent] skipped: no base branch",
+        "1 error, 1 warning, 1 note (checks: sync, edited, stale-parent)",
+    ]
+
+
+def test_a_terminal_gets_a_table() -> None:
+    text = _render("text", color=True)
+    assert text.startswith("┏━")
+    assert "severity" in text
+    assert "'customer.age'" in text
+    assert "1 error, 1 warning, 1 note" in text
+
+
+def test_json_has_a_versioned_schema() -> None:
+    report = json.loads(_render("json"))
+    assert report["version"] == 1
+    assert report["checks"] == list(CODES)
+    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 1}
+    assert report["exit_code"] == 1
+    assert report["findings"][1]["file"] == "migrations/versions/a1_x.py"
+
+
+def test_github_annotations_escape_newlines_and_property_separators() -> None:
+    lines = _render("github").splitlines()
+    assert lines[0] == (
+        "::error title=migguard sync::the models differ from the schema the migrations build: "
+        "1 operation missing%0A- add column 'customer.age'%0A"
+        'hint: migguard revision --autogenerate -m "..."'
+    )
+    assert lines[1] == (
+        "::warning file=migrations/versions/a1_x.py,line=3,title=migguard edited::renamed"
+    )
+    assert lines[2].startswith("::notice title=migguard stale-parent::")
+
+
+def test_summary_when_clean() -> None:
+    assert summary_line([], ("graph", "heads")) == "All checks passed (checks: graph, heads)"
+    note = [Finding("edited", INFO, "skipped")]
+    assert summary_line(note, ("edited",)) == "All checks passed, 1 note (checks: edited)"

@@ -1,0 +1,66 @@
+"""Choosing and running checks: selection, a broken history, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from migguard.guard.run import selected_codes
+from migguard.guard.settings import CheckSettings
+from tests.conftest import Project
+
+
+def test_selection_follows_config_then_options_and_drift_needs_db() -> None:
+    settings = CheckSettings(ignore=("edited",))
+    assert selected_codes(settings) == (
+        "graph",
+        "heads",
+        "sync",
+        "models-imported",
+        "stale-parent",
+    )
+    assert selected_codes(settings, ("heads", "edited")) == ("heads",)
+    assert selected_codes(settings, ("heads",), ("heads",)) == ()
+    assert selected_codes(settings, ("heads",), db=True) == ("heads", "drift")
+    assert selected_codes(CheckSettings(ignore=("drift",)), ("heads",), db=True) == ("heads",)
+
+
+def test_a_broken_history_is_a_graph_error_with_exit_3(project: Project) -> None:
+    project.add("a1", "zz")
+    result = project.run("check", "--select", "heads")
+    assert result.code == 3
+    assert result.out.startswith(
+        "error [graph] revision a1 (migrations/versions/a1_rev.py) has down_revision 'zz', "
+        "which is not in the history\n"
+    )
+
+
+def test_unreadable_header_values_are_graph_warnings(project: Project) -> None:
+    path = project.add("a1")
+    path.write_text(path.read_text().replace("branch_labels = None", "branch_labels = LABELS"))
+    result = project.run("check", "--select", "graph", "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0
+    assert [f["severity"] for f in report["findings"]] == ["warning"]
+    assert "cannot read branch_labels = LABELS" in report["findings"][0]["message"]
+
+
+def test_the_graph_and_heads_checks_import_no_sqlalchemy(project: Project) -> None:
+    project.add("a1")
+    code = (
+        "import sys\n"
+        "from migguard.cli.main import main\n"
+        "status = main(['check', '--select', 'graph,heads'])\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'git', 'rich') if m in sys.modules)\n"
+        "print(status, heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    ).stdout
+    assert out.splitlines()[-1] == "0 []"

@@ -1,0 +1,61 @@
+"""The [check] and [post_merge] tables: defaults, values, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migguard.config import load_config
+from migguard.errors import ConfigError
+from migguard.guard.findings import CODES
+from migguard.guard.settings import (
+    CheckSettings,
+    check_settings,
+    parse_codes,
+    post_merge_settings,
+)
+
+
+def _config(tmp_path: Path, tables: str) -> object:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migguard.toml").write_text(f'script_location = "migrations"\n{tables}')
+    return load_config(cwd=tmp_path, environ={})
+
+
+def test_defaults_select_every_check_and_do_not_upgrade(tmp_path: Path) -> None:
+    config = _config(tmp_path, "")
+    assert check_settings(config) == CheckSettings(CODES, (), ())
+    assert post_merge_settings(config).upgrade is False
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    config = _config(
+        tmp_path,
+        '[check]\nselect = ["heads", "sync"]\nignore = ["sync"]\nbranch_heads = ["audit"]\n'
+        "[post_merge]\nupgrade = true\n",
+    )
+    assert check_settings(config) == CheckSettings(("heads", "sync"), ("sync",), ("audit",))
+    assert post_merge_settings(config).upgrade is True
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ('[check]\nselects = ["heads"]\n', "unknown key 'check.selects' in migguard.toml"),
+        ('[check]\nselect = ["head"]\n', "unknown check code 'head' in key 'check.select'"),
+        ('[check]\nignore = "sync"\n', "key 'check.ignore' in migguard.toml must be an array"),
+        ('[post_merge]\nupgrade = "yes"\n', "key 'post_merge.upgrade' in migguard.toml must be"),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, tables: str, message: str) -> None:
+    config = _config(tmp_path, tables)
+    with pytest.raises(ConfigError, match="^" + message.replace(".", r"\.")):
+        check_settings(config)
+        post_merge_settings(config)
+
+
+def test_command_line_codes() -> None:
+    assert parse_codes("graph, heads,", "--select") == ("graph", "heads")
+    with pytest.raises(ConfigError, match=r"unknown check code 'sink' in --select 'sink'"):
+        parse_codes("sink", "--select")
