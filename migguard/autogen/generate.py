@@ -88,11 +88,11 @@ def _compare_live(
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":
-        options = replace(options, same_default=_asker(connection))
+        options = replace(options, same_default=same_default_asker(connection))
     return compare(metadata, snapshot, connection.dialect, options)
 
 
-def _asker(connection: Connection) -> Callable[[str, str, str], bool]:
+def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool]:
     """Ask PostgreSQL whether two constant defaults are the same value of the column's type
     (it stores typed literals in canonical form: ``'false'`` is kept as ``false``)."""
 

@@ -48,11 +48,13 @@ class MigrationFailedError(DatabaseError):
 
     Attributes:
         step: the failed step.
+        reason: one line: the database's message and statement, or the exception.
         detail: the full traceback, for ``--verbose``.
     """
 
     def __init__(self, step: Step, summary: str, reason: str, detail: str, atomic: bool) -> None:
         self.step = step
+        self.reason = reason
         self.detail = detail
         stays = ", ".join(sorted(step.heads_before)) or "base"
         outcome = (

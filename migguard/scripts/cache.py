@@ -122,12 +122,21 @@ def _read(file: Path) -> Any:
     return data[1]
 
 
+def prepare_cache_folder(folder: Path) -> None:
+    """Create ``folder`` (``.migguard/``) if needed, with a ``.gitignore`` that ignores it.
+
+    Raises:
+        OSError: the folder or its ``.gitignore`` cannot be written.
+    """
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# written by migguard: cache files, never commit them\n*\n")
+
+
 def _write(folder: Path, name: str, payload: object) -> None:
     try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# written by migguard: cache files, never commit them\n*\n")
+        prepare_cache_folder(folder)
         tmp = folder / f"{name}.{os.getpid()}.tmp"
         tmp.write_bytes(marshal.dumps((_FORMAT, payload)))
         os.replace(tmp, folder / name)

@@ -1,0 +1,186 @@
+"""The ``sync`` and ``models-imported`` checks: the models against the schema the migrations
+build, with no database of the user's.
+
+Both use one replay (:mod:`migguard.guard.replay`), shared through ``context.memo``:
+
+* ``sync``: the models differ from the replayed schema. The finding lists the operations a
+  ``revision --autogenerate`` would write; a revision that fails during the replay is an error
+  naming it (the check never passes when it could not look).
+* ``models-imported``: at least half of the replayed tables (and at least one) are missing
+  from the models altogether, which usually means the modules defining them were never
+  imported where the ``metadata`` setting points. Fewer missing tables are ordinary drops,
+  left to ``sync``.
+
+Without a ``metadata`` setting both checks report one ``info`` finding and pass: there are no
+models to compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from migguard.guard.context import CheckContext
+from migguard.guard.findings import ERROR, INFO, WARNING, Finding
+from migguard.guard.replay import BuiltSchema, ReplayFailure
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["check_models_imported", "check_sync"]
+
+_MEMO_KEY = __name__
+_REPORTED_KEY = f"{__name__}:failure reported"
+_SHOWN_TABLES = 5
+_AUTOGENERATE_HINT = 'migguard revision --autogenerate -m "<message>"'
+
+
+def check_sync(context: CheckContext) -> list[Finding]:
+    """Compare the models with the schema the history builds.
+
+    Returns:
+        One ``sync`` error listing the missing operations (``details``, one line each, as
+        ``migguard diff`` words them) with the autogenerate command as hint; a ``sync``
+        warning per comparison warning (rename hints and the like); or the replay failure
+        as an error. Empty when the models match.
+
+    Raises:
+        ConfigError: the models cannot be imported, or ``check_url`` is not PostgreSQL.
+        DatabaseError: ``check_url``'s server cannot be reached.
+    """
+    from migguard.autogen.diff import compare, describe
+    from migguard.autogen.generate import compare_options
+    from migguard.guard.replay import comparison_dialect, default_judge
+
+    if not context.config.metadata:
+        return [_no_models("sync")]
+    metadata = _metadata(context)
+    built = _built(context)
+    if isinstance(built, ReplayFailure):
+        return _failure_findings(context, "sync", built)
+    options = compare_options(context.config)
+    dialect = comparison_dialect(context.config, built)
+    with default_judge(context.config) as judge:
+        diff = compare(metadata, built.snapshot, dialect, replace(options, same_default=judge))
+    findings = [Finding("sync", WARNING, warning) for warning in diff.warnings]
+    operations = diff.operations
+    if operations:
+        count = len(operations)
+        findings.append(
+            Finding(
+                "sync",
+                ERROR,
+                "the models differ from the schema the migrations build: "
+                f"{count} operation{'s' if count != 1 else ''} missing",
+                hint=_AUTOGENERATE_HINT,
+                details=tuple(describe(operation) for operation in operations),
+            )
+        )
+    return findings
+
+
+def check_models_imported(context: CheckContext) -> list[Finding]:
+    """Report models that look incomplete: the migrations create tables the models lack.
+
+    Tables left out of comparisons (``exclude_tables``) are not counted.
+
+    Returns:
+        One ``models-imported`` error when at least half of the replayed tables (and at least
+        one) are missing from the models, naming the first few; the replay failure when
+        ``sync`` has not reported it already; else nothing.
+
+    Raises:
+        ConfigError, DatabaseError: as :func:`check_sync`.
+    """
+    from migguard.autogen.diff import CompareOptions
+    from migguard.autogen.diff_context import Context, qualified
+    from migguard.guard.replay import comparison_dialect
+
+    if not context.config.metadata:
+        return [_no_models("models-imported")]
+    metadata = _metadata(context)
+    built = _built(context)
+    if isinstance(built, ReplayFailure):
+        return _failure_findings(context, "models-imported", built)
+    dialect = comparison_dialect(context.config, built)
+    excluded = Context(dialect, CompareOptions(exclude_tables=context.config.exclude_tables))
+    modelled = {
+        (None if table.schema == dialect.default_schema_name else table.schema, table.name)
+        for one in metadata
+        for table in one.tables.values()
+    }
+    replayed = [
+        (table.schema, table.name)
+        for table in built.snapshot.tables
+        if not excluded.table_excluded(table.schema, table.name)
+    ]
+    missing = [qualified(*key) for key in replayed if key not in modelled]
+    if not missing or len(missing) * 2 < len(replayed):
+        return []
+    return [_not_imported(context, missing, len(replayed))]
+
+
+def _metadata(context: CheckContext) -> tuple[sa.MetaData, ...]:
+    from migguard.autogen.models import load_metadata
+
+    return load_metadata(context.config.metadata, context.config.root)
+
+
+def _built(context: CheckContext) -> BuiltSchema | ReplayFailure:
+    """The replay of this run, done once for both checks."""
+    from migguard.guard.replay import build_schema
+
+    built = context.memo.get(_MEMO_KEY)
+    if not isinstance(built, (BuiltSchema, ReplayFailure)):
+        built = build_schema(context.config, context.history)
+        context.memo[_MEMO_KEY] = built
+    return built
+
+
+def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:
+    """The replay failure as an error, once per run (both checks would see it)."""
+    if context.memo.get(_REPORTED_KEY):
+        return []
+    context.memo[_REPORTED_KEY] = True
+    where = f"revision {failure.revision} failed" if failure.revision else "failed"
+    return [
+        Finding(
+            code,
+            ERROR,
+            f"replaying the migrations into a scratch database {where}: {failure.reason}",
+            file=failure.file,
+            hint=_failure_hint(context),
+        )
+    ]
+
+
+def _failure_hint(context: CheckContext) -> str:
+    if context.config.check_url:
+        return "fix the revision so that `upgrade heads` runs on an empty database"
+    return (
+        "fix the revision so that `upgrade heads` runs on an empty database (the replay uses "
+        "SQLite unless `check_url` names a PostgreSQL server)"
+    )
+
+
+def _not_imported(context: CheckContext, missing: list[str], replayed: int) -> Finding:
+    shown = ", ".join(missing[:_SHOWN_TABLES])
+    more = f" and {len(missing) - _SHOWN_TABLES} more" if len(missing) > _SHOWN_TABLES else ""
+    paths = ", ".join(context.config.metadata)
+    return Finding(
+        "models-imported",
+        ERROR,
+        f"the models lack {len(missing)} of the {replayed} tables the migrations create "
+        f"({shown}{more}): the modules defining them were probably not imported",
+        hint=f"import the modules that define these tables in the module(s) named by the "
+        f"`metadata` setting ({paths}), or delete the tables with a new revision",
+    )
+
+
+def _no_models(code: str) -> Finding:
+    return Finding(
+        code,
+        INFO,
+        "no models configured: nothing to compare the migrations with",
+        hint='set `metadata` to your MetaData\'s import path, e.g. "myapp.models:Base.metadata"',
+    )
