@@ -41,7 +41,7 @@ def create_revision(
     downgrades: str = "",
     imports: Sequence[str] = (),
 ) -> Path:
-    """Write a new revision on top of ``head``.
+    """Write a new revision on top of ``head`` (and the heads file, when configured).
 
     Args:
         config: the configuration (template, file naming, version locations).
@@ -93,7 +93,9 @@ def create_revision(
         imports=tuple(imports),
     )
     folder = _target_folder(config, history, parents, version_path)
-    return _write(config, folder, new)
+    path = _write(config, folder, new)
+    _record_heads(config, history.graph, parents, new.revision)
+    return path
 
 
 def create_merge(
@@ -105,7 +107,8 @@ def create_merge(
     branch_labels: Sequence[str] = (),
     rev_id: str | None = None,
 ) -> Path:
-    """Write a merge revision joining ``revisions`` (e.g. ``["heads"]``).
+    """Write a merge revision joining ``revisions`` (e.g. ``["heads"]``), and the heads file
+    when one is configured.
 
     Raises:
         ResolutionError: an identifier does not resolve, or ``rev_id`` is taken.
@@ -135,7 +138,9 @@ def create_merge(
         create_date=now(config.timezone),
         branch_labels=tuple(branch_labels),
     )
-    return _write(config, _target_folder(config, history, new.down_revisions, None), new)
+    path = _write(config, _target_folder(config, history, new.down_revisions, None), new)
+    _record_heads(config, graph, new.down_revisions, new.revision)
+    return path
 
 
 def _write(config: Config, folder: Path, new: NewRevision) -> Path:
@@ -154,6 +159,16 @@ def _write(config: Config, folder: Path, new: NewRevision) -> Path:
         config.truncate_slug_length,
     )
     return write_script(folder, name, source)
+
+
+def _record_heads(config: Config, graph: RevisionGraph, parents: Sequence[str], rid: str) -> None:
+    """Rewrite the heads file, when one is configured, for the heads once ``rid`` is added on
+    ``parents``."""
+    if config.heads_file is None:
+        return
+    from migguard.guard.heads_file import write_heads_file
+
+    write_heads_file(config.heads_file, [*(h for h in graph.heads if h not in parents), rid])
 
 
 def _new_id(history: History, chosen: str | None) -> str:
