@@ -22,7 +22,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -344,4 +344,5 @@ def _write_cache(path: Path, key: str, built: BuiltSchema) -> None:
         os.replace(tmp, path)
     except OSError:
         # The cache only saves time; a read-only checkout still gets its findings.
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)

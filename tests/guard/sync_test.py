@@ -7,6 +7,7 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,8 +135,8 @@ class Shop:
         return len(counter.read_text().splitlines()) if counter.exists() else 0
 
 
-@pytest.fixture
-def shop(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+@contextmanager
+def open_shop(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
     """The customer/purchase project: two revisions (the first counts its replays), models
     matching them, ``metadata`` configured. The models' modules are forgotten afterwards and
     no bytecode is written (files are rewritten within the same second)."""
@@ -146,8 +147,17 @@ def shop(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
     shop.configure(f'metadata = "{shop.package}.models:Base.metadata"')
     project.add("a1", upgrade=f"{COUNT_REPLAY}\n{CREATE_CUSTOMER}")
     project.add("b2", "a1", upgrade=CREATE_ORDER)
-    yield shop
-    shop.forget_models()
+    try:
+        yield shop
+    finally:
+        shop.forget_models()
+
+
+@pytest.fixture
+def shop(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+    """See :func:`open_shop`."""
+    with open_shop(project, monkeypatch) as opened:
+        yield opened
 
 
 def only(findings: list[Finding]) -> Finding:
@@ -338,3 +348,16 @@ def test_a_failure_on_postgresql_still_drops_the_scratch_database(shop: Shop, pg
     finding = only(shop.check("sync"))
     assert "revision c3 failed: UndefinedTable" in finding.message
     assert scratch_databases(pg_url) == []
+
+
+def test_postgresql_judges_defaults_written_differently(shop: Shop, pg_url: str) -> None:
+    shop.configure(f'check_url = "{pg_url}"')
+    shop.project.add(
+        "c3",
+        "b2",
+        upgrade='op.add_column("customer", sa.Column("active", sa.Boolean(), '
+        'server_default=sa.text("false"), nullable=False))',
+    )
+    shop.write_models(extra='active: Mapped[bool] = mapped_column(server_default="false")')
+    assert shop.check("sync") == []
+    assert shop.check("sync") == []
