@@ -1,0 +1,232 @@
+"""Revision files in git commits: which were added, changed or removed between two commits, and
+the revision graph a commit holds.
+
+A *revision file* is what :func:`migguard.scripts.directory.iter_script_files` would read: a
+``.py`` file directly in a version location (or below it with
+``recursive_version_locations``), not hidden, not ``__init__.py``, not in ``__pycache__``.
+Everything is read from git objects with GitPython, never from the working tree, so it works
+in the middle of a merge, a rebase or a checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, NamedTuple
+
+from migguard.config import Config
+from migguard.errors import UsageError
+from migguard.guard.repo import open_repo
+from migguard.scripts.directory import display_path
+
+if TYPE_CHECKING:
+    import git
+
+    from migguard.graph import RevisionGraph
+
+__all__ = [
+    "ADDED",
+    "CHANGED",
+    "REMOVED",
+    "FileChange",
+    "RevisionChanges",
+    "graph_at",
+    "project_repo",
+    "resolve_commit",
+    "revision_changes",
+]
+
+ADDED = "added"
+CHANGED = "changed"
+REMOVED = "removed"
+
+# git diff --name-status letters; type changes (file <-> symlink) count as changes.
+_STATUS = {"A": ADDED, "M": CHANGED, "T": CHANGED, "D": REMOVED}
+
+
+class FileChange(NamedTuple):
+    """One revision file that differs between two commits.
+
+    Attributes:
+        status: ``"added"``, ``"changed"`` or ``"removed"``.
+        path: the file, relative to the project folder (posix).
+    """
+
+    status: str
+    path: str
+
+
+class RevisionChanges(NamedTuple):
+    """The revision files that differ between two commits.
+
+    Attributes:
+        before: the first commit's full id.
+        after: the second commit's full id.
+        files: the differing revision files, sorted by path.
+    """
+
+    before: str
+    after: str
+    files: tuple[FileChange, ...]
+
+    @property
+    def span(self) -> str:
+        """``before..after`` with seven-character ids, for messages and the log."""
+        return f"{self.before[:7]}..{self.after[:7]}"
+
+    def count(self, status: str) -> int:
+        """How many files have ``status`` (``"added"``, ``"changed"`` or ``"removed"``)."""
+        return sum(1 for change in self.files if change.status == status)
+
+    def summary(self) -> str:
+        """E.g. ``2 added, 1 changed`` (statuses with no file left out; empty text when none)."""
+        counts = ((self.count(status), status) for status in (ADDED, CHANGED, REMOVED))
+        return ", ".join(f"{number} {status}" for number, status in counts if number)
+
+
+def project_repo(config: Config) -> git.Repo:
+    """The git repository holding the project folder (opened with :func:`open_repo`).
+
+    Raises:
+        UsageError: the project folder is not inside a git working tree.
+    """
+    repo = open_repo(config.root)
+    if repo is None or repo.working_tree_dir is None:
+        raise UsageError(f"{config.root} is not inside a git working tree")
+    return repo
+
+
+def resolve_commit(repo: git.Repo, ref: str) -> str:
+    """The full id of the commit ``ref`` names (``HEAD``, ``ORIG_HEAD``, a branch, an id).
+
+    Raises:
+        UsageError: ``ref`` names no commit in ``repo``.
+    """
+    import git
+
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")).strip()
+    except git.GitCommandError:
+        raise UsageError(f"{ref!r} names no commit in {repo.working_tree_dir}") from None
+
+
+def revision_changes(config: Config, before: str, after: str) -> RevisionChanges:
+    """The revision files added, changed or removed from commit ``before`` to ``after``.
+
+    A renamed file counts as one removed and one added file.
+
+    Args:
+        config: the configuration (its version locations and project folder).
+        before: a commit (any name git understands, e.g. ``ORIG_HEAD``).
+        after: a commit, e.g. ``HEAD``.
+
+    Returns:
+        The changes, with both commits' full ids.
+
+    Raises:
+        UsageError: the project is not in a git working tree, or a name is no commit.
+    """
+    repo = project_repo(config)
+    first, second = resolve_commit(repo, before), resolve_commit(repo, after)
+    top = _top(repo)
+    locations = _locations_in(config, top)
+    files: list[FileChange] = []
+    if locations and first != second:
+        output = repo.git.diff_tree(
+            "-r", "-z", "--no-renames", "--name-status", first, second, "--", *locations
+        )
+        fields = output.split("\0")
+        for letter, path in zip(fields[0::2], fields[1::2], strict=False):
+            status = _STATUS.get(letter[:1])
+            if status is not None and _is_revision_file(path, locations, config):
+                files.append(FileChange(status, display_path(top / path, config.root)))
+    files.sort(key=lambda change: change.path)
+    return RevisionChanges(first, second, tuple(files))
+
+
+def graph_at(config: Config, commit: str) -> RevisionGraph:
+    """The revision graph built from the revision files of ``commit`` (read from git).
+
+    Scripts whose ``revision`` is not a literal are left out (a past commit's scripts are not
+    imported to evaluate it).
+
+    Raises:
+        UsageError: not in a git working tree, or ``commit`` names no commit.
+        HistoryError: a script of that commit is broken, or its graph is inconsistent.
+    """
+    from migguard.graph import Revision, RevisionGraph
+    from migguard.scripts.header import parse_header
+
+    repo = project_repo(config)
+    tree = repo.commit(resolve_commit(repo, commit)).tree
+    top = _top(repo)
+    revisions = []
+    for path, source in _revision_sources(tree, _locations_in(config, top), config):
+        shown = f"{display_path(top / path, config.root)} at {commit}"
+        header = parse_header(source, shown)
+        if header is None or header.revision is None:
+            continue
+        revisions.append(
+            Revision(
+                revision=header.revision,
+                down_revisions=header.down_revisions,
+                branch_labels=header.branch_labels,
+                depends_on=header.depends_on,
+                message=header.message,
+                source=shown,
+                create_date=header.create_date,
+            )
+        )
+    return RevisionGraph(revisions)
+
+
+def _revision_sources(
+    tree: git.Tree, locations: list[str], config: Config
+) -> Iterator[tuple[str, str]]:
+    """``(path from the repository top, text)`` of each revision file under ``tree``."""
+    paths: set[str] = set()
+    for location in locations:
+        try:
+            folder = tree / location if location != "." else tree
+        except KeyError:
+            continue
+        for item in folder.traverse():
+            if item.type == "blob" and _is_revision_file(item.path, locations, config):
+                paths.add(item.path)
+    for path in sorted(paths):
+        blob = tree / path
+        # Symlinks (mode 120000) hold a target path, not a script.
+        if blob.mode & 0o170000 == 0o100000:
+            yield path, blob.data_stream.read().decode("utf-8")
+
+
+def _top(repo: git.Repo) -> Path:
+    assert repo.working_tree_dir is not None
+    return Path(os.path.realpath(repo.working_tree_dir))
+
+
+def _locations_in(config: Config, top: Path) -> list[str]:
+    """The version locations inside the working tree, as posix paths from its top."""
+    found = []
+    for location in config.version_locations:
+        real = Path(os.path.realpath(location))
+        if real == top or top in real.parents:
+            found.append(real.relative_to(top).as_posix())
+    return found
+
+
+def _is_revision_file(path: str, locations: list[str], config: Config) -> bool:
+    """Whether ``path`` (posix, from the repository top) would be read as a revision script."""
+    pure = PurePosixPath(path)
+    if pure.suffix != ".py" or pure.name == "__init__.py":
+        return False
+    for location in locations:
+        if location != "." and not pure.is_relative_to(location):
+            continue
+        parts = (pure.relative_to(location) if location != "." else pure).parts
+        if len(parts) > 1 and not config.recursive_version_locations:
+            continue
+        if not any(part.startswith(".") or part == "__pycache__" for part in parts):
+            return True
+    return False
