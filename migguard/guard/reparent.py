@@ -78,9 +78,11 @@ def rewrite_down_revision(source: bytes, shown: str, down_revisions: Sequence[st
             _render(down_revisions, quote or _DEFAULT_QUOTE),
         )
     ]
-    revises = _revises_span(source, module, starts)
+    revises = _revises_match(source, module, starts)
     if revises is not None:
-        edits.append((*revises, ", ".join(down_revisions)))
+        # "Revises:" with nothing after it (a base) needs a space before the new parents.
+        space = "" if revises.group(1).endswith((b" ", b"\t")) or not down_revisions else " "
+        edits.append((*revises.span(2), space + ", ".join(down_revisions)))
     # From the end backwards, so the offsets of the earlier edit stay valid.
     for begin, end, text in sorted(edits, reverse=True):
         source = source[:begin] + text.encode("utf-8") + source[end:]
@@ -168,8 +170,8 @@ def _literal(rid: str, quote: str) -> str:
     return text
 
 
-def _revises_span(source: bytes, module: ast.Module, starts: list[int]) -> tuple[int, int] | None:
-    """Where the parents are listed on the docstring's first ``Revises:`` line, if any."""
+def _revises_match(source: bytes, module: ast.Module, starts: list[int]) -> re.Match[bytes] | None:
+    """The docstring's first ``Revises:`` line (group 2: the parents listed), if any."""
     import ast
 
     first = module.body[0] if module.body else None
@@ -180,7 +182,6 @@ def _revises_span(source: bytes, module: ast.Module, starts: list[int]) -> tuple
     ):
         return None
     doc = first.value
-    match = _REVISES.search(
+    return _REVISES.search(
         source, starts[doc.lineno - 1], starts[_end_line(doc) - 1] + _end_col(doc)
     )
-    return match.span(2) if match is not None else None

@@ -1,0 +1,278 @@
+"""Finding the base branch in real git repositories, and reading revision scripts at a commit.
+
+The helpers at the top drive the ``git`` program in temporary repositories, isolated from the
+machine's git configuration; the other guard tests that need git import them from here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from git import Repo
+
+from migguard.config import Config, load_config
+from migguard.graph import Revision
+from migguard.guard.base_branch import (
+    MissingBaseBranch,
+    NoBaseBranch,
+    find_base_branch,
+    header_at,
+    matches_worktree,
+    revisions_at,
+    scripts_at,
+)
+from migguard.guard.repo import GIT_HOOK_ENV, open_repo
+from migguard.scripts.directory import load_history
+from tests.conftest import Project
+
+_ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``git ARGS`` in ``cwd`` without the user's or the system's git configuration."""
+    env = {key: value for key, value in os.environ.items() if key not in GIT_HOOK_ENV}
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env={**env, **_ISOLATED}, capture_output=True, text=True
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
+
+
+def init_repo(path: Path, branch: str = "main") -> None:
+    """``git init`` with a first branch named ``branch`` and a committer identity."""
+    git(path, "init", "-q", "-b", branch)
+    git(path, "config", "user.name", "Migguard Tests")
+    git(path, "config", "user.email", "tests@migguard.invalid")
+
+
+def commit_all(path: Path, message: str) -> str:
+    """Stage everything and commit; returns the new commit id."""
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return head_commit(path)
+
+
+def head_commit(path: Path, ref: str = "HEAD") -> str:
+    """The commit id ``ref`` points at."""
+    return git(path, "rev-parse", ref).stdout.strip()
+
+
+def add_origin(path: Path, origin: Path) -> None:
+    """Create a bare repository at ``origin`` and add it as the ``origin`` remote."""
+    git(origin.parent, "init", "-q", "--bare", origin.name)
+    git(path, "remote", "add", "origin", os.fspath(origin))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitPython, run in-process, sees no user or system git configuration either."""
+    for name, value in _ISOLATED.items():
+        monkeypatch.setenv(name, value)
+
+
+def _config(project: Project) -> Config:
+    return load_config(cwd=project.root)
+
+
+@pytest.fixture
+def repo(project: Project) -> Project:
+    """The project as a git repository on ``main`` with one committed revision ``a1``."""
+    init_repo(project.root)
+    project.add("a1")
+    commit_all(project.root, "a1")
+    return project
+
+
+def test_outside_a_repository_there_is_nothing_to_compare_with(project: Project) -> None:
+    with pytest.raises(NoBaseBranch, match="is not inside a git working tree"):
+        find_base_branch(_config(project))
+
+
+def test_a_repository_without_commits_is_skipped(project: Project) -> None:
+    init_repo(project.root)
+    with pytest.raises(NoBaseBranch, match="no commits yet"):
+        find_base_branch(_config(project))
+
+
+def test_a_feature_branch_is_compared_with_main_where_it_left_it(repo: Project) -> None:
+    branched = head_commit(repo.root)
+    git(repo.root, "switch", "-q", "-c", "feature")
+    repo.add("f1", "a1")
+    commit_all(repo.root, "f1")
+    git(repo.root, "switch", "-q", "main")
+    repo.add("a2", "a1")
+    main_tip = commit_all(repo.root, "a2")
+    git(repo.root, "switch", "-q", "feature")
+
+    base = find_base_branch(_config(repo))
+    assert (base.name, base.tip.hexsha, base.merge_base.hexsha) == ("main", main_tip, branched)
+    assert base.upstream is None and base.upstream_name is None
+
+
+def test_committing_on_main_without_upstream_compares_with_nothing(repo: Project) -> None:
+    with pytest.raises(NoBaseBranch, match="on main, the base branch itself, which has no"):
+        find_base_branch(_config(repo))
+
+
+def test_on_main_the_base_is_what_is_published_upstream(
+    repo: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    add_origin(repo.root, tmp_path_factory.mktemp("remote") / "origin.git")
+    git(repo.root, "push", "-q", "-u", "origin", "main")
+    pushed = head_commit(repo.root)
+    repo.add("a2", "a1")
+    commit_all(repo.root, "a2, not pushed yet")
+
+    base = find_base_branch(_config(repo))
+    assert (base.name, base.tip.hexsha, base.merge_base.hexsha) == ("origin/main", pushed, pushed)
+    assert base.upstream_name == "origin/main"
+
+
+def test_a_pushed_feature_branch_is_based_on_origin_main_not_on_its_own_copy(
+    repo: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    add_origin(repo.root, tmp_path_factory.mktemp("remote") / "origin.git")
+    git(repo.root, "push", "-q", "-u", "origin", "main")
+    git(repo.root, "switch", "-q", "-c", "feature")
+    repo.add("f1", "a1")
+    commit_all(repo.root, "f1")
+    git(repo.root, "push", "-q", "-u", "origin", "feature")
+
+    base = find_base_branch(_config(repo))
+    assert (base.name, base.upstream_name) == ("origin/main", "origin/feature")
+    assert base.upstream is not None and base.upstream.hexsha == head_commit(repo.root)
+
+
+def test_a_branch_tracking_another_branch_uses_it_as_base(repo: Project) -> None:
+    git(repo.root, "branch", "develop")
+    git(repo.root, "switch", "-q", "-c", "feature", "--track", "develop")
+    assert find_base_branch(_config(repo)).name == "develop"
+
+
+def test_base_branch_from_the_configuration_wins(repo: Project) -> None:
+    git(repo.root, "branch", "release")
+    git(repo.root, "switch", "-q", "-c", "feature")
+    with (repo.root / "migguard.toml").open("a") as handle:
+        handle.write('base_branch = "release"\n')
+    assert find_base_branch(_config(repo)).name == "release"
+
+
+def test_a_configured_base_branch_that_does_not_exist_is_an_error(repo: Project) -> None:
+    with (repo.root / "migguard.toml").open("a") as handle:
+        handle.write('base_branch = "origin/develop"\n')
+    with pytest.raises(
+        MissingBaseBranch,
+        match=r"base_branch 'origin/develop' \(from migguard.toml\) names no branch or commit",
+    ):
+        find_base_branch(_config(repo))
+
+
+def test_configured_base_branch_that_is_the_current_branch_falls_back_to_nothing(
+    repo: Project,
+) -> None:
+    with (repo.root / "migguard.toml").open("a") as handle:
+        handle.write('base_branch = "main"\n')
+    with pytest.raises(NoBaseBranch, match="on main, the base branch itself"):
+        find_base_branch(_config(repo))
+
+
+def test_without_main_or_master_the_checks_are_told_what_to_set(project: Project) -> None:
+    init_repo(project.root, branch="trunk")
+    project.add("a1")
+    commit_all(project.root, "a1")
+    git(project.root, "switch", "-q", "-c", "feature")
+    with pytest.raises(NoBaseBranch, match=r"no base branch: set base_branch .* create main"):
+        find_base_branch(_config(project))
+
+
+def test_a_detached_head_is_compared_with_main(repo: Project) -> None:
+    repo.add("a2", "a1")
+    commit_all(repo.root, "a2")
+    git(repo.root, "switch", "-q", "--detach", "HEAD~1")
+    base = find_base_branch(_config(repo))
+    assert (base.name, base.merge_base.hexsha) == ("main", head_commit(repo.root))
+
+
+def test_unrelated_histories_have_no_merge_base(repo: Project) -> None:
+    config = _config(repo)
+    git(repo.root, "switch", "-q", "--orphan", "other")
+    repo.add("z1")
+    commit_all(repo.root, "z1")
+    with pytest.raises(NoBaseBranch, match="HEAD and main have no commit in common"):
+        find_base_branch(config)
+
+
+def _open(path: Path) -> Repo:
+    repo = open_repo(path)
+    assert repo is not None
+    return repo
+
+
+def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
+    tmp_path: Path, project: Project
+) -> None:
+    """The repository is the project's parent folder: git paths and shown paths differ."""
+    app = tmp_path / "service"
+    app.mkdir()
+    for name in ("migguard.toml", "migrations"):
+        (tmp_path / name).rename(app / name)
+    service = Project(app, project.capsys)
+    service.add("a1")
+    service.add("b2", "a1", filename="b2_second.py")
+    (service.versions / "__init__.py").write_text("")
+    (service.versions / ".hidden.py").write_text("revision = 'h1'\ndown_revision = None\n")
+    (service.versions / "helpers.py").write_text("NAME = 'helpers'\n")
+    service.add("n1", "a1", filename="nested/n1_rev.py")
+    init_repo(tmp_path)
+    commit = _open(tmp_path).commit(commit_all(tmp_path, "history"))
+    config = load_config(cwd=app)
+
+    scripts = scripts_at(_open(tmp_path), commit, config)
+    assert [(s.shown, s.git_path) for s in scripts] == [
+        ("migrations/versions/a1_rev.py", "service/migrations/versions/a1_rev.py"),
+        ("migrations/versions/b2_second.py", "service/migrations/versions/b2_second.py"),
+        ("migrations/versions/helpers.py", "service/migrations/versions/helpers.py"),
+    ]
+    files = load_history(config).files
+    assert [s.path for s in scripts[:2]] == [files["a1"], files["b2"]]
+    assert [getattr(header_at(s), "revision", None) for s in scripts] == ["a1", "b2", None]
+
+    recursive = config._replace(recursive_version_locations=True)
+    shown = [s.shown for s in scripts_at(_open(tmp_path), commit, recursive)]
+    assert "migrations/versions/nested/n1_rev.py" in shown
+
+
+def test_worktree_comparison_ignores_line_endings_only(repo: Project) -> None:
+    base = _open(repo.root)
+    [script] = scripts_at(base, base.head.commit, _config(repo))
+    assert matches_worktree(script)
+    path = Path(script.path)
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"\n", b"\r\n"))
+    assert matches_worktree(script)
+    path.write_bytes(original.replace(b"pass", b"op.drop_table('users')"))
+    assert not matches_worktree(script)
+    path.unlink()
+    assert not matches_worktree(script)
+
+
+def test_revisions_at_a_commit_reuse_unchanged_working_tree_headers(repo: Project) -> None:
+    repo.add("a2", "a1")
+    commit_all(repo.root, "a2")
+    history = load_history(_config(repo))
+    known = {history.files[r.revision]: r for r in history.graph}
+    # A stand-in for a1 that only the reuse path can return: a1's file is unchanged.
+    known[history.files["a1"]] = Revision("a1", ("from-the-working-tree",))
+    repo.add("a2", "a0")  # a2 differs from the commit now: read from the blob instead
+    base = _open(repo.root)
+
+    found = revisions_at(base, base.head.commit, _config(repo), known)
+    assert {rid: r.down_revisions for rid, r in found.items()} == {
+        "a1": ("from-the-working-tree",),
+        "a2": ("a1",),
+    }
+    assert found["a2"].script.shown == "migrations/versions/a2_rev.py"
