@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from migguard.graph import (
     RevisionExistsError,
     UnknownRevisionError,
 )
+from migguard.guard.heads_file import read_heads_file
 from migguard.scripts.create import create_merge, create_revision
 from migguard.scripts.directory import History, load_history
 from tests.conftest import Project
@@ -124,3 +126,47 @@ def test_several_version_locations_need_a_version_path_for_a_new_base(
     assert child.parent == project.root / "other"
     with pytest.raises(UsageError, match="not a version location"):
         _new(project, version_path=project.root / "elsewhere")
+
+
+def test_with_a_heads_file_revision_and_merge_rewrite_it(project: Project) -> None:
+    config_file = project.root / "migguard.toml"
+    config_file.write_text(config_file.read_text() + 'heads_file = "migrations/heads"\n')
+    heads = project.root / "migrations" / "heads"
+    _new(project, rev_id="a1")
+    assert read_heads_file(heads).heads == ("a1",)
+    _new(project, head="a1", splice=True, rev_id="c3")
+    _new(project, head="a1", splice=True, rev_id="b2")
+    assert read_heads_file(heads).heads == ("b2", "c3")
+    assert heads.read_text().endswith("\nb2\nc3\n")
+    config = load_config(cwd=project.root)
+    create_merge(config, load_history(config), ["heads"], rev_id="m4")
+    assert read_heads_file(heads).heads == ("m4",)
+
+
+def test_without_a_heads_file_nothing_else_is_written(project: Project) -> None:
+    _new(project, rev_id="a1")
+    assert sorted(p.name for p in (project.root / "migrations").iterdir()) == [
+        "README",
+        "script.py.mako",
+        "versions",
+    ]
+
+
+def test_autogenerate_rewrites_the_heads_file(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.root / "models.py").write_text(
+        "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
+        "sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    monkeypatch.delitem(sys.modules, "models", raising=False)
+    config_file = project.root / "migguard.toml"
+    config_file.write_text(
+        config_file.read_text()
+        + 'heads_file = "migrations/heads"\nmetadata = "models:metadata"\n'
+        + f'url = "sqlite:///{project.root / "app.db"}"\n'
+    )
+    result = project.run("revision", "--autogenerate", "-m", "users", "--rev-id", "u1")
+    assert result.code == 0, result.err
+    assert "Detected add table 'users'" in result.out
+    assert (project.root / "migrations" / "heads").read_text().splitlines()[-1] == "u1"
