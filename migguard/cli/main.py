@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from migguard import __version__
-from migguard.cli import autogen, environment, guard, history, revision, runtime
+from migguard.cli import autogen, environment, guard, history, hooks, revision, runtime
 from migguard.errors import MigguardError
 
 # An unexpected exception is a bug in migguard, not bad input: distinct from 0-4.
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--url", help="database URL (overrides MIGGUARD_URL and the configuration)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (environment, history, revision, runtime, autogen, guard):
+    for module in (environment, history, revision, runtime, autogen, guard, hooks):
         module.register(commands)
     return parser
 

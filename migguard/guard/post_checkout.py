@@ -1,0 +1,214 @@
+"""The post-checkout hook: did the migrations change, and is the database now ahead of the code?
+
+After ``git checkout other-branch`` the database may hold revisions the checked-out code does
+not have (they were applied on the branch left behind). Migrating from here would fail, so
+the hook names those revisions and the revision to downgrade to first: the newest ancestor,
+in the previous commit's history, that the checked-out history also has (or ``base``). The
+previous commit's history is read from git objects, since its files are no longer on disk.
+
+Library code: :func:`post_checkout` returns a :class:`PostCheckoutResult`; the command line
+prints it and always exits 0 (a checkout is never failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from migguard.config import Config
+from migguard.errors import DatabaseError, UsageError
+from migguard.guard.changes import RevisionChanges, graph_at, project_repo, revision_changes
+from migguard.scripts.directory import load_history
+from migguard.urls import mask_password
+
+if TYPE_CHECKING:
+    from migguard.graph import RevisionGraph
+
+__all__ = [
+    "CHECKED",
+    "SKIPPED",
+    "CheckoutEvent",
+    "DatabaseAhead",
+    "PostCheckoutResult",
+    "checkout_event",
+    "downgrade_targets",
+    "post_checkout",
+]
+
+# PostCheckoutResult.action values.
+SKIPPED = "skipped"
+CHECKED = "checked"
+
+
+class CheckoutEvent(NamedTuple):
+    """post-checkout's arguments.
+
+    Attributes:
+        previous: the commit checked out before (``0`` * 40 after a clone).
+        new: the commit checked out now.
+        branch: a branch checkout (git's flag ``1``), not a checkout of files.
+    """
+
+    previous: str
+    new: str
+    branch: bool
+
+
+class DatabaseAhead(NamedTuple):
+    """A revision the database is at that the checked-out history lacks.
+
+    Attributes:
+        revision: the database's revision.
+        targets: the revisions to downgrade to (on the previous commit) so that the database
+            only holds revisions the checked-out history has: usually one id, ``("base",)``
+            when nothing is shared, several when the revision joins branches, and empty when
+            the previous commit's history lacks the revision too.
+    """
+
+    revision: str
+    targets: tuple[str, ...]
+
+
+class PostCheckoutResult(NamedTuple):
+    """What the hook found.
+
+    Attributes:
+        action: :data:`SKIPPED` or :data:`CHECKED`.
+        reason: why it was skipped (one line), else empty text.
+        changes: the revision files that differ between the two commits.
+        current: the database's revisions (empty when not read or at base).
+        heads: the checked-out history's heads (empty when the database was not read).
+        ahead: the database's revisions the checked-out history lacks.
+        database_error: why the database could not be read (one line), else empty text.
+        url: the database, password masked (empty text when not read).
+    """
+
+    action: str
+    reason: str = ""
+    changes: RevisionChanges | None = None
+    current: tuple[str, ...] = ()
+    heads: tuple[str, ...] = ()
+    ahead: tuple[DatabaseAhead, ...] = ()
+    database_error: str = ""
+    url: str = ""
+
+    @property
+    def database_read(self) -> bool:
+        """Whether the database's revisions were read."""
+        return bool(self.url) and not self.database_error
+
+
+def checkout_event(args: Sequence[str], environ: Mapping[str, str]) -> CheckoutEvent:
+    """Read the event from git's arguments ``<previous> <new> <flag>``, or from pre-commit's
+    ``PRE_COMMIT_FROM_REF``, ``PRE_COMMIT_TO_REF`` and ``PRE_COMMIT_CHECKOUT_TYPE``.
+
+    Raises:
+        UsageError: neither gives the three values.
+    """
+    if len(args) == 3:
+        previous, new, flag = args
+    else:
+        previous = environ.get("PRE_COMMIT_FROM_REF", "")
+        new = environ.get("PRE_COMMIT_TO_REF", "")
+        flag = environ.get("PRE_COMMIT_CHECKOUT_TYPE", "")
+        if not (previous and new and flag):
+            raise UsageError(
+                "post-checkout needs git's three arguments: PREVIOUS NEW FLAG (or pre-commit's "
+                "PRE_COMMIT_FROM_REF, PRE_COMMIT_TO_REF and PRE_COMMIT_CHECKOUT_TYPE)"
+            )
+    return CheckoutEvent(previous, new, flag == "1")
+
+
+def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
+    """Compare the revision files of the two commits and, when they differ and a database URL
+    is configured, whether the database is ahead of the checked-out history.
+
+    Skipped for file checkouts, checkouts without a previous commit (clone, new worktree),
+    checkouts of the same commit, and the checkouts a rebase makes while it runs.
+
+    Args:
+        config: the configuration (its ``url`` may be unset: then only changes are reported).
+        event: from :func:`checkout_event`.
+
+    Returns:
+        The result. An unreachable database is reported in ``database_error``, not raised.
+
+    Raises:
+        UsageError: not in a git working tree, or a commit is unknown. ConfigError,
+        HistoryError: the configuration or the checked-out (or previous) history is broken.
+    """
+    reason = _skip_reason(config, event)
+    if reason:
+        return PostCheckoutResult(SKIPPED, reason=reason)
+    changes = revision_changes(config, event.previous, event.new)
+    if not changes.files or not config.url:
+        return PostCheckoutResult(CHECKED, changes=changes)
+    from migguard.runtime.migrate import read_current
+
+    url = mask_password(config.url)
+    checked_out = _checked_out_graph(config)
+    try:
+        current = read_current(config)
+    except DatabaseError as exc:
+        return PostCheckoutResult(CHECKED, changes=changes, database_error=str(exc), url=url)
+    unknown = [rid for rid in current if rid not in checked_out]
+    ahead: tuple[DatabaseAhead, ...] = ()
+    if unknown:
+        previous = graph_at(config, event.previous)
+        ahead = tuple(
+            DatabaseAhead(rid, downgrade_targets(previous, checked_out, rid)) for rid in unknown
+        )
+    return PostCheckoutResult(
+        CHECKED,
+        changes=changes,
+        current=current,
+        heads=checked_out.heads,
+        ahead=ahead,
+        url=url,
+    )
+
+
+def _checked_out_graph(config: Config) -> RevisionGraph:
+    """The working tree's history (uncommitted revision files included); empty when the
+    checked-out commit has no script location yet (git keeps no empty folders)."""
+    from migguard.graph import RevisionGraph
+
+    if not config.script_location.is_dir():
+        return RevisionGraph(())
+    return load_history(config).graph
+
+
+def downgrade_targets(
+    previous: RevisionGraph, checked_out: RevisionGraph, revision: str
+) -> tuple[str, ...]:
+    """Where to downgrade ``revision`` to (in ``previous``) to leave only revisions that
+    ``checked_out`` has.
+
+    Returns:
+        The newest ancestors of ``revision`` in ``previous`` that ``checked_out`` has (several
+        only when ``revision`` merges branches), in ``previous``'s order; ``("base",)`` when
+        none is shared; empty when ``previous`` lacks ``revision`` too.
+    """
+    if revision not in previous:
+        return ()
+    shared = {rid for rid in previous.ancestors([revision]) if rid in checked_out}
+    newest = [rid for rid in shared if not (previous.descendants([rid]) & shared) - {rid}]
+    return tuple(sorted(newest, key=previous.position)) or ("base",)
+
+
+def _skip_reason(config: Config, event: CheckoutEvent) -> str:
+    if not event.branch:
+        return "a checkout of files, not of a branch"
+    # git passes an all-zero id when there was no previous commit.
+    if not event.previous.strip("0"):
+        return "no previous commit (a clone or a new worktree)"
+    if event.previous == event.new:
+        return "the same commit"
+    repo = project_repo(config)
+    top = Path(str(repo.working_tree_dir))
+    for state in ("rebase-merge", "rebase-apply"):
+        # Relative to the working tree top, or absolute (worktrees); git's own layout.
+        if (top / repo.git.rev_parse("--git-path", state)).exists():
+            return "a rebase is running (its own checkouts)"
+    return ""
