@@ -181,7 +181,7 @@ def comparison_dialect(config: Config, built: BuiltSchema) -> Dialect:
     database's).
 
     Raises:
-        ConfigError, UsageError: as :func:`scratch_dialect`.
+        UsageError: ``check_url`` is not a database URL.
     """
     from migguard.runtime.engine import make_url
 
