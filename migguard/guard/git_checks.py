@@ -39,7 +39,7 @@ from migguard.guard.base_branch import (
 )
 from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
-from migguard.scripts.directory import History
+from migguard.scripts.directory import History, display_path
 from migguard.scripts.header import Header
 
 __all__ = ["check_edited", "check_stale_parent"]
@@ -272,6 +272,7 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
     shown = history.display_path(stale.revision)
     path = history.path(stale.revision)
     reparent_file(path, [head], shown)
+    rewritten = [shown]
     heads_file = context.config.heads_file
     if heads_file is not None:
         from migguard.guard.heads_file import write_heads_file
@@ -279,14 +280,16 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
         moved = _reparented_graph(history.graph, stale.revision, head)
         assert moved is not None, "checked by _fix_blocker"
         write_heads_file(heads_file, moved.heads)
+        rewritten.append(display_path(heads_file, context.config.root))
+    also = f", and the heads file {rewritten[1]}" if len(rewritten) > 1 else ""
     return Finding(
         "stale-parent",
         INFO,
         f"re-parented revision {stale.revision} ({shown}) from {stale.parent} onto {head}, "
-        f"the head of {base.name}: its down_revision and Revises: line were rewritten",
+        f"the head of {base.name}: its down_revision and Revises: line were rewritten{also}",
         shown,
         down_revision_line(path.read_bytes(), shown),
-        hint=f"review and stage it: git add {shown}",
+        hint=f"review and stage: git add {' '.join(rewritten)}",
     )
 
 

