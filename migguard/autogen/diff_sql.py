@@ -12,6 +12,11 @@ texts are normalised before they are compared:
 * SQLite keeps the text of ``DEFAULT (expr)`` and reports it without the outer parentheses
   (https://www.sqlite.org/pragma.html#pragma_table_info, ``dflt_value``); a default written
   in double quotes is a string there, so ``"x"`` compares as ``'x'``.
+* PostgreSQL's spellings of the transaction's start time are one function: ``now()`` and
+  ``transaction_timestamp()`` are documented as equivalent to ``CURRENT_TIMESTAMP``
+  (https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT),
+  so a history written with ``CURRENT_TIMESTAMP`` (as autogenerate writes it on SQLite) matches
+  models saying ``func.now()``.
 * Everywhere: outer parentheses, runs of white space and the letter case of keywords and
   function names (outside quotes) do not count (https://www.postgresql.org/docs/current/
   sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS: "Key words and unquoted identifiers are case
@@ -72,6 +77,9 @@ TYPE_SYNONYMS: dict[str, dict[str, str]] = {
     "sqlite": {"INT": "INTEGER", "DECIMAL": "NUMERIC"},
 }
 
+# Normalised spellings that PostgreSQL documents as the same function -> the one compared.
+_PG_SAME_FUNCTION = {"now()": "current_timestamp", "transaction_timestamp()": "current_timestamp"}
+
 # String literals (kept as they are) and the code between them.
 _LITERALS = re.compile(r"'(?:[^']|'')*'|[^']+")
 # Quoted strings and identifiers (kept as they are) and the code between them.
@@ -115,7 +123,9 @@ def normalise_sql(sql: str | None, dialect_name: str) -> str | None:
         code = _REDUNDANT.sub(r"\1", strip_outer_parentheses(code))
     code = re.sub(r"\0(\d+)\0", lambda match: literals[int(match.group(1))], code)
     number = _NUMBER.fullmatch(code)
-    return number.group(1) if number else code
+    if number:
+        return number.group(1)
+    return _PG_SAME_FUNCTION.get(code, code) if dialect_name == "postgresql" else code
 
 
 def _single_quoted(sql: str) -> str:

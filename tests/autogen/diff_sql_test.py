@@ -31,6 +31,8 @@ from migguard.autogen.records import ColumnInfo, TypeSpec
         ("'x'", "'x'::character varying(20)"),
         ("'1.50'", "1.50"),
         ("NOW( )", "now()"),
+        ("now()", "CURRENT_TIMESTAMP"),
+        ("transaction_timestamp()", "now()"),
     ],
 )
 def test_postgresql_spellings_agree(model: str, reported: str) -> None:
@@ -59,6 +61,7 @@ def test_sqlite_spellings_agree(model: str, reported: str) -> None:
         ("'a::b'", "'a'"),  # a cast lookalike inside a string is text
         ("1", "2"),
         ("now()", "now() + interval '1 day'"),
+        ("now()", "clock_timestamp()"),  # the statement's time, not the transaction's
     ],
 )
 def test_real_differences_stay(one: str, other: str) -> None:
