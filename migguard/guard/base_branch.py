@@ -142,7 +142,7 @@ def find_base_branch(config: Config) -> BaseBranch:
     except GitCommandError as exc:
         raise NoBaseBranch(f"git cannot find where HEAD left {name}: {_first_line(exc)}") from None
     if not shared:
-        raise NoBaseBranch(f"HEAD and {name} have no commit in common")
+        raise NoBaseBranch(f"HEAD and {name} have no commit in common{_shallow_note(repo)}")
     return BaseBranch(
         repo=repo,
         name=name,
@@ -153,8 +153,17 @@ def find_base_branch(config: Config) -> BaseBranch:
     )
 
 
+def _shallow_note(repo: git.Repo) -> str:
+    """Why a merge-base may be missing: a shallow clone (as CI checkouts often are) lacks the
+    older commits; git marks one with a ``shallow`` file."""
+    if os.path.exists(os.path.join(repo.common_dir, "shallow")):
+        return " in this shallow clone (fetch more history: git fetch --unshallow)"
+    return ""
+
+
 def _first_line(exc: GitCommandError) -> str:
-    text = str(exc.stderr or exc).strip()
+    """Git's own message: GitPython keeps it as ``"\\n  stderr: '...'"``."""
+    text = str(exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'")
     return text.splitlines()[0] if text else f"exit status {exc.status}"
 
 

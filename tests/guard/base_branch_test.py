@@ -206,6 +206,28 @@ def test_unrelated_histories_have_no_merge_base(repo: Project) -> None:
         find_base_branch(config)
 
 
+def test_a_shallow_clone_says_why_the_merge_base_is_missing(
+    repo: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """CI checkouts are often shallow: the branch point is not there to compare with."""
+    origin = tmp_path_factory.mktemp("remote") / "origin.git"
+    add_origin(repo.root, origin)
+    git(repo.root, "switch", "-q", "-c", "feature")
+    repo.add("f1", "a1")
+    commit_all(repo.root, "f1")
+    git(repo.root, "switch", "-q", "main")
+    repo.add("a2", "a1")
+    commit_all(repo.root, "a2")
+    git(repo.root, "push", "-q", "origin", "main", "feature")
+    ci = tmp_path_factory.mktemp("ci") / "checkout"
+    url = f"file://{origin}"
+    git(ci.parent, "clone", "-q", "--depth", "1", "--no-single-branch", url, ci.name)
+    git(ci, "switch", "-q", "feature")
+
+    with pytest.raises(NoBaseBranch, match=r"no commit in common in this shallow clone \(fetch"):
+        find_base_branch(load_config(cwd=ci))
+
+
 def _open(path: Path) -> Repo:
     repo = open_repo(path)
     assert repo is not None
