@@ -85,9 +85,11 @@ def test_drift_lists_what_the_database_lacks(shop: Project) -> None:
     write_models(shop.root, age=True)
     drift = shop.run("check", "--db")
     assert drift.code == 1
-    assert "  - add column 'customer.age'" in drift.out
-    as_json = json.loads(shop.run("check", "--db", "--format", "json").out)
-    assert as_json["drift"][0]["table"] == "customer"
+    assert "    - add column 'customer.age'" in drift.out
+    report = json.loads(shop.run("check", "--db", "--select", "drift", "--format", "json").out)
+    [drift_finding] = report["findings"]
+    assert drift_finding["code"] == "drift"
+    assert drift_finding["details"] == ["add column 'customer.age'"]
     assert shop.run("diff", "--format", "json").code == 0
 
 
