@@ -187,8 +187,7 @@ def check_stale_parent(context: CheckContext) -> list[Finding]:
     if blocker is None and context.fix:
         return [_fix(context, base, stale[0])]
     hint = blocker or (
-        "re-parent it with: migguard check --fix (or join the heads: "
-        f'migguard merge heads -m "merge {stale[0].revision}")'
+        f"re-parent it with: migguard check --fix (or join the heads: {_merge_command(stale[0])})"
     )
     return [_stale_finding(context, base, stale[0], hint)]
 
@@ -207,6 +206,10 @@ def _stale(graph: RevisionGraph, at_tip: dict[str, CommitRevision]) -> list[_Sta
             if parent in at_tip and parent in children:
                 stale.append(_Stale(rid, parent, _heads_above(parent, children)))
     return stale
+
+
+def _merge_command(stale: _Stale) -> str:
+    return f'migguard merge heads -m "merge {" and ".join((*stale.heads, stale.revision))}"'
 
 
 def _heads_above(rid: str, children: dict[str, list[str]]) -> tuple[str, ...]:
@@ -231,7 +234,7 @@ def _fix_blocker(
 ) -> str | None:
     """Why ``--fix`` cannot re-parent ``stale`` (the hint to give instead), or ``None``."""
     graph = context.history.graph
-    merge = f'join the heads with: migguard merge heads -m "merge {stale.revision}"'
+    merge = f"join the heads with: {_merge_command(stale)}"
     if len(stale.heads) > 1:
         return f"choose one of {', '.join(stale.heads)} for its down_revision, or {merge}"
     head = stale.heads[0]

@@ -240,7 +240,7 @@ def test_a_revision_already_pushed_is_not_rewritten(
     assert finding.message.endswith("no longer the head of origin/main: re-parent it on a3")
     assert finding.hint == (
         "it is already pushed to origin/feature; "
-        'join the heads with: migguard merge heads -m "merge f1"'
+        'join the heads with: migguard merge heads -m "merge a3 and f1"'
     )
     assert b"down_revision = 'a2'" in (repo.versions / "f1_rev.py").read_bytes()
 
@@ -310,7 +310,7 @@ def test_a_stale_merge_revision_is_left_to_the_user(repo: Project) -> None:
     assert finding.message.startswith(f"revision m1 ({_script('m1')}) is new")
     assert finding.hint == (
         "set its down_revision to a2 in place of a1, or join the heads with: "
-        'migguard merge heads -m "merge m1"'
+        'migguard merge heads -m "merge a2 and m1"'
     )
 
 
