@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migguard.cli.common import config_from
-from migguard.errors import EXIT_OK, MigguardError
+from migguard.errors import EXIT_OK, DatabaseError, MigguardError
 from migguard.guard.install import HOOK_NAMES, install_hooks, parse_hook_names
 from migguard.report import Printer, print_warnings
 
@@ -81,7 +81,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 def _post_merge(args: argparse.Namespace) -> int:
     from migguard.cli.runtime import _StepPrinter
-    from migguard.guard.post_merge import SeveralHeadsError, merge_event, post_merge
+    from migguard.guard.post_merge import merge_event, post_merge
 
     config = config_from(args)
     event = merge_event(args.name, args.hook_args, os.environ)
@@ -100,11 +100,11 @@ def _post_merge(args: argparse.Namespace) -> int:
 
         try:
             result = post_merge(config, event, on_plan=on_plan)
-        except MigguardError as exc:
-            if not isinstance(exc, SeveralHeadsError):
-                Printer(sys.stderr).line(
-                    [(f"migguard: {event.hook.upper()} UPGRADE FAILED", "bold red")]
-                )
+        except DatabaseError:
+            # Git ignores this hook's status: the failure must stand out in the pull's output.
+            Printer(sys.stderr).line(
+                [(f"migguard: {event.hook.upper()} UPGRADE FAILED", "bold red")]
+            )
             raise
     _print_merge_result(printer, result)
     return EXIT_OK
