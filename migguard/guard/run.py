@@ -74,7 +74,8 @@ def run_checks(
         codes: from :func:`selected_codes`.
         settings: the ``[check]`` table.
         db: ``--db`` (``drift`` may connect to the configured database).
-        fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision).
+        fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision; it then runs
+            first and the history is read again for the other checks).
 
     Returns:
         The findings, ordered by :func:`migguard.guard.findings.sort_findings`.
@@ -87,9 +88,14 @@ def run_checks(
     if history is None:
         return findings
     context = CheckContext(config, history, settings, db=db, fix=fix, memo={})
-    for code in codes:
-        if code != "graph":
-            findings.extend(_check(code)(context))
+    rest = [code for code in codes if code != "graph"]
+    if fix and "stale-parent" in rest:
+        # The fix rewrites a script: it runs first, and the other checks see the result.
+        findings.extend(_check("stale-parent")(context))
+        rest.remove("stale-parent")
+        context = context._replace(history=load_history(config))
+    for code in rest:
+        findings.extend(_check(code)(context))
     return sort_findings(findings)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from migguard.guard.run import selected_codes
 from migguard.guard.settings import CheckSettings
@@ -64,3 +65,36 @@ def test_the_graph_and_heads_checks_import_no_sqlalchemy(project: Project) -> No
         env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
     ).stdout
     assert out.splitlines()[-1] == "0 []"
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_fix_runs_first_so_the_other_checks_see_the_repaired_history(project: Project) -> None:
+    project.add("a1")
+    _git(project.root, "init", "-q", "-b", "main")
+    _git(project.root, "add", "-A")
+    _git(project.root, "commit", "-qm", "a1")
+    _git(project.root, "checkout", "-qb", "feature")
+    project.add("f1", "a1")
+    _git(project.root, "add", "-A")
+    _git(project.root, "commit", "-qm", "f1")
+    _git(project.root, "checkout", "-q", "main")
+    project.add("m1", "a1")
+    _git(project.root, "add", "-A")
+    _git(project.root, "commit", "-qm", "m1")
+    _git(project.root, "checkout", "-q", "feature")
+    _git(project.root, "rebase", "-q", "main")
+    assert project.run("check", "--select", "heads,stale-parent").code == 1
+
+    fixed = project.run("check", "--select", "heads,stale-parent", "--fix", "--format", "json")
+    report = json.loads(fixed.out)
+    assert fixed.code == 0
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [("stale-parent", "info")]
+    assert "down_revision = 'm1'" in (project.versions / "f1_rev.py").read_text()
