@@ -13,10 +13,8 @@ The hooks folder is the one git uses: ``git rev-parse --git-path hooks`` honours
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,6 +86,10 @@ def hook_script(name: str, python: str | None) -> str:
     Raises:
         UsageError: ``name`` is not one of :data:`HOOK_NAMES`.
     """
+    # Imported here: every command loads this module (for HOOK_NAMES) and must start fast.
+    import shlex
+    from importlib import resources
+
     if name not in HOOK_NAMES:
         raise UsageError(f"unknown hook {name!r} (known: {', '.join(HOOK_NAMES)})")
     text = resources.files("migguard").joinpath("git_hooks", name).read_text(encoding="utf-8")
