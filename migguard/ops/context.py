@@ -50,6 +50,12 @@ class ExecutionContext(ABC):
         """
 
     @abstractmethod
+    def execute_ddl(self, sql: str) -> None:
+        """Run one statement the operations layer generated, given as SQL in the dialect's
+        compiled form (as ``str(ddl_element.compile(dialect=...))`` renders it): unlike
+        ``execute``, the text is not parsed for ``:name`` parameters."""
+
+    @abstractmethod
     def autocommit_block(self) -> AbstractContextManager[None]:
         """A context manager running its body outside any transaction (see subclasses)."""
 
@@ -83,6 +89,11 @@ class OnlineContext(ExecutionContext):
         Database errors propagate as ``sqlalchemy.exc.DBAPIError`` subclasses.
         """
         return self.connection.execute(as_executable(statement), params)
+
+    def execute_ddl(self, sql: str) -> None:
+        """Execute generated SQL as the driver's own statement (no ``text()`` parsing, so a
+        ``:word`` or ``%`` inside a literal reaches the database unchanged)."""
+        self.connection.exec_driver_sql(sql)
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -148,6 +159,10 @@ class OfflineContext(ExecutionContext):
             else:
                 executable = _bind_literals(executable, params)
         self.write(f"{self.render(executable)};\n\n")
+
+    def execute_ddl(self, sql: str) -> None:
+        """Write generated SQL as it is."""
+        self.write(f"{sql.strip()};\n\n")
 
     def render(self, executable: Executable) -> str:
         """Compile ``executable`` for the dialect with literal binds; return the SQL text."""

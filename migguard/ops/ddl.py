@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table
+from sqlalchemy import Column, MetaData, Table, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import SetColumnComment, SetTableComment
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.types import NullType, to_instance
 
@@ -22,13 +23,25 @@ NOT_GIVEN: Any = False
 
 
 def table_sql(dialect: Dialect, table_name: str, schema: str | None) -> str:
-    """The quoted, schema-qualified table name, e.g. ``"my schema".orders``."""
-    return dialect.identifier_preparer.format_table(Table(table_name, MetaData(), schema=schema))
+    """The quoted, schema-qualified table name, e.g. ``"my schema".orders`` (what the
+    preparer's ``format_table`` renders, without building a ``Table`` for it)."""
+    preparer = dialect.identifier_preparer
+    name = preparer.quote(table_name)
+    if schema and not preparer.omit_schema:
+        return f"{preparer.quote_schema(schema)}.{name}"
+    return name
 
 
 def quote(dialect: Dialect, name: str) -> str:
     """``name`` quoted as an identifier when the dialect requires it."""
     return dialect.identifier_preparer.quote(name)
+
+
+def text_sql(dialect: Dialect, sql: Any) -> str:
+    """A SQL fragment given by the user (a string or ``text()``) in the dialect's compiled form,
+    as ``sqlalchemy.text`` renders it (e.g. ``%`` doubled for the ``pyformat`` drivers)."""
+    clause = sql if isinstance(sql, TextClause) else text(str(sql))
+    return str(clause.compile(dialect=dialect))
 
 
 def type_sql(dialect: Dialect, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> str:

@@ -40,6 +40,10 @@ class Executor:
         """Pass one statement to the context (see ``ExecutionContext.execute``)."""
         return self.context.execute(statement, params)
 
+    def execute_ddl(self, sql: str) -> None:
+        """Pass one generated statement to the context (see ``ExecutionContext.execute_ddl``)."""
+        self.context.execute_ddl(sql)
+
     def run(self, operation: Operation) -> Any:
         """Run ``operation``; return its result (``create_table`` returns the ``Table``)."""
         if isinstance(operation, TableOperation) and operation.runs_as_batch(self):

@@ -268,7 +268,7 @@ def _rename_in_place(executor: Executor, spec: TableSpec) -> list[str]:
         steps += [(slot, f"_migguard_renaming_{n}") for n, (slot, _) in enumerate(renames)]
     steps += renames
     for slot, target in steps:
-        executor.execute(
+        executor.execute_ddl(
             ddl.rename_column_sql(executor.dialect, spec.name, spec.schema, slot.origin, target)
         )
         slot.origin = target
@@ -342,7 +342,9 @@ def _dependents(executor: Executor, spec: TableSpec, dropped: Sequence[str]) -> 
     for type_, name, _ in found:
         keyword = "VIEW" if type_ == "view" else "TRIGGER"
         prefix = f"{ddl.quote(executor.dialect, spec.schema)}." if spec.schema else ""
-        executor.execute(f"DROP {keyword} IF EXISTS {prefix}{ddl.quote(executor.dialect, name)}")
+        executor.execute_ddl(
+            f"DROP {keyword} IF EXISTS {prefix}{ddl.quote(executor.dialect, name)}"
+        )
     return [sql for _, _, sql in found]
 
 
@@ -373,11 +375,11 @@ def _move_and_copy(
         )
     old = Table(spec.name, MetaData(), schema=spec.schema)
     executor.execute(sa.schema.DropTable(old))
-    executor.execute(ddl.rename_table_sql(executor.dialect, temporary, spec.name, spec.schema))
+    executor.execute_ddl(ddl.rename_table_sql(executor.dialect, temporary, spec.name, spec.schema))
     for index in spec.indexes:
         if index.sql is not None:
-            executor.execute(index.sql)
+            executor.execute_ddl(index.sql)
         else:
             index.build(spec.name, spec.schema).run(executor)
     for sql in dependents:
-        executor.execute(sql)
+        executor.execute_ddl(sql)

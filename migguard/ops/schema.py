@@ -35,7 +35,8 @@ class CreateTable(Operation):
 
     ``kw`` holds further ``sqlalchemy.Table`` arguments (``prefixes``, ``info``, dialect
     keywords such as ``sqlite_autoincrement``). The items are attached once to a private template
-    table; each run copies it into a fresh ``MetaData`` carrying the naming convention.
+    table; a run under a naming convention copies it into a fresh ``MetaData`` carrying the
+    convention, a run without one creates the template itself.
     """
 
     table_name: str
@@ -65,8 +66,14 @@ class CreateTable(Operation):
 
     def run(self, executor: Executor) -> Table:
         """Create named PostgreSQL ENUM types first (once, see ``ddl.ensure_types``), then the
-        table, its comments (PostgreSQL) and its indexes. Returns the new ``Table``."""
-        table = self.build(executor.metadata())
+        table, its comments (PostgreSQL) and its indexes. Returns the new ``Table`` (the
+        template itself when the context has no naming convention)."""
+        if executor.context.naming_convention:
+            table = self.build(executor.metadata())
+        else:
+            # Without a naming convention a copy would be identical to the template.
+            table = self.template
+            ddl.stub_referents(table)
         ddl.ensure_types(executor, table.columns)
         executor.execute(sa.schema.CreateTable(table, if_not_exists=bool(self.if_not_exists)))
         ddl.emit_comments(executor, table)
@@ -116,7 +123,7 @@ class RenameTable(Operation):
     schema: str | None = None
 
     def run(self, executor: Executor) -> None:
-        executor.execute(
+        executor.execute_ddl(
             ddl.rename_table_sql(
                 executor.dialect, self.old_table_name, self.new_table_name, self.schema
             )
@@ -182,7 +189,7 @@ class AddColumn(TableOperation):
         sql = ddl.add_column_sql(dialect, column)
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
-        executor.execute(sql)
+        executor.execute_ddl(sql)
         for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
             if isinstance(constraint, sa.PrimaryKeyConstraint) and not constraint.columns:
                 continue
@@ -232,7 +239,7 @@ class DropColumn(TableOperation):
         return not sqlite_can_drop_column(executor, self.table_name, self.schema, self.column_name)
 
     def run(self, executor: Executor) -> None:
-        executor.execute(
+        executor.execute_ddl(
             ddl.drop_column_sql(executor.dialect, self.table_name, self.schema, self.column_name)
         )
 
@@ -290,7 +297,7 @@ class AlterColumn(TableOperation):
         name = self.column_name
 
         def alter(clause: str) -> None:
-            executor.execute(
+            executor.execute_ddl(
                 ddl.alter_column_sql(dialect, self.table_name, self.schema, name, clause)
             )
 
@@ -301,7 +308,7 @@ class AlterColumn(TableOperation):
             clause = f"TYPE {ddl.type_sql(dialect, self.type_)}"
             using = self.kw.get("postgresql_using")
             if using is not None and executor.is_postgresql:
-                clause += f" USING {using}"
+                clause += f" USING {ddl.text_sql(dialect, using)}"
             alter(clause)
         if self.nullable is not None:
             alter("DROP NOT NULL" if self.nullable else "SET NOT NULL")
@@ -315,7 +322,7 @@ class AlterColumn(TableOperation):
             ddl.scratch_table(self.table_name, self.schema, column)
             executor.execute(SetColumnComment(column))
         if self.new_column_name is not None:
-            executor.execute(
+            executor.execute_ddl(
                 ddl.rename_column_sql(
                     dialect, self.table_name, self.schema, name, self.new_column_name
                 )

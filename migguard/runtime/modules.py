@@ -1,56 +1,77 @@
-"""Importing revision scripts to run their ``upgrade()`` / ``downgrade()``.
+"""Loading revision scripts to run their ``upgrade()`` / ``downgrade()``.
 
-Scripts written for Alembic say ``from alembic import op``. While such a script is imported
-for a run, ``alembic.op`` is migguard's ``op``, so existing histories run unchanged. This works
-whether or not Alembic is installed: a stand-in ``alembic`` package is used only when the real
-one cannot be imported, and the real one is given back its ``op`` afterwards.
+Scripts written for Alembic say ``from alembic import op``. While such a script is loaded for a
+run, ``alembic.op`` is migguard's ``op``, so existing histories run unchanged. This works whether
+or not Alembic is installed. Importing the real Alembic package costs about a tenth of a second,
+so a script whose only Alembic import is ``from alembic import op`` is loaded against a small
+stand-in ``alembic`` package (unless the real one is already imported); a script that imports
+anything else from Alembic gets the real package, whose ``op`` is given back afterwards. Neither
+stays in ``sys.modules`` after the script is loaded.
+
+A script is loaded without the import system's finders: its code object comes straight from the
+bytecode cache in ``__pycache__`` (written on first use, as ``import`` does) and is executed in a
+new module that is not registered in ``sys.modules``.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import re
 import sys
 import types
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from importlib.machinery import ModuleSpec, SourceFileLoader
 from pathlib import Path
 
 from migguard.errors import HistoryError
 
+# Any import statement that names the alembic package.
+_ALEMBIC_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+alembic\b|import[ \t].*\balembic\b).*$", re.M)
+# The one form the stand-in package serves: ``from alembic import op`` (optionally ``as name``).
+_OP_ONLY = re.compile(rb"[ \t]*from[ \t]+alembic[ \t]+import[ \t]+op(?:[ \t]+as[ \t]+\w+)?[ \t]*")
+
 
 def load_revision_module(path: Path, revision: str, project_root: Path) -> types.ModuleType:
-    """Import one revision script.
+    """Load one revision script.
 
     Args:
         path: the script.
         revision: its id (names the module, so tracebacks say which revision).
-        project_root: put on ``sys.path`` during the import (scripts may import the app).
+        project_root: put on ``sys.path`` while the script's top level runs (scripts may import
+            the application).
 
     Returns:
-        The module, with ``upgrade`` and ``downgrade`` callables.
+        A new module (not registered in ``sys.modules``) with ``upgrade`` and ``downgrade``
+        callables; ``__file__`` is the script's path.
 
     Raises:
-        HistoryError: the import failed, or the module lacks ``upgrade``/``downgrade``.
+        HistoryError: the script cannot be read or compiled, its top level raised, or it lacks
+            ``upgrade``/``downgrade``.
     """
     name = f"migguard_revision_{revision}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise HistoryError(f"{path}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(spec)
+    location = str(path)
+    loader = SourceFileLoader(name, location)
+    try:
+        source = path.read_bytes()
+        # get_code, not compile(): it reuses (and writes) the __pycache__ bytecode.
+        code = loader.get_code(name)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise _import_failed(path, revision, exc) from exc
+    module = types.ModuleType(name)
+    spec = ModuleSpec(name, loader, origin=location)
+    spec.has_location = True
+    module.__spec__ = spec
+    module.__loader__ = loader
+    module.__file__ = location
     root = str(project_root)
     added = root not in sys.path
     if added:
         sys.path.insert(0, root)
-    # Importing the real Alembic package is slow; only scripts that name it need the alias.
-    names_alembic = b"alembic" in path.read_bytes()
-    alias: AbstractContextManager[None] = _alembic_op_is_ours() if names_alembic else nullcontext()
     try:
-        with alias:
-            # The loader, not compile(): it reuses the __pycache__ bytecode.
-            spec.loader.exec_module(module)
+        with _alembic_alias(source):
+            exec(code, module.__dict__)  # the project's own script, as import would run it
     except Exception as exc:
-        reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise HistoryError(f"{path}: importing revision {revision} failed: {reason}") from exc
+        raise _import_failed(path, revision, exc) from exc
     finally:
         if added:
             sys.path.remove(root)
@@ -60,34 +81,68 @@ def load_revision_module(path: Path, revision: str, project_root: Path) -> types
     return module
 
 
+def _import_failed(path: Path, revision: str, exc: BaseException) -> HistoryError:
+    reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return HistoryError(f"{path}: importing revision {revision} failed: {reason}")
+
+
+def _alembic_alias(source: bytes) -> AbstractContextManager[None]:
+    """What loading a script with this source needs: nothing, the stand-in, or the real
+    Alembic package with migguard's ``op``."""
+    if b"alembic" not in source:
+        return nullcontext()
+    imports = _ALEMBIC_IMPORT.findall(source)
+    if not imports:
+        return nullcontext()
+    if "alembic" not in sys.modules and all(_OP_ONLY.fullmatch(line) for line in imports):
+        return _stand_in_alembic()
+    return _real_alembic_with_our_op()
+
+
 @contextmanager
-def _alembic_op_is_ours() -> Iterator[None]:
+def _stand_in_alembic() -> Iterator[None]:
+    """``alembic`` and ``alembic.op`` are a stand-in package and migguard's ``op``."""
     from migguard import op
 
-    real = sys.modules.get("alembic")
-    if real is None:
-        try:
-            import alembic as real
-        except ImportError:
-            real = None
-    saved_module = sys.modules.get("alembic.op")
-    if real is None:
-        stand_in = types.ModuleType("alembic")
-        stand_in.__path__ = []  # a package, so `import alembic.op` resolves too
-        setattr(stand_in, "op", op)  # noqa: B010 - a module attribute, set dynamically
-        sys.modules["alembic"] = stand_in
-    saved_attr = getattr(real, "op", None) if real is not None else None
-    if real is not None:
-        setattr(real, "op", op)  # noqa: B010
+    stand_in = types.ModuleType("alembic")
+    stand_in.__path__ = []  # a package, so `import alembic.op` resolves too
+    setattr(stand_in, "op", op)  # noqa: B010 - a module attribute, set dynamically
+    saved = {key: sys.modules.get(key) for key in ("alembic", "alembic.op")}
+    sys.modules["alembic"] = stand_in
     sys.modules["alembic.op"] = op
     try:
         yield
     finally:
-        if real is None:
-            sys.modules.pop("alembic", None)
-        elif saved_attr is not None:
+        _restore(saved)
+
+
+@contextmanager
+def _real_alembic_with_our_op() -> Iterator[None]:
+    """The real ``alembic`` package (the stand-in when it is not installed) with migguard's
+    ``op`` as ``alembic.op``; the real ``op`` is given back afterwards."""
+    from migguard import op
+
+    try:
+        import alembic as real
+    except ImportError:
+        with _stand_in_alembic():
+            yield
+        return
+    saved_module = sys.modules.get("alembic.op")
+    saved_attr = getattr(real, "op", None)
+    setattr(real, "op", op)  # noqa: B010
+    sys.modules["alembic.op"] = op
+    try:
+        yield
+    finally:
+        if saved_attr is not None:
             setattr(real, "op", saved_attr)  # noqa: B010
-        if saved_module is not None:
-            sys.modules["alembic.op"] = saved_module
+        _restore({"alembic.op": saved_module})
+
+
+def _restore(saved: dict[str, types.ModuleType | None]) -> None:
+    for key, module in saved.items():
+        if module is None:
+            sys.modules.pop(key, None)
         else:
-            sys.modules.pop("alembic.op", None)
+            sys.modules[key] = module

@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import Executable
 
 from migguard.errors import DatabaseError
 from migguard.ops.binding import bind
@@ -89,6 +90,8 @@ def run_online(
     atomic = connection.dialect.name in TRANSACTIONAL_DDL
     if listener is not None:
         listener.planned(steps)
+    operations = Operations(OnlineContext(connection))
+    finish = _step_finisher(connection, version_table)
     for step in steps:
         path = history.path(step.revision)
         module = load_revision_module(path, step.revision, history.root)
@@ -98,10 +101,9 @@ def run_online(
         started = time.perf_counter()
         connection.begin()
         try:
-            with bind(Operations(OnlineContext(connection))):
+            with bind(operations):
                 function()
-            version_table.change(connection.execute, step.heads_before, step.heads_after)
-            connection.commit()
+            finish(step)
         except Exception as exc:
             if connection.in_transaction():
                 connection.rollback()
@@ -111,6 +113,45 @@ def run_online(
             ) from exc
         if listener is not None:
             listener.step_finished(step, time.perf_counter() - started)
+
+
+def _step_finisher(connection: Connection, version_table: VersionTable) -> Callable[[Step], None]:
+    """How a step's transaction ends: its version-table change, then COMMIT.
+
+    With psycopg (3) the change and the ``COMMIT`` travel as one simple-protocol query, one
+    round trip instead of two (PostgreSQL runs the statements of such a query in order and
+    stops at the first error: https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT);
+    the values are quoted by psycopg itself (``ClientCursor.mogrify``). The driver then sees
+    no open transaction, so the connection's own ``commit()`` sends nothing. Other drivers
+    execute the change with bound parameters and commit.
+    """
+    if connection.dialect.driver != "psycopg":
+
+        def change_then_commit(step: Step) -> None:
+            version_table.change(connection.execute, step.heads_before, step.heads_after)
+            connection.commit()
+
+        return change_then_commit
+
+    from psycopg import ClientCursor
+
+    driver_connection: Any = connection.connection.dbapi_connection
+    quoting = ClientCursor(driver_connection)
+    dialect = connection.dialect
+    templates: dict[Executable, str] = {}
+
+    def change_and_commit(step: Step) -> None:
+        parts = []
+        for statement, params in version_table.statements(step.heads_before, step.heads_after):
+            template = templates.get(statement)
+            if template is None:
+                template = templates[statement] = str(statement.compile(dialect=dialect))
+            parts.append(quoting.mogrify(template, params))
+        parts.append("COMMIT")
+        connection.exec_driver_sql("; ".join(parts), execution_options={"no_parameters": True})
+        connection.commit()
+
+    return change_and_commit
 
 
 def _reason(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
 
 
 class VersionTable:
@@ -62,10 +63,7 @@ class VersionTable:
         before: Collection[str],
         after: Collection[str],
     ) -> None:
-        """Turn the rows ``before`` into ``after`` with the fewest statements.
-
-        A revision replacing its parent is an ``UPDATE`` (as Alembic writes it); rows that
-        only disappear are deleted and rows that only appear are inserted.
+        """Turn the rows ``before`` into ``after`` (see :meth:`statements`).
 
         Args:
             execute: runs one statement with its parameters (a live connection's
@@ -73,11 +71,27 @@ class VersionTable:
             before: the rows now.
             after: the rows wanted.
         """
+        for statement, params in self.statements(before, after):
+            execute(statement, params)
+
+    def statements(
+        self, before: Collection[str], after: Collection[str]
+    ) -> list[tuple[Executable, dict[str, str]]]:
+        """The fewest statements that turn the rows ``before`` into ``after``.
+
+        A revision replacing its parent is an ``UPDATE`` (as Alembic writes it); rows that
+        only disappear are deleted and rows that only appear are inserted. The statements are
+        built once per version table, so each is the same object on every call (callers may
+        cache what they compile from it); only the parameters differ.
+
+        Returns:
+            ``(statement, parameters)`` pairs, in order; empty when nothing changes.
+        """
         gone = sorted(set(before) - set(after))
         new = sorted(set(after) - set(before))
+        result: list[tuple[Executable, dict[str, str]]] = []
         while gone and new:
-            execute(self._update, {"old": gone.pop(), "new": new.pop()})
-        for old in gone:
-            execute(self._delete, {"old": old})
-        for rid in new:
-            execute(self._insert, {"new": rid})
+            result.append((self._update, {"old": gone.pop(), "new": new.pop()}))
+        result += [(self._delete, {"old": old}) for old in gone]
+        result += [(self._insert, {"new": rid}) for rid in new]
+        return result
