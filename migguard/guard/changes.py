@@ -198,7 +198,7 @@ def _revision_sources(
         blob = tree / path
         # Symlinks (mode 120000) hold a target path, not a script.
         if blob.mode & 0o170000 == 0o100000:
-            yield path, blob.data_stream.read().decode("utf-8")
+            yield path, blob.data_stream.read().decode("utf-8", errors="replace")
 
 
 def _top(repo: git.Repo) -> Path:
