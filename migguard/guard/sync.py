@@ -142,12 +142,12 @@ def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) 
     if context.memo.get(_REPORTED_KEY):
         return []
     context.memo[_REPORTED_KEY] = True
-    where = f"revision {failure.revision} failed" if failure.revision else "failed"
+    where = f" at revision {failure.revision}" if failure.revision else ""
     return [
         Finding(
             code,
             ERROR,
-            f"replaying the migrations into a scratch database {where}: {failure.reason}",
+            f"replaying the migrations into a scratch database failed{where}: {failure.reason}",
             file=failure.file,
             hint=_failure_hint(context),
         )
@@ -155,8 +155,15 @@ def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) 
 
 
 def _failure_hint(context: CheckContext) -> str:
-    if context.config.check_url:
+    config = context.config
+    if config.check_url:
         return "fix the revision so that `upgrade heads` runs on an empty database"
+    backend = config.url.partition(":")[0].partition("+")[0] if config.url else "sqlite"
+    if backend != "sqlite":
+        return (
+            f"the replay ran on SQLite, but this project's database is {backend}: set "
+            f"`check_url` to a {backend} server where migguard may create a scratch database"
+        )
     return (
         "fix the revision so that `upgrade heads` runs on an empty database (the replay uses "
         "SQLite unless `check_url` names a PostgreSQL server)"

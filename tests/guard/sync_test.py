@@ -273,12 +273,24 @@ def test_a_failing_revision_is_an_error_naming_it_and_nothing_is_cached(shop: Sh
     assert finding.severity == ERROR
     assert finding.file == "migrations/versions/c3_rev.py"
     assert finding.message.startswith(
-        "replaying the migrations into a scratch database revision c3 failed: "
+        "replaying the migrations into a scratch database failed at revision c3: "
         "OperationalError: no such table: nowhere"
     )
     assert "check_url" in (finding.hint or "")
     assert not (shop.root / ".migguard" / "replay-sqlite.json").exists()
     assert only(shop.check("models-imported")).code == "models-imported"
+
+
+def test_a_postgresql_only_revision_on_the_sqlite_replay_asks_for_check_url(
+    shop: Shop,
+) -> None:
+    shop.configure('url = "postgresql://app:secret@db.example/app"')
+    shop.project.add("c3", "b2", upgrade="op.execute(\"CREATE TYPE mood AS ENUM ('sad')\")")
+    finding = only(shop.check("sync"))
+    assert finding.hint == (
+        "the replay ran on SQLite, but this project's database is postgresql: set `check_url` "
+        "to a postgresql server where migguard may create a scratch database"
+    )
 
 
 def test_a_revision_that_does_not_import_is_named(shop: Shop) -> None:
@@ -287,7 +299,7 @@ def test_a_revision_that_does_not_import_is_named(shop: Shop) -> None:
     script.write_text("import not_a_module_anywhere\n" + script.read_text())
     finding = only(shop.check("sync"))
     assert finding.file == "migrations/versions/c3_rev.py"
-    assert "revision c3 failed" in finding.message
+    assert "failed at revision c3" in finding.message
     assert "not_a_module_anywhere" in finding.message
 
 
@@ -346,7 +358,7 @@ def test_a_failure_on_postgresql_still_drops_the_scratch_database(shop: Shop, pg
     shop.configure(f'check_url = "{pg_url}"')
     shop.project.add("c3", "b2", upgrade='op.execute("INSERT INTO nowhere VALUES (1)")')
     finding = only(shop.check("sync"))
-    assert "revision c3 failed: UndefinedTable" in finding.message
+    assert "failed at revision c3: UndefinedTable" in finding.message
     assert scratch_databases(pg_url) == []
 
 
