@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_format(diff)
     diff.set_defaults(handler=cmd_diff)
 
+
 def add_rename(parser: argparse.ArgumentParser) -> None:
     """``--rename OLD:NEW`` (repeatable)."""
     parser.add_argument(

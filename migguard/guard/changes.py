@@ -11,7 +11,6 @@ in the middle of a merge, a rebase or a checkout.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -155,50 +154,21 @@ def graph_at(config: Config, commit: str) -> RevisionGraph:
         UsageError: not in a git working tree, or ``commit`` names no commit.
         HistoryError: a script of that commit is broken, or its graph is inconsistent.
     """
-    from migguard.graph import Revision, RevisionGraph
+    from migguard.graph import RevisionGraph
+    from migguard.guard.commit_scripts import scripts_at
+    from migguard.scripts.directory import revision_from
     from migguard.scripts.header import parse_header
 
     repo = project_repo(config)
-    tree = repo.commit(resolve_commit(repo, commit)).tree
-    top = _top(repo)
     revisions = []
-    for path, source in _revision_sources(tree, _locations_in(config, top), config):
-        shown = f"{display_path(top / path, config.root)} at {commit}"
+    for script in scripts_at(repo, repo.commit(resolve_commit(repo, commit)), config):
+        shown = f"{script.shown} at {commit}"
+        # A past script may not be UTF-8; its header is still worth reading.
+        source = script.blob.data_stream.read().decode("utf-8", errors="replace")
         header = parse_header(source, shown)
-        if header is None or header.revision is None:
-            continue
-        revisions.append(
-            Revision(
-                revision=header.revision,
-                down_revisions=header.down_revisions,
-                branch_labels=header.branch_labels,
-                depends_on=header.depends_on,
-                message=header.message,
-                source=shown,
-                create_date=header.create_date,
-            )
-        )
+        if header is not None and header.revision is not None:
+            revisions.append(revision_from(header, shown))
     return RevisionGraph(revisions)
-
-
-def _revision_sources(
-    tree: git.Tree, locations: list[str], config: Config
-) -> Iterator[tuple[str, str]]:
-    """``(path from the repository top, text)`` of each revision file under ``tree``."""
-    paths: set[str] = set()
-    for location in locations:
-        try:
-            folder = tree / location if location != "." else tree
-        except KeyError:
-            continue
-        for item in folder.traverse():
-            if item.type == "blob" and _is_revision_file(item.path, locations, config):
-                paths.add(item.path)
-    for path in sorted(paths):
-        blob = tree / path
-        # Symlinks (mode 120000) hold a target path, not a script.
-        if blob.mode & 0o170000 == 0o100000:
-            yield path, blob.data_stream.read().decode("utf-8", errors="replace")
 
 
 def _top(repo: git.Repo) -> Path:

@@ -27,11 +27,13 @@ from migguard.errors import HistoryError
 from migguard.graph import Revision, RevisionGraph
 from migguard.guard.base_branch import (
     BaseBranch,
-    CommitRevision,
     MissingBaseBranch,
     NoBaseBranch,
-    TreeScript,
     find_base_branch,
+)
+from migguard.guard.commit_scripts import (
+    CommitRevision,
+    TreeScript,
     header_at,
     matches_worktree,
     revisions_at,

@@ -144,23 +144,32 @@ def _read_revisions(
                 "commands that need it will fail"
                 for u in unreadable
             )
-        assert header.revision is not None
-        revisions.append(
-            Revision(
-                revision=header.revision,
-                down_revisions=header.down_revisions,
-                branch_labels=header.branch_labels,
-                depends_on=header.depends_on,
-                message=header.message,
-                source=shown,
-                create_date=header.create_date,
-                unreadable=unreadable,
-            )
-        )
+        revisions.append(revision_from(header, shown, unreadable))
         files.setdefault(header.revision, path)
     if cache is not None:
         cache.save()
     return revisions, files
+
+
+def revision_from(header: Header, source: str, unreadable: tuple[Unreadable, ...] = ()) -> Revision:
+    """The graph's record of a parsed script header.
+
+    Args:
+        header: a header that declares a revision (``header.revision`` is set).
+        source: where the script is, for messages (a path relative to the project).
+        unreadable: the header fields that could not be read.
+    """
+    assert header.revision is not None
+    return Revision(
+        revision=header.revision,
+        down_revisions=header.down_revisions,
+        branch_labels=header.branch_labels,
+        depends_on=header.depends_on,
+        message=header.message,
+        source=source,
+        create_date=header.create_date,
+        unreadable=unreadable,
+    )
 
 
 def _read_header(
