@@ -80,7 +80,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 
 def _post_merge(args: argparse.Namespace) -> int:
-    from migguard.cli.runtime import _StepPrinter
+    from migguard.cli.runtime import StepPrinter
     from migguard.guard.post_merge import merge_event, post_merge
 
     config = config_from(args)
@@ -96,7 +96,7 @@ def _post_merge(args: argparse.Namespace) -> int:
                 )
             for step in steps:
                 printer.line(f"  plan: {step.describe(history.graph)}")
-            return stack.enter_context(_StepPrinter(printer, history, quiet=False))
+            return stack.enter_context(StepPrinter(printer, history, quiet=False))
 
         try:
             result = post_merge(config, event, on_plan=on_plan)

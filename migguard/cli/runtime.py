@@ -87,7 +87,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
         return 0
     printer = Printer()
     started = time.perf_counter()
-    with _StepPrinter(printer, history, quiet=args.quiet) as listener:
+    with StepPrinter(printer, history, quiet=args.quiet) as listener:
         try:
             outcome = migrate(
                 config,
@@ -168,7 +168,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     return 0
 
 
-class _StepPrinter:
+class StepPrinter:
     """The runner's listener: one line per step; a progress bar for long plans on a terminal."""
 
     def __init__(self, printer: Printer, history: History, *, quiet: bool) -> None:
@@ -177,7 +177,7 @@ class _StepPrinter:
         self._quiet = quiet
         self._progress: StepProgress | None = None
 
-    def __enter__(self) -> _StepPrinter:
+    def __enter__(self) -> StepPrinter:
         return self
 
     def __exit__(
