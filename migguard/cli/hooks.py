@@ -58,7 +58,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_install_hooks(args: argparse.Namespace) -> int:
     """Write the hook scripts into the hooks folder git uses; print one line per hook."""
-    installed = install_hooks(Path.cwd(), parse_hook_names(args.hooks), force=args.force)
+    config = config_from(args)
+    installed = install_hooks(
+        Path.cwd(), parse_hook_names(args.hooks), force=args.force, config_file=config.path
+    )
     printer = Printer()
     for hook in installed:
         note = {"ours": " (replaced)", "foreign": " (overwrote a foreign hook)"}.get(

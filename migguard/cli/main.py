@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, runtime, autogen, guard, hooks):
         module.register(commands)
+    for command in commands.choices.values():
+        # Also after the command, where pre-commit's `args:` put it (`migguard check -c x`).
+        command.add_argument(
+            "-c", "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 

@@ -36,6 +36,7 @@ HOOK_NAMES = ("pre-commit", "post-merge", "post-rewrite", "post-checkout")
 # The second line of every script: how an installed hook is recognised as ours.
 MARKER = "# migguard-hook "
 _PYTHON_LINE = "INSTALL_PYTHON=''"
+_CONFIG_LINE = "MIGGUARD_CONFIG=''"
 
 
 class ForeignHookError(UsageError):
@@ -79,9 +80,11 @@ def parse_hook_names(text: str) -> tuple[str, ...]:
     return tuple(name for name in HOOK_NAMES if name in names)
 
 
-def hook_script(name: str, python: str | None) -> str:
+def hook_script(name: str, python: str | None, config: str | None = None) -> str:
     """The text of hook ``name``, recording ``python`` as the interpreter to run migguard with
-    (``None``: look migguard up on ``PATH``, as the shipped copies in ``hooks/`` do).
+    (``None``: look migguard up on ``PATH``, as the shipped copies in ``hooks/`` do) and
+    ``config`` as the configuration file to pass (relative to the working tree's top, where
+    git runs hooks; ``None``: discovered from there).
 
     Raises:
         UsageError: ``name`` is not one of :data:`HOOK_NAMES`.
@@ -93,13 +96,16 @@ def hook_script(name: str, python: str | None) -> str:
     if name not in HOOK_NAMES:
         raise UsageError(f"unknown hook {name!r} (known: {', '.join(HOOK_NAMES)})")
     text = resources.files("migguard").joinpath("git_hooks", name).read_text(encoding="utf-8")
-    if python is None:
-        return text
-    return text.replace(_PYTHON_LINE, f"INSTALL_PYTHON={shlex.quote(python)}", 1)
+    if python is not None:
+        text = text.replace(_PYTHON_LINE, f"INSTALL_PYTHON={shlex.quote(python)}", 1)
+    if config is not None:
+        text = text.replace(_CONFIG_LINE, f"MIGGUARD_CONFIG={shlex.quote(config)}", 1)
+    return text
 
 
-def hooks_folder(path: Path) -> Path:
-    """The folder git runs hooks from for the repository holding ``path``.
+def hooks_folder(path: Path) -> tuple[Path, Path]:
+    """The folder git runs hooks from for the repository holding ``path``, and the top of the
+    working tree (where git runs them).
 
     Raises:
         UsageError: ``path`` is not inside a git working tree.
@@ -108,7 +114,8 @@ def hooks_folder(path: Path) -> Path:
     if repo is None or repo.working_tree_dir is None:
         raise UsageError(f"{path} is not inside a git working tree")
     # git prints it relative to the working tree top (where GitPython runs it) or absolute.
-    return Path(repo.working_tree_dir) / repo.git.rev_parse("--git-path", "hooks")
+    top = Path(repo.working_tree_dir)
+    return top / repo.git.rev_parse("--git-path", "hooks"), top
 
 
 def install_hooks(
@@ -117,6 +124,7 @@ def install_hooks(
     *,
     force: bool = False,
     python: str | None = None,
+    config_file: Path | None = None,
 ) -> list[InstalledHook]:
     """Write the hooks ``names`` into the hooks folder of the repository holding ``path``.
 
@@ -128,6 +136,9 @@ def install_hooks(
         names: which hooks (default: all of :data:`HOOK_NAMES`).
         force: overwrite hooks migguard did not write.
         python: the interpreter to record (default: ``sys.executable``).
+        config_file: the configuration the hooks use. Recorded (relative to the working
+            tree's top) when it is not in that folder, where git runs hooks and where
+            migguard would otherwise look for it.
 
     Returns:
         The hooks written, in ``names`` order.
@@ -136,7 +147,8 @@ def install_hooks(
         UsageError: not inside a git working tree, or an unknown name. ForeignHookError: a
             hook migguard did not write is in the way and ``force`` is off.
     """
-    folder = hooks_folder(path)
+    folder, top = hooks_folder(path)
+    config = _config_from_top(config_file, top)
     targets = [(name, folder / name, _previous(folder / name)) for name in names]
     if not force:
         for _, target, previous in targets:
@@ -146,9 +158,19 @@ def install_hooks(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, target, previous in targets:
-        _write_executable(target, hook_script(name, interpreter))
+        _write_executable(target, hook_script(name, interpreter, config))
         written.append(InstalledHook(name, target, previous))
     return written
+
+
+def _config_from_top(config_file: Path | None, top: Path) -> str | None:
+    """``config_file`` relative to ``top`` (posix), or ``None`` when it sits in ``top``."""
+    if config_file is None:
+        return None
+    folder = os.path.realpath(config_file.parent)
+    if folder == os.path.realpath(top):
+        return None
+    return Path(os.path.relpath(os.path.realpath(config_file), os.path.realpath(top))).as_posix()
 
 
 def _previous(path: Path) -> str:

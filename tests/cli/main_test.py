@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Project, run_process
 
 PROBE = (
@@ -104,3 +106,16 @@ def test_unset_variable_in_the_url_is_named(project: Project) -> None:
     done = run_process(["config"], project.root)
     assert done.returncode == 2
     assert "DB_PASSWORD" in done.stderr
+
+
+def test_the_configuration_may_also_follow_the_command(
+    project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # pre-commit appends a hook's `args:` after its entry: `migguard check --config x`.
+    project.add("a1")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    config = str(project.root / "migguard.toml")
+    after = run_process(["check", "--select", "heads", "--config", config], cwd=elsewhere)
+    assert (after.returncode, after.stdout) == (0, "All checks passed (checks: heads)\n")
+    before = run_process(["-c", config, "heads"], cwd=elsewhere)
+    assert before.stdout.startswith("a1 (head)")

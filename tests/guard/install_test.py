@@ -37,7 +37,8 @@ def test_all_four_hooks_are_installed_executable_with_this_python(tmp_path: Path
         text = (folder / name).read_text(encoding="utf-8")
         assert text.splitlines()[1].startswith(f"{MARKER}{name}:")
         assert f"INSTALL_PYTHON={sys.executable}\n" in text
-        assert f'-m migguard hook {name} "$@"' in text
+        assert f'-m migguard ${{MIGGUARD_CONFIG:+--config "$MIGGUARD_CONFIG"}} hook {name}' in text
+        assert "MIGGUARD_CONFIG=''\n" in text  # the configuration is found from the top
         assert (folder / name).stat().st_mode & stat.S_IXUSR
 
 
@@ -85,7 +86,7 @@ def test_core_hooks_path_is_honoured(tmp_path: Path) -> None:
 
     installed = install_hooks(root, ("post-merge",))
 
-    assert hooks_folder(root) == root / "tools" / "git-hooks"
+    assert hooks_folder(root) == (root / "tools" / "git-hooks", root)
     assert installed[0].path == root / "tools" / "git-hooks" / "post-merge"
     assert not (root / ".git" / "hooks" / "post-merge").exists()
 
@@ -138,6 +139,26 @@ def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> No
 
     merge = git(root, "merge", "-q", "feature")
     assert "migguard: revision files arrived (1 added, " in merge.stderr
+
+
+def test_hooks_of_a_project_in_a_sub_folder_pass_its_configuration(tmp_path: Path) -> None:
+    top = init_project(tmp_path / "monorepo")
+    root = top / "services" / "shop dept"
+    root.mkdir(parents=True)
+    (top / "migguard.toml").rename(root / "migguard.toml")
+    add_revision(root, "a1")
+    commit(top, "a1")
+
+    install_hooks(root, ("pre-commit",), config_file=root / "migguard.toml")
+
+    text = (top / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
+    assert "MIGGUARD_CONFIG='services/shop dept/migguard.toml'\n" in text
+    add_revision(root, "b2", "a1")
+    add_revision(root, "c3", "a1")
+    git(top, "add", "-A")
+    blocked = git(top, "commit", "-q", "-m", "b2 and c3", check=False)
+    assert blocked.returncode == 1
+    assert "2 heads where one is expected" in blocked.stdout + blocked.stderr
 
 
 def test_a_hook_without_its_python_falls_back_to_migguard_on_path(tmp_path: Path) -> None:
