@@ -14,7 +14,7 @@ import pytest
 
 from migguard.cli.main import main
 
-pytest_plugins = ["tests.postgres_fixture"]
+pytest_plugins = ["tests.postgres_fixture", "tests.precommit_repo"]
 
 
 def header_value(ids: Sequence[str] | str | None) -> str:

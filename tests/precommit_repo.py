@@ -1,0 +1,81 @@
+"""migguard as a hook repository of the real pre-commit program: session fixtures shared by every
+test that runs ``pre-commit`` (registered as a plugin in tests/conftest.py, so the hook
+environment is built once per session).
+
+pre-commit clones a commit of the hook repository and pip-installs it into a virtualenv of its
+own, so the hook repository here is a temporary commit of this working tree (uncommitted work
+included). ``PRE_COMMIT_HOME`` is shared by the session: the environment is built once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.guard.gitrepo import git, git_env
+
+WORKING_TREE = Path(__file__).resolve().parents[1]
+PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
+# Building the hook environment (pip installing migguard and its dependencies) takes a while.
+TIMEOUT = 900
+
+
+@pytest.fixture(scope="session")
+def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git repository holding this working tree's files in one commit: ``(path, id)``."""
+    destination = tmp_path_factory.mktemp("migguard-hook-repo")
+    listed = git(
+        WORKING_TREE, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = WORKING_TREE / name
+        target = destination / name
+        if not source.is_symlink() and not source.is_file():
+            continue  # deleted in the working tree, not yet in the index
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(os.readlink(source))
+        else:
+            shutil.copy2(source, target)
+    git(destination, "init", "-q", "-b", "main")
+    return destination, commit_all(destination)
+
+
+def commit_all(root: Path) -> str:
+    """Stage every file of the repository at ``root`` and commit it; returns the commit id."""
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-q", "-m", "tree")
+    return git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit's cache folder (``PRE_COMMIT_HOME``) for the whole session."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def run_pre_commit(root: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``pre-commit ARGS`` in ``root`` with ``home`` as ``PRE_COMMIT_HOME``; returns the
+    finished process. Raises AssertionError (with its output) when it exits non-zero."""
+    done = subprocess.run(
+        [str(PRE_COMMIT), *args],
+        cwd=root,
+        env=git_env(env_for(home)),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def env_for(home: Path) -> dict[str, str]:
+    """The environment variables that point pre-commit (and the hooks it installed) at
+    ``home``."""
+    return {"PRE_COMMIT_HOME": str(home)}
