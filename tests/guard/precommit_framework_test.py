@@ -69,3 +69,26 @@ def test_migguard_post_merge_fires_on_git_merge(app: Path, pre_commit_home: Path
     output = merge.stdout + merge.stderr
     assert "migguard post-merge" in output
     assert "migguard: revision files arrived (2 added, " in output
+
+
+def test_migguard_heads_stops_a_merge_that_would_leave_two_heads(
+    app: Path, pre_commit_home: Path
+) -> None:
+    run_pre_commit(app, pre_commit_home, "install", "--hook-type", "pre-merge-commit")
+    git(app, "checkout", "-q", "-b", "feature")
+    add_revision(app, "b2", "a1")
+    git(app, "add", "-A")
+    git(app, "commit", "-q", "-m", "b2", env=env_for(pre_commit_home))
+    git(app, "checkout", "-q", "main")
+    add_revision(app, "c3", "a1")
+    git(app, "add", "-A")
+    git(app, "commit", "-q", "-m", "c3", env=env_for(pre_commit_home))
+    before = git(app, "rev-parse", "HEAD").stdout
+
+    merge = git(app, "merge", "--no-edit", "feature", env=env_for(pre_commit_home), check=False)
+
+    output = merge.stdout + merge.stderr
+    assert merge.returncode == 1
+    assert "2 heads where one is expected" in output
+    assert 'migguard merge heads -m "merge ' in output
+    assert git(app, "rev-parse", "HEAD").stdout == before  # the merge was not committed
