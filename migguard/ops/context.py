@@ -132,12 +132,18 @@ class OfflineContext(ExecutionContext):
     Each statement is written as one call: the SQL, then ``";\\n\\n"`` (so a blank line separates
     statements). Bound parameters are rendered as literals (``literal_binds``), so a script's
     values must be literal-renderable: use ``op.inline_literal`` in UPDATE/INSERT statements.
+
+    The script is run by the database's own client, not by a driver, so a dialect whose driver
+    takes ``%``-style parameters (``format``, ``pyformat``; SQL compiled for it has its percent
+    signs doubled) is replaced by one of the same class with ``named`` parameters.
     """
 
     offline = True
     connection = None
 
     def __init__(self, dialect: Dialect, write: Callable[[str], None]) -> None:
+        if dialect.paramstyle in ("format", "pyformat"):
+            dialect = type(dialect)(paramstyle="named")
         self.dialect = dialect
         self.write = write
 

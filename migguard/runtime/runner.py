@@ -6,6 +6,10 @@ stays at the last revision that succeeded; later revisions do not run. PostgreSQ
 have transactional DDL (https://wiki.postgresql.org/wiki/Transactional_DDL_in_PostgreSQL:_A_Competitive_Analysis,
 https://www.sqlite.org/lang_transaction.html); on databases without it (MySQL, MariaDB,
 Oracle) the failure message says the failed revision may be partly applied.
+
+On PostgreSQL with psycopg (3) a revision's ``BEGIN``, DDL, version-table change and ``COMMIT``
+travel as one query (:mod:`migguard.ops.batching`); a failing statement is still named and
+rolled back with the rest of its revision.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
 from migguard.errors import DatabaseError
+from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.binding import bind
-from migguard.ops.context import OfflineContext, OnlineContext
+from migguard.ops.context import ExecutionContext, OfflineContext, OnlineContext
 from migguard.ops.operations import Operations
 from migguard.runtime.modules import load_revision_module
 from migguard.runtime.plan import Step
@@ -90,8 +95,37 @@ def run_online(
     atomic = connection.dialect.name in TRANSACTIONAL_DDL
     if listener is not None:
         listener.planned(steps)
-    operations = Operations(OnlineContext(connection))
-    finish = _step_finisher(connection, version_table)
+    if not supports_batching(connection):
+        transactions = _ConnectionTransactions(connection, version_table)
+        _run_steps(history, steps, OnlineContext(connection), transactions, listener, atomic)
+        return
+    with BatchingContext(connection) as context:
+        batched = _BatchedTransactions(context, version_table)
+        _run_steps(history, steps, context, batched, listener, atomic)
+
+
+class _Transactions(Protocol):
+    """How each step's transaction is opened, recorded and committed, or rolled back."""
+
+    def begin(self) -> None:
+        """Open the step's transaction."""
+
+    def commit(self, step: Step) -> None:
+        """Record the step in the version table and commit (raises when that fails)."""
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+
+
+def _run_steps(
+    history: History,
+    steps: Sequence[Step],
+    context: ExecutionContext,
+    transactions: _Transactions,
+    listener: Listener | None,
+    atomic: bool,
+) -> None:
+    operations = Operations(context)
     for step in steps:
         path = history.path(step.revision)
         module = load_revision_module(path, step.revision, history.root)
@@ -99,14 +133,13 @@ def run_online(
         if listener is not None:
             listener.step_started(step)
         started = time.perf_counter()
-        connection.begin()
+        transactions.begin()
         try:
             with bind(operations):
                 function()
-            finish(step)
+            transactions.commit(step)
         except Exception as exc:
-            if connection.in_transaction():
-                connection.rollback()
+            transactions.rollback()
             summary = f"{step.describe(history.graph)} ({history.display_path(step.revision)})"
             raise MigrationFailedError(
                 step, summary, _reason(exc), traceback.format_exc(), atomic
@@ -115,43 +148,56 @@ def run_online(
             listener.step_finished(step, time.perf_counter() - started)
 
 
-def _step_finisher(connection: Connection, version_table: VersionTable) -> Callable[[Step], None]:
-    """How a step's transaction ends: its version-table change, then COMMIT.
+class _ConnectionTransactions:
+    """Transactions of the connection itself; the version table changed with bound
+    parameters."""
 
-    With psycopg (3) the change and the ``COMMIT`` travel as one simple-protocol query, one
-    round trip instead of two (PostgreSQL runs the statements of such a query in order and
-    stops at the first error: https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT);
-    the values are quoted by psycopg itself (``ClientCursor.mogrify``). The driver then sees
-    no open transaction, so the connection's own ``commit()`` sends nothing. Other drivers
-    execute the change with bound parameters and commit.
-    """
-    if connection.dialect.driver != "psycopg":
+    def __init__(self, connection: Connection, version_table: VersionTable) -> None:
+        self.connection = connection
+        self.version_table = version_table
 
-        def change_then_commit(step: Step) -> None:
-            version_table.change(connection.execute, step.heads_before, step.heads_after)
-            connection.commit()
+    def begin(self) -> None:
+        self.connection.begin()
 
-        return change_then_commit
+    def commit(self, step: Step) -> None:
+        self.version_table.change(self.connection.execute, step.heads_before, step.heads_after)
+        self.connection.commit()
 
-    from psycopg import ClientCursor
+    def rollback(self) -> None:
+        if self.connection.in_transaction():
+            self.connection.rollback()
 
-    driver_connection: Any = connection.connection.dbapi_connection
-    quoting = ClientCursor(driver_connection)
-    dialect = connection.dialect
-    templates: dict[Executable, str] = {}
 
-    def change_and_commit(step: Step) -> None:
-        parts = []
-        for statement, params in version_table.statements(step.heads_before, step.heads_after):
-            template = templates.get(statement)
-            if template is None:
-                template = templates[statement] = str(statement.compile(dialect=dialect))
-            parts.append(quoting.mogrify(template, params))
-        parts.append("COMMIT")
-        connection.exec_driver_sql("; ".join(parts), execution_options={"no_parameters": True})
-        connection.commit()
+class _BatchedTransactions:
+    """Transactions framed by a :class:`BatchingContext`: a revision's ``BEGIN``, DDL,
+    version-table change and ``COMMIT`` are one query."""
 
-    return change_and_commit
+    def __init__(self, context: BatchingContext, version_table: VersionTable) -> None:
+        from psycopg import ClientCursor
+
+        self.context = context
+        self.version_table = version_table
+        # The values are quoted by psycopg itself, for this connection.
+        self._quoting = ClientCursor(context.connection.connection.dbapi_connection)
+        # The version table's statements are the same objects every step: compile each once.
+        self._compiled: dict[Executable, str] = {}
+
+    def begin(self) -> None:
+        self.context.begin()
+
+    def commit(self, step: Step) -> None:
+        changes = self.version_table.statements(step.heads_before, step.heads_after)
+        self.context.commit([self._sql(statement, params) for statement, params in changes])
+
+    def rollback(self) -> None:
+        self.context.rollback()
+
+    def _sql(self, statement: Executable, params: dict[str, str]) -> str:
+        template = self._compiled.get(statement)
+        if template is None:
+            template = str(statement.compile(dialect=self.context.dialect))
+            self._compiled[statement] = template
+        return self._quoting.mogrify(template, params)
 
 
 def _reason(exc: BaseException) -> str:

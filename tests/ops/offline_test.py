@@ -166,3 +166,16 @@ def test_offline_postgresql_sql_runs_in_psql(pg_db: Db) -> None:
     psql(pg_db.url, f"BEGIN;\n{sql}COMMIT;\n")
     assert pg_db.rows("SELECT id, title, kind FROM product") == [(1, "x", None)]
     assert "price" in pg_db.columns("product")
+
+
+def test_postgresql_sql_keeps_percent_signs() -> None:
+    def script(op: Operations) -> None:
+        op.create_table("rate", sa.Column("a", sa.String(20), server_default="5%"))
+        op.add_column("rate", sa.Column("b", sa.String(20), server_default="7%"))
+        op.execute("UPDATE rate SET a = '1%'")
+
+    sql = render(postgresql.dialect(), script)
+    assert "a VARCHAR(20) DEFAULT '5%'" in sql
+    assert "ALTER TABLE rate ADD COLUMN b VARCHAR(20) DEFAULT '7%';" in sql
+    assert "UPDATE rate SET a = '1%';" in sql
+    assert "%%" not in sql

@@ -179,6 +179,29 @@ def test_alter_column_postgresql_using(pg_db: Db) -> None:
     assert pg_db.rows("SELECT n FROM m") == [(42,)]
 
 
+def test_alter_column_postgresql_using_with_a_percent_sign(pg_db: Db) -> None:
+    pg_db.op.create_table(
+        "m", sa.Column("id", sa.Integer, primary_key=True), sa.Column("n", sa.Text)
+    )
+    pg_db.conn.execute(sa.text("INSERT INTO m VALUES (1, '142')"))
+    pg_db.op.alter_column("m", "n", type_=sa.Integer, postgresql_using="n::integer % 100")
+    assert pg_db.rows("SELECT n FROM m") == [(42,)]
+
+
+def test_defaults_keep_percent_signs_and_colons(db: Db) -> None:
+    db.op.create_table(
+        "rate",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.String(20), server_default="5%"),
+    )
+    db.op.add_column("rate", sa.Column("b", sa.String(20), server_default="7% at 12:30 :x"))
+    if db.name == "postgresql":
+        db.op.alter_column("rate", "a", server_default="9%")
+    db.conn.execute(sa.text("INSERT INTO rate (id) VALUES (1)"))
+    expected = "9%" if db.name == "postgresql" else "5%"
+    assert db.rows("SELECT a, b FROM rate") == [(expected, "7% at 12:30 :x")]
+
+
 def test_alter_column_comment(pg_db: Db) -> None:
     make_parent(pg_db)
     pg_db.op.alter_column("customer", "email", comment="login", existing_type=sa.String(100))

@@ -57,6 +57,26 @@ def test_a_failing_statement_is_named_and_verbose_shows_the_traceback(
     assert versions(db_url) == []
 
 
+DUPLICATE_COLUMN = """
+op.create_table("fresh", sa.Column("id", sa.Integer(), primary_key=True))
+op.add_column("customer", sa.Column("city", sa.String(40)))
+op.create_table("never", sa.Column("id", sa.Integer()))
+"""
+
+
+def test_a_failing_operation_is_named_among_others(project: Project, db_url: str) -> None:
+    seed_history(project)
+    project.add("d3", "c2e7eea3f80e", message="Duplicate column", upgrade=DUPLICATE_COLUMN)
+    result = project.run("--url", db_url, "upgrade", "head")
+    assert result.code == 4
+    assert "[while running: ALTER TABLE customer ADD COLUMN city VARCHAR(40)]" in result.err
+    assert "rolled back; the database stays at c2e7eea3f80e" in result.err
+    tables = schema(db_url)
+    assert "fresh" not in tables
+    assert "never" not in tables
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+
 def _migguard(
     project: Project, url: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:

@@ -1,0 +1,240 @@
+"""A PostgreSQL (psycopg 3) context that sends a revision's DDL in one round trip.
+
+A migration is mostly DDL whose results nobody reads, and each statement sent on its own costs
+a round trip: a system call, and a wait while the server is scheduled, on both sides. This
+context holds the operations' DDL back and sends it as one simple-protocol query together with
+the transaction's ``BEGIN`` and, at the end of the revision, its version-table change and
+``COMMIT``. PostgreSQL runs the statements of such a query in order and stops at the first
+error (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT);
+the statements, their order and the transactions are the same as with
+:class:`~migguard.ops.context.OnlineContext`.
+
+Transactions are framed by this context, not by the driver: the connection is switched to
+``AUTOCOMMIT`` for the run, and :meth:`BatchingContext.begin` / :meth:`commit` /
+:meth:`rollback` send ``BEGIN``, ``COMMIT`` and ``ROLLBACK`` themselves. A script that commits
+or rolls back through ``op.get_bind()`` gets a new transaction for the rest of its revision, as
+with the driver's own transactions.
+
+What is held back: the operations layer's own DDL (``execute_ddl`` and DDL elements such as
+``CreateTable``). Anything else executed on the connection (``op.execute``, ``op.bulk_insert``,
+``op.get_bind()``, reflection) sends the held-back statements first, so it sees every earlier
+change and an earlier failure is raised before it runs: a failing DDL statement surfaces there
+or at the end of the revision instead of at its ``op.*`` call. It is raised as SQLAlchemy
+raises a driver error, naming the statement that failed: when the failed query was the first of
+its transaction, its statements are run again one by one in a transaction that is rolled back,
+to find that statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, CursorResult, event
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.ddl import ExecutableDDLElement
+
+from migguard.ops.context import ExecutionContext, Params, as_executable
+
+# Statements of one query are separated by a line of their own, so that a trailing ``--``
+# comment in a statement cannot swallow the separator.
+_SEPARATOR = "\n;\n"
+_RAW = {"no_parameters": True}
+
+
+def supports_batching(connection: Connection) -> bool:
+    """Whether ``connection`` can use :class:`BatchingContext`: psycopg (3) on PostgreSQL
+    (its queries without parameters use the simple protocol, which takes several
+    statements)."""
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+class BatchingContext(ExecutionContext):
+    """Operations on a psycopg connection, DDL sent per revision (see the module docstring).
+
+    Use as a context manager around the run: entering switches the connection to
+    ``AUTOCOMMIT`` (it must have no transaction open), leaving restores its isolation level.
+    Between :meth:`begin` and :meth:`commit` or :meth:`rollback` a transaction is open.
+    """
+
+    offline = False
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self._pending: list[str] = []
+        # True until a query of the current transaction has been sent.
+        self._fresh = False
+        self._sending = False
+        self._deferring = True
+        self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
+
+    def __enter__(self) -> BatchingContext:
+        self.connection.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(self.connection, "before_cursor_execute", self._before_execute)
+        event.listen(self.connection, "commit", self._before_commit)
+        event.listen(self.connection, "rollback", self._before_rollback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pending = []
+        event.remove(self.connection, "before_cursor_execute", self._before_execute)
+        event.remove(self.connection, "commit", self._before_commit)
+        event.remove(self.connection, "rollback", self._before_rollback)
+        if self.connection.in_transaction():
+            self.connection.rollback()
+        self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
+
+    # -- transactions ------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Open a transaction (``BEGIN`` is sent with the statements that follow)."""
+        self._hold("BEGIN")
+        self._fresh = True
+
+    def commit(self, statements: Sequence[str] = ()) -> None:
+        """Send the held-back statements, ``statements`` (final SQL, e.g. the version-table
+        change) and ``COMMIT`` in one query.
+
+        Raises:
+            sqlalchemy.exc.DBAPIError: a statement of the transaction failed (the transaction
+                is not committed; call :meth:`rollback`).
+        """
+        self._pending += [*statements, "COMMIT"]
+        self.flush()
+
+    def rollback(self) -> None:
+        """Drop the held-back statements and roll back the open transaction, if any."""
+        from psycopg.pq import TransactionStatus
+
+        self._pending = []
+        driver: Any = self.connection.connection.dbapi_connection
+        if driver.pgconn.transaction_status != TransactionStatus.IDLE:
+            self._run("ROLLBACK")
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def execute(
+        self, statement: str | Executable, params: Params | None = None
+    ) -> CursorResult[Any] | None:
+        """A DDL element is compiled and held back (None is returned: DDL has no result);
+        anything else runs now, after the held-back statements, and its result is
+        returned."""
+        if isinstance(statement, ExecutableDDLElement) and self._deferring:
+            self.execute_ddl(str(statement.compile(dialect=self.dialect)))
+            return None
+        return self.connection.execute(as_executable(statement), params)
+
+    def execute_ddl(self, sql: str) -> None:
+        """Hold ``sql`` (in the dialect's compiled form) back until the next query
+        (inside ``autocommit_block``: run it now)."""
+        if not self._deferring:
+            self.connection.exec_driver_sql(sql)
+            return
+        # Compiled SQL has its percent signs doubled for the driver; sent without
+        # parameters, nothing undoes that.
+        self._hold(sql.replace("%%", "%").strip() if self._doubled_percents else sql.strip())
+
+    def flush(self) -> None:
+        """Send the held-back statements as one query.
+
+        Raises:
+            sqlalchemy.exc.DBAPIError: the statement that failed, as SQLAlchemy would have
+                raised it.
+        """
+        if not self._pending:
+            return
+        sent, self._pending = self._pending, []
+        fresh, self._fresh = self._fresh, False
+        try:
+            self._run(_SEPARATOR.join(sent))
+        except sa.exc.DBAPIError as exc:
+            raise self._attributed(exc, sent, fresh) from exc.orig
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Commit what the revision did so far, run the block outside any transaction
+        (statements are not held back there), then open a new transaction."""
+        self.commit()
+        self._deferring = False
+        try:
+            yield
+        finally:
+            self._deferring = True
+            self.begin()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _hold(self, sql: str) -> None:
+        # A transaction on the SQLAlchemy side too, so that a script's own commit() or
+        # rollback() reaches this context (SQLAlchemy has nothing to do without one).
+        if not self.connection.in_transaction():
+            self.connection.begin()
+        self._pending.append(sql)
+
+    def _run(self, sql: str) -> None:
+        self._sending = True
+        try:
+            self.connection.exec_driver_sql(sql, execution_options=_RAW)
+        finally:
+            self._sending = False
+
+    def _attributed(
+        self, exc: sa.exc.DBAPIError, sent: list[str], fresh: bool
+    ) -> sa.exc.DBAPIError:
+        """``exc`` naming the statement of ``sent`` that failed.
+
+        A query ending in ``COMMIT`` that leaves no transaction open failed at the
+        ``COMMIT`` (a failing statement before it leaves the transaction open and aborted).
+        One statement names itself. Several, opening their transaction (``fresh``): they
+        are run again one by one in a transaction that is rolled back; the first to fail (or
+        ``COMMIT``, when none does) is named. Otherwise all of them are.
+        """
+        from psycopg.pq import TransactionStatus
+
+        statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
+        driver: Any = self.connection.connection.dbapi_connection
+        status = driver.pgconn.transaction_status
+        failed = _SEPARATOR.join(sent)
+        if sent[-1] == "COMMIT" and status == TransactionStatus.IDLE:
+            failed = "COMMIT"
+        elif len(statements) == 1:
+            failed = statements[0]
+        elif fresh and sent[0] == "BEGIN" and not exc.connection_invalidated:
+            with suppress(sa.exc.DBAPIError):
+                failed = self._rerun(statements) or "COMMIT"
+        return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
+
+    def _rerun(self, statements: list[str]) -> str | None:
+        """The first of ``statements`` that fails when they run one by one after a
+        ``ROLLBACK``, in a transaction that is rolled back; None when none fails."""
+        self.rollback()
+        self._run("BEGIN")
+        try:
+            for sql in statements:
+                try:
+                    self._run(sql)
+                except sa.exc.DBAPIError:
+                    return sql
+            return None
+        finally:
+            self.rollback()
+
+    def _before_execute(self, *_args: object) -> None:
+        if not self._sending:
+            self.flush()
+
+    def _before_commit(self, _connection: Connection) -> None:
+        """A script committed through the connection: send what it did so far first; what
+        follows runs in a new transaction, as it would after the driver's own commit."""
+        self.flush()
+        self._pending.append("BEGIN")
+        self._fresh = True
+
+    def _before_rollback(self, _connection: Connection) -> None:
+        """A script rolled back through the connection: what was held back is dropped with
+        the rest; what follows runs in a new transaction."""
+        self._pending = ["BEGIN"]
+        self._fresh = True

@@ -1,0 +1,191 @@
+"""The batching context on PostgreSQL: a revision's DDL in one query, the same outcome as
+running each statement on its own, and failures that name the statement that failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from migguard.ops.batching import BatchingContext, supports_batching
+from migguard.ops.operations import Operations
+
+
+@dataclass
+class Batched:
+    """An open batching context, its ``op`` API and every query the driver was given."""
+
+    conn: sa.Connection
+    context: BatchingContext
+    op: Operations
+    queries: list[str]
+
+    def tables(self) -> set[str]:
+        return set(sa.inspect(self.conn).get_table_names())
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        return [tuple(row) for row in self.conn.exec_driver_sql(sql)]
+
+
+@pytest.fixture
+def batched(pg_url: str) -> Iterator[Batched]:
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            queries: list[str] = []
+
+            @event.listens_for(conn, "before_cursor_execute")
+            def record(*args: object) -> None:
+                queries.append(str(args[2]))
+
+            with BatchingContext(conn) as context:
+                yield Batched(conn, context, Operations(context), queries)
+    finally:
+        engine.dispose()
+
+
+def create_customer(op: Operations) -> None:
+    op.create_table(
+        "customer",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(100), nullable=False, index=True),
+    )
+
+
+def test_only_psycopg_on_postgresql_batches(pg_url: str, sqlite_url: str) -> None:
+    for url, expected in ((pg_url, True), (sqlite_url, False)):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert supports_batching(conn) is expected
+        engine.dispose()
+
+
+def test_a_revision_is_one_query_and_commits(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.add_column("customer", sa.Column("name", sa.String(50)))
+    batched.op.create_index("ix_customer_name", "customer", ["name"])
+    assert batched.queries == []
+    batched.context.commit(["CREATE TABLE done (id integer)"])
+    assert len(batched.queries) == 1
+    assert batched.queries[0].startswith("BEGIN\n;\nCREATE TABLE customer (")
+    assert batched.queries[0].endswith("CREATE TABLE done (id integer)\n;\nCOMMIT")
+    batched.context.rollback()
+    indexes = {i["name"] for i in sa.inspect(batched.conn).get_indexes("customer")}
+    assert indexes == {"ix_customer_email", "ix_customer_name"}
+    assert {"customer", "done"} <= batched.tables()
+
+
+def test_other_statements_see_the_ddl_before_them(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.execute("INSERT INTO customer (id, email) VALUES (1, 'a@example.org')")
+    batched.op.add_column("customer", sa.Column("age", sa.Integer, server_default="7"))
+    assert batched.rows("SELECT id, age FROM customer") == [(1, 7)]
+    batched.context.rollback()
+    assert "customer" not in batched.tables()
+
+
+def test_defaults_keep_percent_signs_and_colons(batched: Batched) -> None:
+    batched.context.begin()
+    batched.op.create_table(
+        "rate",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.String(20), server_default="5%"),
+    )
+    batched.op.add_column("rate", sa.Column("b", sa.String(20), server_default="7% at 12:30 :x"))
+    batched.op.alter_column("rate", "a", server_default="9%")
+    batched.context.commit()
+    batched.conn.exec_driver_sql("INSERT INTO rate (id) VALUES (1)")
+    assert batched.rows("SELECT a, b FROM rate") == [("9%", "7% at 12:30 :x")]
+
+
+def test_a_failing_statement_is_named_and_nothing_is_applied(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.add_column("customer", sa.Column("email", sa.String(10)))
+    batched.op.create_table("later", sa.Column("id", sa.Integer))
+    with pytest.raises(sa.exc.ProgrammingError) as raised:
+        batched.context.commit()
+    assert raised.value.statement == "ALTER TABLE customer ADD COLUMN email VARCHAR(10)"
+    assert 'column "email" of relation "customer" already exists' in str(raised.value.orig)
+    batched.context.rollback()
+    assert batched.tables() == set()
+
+
+def test_a_failure_after_other_statements_is_raised_before_the_next_one(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.execute("INSERT INTO customer (id, email) VALUES (1, 'a@example.org')")
+    batched.op.add_column("customer", sa.Column("age", sa.Integer, nullable=False))
+    with pytest.raises(sa.exc.IntegrityError) as raised:
+        batched.op.execute("SELECT 1")
+    assert raised.value.statement == "ALTER TABLE customer ADD COLUMN age INTEGER NOT NULL"
+    batched.context.rollback()
+    assert batched.tables() == set()
+
+
+def test_a_failure_at_commit_names_commit(batched: Batched) -> None:
+    batched.context.begin()
+    batched.op.execute(
+        "CREATE TABLE parent (id integer PRIMARY KEY); CREATE TABLE child (parent_id integer "
+        "REFERENCES parent DEFERRABLE INITIALLY DEFERRED); INSERT INTO child VALUES (1)"
+    )
+    batched.op.create_table("other", sa.Column("id", sa.Integer))
+    batched.op.add_column("other", sa.Column("name", sa.Text))
+    with pytest.raises(sa.exc.IntegrityError) as raised:
+        batched.context.commit()
+    assert raised.value.statement == "COMMIT"
+    batched.context.rollback()
+    assert batched.tables() == set()
+
+
+def test_autocommit_block_runs_outside_the_transaction(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    with batched.op.get_context().autocommit_block():
+        batched.op.create_index(
+            "ix_customer_id_email", "customer", ["id", "email"], postgresql_concurrently=True
+        )
+    batched.op.create_table("after_block", sa.Column("id", sa.Integer))
+    batched.context.rollback()
+    # The table was committed on entry, the index built outside any transaction, and the
+    # table created after the block was in the new transaction that was rolled back.
+    assert batched.tables() == {"customer"}
+    indexes = {i["name"] for i in sa.inspect(batched.conn).get_indexes("customer")}
+    assert indexes == {"ix_customer_email", "ix_customer_id_email"}
+
+
+def test_a_script_that_commits_continues_in_a_new_transaction(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.get_bind().commit()
+    batched.op.create_table("uncommitted", sa.Column("id", sa.Integer))
+    batched.context.rollback()
+    assert batched.tables() == {"customer"}
+
+
+def test_an_enum_made_earlier_in_the_revision_is_reused(batched: Batched) -> None:
+    mood = sa.Enum("happy", "sad", name="mood")
+    batched.context.begin()
+    batched.op.create_table("person", sa.Column("id", sa.Integer), sa.Column("mood", mood))
+    batched.op.create_table("pet", sa.Column("id", sa.Integer), sa.Column("mood", mood))
+    batched.context.commit()
+    assert {"person", "pet"} <= batched.tables()
+
+
+def test_leaving_restores_the_isolation_level(pg_url: str) -> None:
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        with BatchingContext(conn) as context:
+            assert conn.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+            context.begin()
+            context.commit()
+        assert conn.get_isolation_level() == conn.default_isolation_level
+        conn.exec_driver_sql("CREATE TABLE t (id integer)")
+        conn.rollback()
+        assert not sa.inspect(conn).has_table("t")
+    engine.dispose()

@@ -1,0 +1,99 @@
+"""Loading revision scripts: bytecode reused, ``alembic.op`` aliased, errors on one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import migguard
+from migguard import op
+from migguard.errors import HistoryError
+from migguard.runtime.modules import load_revision_module
+from tests.conftest import revision_source
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_script_is_loaded_with_its_file_and_functions(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1_first.py", revision_source("a1", upgrade="HERE = __file__"))
+    module = load_revision_module(path, "a1", tmp_path)
+    assert module.__name__ == "migguard_revision_a1"
+    assert module.__file__ == str(path)
+    assert module.op is op
+    assert callable(module.upgrade) and callable(module.downgrade)
+    assert "migguard_revision_a1" not in sys.modules
+
+
+def test_the_bytecode_is_cached_next_to_the_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = write(tmp_path, "a1_first.py", revision_source("a1"))
+    load_revision_module(path, "a1", tmp_path)
+    assert [p.name.split(".")[0] for p in (tmp_path / "__pycache__").iterdir()] == ["a1_first"]
+    assert load_revision_module(path, "a1", tmp_path).upgrade() is None
+
+
+def test_the_project_is_importable_while_the_script_loads(tmp_path: Path) -> None:
+    write(tmp_path, "shop_models.py", "TABLE = 'customer'\n")
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    path = write(versions, "a1_first.py", "from shop_models import TABLE\n" + revision_source("a1"))
+    assert load_revision_module(path, "a1", tmp_path).TABLE == "customer"
+    assert str(tmp_path) not in sys.path
+
+
+def test_alembic_op_is_ours_without_importing_alembic(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1_first.py", revision_source("a1", op_import="from alembic import op"))
+    program = (
+        "import sys; from pathlib import Path; import migguard.op\n"
+        "from migguard.runtime.modules import load_revision_module\n"
+        f"module = load_revision_module(Path({str(path)!r}), 'a1', Path({str(tmp_path)!r}))\n"
+        "print(module.op is migguard.op, 'alembic' in sys.modules, 'alembic.op' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(migguard.__file__).parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["True", "False", "False"]
+
+
+def test_a_script_using_more_of_alembic_gets_the_real_package(tmp_path: Path) -> None:
+    alembic = pytest.importorskip("alembic")
+    real_op = alembic.op
+    source = revision_source(
+        "a1", op_import="from alembic import op\nfrom alembic.operations import Operations"
+    )
+    module = load_revision_module(write(tmp_path, "a1_first.py", source), "a1", tmp_path)
+    assert module.op is op
+    assert module.Operations.__module__.startswith("alembic.")
+    assert alembic.op is real_op
+    assert sys.modules.get("alembic.op") is not op
+
+
+def test_a_broken_script_is_one_line_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1_first.py", revision_source("a1") + "def broken(:\n")
+    with pytest.raises(HistoryError) as raised:
+        load_revision_module(path, "a1", tmp_path)
+    assert str(raised.value).startswith(f"{path}: importing revision a1 failed: SyntaxError: ")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_script_that_raises_while_loading(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1_first.py", "raise ValueError('no\\nmore')\n")
+    with pytest.raises(HistoryError, match=r"importing revision a1 failed: ValueError: no$"):
+        load_revision_module(path, "a1", tmp_path)
+
+
+def test_a_script_without_downgrade(tmp_path: Path) -> None:
+    path = write(tmp_path, "a1_first.py", "def upgrade():\n    pass\n")
+    with pytest.raises(HistoryError, match=r"revision a1 has no downgrade\(\) function"):
+        load_revision_module(path, "a1", tmp_path)
