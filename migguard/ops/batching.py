@@ -4,8 +4,9 @@ A migration is mostly DDL whose results nobody reads, and each statement sent on
 a round trip: a system call, and a wait while the server is scheduled, on both sides. This
 context holds the operations' DDL back and sends it as one simple-protocol query together with
 the transaction's ``BEGIN`` and, at the end of the revision, its version-table change and
-``COMMIT``. PostgreSQL runs the statements of such a query in order and stops at the first
-error (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT);
+``COMMIT``, followed by the next revision's ``BEGIN`` when one follows. PostgreSQL runs the
+statements of such a query in order and stops at the first error
+(https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT);
 the statements, their order and the transactions are the same as with
 :class:`~migguard.ops.context.OnlineContext`.
 
@@ -65,7 +66,9 @@ class BatchingContext(ExecutionContext):
         self.connection = connection
         self.dialect = connection.dialect
         self._pending: list[str] = []
-        # True until a query of the current transaction has been sent.
+        # A transaction is open, or its BEGIN is held back.
+        self._open = False
+        # Nothing of the open transaction but its BEGIN has run.
         self._fresh = False
         self._sending = False
         self._deferring = True
@@ -90,26 +93,31 @@ class BatchingContext(ExecutionContext):
     # -- transactions ------------------------------------------------------------------------
 
     def begin(self) -> None:
-        """Open a transaction (``BEGIN`` is sent with the statements that follow)."""
-        self._hold("BEGIN")
-        self._fresh = True
+        """Open a transaction (``BEGIN`` is sent with the statements that follow), unless one
+        is open already (see ``begin_next``)."""
+        if not self._open:
+            self._hold("BEGIN")
+            self._open = self._fresh = True
 
-    def commit(self, statements: Sequence[str] = ()) -> None:
+    def commit(self, statements: Sequence[str] = (), *, begin_next: bool = False) -> None:
         """Send the held-back statements, ``statements`` (final SQL, e.g. the version-table
-        change) and ``COMMIT`` in one query.
+        change) and ``COMMIT`` in one query; with ``begin_next`` that query also opens the
+        next transaction, so that it costs no round trip of its own.
 
         Raises:
             sqlalchemy.exc.DBAPIError: a statement of the transaction failed (the transaction
                 is not committed; call :meth:`rollback`).
         """
-        self._pending += [*statements, "COMMIT"]
+        self._pending += [*statements, "COMMIT", *(["BEGIN"] if begin_next else [])]
         self.flush()
+        self._open = self._fresh = begin_next
 
     def rollback(self) -> None:
         """Drop the held-back statements and roll back the open transaction, if any."""
         from psycopg.pq import TransactionStatus
 
         self._pending = []
+        self._open = self._fresh = False
         driver: Any = self.connection.connection.dbapi_connection
         if driver.pgconn.transaction_status != TransactionStatus.IDLE:
             self._run("ROLLBACK")
@@ -186,11 +194,12 @@ class BatchingContext(ExecutionContext):
     ) -> sa.exc.DBAPIError:
         """``exc`` naming the statement of ``sent`` that failed.
 
-        A query ending in ``COMMIT`` that leaves no transaction open failed at the
-        ``COMMIT`` (a failing statement before it leaves the transaction open and aborted).
-        One statement names itself. Several, opening their transaction (``fresh``): they
-        are run again one by one in a transaction that is rolled back; the first to fail (or
-        ``COMMIT``, when none does) is named. Otherwise all of them are.
+        A query with a ``COMMIT`` that leaves no transaction open failed at the ``COMMIT``
+        (a failing statement before it leaves the transaction open and aborted, and skips
+        the rest). One statement names itself. Several, when nothing of their transaction ran
+        before them (``fresh``): they are run again one by one in a transaction that is
+        rolled back; the first to fail (or ``COMMIT``, when none does) is named. Otherwise all
+        of them are.
         """
         from psycopg.pq import TransactionStatus
 
@@ -198,11 +207,11 @@ class BatchingContext(ExecutionContext):
         driver: Any = self.connection.connection.dbapi_connection
         status = driver.pgconn.transaction_status
         failed = _SEPARATOR.join(sent)
-        if sent[-1] == "COMMIT" and status == TransactionStatus.IDLE:
+        if "COMMIT" in sent and status == TransactionStatus.IDLE:
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
-        elif fresh and sent[0] == "BEGIN" and not exc.connection_invalidated:
+        elif fresh and not exc.connection_invalidated:
             with suppress(sa.exc.DBAPIError):
                 failed = self._rerun(statements) or "COMMIT"
         return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
@@ -231,10 +240,10 @@ class BatchingContext(ExecutionContext):
         follows runs in a new transaction, as it would after the driver's own commit."""
         self.flush()
         self._pending.append("BEGIN")
-        self._fresh = True
+        self._open = self._fresh = True
 
     def _before_rollback(self, _connection: Connection) -> None:
         """A script rolled back through the connection: what was held back is dropped with
         the rest; what follows runs in a new transaction."""
         self._pending = ["BEGIN"]
-        self._fresh = True
+        self._open = self._fresh = True

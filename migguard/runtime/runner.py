@@ -7,9 +7,9 @@ have transactional DDL (https://wiki.postgresql.org/wiki/Transactional_DDL_in_Po
 https://www.sqlite.org/lang_transaction.html); on databases without it (MySQL, MariaDB,
 Oracle) the failure message says the failed revision may be partly applied.
 
-On PostgreSQL with psycopg (3) a revision's ``BEGIN``, DDL, version-table change and ``COMMIT``
-travel as one query (:mod:`migguard.ops.batching`); a failing statement is still named and
-rolled back with the rest of its revision.
+On PostgreSQL with psycopg (3) a revision's DDL, version-table change and ``COMMIT`` travel as
+one query, which also opens the next revision's transaction (:mod:`migguard.ops.batching`); a
+failing statement is still named and rolled back with the rest of its revision.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ class _Transactions(Protocol):
     def begin(self) -> None:
         """Open the step's transaction."""
 
-    def commit(self, step: Step) -> None:
-        """Record the step in the version table and commit (raises when that fails)."""
+    def commit(self, step: Step, more: bool) -> None:
+        """Record the step in the version table and commit (raises when that fails);
+        ``more``: another step follows."""
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
@@ -126,7 +127,8 @@ def _run_steps(
     atomic: bool,
 ) -> None:
     operations = Operations(context)
-    for step in steps:
+    last = len(steps) - 1
+    for number, step in enumerate(steps):
         path = history.path(step.revision)
         module = load_revision_module(path, step.revision, history.root)
         function = module.upgrade if step.upgrade else module.downgrade
@@ -137,7 +139,7 @@ def _run_steps(
         try:
             with bind(operations):
                 function()
-            transactions.commit(step)
+            transactions.commit(step, more=number < last)
         except Exception as exc:
             transactions.rollback()
             summary = f"{step.describe(history.graph)} ({history.display_path(step.revision)})"
@@ -159,7 +161,8 @@ class _ConnectionTransactions:
     def begin(self) -> None:
         self.connection.begin()
 
-    def commit(self, step: Step) -> None:
+    def commit(self, step: Step, more: bool) -> None:
+        # ``more`` does not matter here: the connection begins the next transaction itself.
         self.version_table.change(self.connection.execute, step.heads_before, step.heads_after)
         self.connection.commit()
 
@@ -169,8 +172,8 @@ class _ConnectionTransactions:
 
 
 class _BatchedTransactions:
-    """Transactions framed by a :class:`BatchingContext`: a revision's ``BEGIN``, DDL,
-    version-table change and ``COMMIT`` are one query."""
+    """Transactions framed by a :class:`BatchingContext`: a revision's DDL, version-table
+    change and ``COMMIT`` are one query, which also opens the next revision's transaction."""
 
     def __init__(self, context: BatchingContext, version_table: VersionTable) -> None:
         from psycopg import ClientCursor
@@ -185,9 +188,10 @@ class _BatchedTransactions:
     def begin(self) -> None:
         self.context.begin()
 
-    def commit(self, step: Step) -> None:
+    def commit(self, step: Step, more: bool) -> None:
         changes = self.version_table.statements(step.heads_before, step.heads_after)
-        self.context.commit([self._sql(statement, params) for statement, params in changes])
+        statements = [self._sql(statement, params) for statement, params in changes]
+        self.context.commit(statements, begin_next=more)
 
     def rollback(self) -> None:
         self.context.rollback()

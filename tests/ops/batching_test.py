@@ -37,7 +37,7 @@ def batched(pg_url: str) -> Iterator[Batched]:
         with engine.connect() as conn:
             queries: list[str] = []
 
-            @event.listens_for(conn, "before_cursor_execute")
+            @event.listens_for(conn, "after_cursor_execute")
             def record(*args: object) -> None:
                 queries.append(str(args[2]))
 
@@ -77,6 +77,25 @@ def test_a_revision_is_one_query_and_commits(batched: Batched) -> None:
     indexes = {i["name"] for i in sa.inspect(batched.conn).get_indexes("customer")}
     assert indexes == {"ix_customer_email", "ix_customer_name"}
     assert {"customer", "done"} <= batched.tables()
+
+
+def test_each_commit_can_open_the_next_transaction(batched: Batched) -> None:
+    batched.context.begin()
+    batched.op.execute("SELECT 1")
+    batched.context.commit(["CREATE TABLE first (id integer)"], begin_next=True)
+    batched.op.execute("SELECT 2")
+    batched.op.create_table("second", sa.Column("id", sa.Integer))
+    batched.op.create_table("first", sa.Column("id", sa.Integer))
+    with pytest.raises(sa.exc.ProgrammingError) as raised:
+        batched.context.commit(["CREATE TABLE third (id integer)"])
+    batched.context.rollback()
+    assert batched.queries[:3] == [
+        "BEGIN",
+        "SELECT 1",
+        "CREATE TABLE first (id integer)\n;\nCOMMIT\n;\nBEGIN",
+    ]
+    assert raised.value.statement.startswith("CREATE TABLE first (")
+    assert batched.tables() == {"first"}
 
 
 def test_other_statements_see_the_ddl_before_them(batched: Batched) -> None:
