@@ -17,10 +17,13 @@ or rolls back through ``op.get_bind()`` gets a new transaction for the rest of i
 with the driver's own transactions.
 
 What is held back: the operations layer's own DDL (``execute_ddl`` and DDL elements such as
-``CreateTable``). Anything else executed on the connection (``op.execute``, ``op.bulk_insert``,
-``op.get_bind()``, reflection) sends the held-back statements first, so it sees every earlier
-change and an earlier failure is raised before it runs: a failing DDL statement surfaces there
-or at the end of the revision instead of at its ``op.*`` call. It is raised as SQLAlchemy
+``CreateTable``), and ``op.execute`` of one statement without parameters that does not control
+transactions (its result is never returned). Anything else executed on the connection
+(``op.bulk_insert``, ``op.get_bind()``, reflection) sends the held-back statements first, so
+it sees every earlier change and an earlier failure is raised before it runs: a failing
+statement surfaces there or at the end of the revision instead of at its ``op.*`` call. A
+statement of the script's that ends the transaction (``COMMIT``) is followed by a new one, as
+the driver would do. It is raised as SQLAlchemy
 raises a driver error, naming the statement that failed: when the failed query was the first of
 its transaction, its statements are run again one by one in a transaction that is rolled back,
 to find that statement.
@@ -28,6 +31,7 @@ to find that statement.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -43,6 +47,11 @@ from migguard.ops.context import ExecutionContext, Params, as_executable
 # comment in a statement cannot swallow the separator.
 _SEPARATOR = "\n;\n"
 _RAW = {"no_parameters": True}
+# Statements a script may run to end or change the transaction itself: never held back.
+_CONTROLS_TRANSACTION = re.compile(
+    r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION)\b",
+    re.IGNORECASE,
+)
 
 
 def supports_batching(connection: Connection) -> bool:
@@ -77,6 +86,7 @@ class BatchingContext(ExecutionContext):
     def __enter__(self) -> BatchingContext:
         self.connection.execution_options(isolation_level="AUTOCOMMIT")
         event.listen(self.connection, "before_cursor_execute", self._before_execute)
+        event.listen(self.connection, "after_cursor_execute", self._after_execute)
         event.listen(self.connection, "commit", self._before_commit)
         event.listen(self.connection, "rollback", self._before_rollback)
         return self
@@ -84,6 +94,7 @@ class BatchingContext(ExecutionContext):
     def __exit__(self, *exc_info: object) -> None:
         self._pending = []
         event.remove(self.connection, "before_cursor_execute", self._before_execute)
+        event.remove(self.connection, "after_cursor_execute", self._after_execute)
         event.remove(self.connection, "commit", self._before_commit)
         event.remove(self.connection, "rollback", self._before_rollback)
         if self.connection.in_transaction():
@@ -114,12 +125,9 @@ class BatchingContext(ExecutionContext):
 
     def rollback(self) -> None:
         """Drop the held-back statements and roll back the open transaction, if any."""
-        from psycopg.pq import TransactionStatus
-
         self._pending = []
         self._open = self._fresh = False
-        driver: Any = self.connection.connection.dbapi_connection
-        if driver.pgconn.transaction_status != TransactionStatus.IDLE:
+        if not self._idle():
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
@@ -134,6 +142,18 @@ class BatchingContext(ExecutionContext):
             self.execute_ddl(str(statement.compile(dialect=self.dialect)))
             return None
         return self.connection.execute(as_executable(statement), params)
+
+    def execute_unread(self, statement: Executable) -> None:
+        """Hold ``statement`` (``op.execute``) back like DDL when it is one statement without
+        parameters or execution options that does not control transactions; run it now
+        otherwise (inside ``autocommit_block`` too)."""
+        if self._deferring and not statement.get_execution_options():
+            compiled = statement.compile(dialect=self.dialect)
+            sql = str(compiled)
+            if not compiled.binds and ";" not in sql and not _CONTROLS_TRANSACTION.match(sql):
+                self.execute_ddl(sql)
+                return
+        self.connection.execute(statement)
 
     def execute_ddl(self, sql: str) -> None:
         """Hold ``sql`` (in the dialect's compiled form) back until the next query
@@ -201,13 +221,9 @@ class BatchingContext(ExecutionContext):
         rolled back; the first to fail (or ``COMMIT``, when none does) is named. Otherwise all
         of them are.
         """
-        from psycopg.pq import TransactionStatus
-
         statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
-        driver: Any = self.connection.connection.dbapi_connection
-        status = driver.pgconn.transaction_status
         failed = _SEPARATOR.join(sent)
-        if "COMMIT" in sent and status == TransactionStatus.IDLE:
+        if "COMMIT" in sent and self._idle():
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
@@ -234,6 +250,21 @@ class BatchingContext(ExecutionContext):
     def _before_execute(self, *_args: object) -> None:
         if not self._sending:
             self.flush()
+
+    def _after_execute(self, *_args: object) -> None:
+        """A statement of the script's ended the transaction: open a new one for the rest of
+        the revision."""
+        if self._sending or not self._open or not self._idle():
+            return
+        self._pending.append("BEGIN")
+        self._fresh = True
+
+    def _idle(self) -> bool:
+        """Whether the server has no transaction open on this connection."""
+        from psycopg.pq import TransactionStatus
+
+        driver: Any = self.connection.connection.dbapi_connection
+        return bool(driver.pgconn.transaction_status == TransactionStatus.IDLE)
 
     def _before_commit(self, _connection: Connection) -> None:
         """A script committed through the connection: send what it did so far first; what

@@ -49,6 +49,11 @@ class ExecutionContext(ABC):
         Returns the cursor result online and None offline.
         """
 
+    def execute_unread(self, statement: Executable) -> None:
+        """Run a statement whose result nobody reads (``op.execute``). A context may send it
+        together with later statements, in order; by default it runs now."""
+        self.execute(statement)
+
     @abstractmethod
     def execute_ddl(self, sql: str) -> None:
         """Run one statement the operations layer generated, given as SQL in the dialect's

@@ -32,7 +32,7 @@ class Execute(Operation):
         statement = as_executable(self.sqltext)
         if self.execution_options:
             statement = statement.execution_options(**self.execution_options)
-        executor.execute(statement)
+        executor.execute_unread(statement)
 
     def reverse(self) -> Operation:
         raise IrreversibleError("op.execute cannot be reversed: its SQL is opaque to migguard")

@@ -40,6 +40,11 @@ class Executor:
         """Pass one statement to the context (see ``ExecutionContext.execute``)."""
         return self.context.execute(statement, params)
 
+    def execute_unread(self, statement: Executable) -> None:
+        """Pass one statement whose result nobody reads to the context (see
+        ``ExecutionContext.execute_unread``)."""
+        self.context.execute_unread(statement)
+
     def execute_ddl(self, sql: str) -> None:
         """Pass one generated statement to the context (see ``ExecutionContext.execute_ddl``)."""
         self.context.execute_ddl(sql)

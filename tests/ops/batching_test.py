@@ -89,13 +89,35 @@ def test_each_commit_can_open_the_next_transaction(batched: Batched) -> None:
     with pytest.raises(sa.exc.ProgrammingError) as raised:
         batched.context.commit(["CREATE TABLE third (id integer)"])
     batched.context.rollback()
-    assert batched.queries[:3] == [
-        "BEGIN",
-        "SELECT 1",
-        "CREATE TABLE first (id integer)\n;\nCOMMIT\n;\nBEGIN",
-    ]
+    assert batched.queries[0] == (
+        "BEGIN\n;\nSELECT 1\n;\nCREATE TABLE first (id integer)\n;\nCOMMIT\n;\nBEGIN"
+    )
     assert raised.value.statement.startswith("CREATE TABLE first (")
     assert batched.tables() == {"first"}
+
+
+def test_op_execute_is_held_back_unless_it_needs_to_run_now(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.execute("INSERT INTO customer (id, email) VALUES (1, '100% \\:sure')")
+    assert batched.queries == []
+    insert = sa.text("INSERT INTO customer (id, email) VALUES (:id, :email)")
+    batched.op.execute(insert.bindparams(id=2, email="b@example.org"))
+    assert len(batched.queries) == 2
+    batched.context.commit()
+    assert batched.rows("SELECT email FROM customer ORDER BY id") == [
+        ("100% :sure",),
+        ("b@example.org",),
+    ]
+
+
+def test_a_script_ending_the_transaction_gets_a_new_one(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.execute("COMMIT")
+    batched.op.create_table("uncommitted", sa.Column("id", sa.Integer))
+    batched.context.rollback()
+    assert batched.tables() == {"customer"}
 
 
 def test_other_statements_see_the_ddl_before_them(batched: Batched) -> None:
@@ -139,9 +161,10 @@ def test_a_failure_after_other_statements_is_raised_before_the_next_one(batched:
     batched.context.begin()
     create_customer(batched.op)
     batched.op.execute("INSERT INTO customer (id, email) VALUES (1, 'a@example.org')")
+    assert batched.rows("SELECT id FROM customer") == [(1,)]
     batched.op.add_column("customer", sa.Column("age", sa.Integer, nullable=False))
     with pytest.raises(sa.exc.IntegrityError) as raised:
-        batched.op.execute("SELECT 1")
+        batched.rows("SELECT 1")
     assert raised.value.statement == "ALTER TABLE customer ADD COLUMN age INTEGER NOT NULL"
     batched.context.rollback()
     assert batched.tables() == set()
