@@ -46,7 +46,6 @@ from migguard.ops.context import ExecutionContext, Params, as_executable
 # Statements of one query are separated by a line of their own, so that a trailing ``--``
 # comment in a statement cannot swallow the separator.
 _SEPARATOR = "\n;\n"
-_RAW = {"no_parameters": True}
 # Statements a script may run to end or change the transaction itself: never held back.
 _CONTROLS_TRANSACTION = re.compile(
     r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION)\b",
@@ -74,12 +73,12 @@ class BatchingContext(ExecutionContext):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
+        self._driver: Any = connection.connection.dbapi_connection
         self._pending: list[str] = []
         # A transaction is open, or its BEGIN is held back.
         self._open = False
         # Nothing of the open transaction but its BEGIN has run.
         self._fresh = False
-        self._sending = False
         self._deferring = True
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
@@ -127,7 +126,7 @@ class BatchingContext(ExecutionContext):
         """Drop the held-back statements and roll back the open transaction, if any."""
         self._pending = []
         self._open = self._fresh = False
-        if not self._idle():
+        if not self._driver.broken and not self._idle():
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
@@ -203,11 +202,17 @@ class BatchingContext(ExecutionContext):
         self._pending.append(sql)
 
     def _run(self, sql: str) -> None:
-        self._sending = True
+        """Send ``sql`` (final SQL, several statements allowed) to the driver itself: no
+        result is read, so SQLAlchemy's statement and result bookkeeping is skipped. A driver
+        error is raised as SQLAlchemy raises it."""
+        import psycopg
+
         try:
-            self.connection.exec_driver_sql(sql, execution_options=_RAW)
-        finally:
-            self._sending = False
+            self._driver.execute(sql, prepare=False)
+        except psycopg.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                sql, None, exc, psycopg.Error, dialect=self.dialect
+            ) from exc
 
     def _attributed(
         self, exc: sa.exc.DBAPIError, sent: list[str], fresh: bool
@@ -248,13 +253,12 @@ class BatchingContext(ExecutionContext):
             self.rollback()
 
     def _before_execute(self, *_args: object) -> None:
-        if not self._sending:
-            self.flush()
+        self.flush()
 
     def _after_execute(self, *_args: object) -> None:
         """A statement of the script's ended the transaction: open a new one for the rest of
         the revision."""
-        if self._sending or not self._open or not self._idle():
+        if not self._open or not self._idle():
             return
         self._pending.append("BEGIN")
         self._fresh = True
@@ -263,8 +267,7 @@ class BatchingContext(ExecutionContext):
         """Whether the server has no transaction open on this connection."""
         from psycopg.pq import TransactionStatus
 
-        driver: Any = self.connection.connection.dbapi_connection
-        return bool(driver.pgconn.transaction_status == TransactionStatus.IDLE)
+        return bool(self._driver.pgconn.transaction_status == TransactionStatus.IDLE)
 
     def _before_commit(self, _connection: Connection) -> None:
         """A script committed through the connection: send what it did so far first; what

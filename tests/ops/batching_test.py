@@ -3,25 +3,56 @@ running each statement on its own, and failures that name the statement that fai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.operations import Operations
+from tests.postgres_fixture import PostgresServer
+
+# A line of the server log that starts a message: "<time> <zone> [<pid>] LOG:  <message>".
+LOG_ENTRY = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (\w+):  (.*)$")
+# How log_statement shows a query: simple protocol, or the extended protocol's execute step.
+LOGGED_QUERY = re.compile(r"(?:statement|execute [^:]*): (.*)$")
 
 
 @dataclass
 class Batched:
-    """An open batching context, its ``op`` API and every query the driver was given."""
+    """An open batching context and its ``op`` API; the server logs the session's queries."""
 
     conn: sa.Connection
     context: BatchingContext
     op: Operations
-    queries: list[str]
+    log: Path
+    pid: int
+    start: int
+
+    @property
+    def queries(self) -> list[str]:
+        """The queries the server received from this session, as its log shows them."""
+        found: list[list[str]] = []
+        current: list[str] | None = None
+        with self.log.open("rb") as log:
+            log.seek(self.start)
+            text = log.read().decode("utf-8", errors="replace")
+        for line in text.splitlines():
+            entry = LOG_ENTRY.match(line)
+            if entry is None:
+                if current is not None:
+                    current.append(line.removeprefix("\t"))  # how the log continues a message
+                continue
+            pid, severity, message = entry.groups()
+            current = None
+            query = LOGGED_QUERY.match(message)
+            if int(pid) == self.pid and severity == "LOG" and query is not None:
+                current = [query.group(1)]
+                found.append(current)
+        return ["\n".join(lines) for lines in found]
 
     def tables(self) -> set[str]:
         return set(sa.inspect(self.conn).get_table_names())
@@ -31,18 +62,17 @@ class Batched:
 
 
 @pytest.fixture
-def batched(pg_url: str) -> Iterator[Batched]:
+def batched(pg_url: str, postgres_server: PostgresServer) -> Iterator[Batched]:
     engine = sa.create_engine(pg_url)
     try:
         with engine.connect() as conn:
-            queries: list[str] = []
-
-            @event.listens_for(conn, "after_cursor_execute")
-            def record(*args: object) -> None:
-                queries.append(str(args[2]))
-
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            conn.exec_driver_sql("SET log_statement = 'all'")
+            conn.commit()
+            log = postgres_server.log_file
+            start = log.stat().st_size
             with BatchingContext(conn) as context:
-                yield Batched(conn, context, Operations(context), queries)
+                yield Batched(conn, context, Operations(context), log, pid, start)
     finally:
         engine.dispose()
 
