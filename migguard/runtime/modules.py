@@ -15,6 +15,7 @@ new module that is not registered in ``sys.modules``.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import types
@@ -31,11 +32,13 @@ _ALEMBIC_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+alembic\b|import[ \t].*\bale
 _OP_ONLY = re.compile(rb"[ \t]*from[ \t]+alembic[ \t]+import[ \t]+op(?:[ \t]+as[ \t]+\w+)?[ \t]*")
 
 
-def load_revision_module(path: Path, revision: str, project_root: Path) -> types.ModuleType:
+def load_revision_module(
+    path: str | os.PathLike[str], revision: str, project_root: Path
+) -> types.ModuleType:
     """Load one revision script.
 
     Args:
-        path: the script.
+        path: the script (a ``History.files`` entry, or a ``Path``).
         revision: its id (names the module, so tracebacks say which revision).
         project_root: put on ``sys.path`` while the script's top level runs (scripts may import
             the application).
@@ -49,14 +52,15 @@ def load_revision_module(path: Path, revision: str, project_root: Path) -> types
             ``upgrade``/``downgrade``.
     """
     name = f"migguard_revision_{revision}"
-    location = str(path)
+    location = os.fspath(path)
     loader = SourceFileLoader(name, location)
     try:
-        source = path.read_bytes()
+        with open(location, "rb") as script:
+            source = script.read()
         # get_code, not compile(): it reuses (and writes) the __pycache__ bytecode.
         code = loader.get_code(name)
     except (OSError, SyntaxError, ValueError) as exc:
-        raise _import_failed(path, revision, exc) from exc
+        raise _import_failed(location, revision, exc) from exc
     module = types.ModuleType(name)
     spec = ModuleSpec(name, loader, origin=location)
     spec.has_location = True
@@ -71,19 +75,19 @@ def load_revision_module(path: Path, revision: str, project_root: Path) -> types
         with _alembic_alias(source):
             exec(code, module.__dict__)  # the project's own script, as import would run it
     except Exception as exc:
-        raise _import_failed(path, revision, exc) from exc
+        raise _import_failed(location, revision, exc) from exc
     finally:
         if added:
             sys.path.remove(root)
     for function in ("upgrade", "downgrade"):
         if not callable(getattr(module, function, None)):
-            raise HistoryError(f"{path}: revision {revision} has no {function}() function")
+            raise HistoryError(f"{location}: revision {revision} has no {function}() function")
     return module
 
 
-def _import_failed(path: Path, revision: str, exc: BaseException) -> HistoryError:
+def _import_failed(location: str, revision: str, exc: BaseException) -> HistoryError:
     reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
-    return HistoryError(f"{path}: importing revision {revision} failed: {reason}")
+    return HistoryError(f"{location}: importing revision {revision} failed: {reason}")
 
 
 def _alembic_alias(source: bytes) -> AbstractContextManager[None]:

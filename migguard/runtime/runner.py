@@ -129,7 +129,7 @@ def _run_steps(
     operations = Operations(context)
     last = len(steps) - 1
     for number, step in enumerate(steps):
-        path = history.path(step.revision)
+        path = history.files[step.revision]
         module = load_revision_module(path, step.revision, history.root)
         function = module.upgrade if step.upgrade else module.downgrade
         if listener is not None:
@@ -244,7 +244,7 @@ def write_offline(
             write, transactional, lambda: context.execute(version_table.create_statement())
         )
     for step in steps:
-        path = history.path(step.revision)
+        path = history.files[step.revision]
         module = load_revision_module(path, step.revision, history.root)
         function = module.upgrade if step.upgrade else module.downgrade
         write(f"-- {step.describe(history.graph)}\n")
