@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/generate_history.py N DEST [--seed S] [--branch-every K]
+    python benchmarks/generate_history.py N DEST [--seed S] [--branch-every K] [--bodies light]
 
 The project holds ``DEST/alembic.ini`` (``script_location = %(here)s/migrations``,
 ``sqlalchemy.url`` a SQLite file ``DEST/bench.db``), an online/offline ``migrations/env.py``
@@ -11,12 +11,16 @@ a ``migrations/script.py.mako`` and ``N`` scripts in ``migrations/versions/``. T
 mostly linear; every K linear revisions a short-lived branch forks off and is merged back 2-5
 revisions later, so the final history has exactly one head.
 
-The scripts really run, upgrade and downgrade, on SQLite (3.35+) and PostgreSQL: each one
-creates a table (maybe with a foreign key to an existing one) or adds a nullable column (maybe
-indexed) to a table created by one of its ancestors, and its downgrade undoes exactly that;
-merges do nothing. The output depends only on N, the seed and K (apart from file modification
-times, which are set a day in the past: real checkouts are not seconds old, and migguard's
-header cache deliberately skips files modified in the last two seconds).
+The scripts really run, upgrade and downgrade, on SQLite (3.35+) and PostgreSQL. With the
+default ``--bodies ddl`` each one creates a table (maybe with a foreign key to an existing one)
+or adds a nullable column (maybe indexed) to a table created by one of its ancestors, and its
+downgrade undoes exactly that; merges do nothing. With ``--bodies light`` every revision's
+``upgrade()`` and ``downgrade()`` (merges included) run one trivial statement,
+``op.execute("SELECT 1")``, so that a run measures the tool (graph, plan, script loading,
+transactions, version table) rather than the database's DDL. The revision graph (ids, parents)
+is the same in both modes. The output depends only on N, the seed, K and the bodies (apart from
+file modification times, which are set a day in the past: real checkouts are not seconds old,
+and migguard's header cache deliberately skips files modified in the last two seconds).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from pathlib import Path
 
 DEFAULT_SEED = 20240601
 DEFAULT_BRANCH_EVERY = 50
+BODIES = ("ddl", "light")
+LIGHT_STATEMENT = 'op.execute("SELECT 1")'
 _START_DATE = datetime(2016, 3, 1, 9, 0, 0)
 _ONE_DAY = 86_400
 
@@ -293,6 +299,15 @@ def add_column(schema: Schema, rng: random.Random, seen: frozenset[str]) -> Body
     return Body(f"add {name} to {table}", upgrade, downgrade)
 
 
+def light_body(planned: Planned) -> Body:
+    """A revision that runs one trivial statement each way (``--bodies light``)."""
+    if len(planned.parents) > 1:
+        message = f"merge {' and '.join(planned.parents)}"
+    else:
+        message = f"revision {planned.revision}"
+    return Body(message, LIGHT_STATEMENT, LIGHT_STATEMENT)
+
+
 def make_body(schema: Schema, rng: random.Random, planned: Planned) -> Body:
     """The operations of one revision (a merge does nothing, others change the schema);
     records which tables exist after it."""
@@ -353,15 +368,29 @@ def write_project(dest: Path) -> Path:
 
 
 def generate(
-    count: int, dest: Path, seed: int = DEFAULT_SEED, branch_every: int = DEFAULT_BRANCH_EVERY
+    count: int,
+    dest: Path,
+    seed: int = DEFAULT_SEED,
+    branch_every: int = DEFAULT_BRANCH_EVERY,
+    bodies: str = "ddl",
 ) -> list[Planned]:
     """Write a ``count``-revision project into ``dest``; returns the planned revisions.
 
+    Args:
+        count: the number of revisions.
+        dest: the project folder (created if missing).
+        seed: the random seed.
+        branch_every: fork a branch every this many linear revisions (0: never).
+        bodies: ``ddl`` (revisions change the schema) or ``light`` (one ``SELECT 1`` each).
+
     Raises:
+        ValueError: ``count`` below 1 or unknown ``bodies``.
         FileExistsError: ``dest/migrations/versions`` already holds scripts.
     """
     if count < 1:
         raise ValueError("the history needs at least one revision")
+    if bodies not in BODIES:
+        raise ValueError(f"bodies must be one of {', '.join(BODIES)}, not {bodies!r}")
     rng = random.Random(seed)
     planned = plan_history(count, rng, branch_every)
     versions = write_project(dest)
@@ -372,7 +401,7 @@ def generate(
     day_ago = time.time() - _ONE_DAY
     for item in planned:
         created += timedelta(seconds=rng.randint(600, _ONE_DAY), microseconds=rng.randrange(10**6))
-        body = make_body(schema, rng, item)
+        body = make_body(schema, rng, item) if bodies == "ddl" else light_body(item)
         path = versions / f"{item.revision}_{slugify(body.message)}.py"
         path.write_text(render_script(item, body, created), encoding="utf-8")
         os.utime(path, (day_ago, day_ago))
@@ -400,6 +429,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_BRANCH_EVERY,
         help="fork a short-lived branch every K linear revisions (0: never; default 50)",
     )
+    parser.add_argument(
+        "--bodies",
+        choices=BODIES,
+        default="ddl",
+        help="ddl: each revision changes the schema (default); light: each runs SELECT 1",
+    )
     return parser.parse_args(argv)
 
 
@@ -407,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate the project and print a one-line summary."""
     args = parse_args(argv)
     try:
-        planned = generate(args.count, args.dest, args.seed, args.branch_every)
+        planned = generate(args.count, args.dest, args.seed, args.branch_every, args.bodies)
     except (ValueError, FileExistsError) as exc:
         print(f"generate_history: error: {exc}", file=sys.stderr)
         return 2
