@@ -21,12 +21,11 @@ What is held back: the operations layer's own DDL (``execute_ddl`` and DDL eleme
 transactions (its result is never returned). Anything else executed on the connection
 (``op.bulk_insert``, ``op.get_bind()``, reflection) sends the held-back statements first, so
 it sees every earlier change and an earlier failure is raised before it runs: a failing
-statement surfaces there or at the end of the revision instead of at its ``op.*`` call. A
-statement of the script's that ends the transaction (``COMMIT``) is followed by a new one, as
-the driver would do. It is raised as SQLAlchemy
-raises a driver error, naming the statement that failed: when the failed query was the first of
-its transaction, its statements are run again one by one in a transaction that is rolled back,
-to find that statement.
+statement surfaces there or at the end of the revision instead of at its ``op.*`` call,
+raised as SQLAlchemy raises a driver error and naming the statement that failed (at the end of
+a revision whose statements all went in the failed query, they are run again one by one in a
+transaction that is rolled back, to find it). A statement of the script's that ends the
+transaction (``COMMIT``) is followed by a new one, as the driver would do.
 """
 
 from __future__ import annotations
@@ -74,6 +73,7 @@ class BatchingContext(ExecutionContext):
         self.connection = connection
         self.dialect = connection.dialect
         self._driver: Any = connection.connection.dbapi_connection
+        self._isolation_level: str | None = None
         self._pending: list[str] = []
         # A transaction is open, or its BEGIN is held back.
         self._open = False
@@ -83,6 +83,10 @@ class BatchingContext(ExecutionContext):
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
     def __enter__(self) -> BatchingContext:
+        options = self.connection.get_execution_options()
+        self._isolation_level = options.get("isolation_level") or (
+            self.connection.default_isolation_level
+        )
         self.connection.execution_options(isolation_level="AUTOCOMMIT")
         event.listen(self.connection, "before_cursor_execute", self._before_execute)
         event.listen(self.connection, "after_cursor_execute", self._after_execute)
@@ -98,7 +102,7 @@ class BatchingContext(ExecutionContext):
         event.remove(self.connection, "rollback", self._before_rollback)
         if self.connection.in_transaction():
             self.connection.rollback()
-        self.connection.execution_options(isolation_level=self.connection.default_isolation_level)
+        self.connection.execution_options(isolation_level=self._isolation_level)
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -119,7 +123,7 @@ class BatchingContext(ExecutionContext):
                 is not committed; call :meth:`rollback`).
         """
         self._pending += [*statements, "COMMIT", *(["BEGIN"] if begin_next else [])]
-        self.flush()
+        self._send_pending(locate=True)
         self._open = self._fresh = begin_next
 
     def rollback(self) -> None:
@@ -165,20 +169,14 @@ class BatchingContext(ExecutionContext):
         self._hold(sql.replace("%%", "%").strip() if self._doubled_percents else sql.strip())
 
     def flush(self) -> None:
-        """Send the held-back statements as one query.
+        """Send the held-back statements as one query. After a failure the transaction stays
+        aborted, as after a statement that failed on its own.
 
         Raises:
             sqlalchemy.exc.DBAPIError: the statement that failed, as SQLAlchemy would have
                 raised it.
         """
-        if not self._pending:
-            return
-        sent, self._pending = self._pending, []
-        fresh, self._fresh = self._fresh, False
-        try:
-            self._run(_SEPARATOR.join(sent))
-        except sa.exc.DBAPIError as exc:
-            raise self._attributed(exc, sent, fresh) from exc.orig
+        self._send_pending(locate=False)
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -201,6 +199,18 @@ class BatchingContext(ExecutionContext):
             self.connection.begin()
         self._pending.append(sql)
 
+    def _send_pending(self, *, locate: bool) -> None:
+        """Send the held-back statements; ``locate``: a failure may be located by running
+        them again (only when nothing runs in this transaction afterwards)."""
+        if not self._pending:
+            return
+        sent, self._pending = self._pending, []
+        fresh, self._fresh = self._fresh, False
+        try:
+            self._run(_SEPARATOR.join(sent))
+        except sa.exc.DBAPIError as exc:
+            raise self._attributed(exc, sent, fresh and locate) from exc.orig
+
     def _run(self, sql: str) -> None:
         """Send ``sql`` (final SQL, several statements allowed) to the driver itself: no
         result is read, so SQLAlchemy's statement and result bookkeeping is skipped. A driver
@@ -215,16 +225,16 @@ class BatchingContext(ExecutionContext):
             ) from exc
 
     def _attributed(
-        self, exc: sa.exc.DBAPIError, sent: list[str], fresh: bool
+        self, exc: sa.exc.DBAPIError, sent: list[str], rerun: bool
     ) -> sa.exc.DBAPIError:
         """``exc`` naming the statement of ``sent`` that failed.
 
         A query with a ``COMMIT`` that leaves no transaction open failed at the ``COMMIT``
         (a failing statement before it leaves the transaction open and aborted, and skips
-        the rest). One statement names itself. Several, when nothing of their transaction ran
-        before them (``fresh``): they are run again one by one in a transaction that is
-        rolled back; the first to fail (or ``COMMIT``, when none does) is named. Otherwise all
-        of them are.
+        the rest). One statement names itself. Several, when ``rerun`` (nothing of their
+        transaction ran before them, and nothing will after): they are run again one by one
+        in a transaction that is rolled back; the first to fail (or ``COMMIT``, when none
+        does) is named. Otherwise all of them are.
         """
         statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
         failed = _SEPARATOR.join(sent)
@@ -232,7 +242,7 @@ class BatchingContext(ExecutionContext):
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
-        elif fresh and not exc.connection_invalidated:
+        elif rerun and not exc.connection_invalidated:
             with suppress(sa.exc.DBAPIError):
                 failed = self._rerun(statements) or "COMMIT"
         return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)

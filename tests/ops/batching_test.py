@@ -200,6 +200,18 @@ def test_a_failure_after_other_statements_is_raised_before_the_next_one(batched:
     assert batched.tables() == set()
 
 
+def test_a_failure_the_script_catches_leaves_the_transaction_aborted(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.create_table("customer", sa.Column("id", sa.Integer))
+    with pytest.raises(sa.exc.ProgrammingError, match="already exists"):
+        batched.rows("SELECT 1")
+    with pytest.raises(sa.exc.InternalError, match="current transaction is aborted"):
+        batched.rows("SELECT 2")
+    batched.context.rollback()
+    assert batched.tables() == set()
+
+
 def test_a_failure_at_commit_names_commit(batched: Batched) -> None:
     batched.context.begin()
     batched.op.execute(
