@@ -77,6 +77,20 @@ def test_a_failing_operation_is_named_among_others(project: Project, db_url: str
     assert versions(db_url) == ["c2e7eea3f80e"]
 
 
+def test_a_script_that_cannot_load_stops_the_run_at_its_revision(
+    project: Project, sqlite_url: str
+) -> None:
+    seed_history(project)
+    project.add("d3", "c2e7eea3f80e", message="Broken")
+    script = project.versions / "d3_rev.py"
+    script.write_text(script.read_text() + "\nraise ValueError('no')\n")
+    result = project.run("--url", sqlite_url, "upgrade", "head")
+    assert result.code == 3
+    assert "importing revision d3 failed: ValueError: no" in result.err
+    # The revisions before it were applied.
+    assert versions(sqlite_url) == ["c2e7eea3f80e"]
+
+
 def _migguard(
     project: Project, url: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
