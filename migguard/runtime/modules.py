@@ -28,8 +28,11 @@ from migguard.errors import HistoryError
 
 # Any import statement that names the alembic package.
 _ALEMBIC_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+alembic\b|import[ \t].*\balembic\b).*$", re.M)
-# The one form the stand-in package serves: ``from alembic import op`` (optionally ``as name``).
-_OP_ONLY = re.compile(rb"[ \t]*from[ \t]+alembic[ \t]+import[ \t]+op(?:[ \t]+as[ \t]+\w+)?[ \t]*")
+# The one form the stand-in package serves: ``from alembic import op`` (optionally ``as name``,
+# a comment, a Windows line end).
+_OP_ONLY = re.compile(
+    rb"[ \t]*from[ \t]+alembic[ \t]+import[ \t]+op(?:[ \t]+as[ \t]+\w+)?[ \t]*(?:#[^\r\n]*)?\r?"
+)
 
 
 def load_revision_module(

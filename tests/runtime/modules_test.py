@@ -52,7 +52,9 @@ def test_the_project_is_importable_while_the_script_loads(tmp_path: Path) -> Non
 
 
 def test_alembic_op_is_ours_without_importing_alembic(tmp_path: Path) -> None:
-    path = write(tmp_path, "a1_first.py", revision_source("a1", op_import="from alembic import op"))
+    # A comment after the import and Windows line ends do not call for the real package.
+    source = revision_source("a1", op_import="from alembic import op  # the operations")
+    path = write(tmp_path, "a1_first.py", source.replace("\n", "\r\n"))
     program = (
         "import sys; from pathlib import Path; import migguard.op\n"
         "from migguard.runtime.modules import load_revision_module\n"
