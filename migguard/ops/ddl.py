@@ -14,7 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import SetColumnComment, SetTableComment
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.type_api import TypeEngine
-from sqlalchemy.types import NullType, to_instance
+from sqlalchemy.types import Enum, NullType, to_instance
 
 from migguard.ops.executor import Executor
 
@@ -162,7 +162,12 @@ def ensure_types(executor: Executor, columns: Iterable[Column[Any]]) -> None:
 
     dialect = executor.dialect
     for column in columns:
-        impl = column.type.dialect_impl(dialect)
+        type_ = column.type
+        # Only an Enum, or a type with per-dialect variants, can be an ENUM on PostgreSQL;
+        # adapting every other column's type to the dialect would be wasted work.
+        if not isinstance(type_, Enum) and not getattr(type_, "_variant_mapping", None):
+            continue
+        impl = type_.dialect_impl(dialect)
         if not isinstance(impl, ENUM) or not impl.create_type or not impl.name:
             continue
         name = str(impl.name)

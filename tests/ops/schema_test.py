@@ -301,6 +301,12 @@ def test_enum_type_for_add_and_alter_column(pg_db: Db) -> None:
     assert enum_types(pg_db) == ["level", "tier"]
 
 
+def test_enum_type_given_as_a_postgresql_variant(pg_db: Db) -> None:
+    mood = sa.String(10).with_variant(postgresql.ENUM("up", "down", name="mood"), "postgresql")
+    pg_db.op.create_table("person", sa.Column("id", sa.Integer), sa.Column("mood", mood))
+    assert enum_types(pg_db) == ["mood"]
+
+
 def test_create_type_false_is_honoured(pg_db: Db) -> None:
     pg_db.op.execute("CREATE TYPE colour AS ENUM ('red', 'blue')")
     colour = postgresql.ENUM("red", "blue", name="colour", create_type=False)
