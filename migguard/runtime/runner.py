@@ -80,7 +80,8 @@ def run_online(
     version_table: VersionTable,
     listener: Listener | None = None,
 ) -> None:
-    """Run ``steps`` on the database, one transaction each.
+    """Run ``steps`` on the database, one transaction each. The steps' scripts are loaded
+    before the first step runs.
 
     Args:
         connection: the run's connection (no transaction open).
@@ -127,6 +128,8 @@ def _run_steps(
     listener: Listener | None,
     atomic: bool,
 ) -> None:
+    """Run each step in its own transaction (see :func:`run_online`); ``atomic``: the
+    database rolls DDL back, which the failure message says."""
     operations = Operations(context)
     scripts = _load_scripts(history, steps)
     last = len(steps) - 1
