@@ -52,12 +52,10 @@ def check_sync(context: CheckContext) -> list[Finding]:
     from migguard.autogen.generate import compare_options
     from migguard.guard.replay import comparison_dialect, default_judge
 
-    if not context.config.metadata:
-        return [_no_models("sync")]
-    metadata = _metadata(context)
-    built = _built(context)
-    if isinstance(built, ReplayFailure):
-        return _failure_findings(context, "sync", built)
+    inputs = _inputs(context, "sync")
+    if isinstance(inputs, list):
+        return inputs
+    metadata, built = inputs
     options = compare_options(context.config)
     dialect = comparison_dialect(context.config, built)
     with default_judge(context.config) as judge:
@@ -96,12 +94,10 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     from migguard.autogen.diff_context import Context, qualified
     from migguard.guard.replay import comparison_dialect
 
-    if not context.config.metadata:
-        return [_no_models("models-imported")]
-    metadata = _metadata(context)
-    built = _built(context)
-    if isinstance(built, ReplayFailure):
-        return _failure_findings(context, "models-imported", built)
+    inputs = _inputs(context, "models-imported")
+    if isinstance(inputs, list):
+        return inputs
+    metadata, built = inputs
     dialect = comparison_dialect(context.config, built)
     excluded = Context(dialect, CompareOptions(exclude_tables=context.config.exclude_tables))
     modelled = {
@@ -120,10 +116,20 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     return [_not_imported(context, missing, len(replayed))]
 
 
-def _metadata(context: CheckContext) -> tuple[sa.MetaData, ...]:
+def _inputs(
+    context: CheckContext, code: str
+) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
+    """The models and the replayed schema, or the findings that stop check ``code`` instead
+    (no models configured, or the replay failed)."""
     from migguard.autogen.models import load_metadata
 
-    return load_metadata(context.config.metadata, context.config.root)
+    if not context.config.metadata:
+        return [_no_models(code)]
+    metadata = load_metadata(context.config.metadata, context.config.root)
+    built = _built(context)
+    if isinstance(built, ReplayFailure):
+        return _failure_findings(context, code, built)
+    return metadata, built
 
 
 def _built(context: CheckContext) -> BuiltSchema | ReplayFailure:
