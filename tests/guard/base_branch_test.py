@@ -1,79 +1,17 @@
-"""Finding the base branch in real git repositories, and reading revision scripts at a commit.
-
-The helpers at the top drive the ``git`` program in temporary repositories, isolated from the
-machine's git configuration; the other guard tests that need git import them from here.
-"""
+"""Finding the base branch in real git repositories."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from migguard.config import Config, load_config
 from migguard.guard.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
-from migguard.guard.repo import GIT_HOOK_ENV
 from tests.conftest import Project
-
-_ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``git ARGS`` in ``cwd`` without the user's or the system's git configuration."""
-    env = {key: value for key, value in os.environ.items() if key not in GIT_HOOK_ENV}
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env={**env, **_ISOLATED}, capture_output=True, text=True
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result
-
-
-def init_repo(path: Path, branch: str = "main") -> None:
-    """``git init`` with a first branch named ``branch`` and a committer identity."""
-    git(path, "init", "-q", "-b", branch)
-    git(path, "config", "user.name", "Migguard Tests")
-    git(path, "config", "user.email", "tests@migguard.invalid")
-
-
-def commit_all(path: Path, message: str) -> str:
-    """Stage everything and commit; returns the new commit id."""
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", message)
-    return head_commit(path)
-
-
-def head_commit(path: Path, ref: str = "HEAD") -> str:
-    """The commit id ``ref`` points at."""
-    return git(path, "rev-parse", ref).stdout.strip()
-
-
-def add_origin(path: Path, origin: Path) -> None:
-    """Create a bare repository at ``origin`` and add it as the ``origin`` remote."""
-    git(origin.parent, "init", "-q", "--bare", origin.name)
-    git(path, "remote", "add", "origin", os.fspath(origin))
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GitPython, run in-process, sees no user or system git configuration either."""
-    for name, value in _ISOLATED.items():
-        monkeypatch.setenv(name, value)
+from tests.guard.gitrepo import add_origin, commit, git, head, init_repo
 
 
 def _config(project: Project) -> Config:
     return load_config(cwd=project.root)
-
-
-@pytest.fixture
-def repo(project: Project) -> Project:
-    """The project as a git repository on ``main`` with one committed revision ``a1``."""
-    init_repo(project.root)
-    project.add("a1")
-    commit_all(project.root, "a1")
-    return project
 
 
 def test_outside_a_repository_there_is_nothing_to_compare_with(project: Project) -> None:
@@ -88,13 +26,13 @@ def test_a_repository_without_commits_is_skipped(project: Project) -> None:
 
 
 def test_a_feature_branch_is_compared_with_main_where_it_left_it(repo: Project) -> None:
-    branched = head_commit(repo.root)
+    branched = head(repo.root)
     git(repo.root, "switch", "-q", "-c", "feature")
     repo.add("f1", "a1")
-    commit_all(repo.root, "f1")
+    commit(repo.root, "f1")
     git(repo.root, "switch", "-q", "main")
     repo.add("a2", "a1")
-    main_tip = commit_all(repo.root, "a2")
+    main_tip = commit(repo.root, "a2")
     git(repo.root, "switch", "-q", "feature")
 
     base = find_base_branch(_config(repo))
@@ -112,9 +50,9 @@ def test_on_main_the_base_is_what_is_published_upstream(
 ) -> None:
     add_origin(repo.root, tmp_path_factory.mktemp("remote") / "origin.git")
     git(repo.root, "push", "-q", "-u", "origin", "main")
-    pushed = head_commit(repo.root)
+    pushed = head(repo.root)
     repo.add("a2", "a1")
-    commit_all(repo.root, "a2, not pushed yet")
+    commit(repo.root, "a2, not pushed yet")
 
     base = find_base_branch(_config(repo))
     assert (base.name, base.tip.hexsha, base.merge_base.hexsha) == ("origin/main", pushed, pushed)
@@ -128,12 +66,12 @@ def test_a_pushed_feature_branch_is_based_on_origin_main_not_on_its_own_copy(
     git(repo.root, "push", "-q", "-u", "origin", "main")
     git(repo.root, "switch", "-q", "-c", "feature")
     repo.add("f1", "a1")
-    commit_all(repo.root, "f1")
+    commit(repo.root, "f1")
     git(repo.root, "push", "-q", "-u", "origin", "feature")
 
     base = find_base_branch(_config(repo))
     assert (base.name, base.upstream_name) == ("origin/main", "origin/feature")
-    assert base.upstream is not None and base.upstream.hexsha == head_commit(repo.root)
+    assert base.upstream is not None and base.upstream.hexsha == head(repo.root)
 
 
 def test_a_branch_tracking_another_branch_uses_it_as_base(repo: Project) -> None:
@@ -172,7 +110,7 @@ def test_configured_base_branch_that_is_the_current_branch_falls_back_to_nothing
 def test_without_main_or_master_the_checks_are_told_what_to_set(project: Project) -> None:
     init_repo(project.root, branch="trunk")
     project.add("a1")
-    commit_all(project.root, "a1")
+    commit(project.root, "a1")
     git(project.root, "switch", "-q", "-c", "feature")
     with pytest.raises(NoBaseBranch, match=r"no base branch: set base_branch .* create main"):
         find_base_branch(_config(project))
@@ -180,17 +118,17 @@ def test_without_main_or_master_the_checks_are_told_what_to_set(project: Project
 
 def test_a_detached_head_is_compared_with_main(repo: Project) -> None:
     repo.add("a2", "a1")
-    commit_all(repo.root, "a2")
+    commit(repo.root, "a2")
     git(repo.root, "switch", "-q", "--detach", "HEAD~1")
     base = find_base_branch(_config(repo))
-    assert (base.name, base.merge_base.hexsha) == ("main", head_commit(repo.root))
+    assert (base.name, base.merge_base.hexsha) == ("main", head(repo.root))
 
 
 def test_unrelated_histories_have_no_merge_base(repo: Project) -> None:
     config = _config(repo)
     git(repo.root, "switch", "-q", "--orphan", "other")
     repo.add("z1")
-    commit_all(repo.root, "z1")
+    commit(repo.root, "z1")
     with pytest.raises(NoBaseBranch, match="HEAD and main have no commit in common"):
         find_base_branch(config)
 
@@ -203,10 +141,10 @@ def test_a_shallow_clone_says_why_the_merge_base_is_missing(
     add_origin(repo.root, origin)
     git(repo.root, "switch", "-q", "-c", "feature")
     repo.add("f1", "a1")
-    commit_all(repo.root, "f1")
+    commit(repo.root, "f1")
     git(repo.root, "switch", "-q", "main")
     repo.add("a2", "a1")
-    commit_all(repo.root, "a2")
+    commit(repo.root, "a2")
     git(repo.root, "push", "-q", "origin", "main", "feature")
     ci = tmp_path_factory.mktemp("ci") / "checkout"
     url = f"file://{origin}"

@@ -13,9 +13,7 @@ from migguard.guard.commit_scripts import header_at, matches_worktree, revisions
 from migguard.guard.repo import open_repo
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
-from tests.guard.base_branch_test import _config, _isolated_git, commit_all, init_repo, repo
-
-__all__ = ["_isolated_git", "repo"]  # fixtures used here
+from tests.guard.gitrepo import commit, init_repo
 
 
 def _open(path: Path) -> Repo:
@@ -40,10 +38,10 @@ def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
     (service.versions / "helpers.py").write_text("NAME = 'helpers'\n")
     service.add("n1", "a1", filename="nested/n1_rev.py")
     init_repo(tmp_path)
-    commit = _open(tmp_path).commit(commit_all(tmp_path, "history"))
+    tip = _open(tmp_path).commit(commit(tmp_path, "history"))
     config = load_config(cwd=app)
 
-    scripts = scripts_at(_open(tmp_path), commit, config)
+    scripts = scripts_at(_open(tmp_path), tip, config)
     assert [(s.shown, s.git_path) for s in scripts] == [
         ("migrations/versions/a1_rev.py", "service/migrations/versions/a1_rev.py"),
         ("migrations/versions/b2_second.py", "service/migrations/versions/b2_second.py"),
@@ -54,13 +52,13 @@ def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
     assert [getattr(header_at(s), "revision", None) for s in scripts] == ["a1", "b2", None]
 
     recursive = config._replace(recursive_version_locations=True)
-    shown = [s.shown for s in scripts_at(_open(tmp_path), commit, recursive)]
+    shown = [s.shown for s in scripts_at(_open(tmp_path), tip, recursive)]
     assert "migrations/versions/nested/n1_rev.py" in shown
 
 
 def test_worktree_comparison_ignores_line_endings_only(repo: Project) -> None:
     base = _open(repo.root)
-    [script] = scripts_at(base, base.head.commit, _config(repo))
+    [script] = scripts_at(base, base.head.commit, load_config(cwd=repo.root))
     assert matches_worktree(script)
     path = Path(script.path)
     original = path.read_bytes()
@@ -74,15 +72,15 @@ def test_worktree_comparison_ignores_line_endings_only(repo: Project) -> None:
 
 def test_revisions_at_a_commit_reuse_unchanged_working_tree_headers(repo: Project) -> None:
     repo.add("a2", "a1")
-    commit_all(repo.root, "a2")
-    history = load_history(_config(repo))
+    commit(repo.root, "a2")
+    history = load_history(load_config(cwd=repo.root))
     known = {history.files[r.revision]: r for r in history.graph}
     # A stand-in for a1 that only the reuse path can return: a1's file is unchanged.
     known[history.files["a1"]] = Revision("a1", ("from-the-working-tree",))
     repo.add("a2", "a0")  # a2 differs from the commit now: read from the blob instead
     base = _open(repo.root)
 
-    found = revisions_at(base, base.head.commit, _config(repo), known)
+    found = revisions_at(base, base.head.commit, load_config(cwd=repo.root), known)
     assert {rid: r.down_revisions for rid, r in found.items()} == {
         "a1": ("from-the-working-tree",),
         "a2": ("a1",),

@@ -16,24 +16,19 @@ from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
-from tests.guard.base_branch_test import add_origin, commit_all, git, init_repo
+from tests.guard.gitrepo import add_origin, commit, git, init_repo
 
 VERSIONS = "migrations/versions"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
 @pytest.fixture
 def repo(project: Project) -> Project:
-    """A git repository on ``main`` holding revisions ``a1`` <- ``a2``."""
+    """A git repository on ``main`` holding revisions ``a1`` <- ``a2`` (in place of the
+    ``repo`` of ``tests/guard/conftest.py``)."""
     init_repo(project.root)
     project.add("a1", upgrade="op.create_table('users', sa.Column('id', sa.Integer))")
     project.add("a2", "a1", upgrade="op.add_column('users', sa.Column('name', sa.Text))")
-    commit_all(project.root, "a1, a2")
+    commit(project.root, "a1, a2")
     return project
 
 
@@ -48,6 +43,30 @@ def _feature(project: Project) -> None:
 
 def _script(rid: str) -> str:
     return f"{VERSIONS}/{rid}_rev.py"
+
+
+def _commit_on_main(
+    project: Project,
+    rid: str,
+    down: str,
+    *,
+    message: str | None = None,
+    branch_labels: str | None = None,
+) -> None:
+    """Switch to ``main``, commit revision ``rid`` on ``down`` there, and switch back to
+    ``feature``."""
+    git(project.root, "switch", "-q", "main")
+    project.add(rid, down, message=message, branch_labels=branch_labels)
+    commit(project.root, rid)
+    git(project.root, "switch", "-q", "feature")
+
+
+def _branch_then_main_moves_on(project: Project) -> None:
+    """``feature`` adds f1 on a2; meanwhile ``main`` gets a3 on a2."""
+    _feature(project)
+    project.add("f1", "a2", upgrade="op.create_table('orders', sa.Column('id', sa.Integer))")
+    commit(project.root, "f1")
+    _commit_on_main(project, "a3", "a2")
 
 
 # -- edited ------------------------------------------------------------------------------
@@ -104,13 +123,7 @@ def test_a_pure_rename_is_a_warning_and_a_rename_with_changes_an_error(repo: Pro
 
 
 def test_new_revisions_and_revisions_main_added_later_are_not_edits(repo: Project) -> None:
-    _feature(repo)
-    repo.add("f1", "a2")
-    commit_all(repo.root, "f1")
-    git(repo.root, "switch", "-q", "main")
-    repo.add("a3", "a2")
-    commit_all(repo.root, "a3")
-    git(repo.root, "switch", "-q", "feature")
+    _branch_then_main_moves_on(repo)
     # a3 is absent here, but it was never on this branch: nothing was deleted.
     assert not (repo.versions / "a3_rev.py").exists()
     assert _check(repo, "edited") == []
@@ -118,10 +131,7 @@ def test_new_revisions_and_revisions_main_added_later_are_not_edits(repo: Projec
 
 def test_a_change_made_on_main_itself_is_not_blamed_on_the_branch(repo: Project) -> None:
     _feature(repo)
-    git(repo.root, "switch", "-q", "main")
-    repo.add("a2", "a1", message="hotfix straight on main")
-    commit_all(repo.root, "edit a2 on main")
-    git(repo.root, "switch", "-q", "feature")
+    _commit_on_main(repo, "a2", "a1", message="hotfix straight on main")
     git(repo.root, "checkout", "main", "--", _script("a2"))
     assert _check(repo, "edited") == []
 
@@ -149,7 +159,7 @@ def test_pre_commit_sees_the_staged_content_only(
         "    pass_filenames: false\n"
         "    always_run: true\n"
     )
-    commit_all(repo.root, "pre-commit configuration")
+    commit(repo.root, "pre-commit configuration")
     env = {**os.environ, "PRE_COMMIT_HOME": os.fspath(tmp_path_factory.mktemp("pre-commit"))}
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
     assert pre_commit is not None
@@ -174,17 +184,6 @@ def test_pre_commit_sees_the_staged_content_only(
 
 
 # -- stale-parent ------------------------------------------------------------------------
-
-
-def _branch_then_main_moves_on(repo: Project) -> None:
-    """``feature`` adds f1 on a2; meanwhile ``main`` gets a3 on a2."""
-    _feature(repo)
-    repo.add("f1", "a2", upgrade="op.create_table('orders', sa.Column('id', sa.Integer))")
-    commit_all(repo.root, "f1")
-    git(repo.root, "switch", "-q", "main")
-    repo.add("a3", "a2")
-    commit_all(repo.root, "a3")
-    git(repo.root, "switch", "-q", "feature")
 
 
 def test_after_a_rebase_stale_parent_names_the_head_and_fix_repairs_it(repo: Project) -> None:
@@ -257,11 +256,11 @@ def test_on_main_a_pull_with_rebase_leaves_a_stale_local_revision(
     git(colleague, "config", "user.name", "A Colleague")
     git(colleague, "config", "user.email", "colleague@migguard.invalid")
     Project(colleague, repo.capsys).add("a3", "a2")
-    commit_all(colleague, "a3")
+    commit(colleague, "a3")
     git(colleague, "push", "-q", "origin", "main")
 
     repo.add("b3", "a2")
-    commit_all(repo.root, "b3")
+    commit(repo.root, "b3")
     git(repo.root, "pull", "-q", "--rebase")
     [finding] = _check(repo, "stale-parent")
     assert finding.message == (
@@ -275,10 +274,7 @@ def test_on_main_a_pull_with_rebase_leaves_a_stale_local_revision(
 
 def test_several_heads_on_main_are_all_named_and_not_chosen_between(repo: Project) -> None:
     _branch_then_main_moves_on(repo)
-    git(repo.root, "switch", "-q", "main")
-    repo.add("b3", "a2", branch_labels="audit")
-    commit_all(repo.root, "b3")
-    git(repo.root, "switch", "-q", "feature")
+    _commit_on_main(repo, "b3", "a2", branch_labels="audit")
     git(repo.root, "rebase", "-q", "main")
 
     [finding] = _check(repo, "stale-parent", fix=True)

@@ -1,7 +1,8 @@
-"""Real git repositories holding a migguard project, for the hook tests.
+"""Real git repositories for the guard's tests: the one place for the helpers that drive git.
 
 Every git process runs with the user's and the system's git configuration switched off, so a
-developer's aliases, hooks paths or templates cannot change what the tests see.
+developer's aliases, hooks paths or templates cannot change what the tests see; the autouse
+fixture in ``tests/guard/conftest.py`` does the same for GitPython run in-process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from tests.conftest import revision_source
 # The venv's bin folder first: hooks find `migguard` and `pre-commit` there.
 BIN = str(Path(sys.executable).parent)
 
+# No user (global) or system git configuration.
+ISOLATED = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for git (and the hooks it runs): isolated configuration, no colour, no
@@ -26,10 +30,9 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("GIT_", "MIGGUARD_", "PRE_COMMIT"))
     }
+    env.update(ISOLATED)
     env.update(
         {
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",
             "NO_COLOR": "1",
             "PATH": BIN + os.pathsep + env.get("PATH", ""),
@@ -42,13 +45,16 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 def git(
     cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``git ARGS`` in ``cwd``; ``env`` adds to :func:`git_env`. Raises on failure when
-    ``check`` (with git's output in the message)."""
+    """Run ``git ARGS`` in ``cwd``; ``env`` adds to :func:`git_env`. Returns the finished
+    process (text output captured). Raises AssertionError, with git's output, when git fails
+    and ``check`` is true."""
     done = subprocess.run(
         ["git", *args], cwd=cwd, env=git_env(env), capture_output=True, text=True, check=False
     )
     if check and done.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+        raise AssertionError(
+            f"git {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        )
     return done
 
 
@@ -58,12 +64,19 @@ def configure_user(path: Path) -> None:
     git(path, "config", "user.email", "tests@migguard.invalid")
 
 
+def init_repo(path: Path, branch: str = "main") -> None:
+    """``git init`` in the existing folder ``path``, first branch ``branch``, with a user
+    configured."""
+    git(path, "init", "-q", "-b", branch)
+    configure_user(path)
+
+
 def init_project(path: Path, settings: str = "") -> Path:
     """A new repository at ``path`` holding ``migguard.toml`` (``script_location =
-    "migrations"`` plus ``settings``) and an empty ``migrations/versions``; nothing committed."""
+    "migrations"`` plus ``settings``) and an empty ``migrations/versions``; nothing committed.
+    Returns ``path``."""
     path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    configure_user(path)
+    init_repo(path)
     (path / "migguard.toml").write_text(
         f'script_location = "migrations"\n{settings}', encoding="utf-8"
     )
@@ -111,3 +124,10 @@ def clone(origin: Path, dest: Path) -> Path:
     git(origin.parent, "clone", "-q", str(origin), str(dest))
     configure_user(dest)
     return dest
+
+
+def add_origin(path: Path, origin: Path) -> None:
+    """Create a bare repository at ``origin`` and add it as the ``origin`` remote of the
+    repository at ``path``."""
+    git(origin.parent, "init", "-q", "--bare", origin.name)
+    git(path, "remote", "add", "origin", os.fspath(origin))

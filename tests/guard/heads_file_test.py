@@ -3,7 +3,6 @@ branches that each add a revision collide in git."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,9 @@ from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
-from tests.guard.base_branch_test import commit_all, git, init_repo
+from tests.guard.gitrepo import commit, git, init_repo
 
 HEADS = "migrations/heads"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
 @pytest.fixture
@@ -45,6 +38,22 @@ def _heads_findings(project: Project, *, fix: bool = False) -> list[Finding]:
 
 def _listed(project: Project) -> list[str]:
     return list(read_heads_file(project.root / HEADS).heads)
+
+
+def _commit_revision(project: Project, rid: str, message: str) -> None:
+    assert project.run("revision", "-m", message, "--rev-id", rid).code == 0
+    commit(project.root, rid)
+
+
+def _branches_each_add_a_revision(project: Project) -> None:
+    """A repository where ``migguard revision`` wrote a1 on ``main``, then b2 on a1 on branch
+    ``orders``, then c3 on a1 on ``main``, each committed; ``main`` is checked out."""
+    init_repo(project.root)
+    _commit_revision(project, "a1", "create users")
+    git(project.root, "switch", "-q", "-c", "orders")
+    _commit_revision(project, "b2", "create orders")
+    git(project.root, "switch", "-q", "main")
+    _commit_revision(project, "c3", "add user email")
 
 
 def test_the_file_lists_sorted_heads_after_a_comment_and_reads_back(tmp_path: Path) -> None:
@@ -109,15 +118,7 @@ def test_a_missing_file_is_an_error_once_there_are_revisions(guarded: Project) -
 def test_two_branches_each_adding_a_revision_conflict_in_git(guarded: Project) -> None:
     """The proof: with a heads file the merge that would leave two heads stops in git."""
     root = guarded.root
-    init_repo(root)
-    assert guarded.run("revision", "-m", "create users", "--rev-id", "a1").code == 0
-    commit_all(root, "a1")
-    git(root, "switch", "-q", "-c", "orders")
-    assert guarded.run("revision", "-m", "create orders", "--rev-id", "b2").code == 0
-    commit_all(root, "b2")
-    git(root, "switch", "-q", "main")
-    assert guarded.run("revision", "-m", "add user email", "--rev-id", "c3").code == 0
-    commit_all(root, "c3")
+    _branches_each_add_a_revision(guarded)
 
     merged = git(root, "merge", "orders", check=False)
     assert merged.returncode == 1
@@ -144,15 +145,7 @@ def test_a_rebase_conflicts_in_the_heads_file_and_fix_resolves_it(guarded: Proje
     """Rebasing an unpublished revision over a new head: the re-parent fix settles both the
     revision's parent and the conflicted heads file, and the rebase continues."""
     root = guarded.root
-    init_repo(root)
-    guarded.run("revision", "-m", "create users", "--rev-id", "a1")
-    commit_all(root, "a1")
-    git(root, "switch", "-q", "-c", "orders")
-    guarded.run("revision", "-m", "create orders", "--rev-id", "b2")
-    commit_all(root, "b2")
-    git(root, "switch", "-q", "main")
-    guarded.run("revision", "-m", "add user email", "--rev-id", "c3")
-    commit_all(root, "c3")
+    _branches_each_add_a_revision(guarded)
     git(root, "switch", "-q", "orders")
     rebase = git(root, "rebase", "main", check=False)
     assert rebase.returncode == 1
@@ -174,15 +167,7 @@ def test_a_rebase_conflicts_in_the_heads_file_and_fix_resolves_it(guarded: Proje
 
 def test_without_a_heads_file_the_same_merge_silently_leaves_two_heads(project: Project) -> None:
     root = project.root
-    init_repo(root)
-    project.run("revision", "-m", "create users", "--rev-id", "a1")
-    commit_all(root, "a1")
-    git(root, "switch", "-q", "-c", "orders")
-    project.run("revision", "-m", "create orders", "--rev-id", "b2")
-    commit_all(root, "b2")
-    git(root, "switch", "-q", "main")
-    project.run("revision", "-m", "add user email", "--rev-id", "c3")
-    commit_all(root, "c3")
+    _branches_each_add_a_revision(project)
     assert git(root, "merge", "-q", "--no-edit", "orders", check=False).returncode == 0
     assert set(load_history(load_config(cwd=root)).graph.heads) == {"b2", "c3"}
 

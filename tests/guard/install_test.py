@@ -114,6 +114,17 @@ def test_hook_names_are_checked() -> None:
         parse_hook_names(",")
 
 
+def _assert_two_heads_are_refused(root: Path, top: Path) -> None:
+    """Write b2 and c3, both on a1, in the project at ``root``, stage everything in the
+    repository at ``top``, and check that the installed pre-commit hook refuses the commit."""
+    add_revision(root, "b2", "a1")
+    add_revision(root, "c3", "a1")
+    git(top, "add", "-A")
+    blocked = git(top, "commit", "-q", "-m", "b2 and c3", check=False)
+    assert blocked.returncode == 1
+    assert "2 heads where one is expected" in blocked.stdout + blocked.stderr
+
+
 def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> None:
     root = init_project(tmp_path / "app")
     add_revision(root, "a1")
@@ -121,12 +132,7 @@ def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> No
     install_hooks(root)
 
     # pre-commit: the checks see two heads and block the commit.
-    add_revision(root, "b2", "a1")
-    add_revision(root, "c3", "a1")
-    git(root, "add", "-A")
-    blocked = git(root, "commit", "-q", "-m", "b2 and c3", check=False)
-    assert blocked.returncode == 1
-    assert "2 heads where one is expected" in blocked.stdout + blocked.stderr
+    _assert_two_heads_are_refused(root, root)
     (root / "migrations" / "versions" / "c3_rev.py").unlink()
     git(root, "add", "-A")
     assert git(root, "commit", "-q", "-m", "b2").returncode == 0
@@ -153,12 +159,7 @@ def test_hooks_of_a_project_in_a_sub_folder_pass_its_configuration(tmp_path: Pat
 
     text = (top / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
     assert "MIGGUARD_CONFIG='services/shop dept/migguard.toml'\n" in text
-    add_revision(root, "b2", "a1")
-    add_revision(root, "c3", "a1")
-    git(top, "add", "-A")
-    blocked = git(top, "commit", "-q", "-m", "b2 and c3", check=False)
-    assert blocked.returncode == 1
-    assert "2 heads where one is expected" in blocked.stdout + blocked.stderr
+    _assert_two_heads_are_refused(root, top)
 
 
 def test_a_hook_without_its_python_falls_back_to_migguard_on_path(tmp_path: Path) -> None:
