@@ -33,9 +33,7 @@ migguard/Alembic, with the machine facts; ``--json PATH`` also saves every timin
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -44,24 +42,31 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_common import (
+    BenchError,
+    child_env,
+    find_executables,
+    interleaved,
+    machine_facts,
+    median_ms,
+    package_version,
+    progress,
+    run,
+    save_json,
+)
 from generate_history import write_project
 
 SEED = 20240701
 CACHE_DIR = ".migguard"
 CHECK = ("check", "--select", "sync,models-imported")
 DAY_SECONDS = 86_400
-
-
-class BenchError(Exception):
-    """A setup problem or a failed sanity check; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -225,82 +230,11 @@ def generate(dest: Path, revisions: int) -> list[Table]:
 # --- running -----------------------------------------------------------------------------------
 
 
-def find_executables() -> dict[str, Path]:
-    """``migguard`` and ``alembic`` from the folder of ``sys.executable`` (the same venv).
-
-    Raises:
-        BenchError: either is missing there.
-    """
-    folder = Path(sys.executable).parent
-    found: dict[str, Path] = {}
-    for tool in ("migguard", "alembic"):
-        path = shutil.which(tool, path=str(folder))
-        if path is None:
-            hint = "pip install -e '.[bench]'" if tool == "alembic" else "pip install -e ."
-            raise BenchError(f"no `{tool}` executable in {folder} (install it there: {hint})")
-        found[tool] = Path(path)
-    return found
-
-
-def child_env() -> dict[str, str]:
-    """The timed processes' environment: bytecode allowed (part of a warm state), no colours,
-    no URL from outside."""
-    env = dict(os.environ)
-    for name in ("PYTHONDONTWRITEBYTECODE", "MIGGUARD_DEBUG", "MIGGUARD_URL"):
-        env.pop(name, None)
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def run(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run one command to completion, output captured."""
+def attempt(
+    argv: Sequence[str], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one command to completion, output captured, whatever its exit status."""
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-
-
-def run_ok(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
-    """Run one command that must exit 0 (the models are in sync).
-
-    Raises:
-        BenchError: it did not.
-    """
-    done = run(argv, cwd, env)
-    if done.returncode != 0:
-        raise BenchError(
-            f"`{' '.join(argv)}` exited {done.returncode} on models in sync:\n"
-            f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
-        )
-
-
-def timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall-clock seconds of one whole process, which must exit 0."""
-    start = time.perf_counter()
-    run_ok(argv, cwd, env)
-    return time.perf_counter() - start
-
-
-def interleaved(
-    cases: dict[str, tuple[list[str], Callable[[], None]]],
-    cwd: Path,
-    env: dict[str, str],
-    runs: int,
-) -> Timings:
-    """Time each case ``runs`` times, alternating the order between rounds, after one untimed
-    warm-up each; a case's own preparation runs, untimed, before each of its runs."""
-    for argv, prepare in cases.values():
-        prepare()
-        run_ok(argv, cwd, env)
-    timings = Timings({name: [] for name in cases})
-    order = list(cases)
-    for round_no in range(runs):
-        for name in order if round_no % 2 == 0 else reversed(order):
-            argv, prepare = cases[name]
-            prepare()
-            timings.runs[name].append(timed(argv, cwd, env))
-        progress(
-            f"run {round_no + 1}/{runs}: "
-            + ", ".join(f"{name} {timings.runs[name][-1] * 1000:.0f} ms" for name in order)
-        )
-    return timings
 
 
 def sanity(dest: Path, tables: Sequence[Table], exes: dict[str, Path], env: dict[str, str]) -> None:
@@ -312,13 +246,13 @@ def sanity(dest: Path, tables: Sequence[Table], exes: dict[str, Path], env: dict
     """
     write_models(dest, tables, extra_column=True)
     try:
-        found = run([str(exes["migguard"]), *CHECK], dest, env)
+        found = attempt([str(exes["migguard"]), *CHECK], dest, env)
         if found.returncode != 1 or "t000.extra" not in found.stdout:
             raise BenchError(
                 f"migguard check missed the added column (exit {found.returncode}):\n"
                 f"{found.stdout}{found.stderr}"
             )
-        if run([str(exes["alembic"]), "check"], dest, env).returncode == 0:
+        if attempt([str(exes["alembic"]), "check"], dest, env).returncode == 0:
             raise BenchError("alembic check missed the added column")
     finally:
         write_models(dest, tables)
@@ -330,7 +264,7 @@ def bench(dest: Path, revisions: int, runs: int) -> tuple[Timings, int]:
     exes = find_executables()
     env = child_env()
     progress(f"{revisions} revisions, {len(tables)} tables in {dest}; alembic upgrade head")
-    run_ok([str(exes["alembic"]), "upgrade", "head"], dest, env)
+    run([str(exes["alembic"]), "upgrade", "head"], dest, env, capture=True)
     sanity(dest, tables, exes, env)
 
     def edit_models() -> None:
@@ -341,38 +275,26 @@ def bench(dest: Path, revisions: int, runs: int) -> tuple[Timings, int]:
         edit_models()
 
     migguard = [str(exes["migguard"]), *CHECK]
-    cases = {
-        "migguard cold": (migguard, cold),
-        "migguard warm": (migguard, edit_models),
-        "alembic check": ([str(exes["alembic"]), "check"], edit_models),
+    commands = {
+        "migguard cold": migguard,
+        "migguard warm": migguard,
+        "alembic check": [str(exes["alembic"]), "check"],
     }
-    return interleaved(cases, dest, env, runs), len(tables)
+    prepare = {"migguard cold": cold, "migguard warm": edit_models, "alembic check": edit_models}
+    times = interleaved(commands, dest, env, runs, prepare=prepare, capture=True, show_rounds=True)
+    return Timings(times), len(tables)
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-def progress(message: str) -> None:
-    """A progress line on stderr."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def machine_facts() -> dict[str, str]:
-    """Python, machine and library versions."""
-
-    def version(package: str) -> str:
-        try:
-            return package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            return "not installed"
-
+def all_facts() -> dict[str, str]:
+    """The machine facts with the migguard, Alembic, SQLAlchemy and SQLite versions."""
     return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu_count": str(os.cpu_count()),
-        "migguard": version("migguard"),
-        "alembic": version("alembic"),
-        "sqlalchemy": version("sqlalchemy"),
+        **machine_facts(),
+        "migguard": package_version("migguard"),
+        "alembic": package_version("alembic"),
+        "sqlalchemy": package_version("sqlalchemy"),
         "sqlite": sqlite3.sqlite_version,
     }
 
@@ -392,9 +314,9 @@ def markdown(
         "alembic check": "`alembic check`, SQLite database at head",
     }
     for case, label in labels.items():
-        median = timings.median(case)
+        ratio = timings.median(case) / alembic
         lines.append(
-            f"| {label} | {revisions} | {tables} | {median * 1000:.0f} | {median / alembic:.2f} |"
+            f"| {label} | {revisions} | {tables} | {median_ms(timings.runs[case])} | {ratio:.2f} |"
         )
     lines += [
         "",
@@ -406,16 +328,17 @@ def markdown(
     return "\n".join(lines)
 
 
-def save_json(path: Path, timings: Timings, revisions: int, tables: int) -> None:
-    """Every timing (seconds), the medians and the machine facts."""
-    data: dict[str, Any] = {
+def results_json(
+    timings: Timings, revisions: int, tables: int, machine: dict[str, str]
+) -> dict[str, Any]:
+    """Every timing (seconds), the medians and the machine facts, for ``--json``."""
+    return {
         "revisions": revisions,
         "tables": tables,
-        "machine": machine_facts(),
+        "machine": machine,
         "runs": timings.runs,
         "medians_s": {case: timings.median(case) for case in timings.runs},
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -449,9 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench_check: error: {exc}", file=sys.stderr)
         return 1
-    print(markdown(timings, args.revisions, tables, args.runs, machine_facts()))
+    machine = all_facts()
+    print(markdown(timings, args.revisions, tables, args.runs, machine))
     if args.json is not None:
-        save_json(args.json, timings, args.revisions, tables)
+        save_json(args.json, results_json(timings, args.revisions, tables, machine))
     return 0
 
 

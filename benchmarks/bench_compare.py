@@ -31,21 +31,15 @@ import argparse
 import cProfile
 import gc
 import io
-import json
-import os
-import platform
 import pstats
 import random
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +50,22 @@ from sqlalchemy.pool import NullPool
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pg_server import throwaway_server
+from bench_common import (
+    BenchError,
+    machine_facts,
+    median_or_none,
+    median_ratio,
+    median_s,
+    package_version,
+    progress,
+    save_json,
+)
+from pg_server import postgres_version, throwaway_server
 
 TARGET = 0.5  # migguard's median at most this fraction of Alembic's, on PostgreSQL
 BATCH = 100  # tables per create_all transaction (PostgreSQL's lock table is finite)
 SEED = 20240501
 PROFILE_LINES = 25
-
-
-class BenchError(RuntimeError):
-    """The benchmark cannot run (no server, a tool missing); the message says why."""
 
 
 @dataclass
@@ -81,9 +81,7 @@ class Row:
     @property
     def ratio(self) -> float | None:
         """migguard's median divided by Alembic's (None without timings)."""
-        if not self.migguard or not self.alembic:
-            return None
-        return statistics.median(self.migguard) / statistics.median(self.alembic)
+        return median_ratio(self.migguard, self.alembic)
 
     @property
     def met(self) -> bool | None:
@@ -230,11 +228,6 @@ def profile_migguard(engine: sa.Engine, metadata: sa.MetaData) -> str:
 # --- databases ---------------------------------------------------------------------------------
 
 
-def progress(message: str) -> None:
-    """A progress line on stderr."""
-    print(message, file=sys.stderr, flush=True)
-
-
 @contextmanager
 def postgres_database() -> Iterator[tuple[str, str]]:
     """A throwaway server (the test fixture's helpers) with one new database: its URL and the
@@ -247,44 +240,23 @@ def postgres_database() -> Iterator[tuple[str, str]]:
 
     with throwaway_server(BenchError) as server:
         pgf.admin_execute(server, "CREATE DATABASE {}", "bench_compare")
-        yield server.url("bench_compare"), postgres_version(server.bin_dir)
-
-
-def postgres_version(bin_dir: Path) -> str:
-    """``postgres --version`` of the server's binaries."""
-    done = subprocess.run(
-        [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() or "PostgreSQL (unknown version)"
+        yield server.url("bench_compare"), postgres_version(server.bin_dir / "postgres")
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-def machine_facts(postgres: str) -> dict[str, str]:
-    """Python, machine and library versions."""
-
-    def version(package: str) -> str:
-        try:
-            return package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            return "not installed"
-
+def all_facts(postgres: str) -> dict[str, str]:
+    """The machine facts with the migguard, Alembic, SQLAlchemy, SQLite and ``postgres``
+    versions."""
     return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpu_count": str(os.cpu_count()),
-        "migguard": version("migguard"),
-        "alembic": version("alembic"),
+        **machine_facts(),
+        "migguard": package_version("migguard"),
+        "alembic": package_version("alembic"),
         "sqlalchemy": sa.__version__,
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres,
     }
-
-
-def secs(values: Sequence[float]) -> str:
-    return f"{statistics.median(values):.2f}" if values else "-"
 
 
 def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
@@ -298,8 +270,8 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
         target = "-" if row.met is None else f"≤ {TARGET}: {'met' if row.met else '**missed**'}"
         lines.append(
-            f"| {row.database} | {row.tables:,} | {secs(row.migguard)} | {secs(row.alembic)} "
-            f"| {ratio} | {target} |"
+            f"| {row.database} | {row.tables:,} | {median_s(row.migguard)} "
+            f"| {median_s(row.alembic)} | {ratio} | {target} |"
         )
     lines += [
         "",
@@ -316,20 +288,20 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
     return "\n".join(lines)
 
 
-def save_json(path: Path, rows: Sequence[Row], facts: dict[str, str], runs: int) -> None:
-    """Every timing (seconds), the medians and the machine facts."""
-    data: dict[str, Any] = {
+def results_json(rows: Sequence[Row], machine: dict[str, str], runs: int) -> dict[str, Any]:
+    """Every timing (seconds), the medians and the machine facts, for ``--json``."""
+    return {
         "runs": runs,
         "target": TARGET,
-        "machine": facts,
+        "machine": machine,
         "results": [
             {
                 "database": row.database,
                 "tables": row.tables,
                 "migguard": row.migguard,
                 "alembic": row.alembic,
-                "migguard_median_s": statistics.median(row.migguard) if row.migguard else None,
-                "alembic_median_s": statistics.median(row.alembic) if row.alembic else None,
+                "migguard_median_s": median_or_none(row.migguard),
+                "alembic_median_s": median_or_none(row.alembic),
                 "ratio": row.ratio,
                 "met": row.met,
                 "problems": row.problems,
@@ -337,7 +309,6 @@ def save_json(path: Path, rows: Sequence[Row], facts: dict[str, str], runs: int)
             for row in rows
         ],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -402,13 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench_compare: error: {exc}", file=sys.stderr)
         return 1
-    facts = machine_facts(postgres)
-    print(markdown(rows, facts, args.runs))
+    machine = all_facts(postgres)
+    print(markdown(rows, machine, args.runs))
     if profile:
         print("\nProfile of one migguard run on PostgreSQL (cProfile):\n")
         print(profile)
     if args.json is not None:
-        save_json(args.json, rows, facts, args.runs)
+        save_json(args.json, results_json(rows, machine, args.runs))
     return 1 if any(row.problems for row in rows) else 0
 
 

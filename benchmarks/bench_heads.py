@@ -14,29 +14,34 @@ information. Times are wall clock around the whole subprocess; the table shows m
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_common import (
+    TOOLS,
+    BenchError,
+    child_env,
+    find_executables,
+    format_ratio,
+    interleaved,
+    machine_facts,
+    median_ms,
+    progress,
+    run,
+    save_json,
+    tool_versions,
+)
 from generate_history import DEFAULT_SEED, generate, heads_of
 
-TOOLS = ("migguard", "alembic")
 CACHE_DIR = ".migguard"
-
-
-class BenchError(Exception):
-    """A setup problem or a failed sanity check; the message says which."""
 
 
 @dataclass
@@ -52,60 +57,6 @@ class Row:
     def ratio(self) -> float:
         """migguard's median divided by Alembic's."""
         return statistics.median(self.migguard) / statistics.median(self.alembic)
-
-
-def find_executables() -> dict[str, Path]:
-    """``migguard`` and ``alembic`` from the folder of ``sys.executable`` (the same venv).
-
-    Raises:
-        BenchError: either is missing there.
-    """
-    folder = Path(sys.executable).parent
-    found: dict[str, Path] = {}
-    for tool in TOOLS:
-        path = shutil.which(tool, path=str(folder))
-        if path is None:
-            hint = "pip install -e '.[bench]'" if tool == "alembic" else "pip install -e ."
-            raise BenchError(f"no `{tool}` executable in {folder} (install it there: {hint})")
-        found[tool] = Path(path)
-    return found
-
-
-def child_env() -> dict[str, str]:
-    """The environment for the timed processes: bytecode writing allowed (Alembic's
-    ``.pyc`` cache is part of its normal warm state), no colours."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("MIGGUARD_DEBUG", None)
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def run(argv: Sequence[str], cwd: Path, env: dict[str, str], capture: bool = False) -> str:
-    """Run one command to completion; returns stdout when ``capture``.
-
-    Raises:
-        BenchError: the command failed.
-    """
-    result = subprocess.run(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"`{' '.join(argv)}` failed ({result.returncode}): {result.stderr}")
-    return result.stdout or ""
-
-
-def timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall-clock seconds of one whole process, output discarded."""
-    start = time.perf_counter()
-    run(argv, cwd, env)
-    return time.perf_counter() - start
 
 
 def head_ids(output: str) -> list[str]:
@@ -125,27 +76,6 @@ def check_heads(exes: dict[str, Path], cwd: Path, env: dict[str, str], expected:
             raise BenchError(f"{tool} heads printed {heads}, expected [{expected!r}]")
 
 
-def interleaved(
-    commands: dict[str, list[str]],
-    cwd: Path,
-    env: dict[str, str],
-    runs: int,
-    before: Callable[[], None] | None = None,
-) -> dict[str, list[float]]:
-    """Time each command ``runs`` times, alternating which goes first in each round, after
-    one untimed warm-up of each; ``before`` runs (untimed) before every timed run."""
-    for argv in commands.values():
-        run(argv, cwd, env)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    order = list(commands)
-    for round_no in range(runs):
-        for name in order if round_no % 2 == 0 else reversed(order):
-            if before is not None:
-                before()
-            times[name].append(timed(commands[name], cwd, env))
-    return times
-
-
 def bench_size(size: int, folder: Path, exes: dict[str, Path], runs: int, seed: int) -> list[Row]:
     """Generate a ``size``-revision history in ``folder`` and time every command there."""
     planned = generate(size, folder, seed=seed)
@@ -158,52 +88,34 @@ def bench_size(size: int, folder: Path, exes: dict[str, Path], runs: int, seed: 
     for command in ("heads", "history"):
         times = interleaved({t: [str(exes[t]), command] for t in TOOLS}, folder, env, runs)
         rows.append(Row(size, command, times["migguard"], times["alembic"]))
-        progress(rows[-1])
+        progress(row_line(rows[-1]))
     cold = interleaved(
         {"migguard": [str(exes["migguard"]), "heads"]},
         folder,
         env,
         runs,
-        before=lambda: shutil.rmtree(folder / CACHE_DIR, ignore_errors=True),
+        prepare={"migguard": lambda: shutil.rmtree(folder / CACHE_DIR, ignore_errors=True)},
     )
     rows.append(Row(size, "heads (migguard cold cache)", cold["migguard"], rows[0].alembic))
-    progress(rows[-1])
+    progress(row_line(rows[-1]))
     return rows
 
 
-def progress(row: Row) -> None:
-    """One line on stderr as each measurement finishes."""
-    print(
-        f"  {row.size:>6} {row.command}: migguard {ms(row.migguard)} ms, "
-        f"alembic {ms(row.alembic)} ms",
-        file=sys.stderr,
+def row_line(row: Row) -> str:
+    """The progress line of a finished measurement."""
+    return (
+        f"  {row.size:>6} {row.command}: migguard {median_ms(row.migguard)} ms, "
+        f"alembic {median_ms(row.alembic)} ms"
     )
 
 
-def ms(times: Sequence[float]) -> str:
-    """The median of ``times`` in milliseconds, for the table."""
-    return f"{statistics.median(times) * 1000:.0f}"
+def all_facts(exes: dict[str, Path]) -> dict[str, str]:
+    """The machine facts with what each tool's ``--version`` prints, for the footnote.
 
-
-def format_ratio(ratio: float) -> str:
-    """``1/27 (0.037)`` when migguard takes at most half Alembic's time, else the plain
-    decimal (``0.68``, ``1.30``)."""
-    if ratio <= 0.5:
-        return f"1/{1 / ratio:.0f} ({ratio:.3f})"
-    return f"{ratio:.2f}"
-
-
-def machine_facts(exes: dict[str, Path]) -> dict[str, str]:
-    """Python, platform, CPU count and tool versions, for the table's footnote."""
-    env = child_env()
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpu_count": str(os.cpu_count()),
-        "migguard": run([str(exes["migguard"]), "--version"], Path.cwd(), env, True).strip(),
-        "alembic": run([str(exes["alembic"]), "--version"], Path.cwd(), env, True).strip(),
-    }
+    Raises:
+        BenchError: a tool's ``--version`` failed.
+    """
+    return {**machine_facts(), **tool_versions(exes)}
 
 
 def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
@@ -215,8 +127,8 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| {row.size:,} | `{row.command}` | {ms(row.migguard)} | {ms(row.alembic)} "
-            f"| {format_ratio(row.ratio)} |"
+            f"| {row.size:,} | `{row.command}` | {median_ms(row.migguard)} "
+            f"| {median_ms(row.alembic)} | {format_ratio(row.ratio)} |"
         )
     lines.append("")
     lines.append(
@@ -228,9 +140,9 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: int) -> str:
     return "\n".join(lines)
 
 
-def save_json(path: Path, rows: Sequence[Row], facts: dict[str, str], runs: int) -> None:
-    """Write every measurement (seconds) with the medians and the machine facts."""
-    data = {
+def results_json(rows: Sequence[Row], facts: dict[str, str], runs: int) -> dict[str, Any]:
+    """Every measurement (seconds) with the medians and the machine facts, for ``--json``."""
+    return {
         "runs": runs,
         "machine": facts,
         "results": [
@@ -243,7 +155,6 @@ def save_json(path: Path, rows: Sequence[Row], facts: dict[str, str], runs: int)
             for row in rows
         ],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -272,7 +183,7 @@ def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
             if folder.exists():
                 raise BenchError(f"{folder} already exists; pick another --keep folder")
             folder.mkdir(parents=True)
-            print(f"{size} revisions in {folder}", file=sys.stderr)
+            progress(f"{size} revisions in {folder}")
             rows.extend(bench_size(size, folder, exes, args.runs, args.seed))
     return rows
 
@@ -282,14 +193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         exes = find_executables()
-        facts = machine_facts(exes)
+        facts = all_facts(exes)
         rows = bench_all(args, exes)
     except BenchError as exc:
         print(f"bench_heads: error: {exc}", file=sys.stderr)
         return 1
     print(markdown(rows, facts, args.runs))
     if args.json is not None:
-        save_json(args.json, rows, facts, args.runs)
+        save_json(args.json, results_json(rows, facts, args.runs))
     return 0
 
 

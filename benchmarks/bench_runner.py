@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import re
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,17 +44,23 @@ from typing import Any, NamedTuple, Protocol
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_heads import (
+from bench_common import (
     TOOLS,
     BenchError,
     child_env,
     find_executables,
     format_ratio,
     machine_facts,
+    median_or_none,
+    median_ratio,
+    median_s,
+    progress,
     run,
+    save_json,
+    tool_versions,
 )
 from generate_history import DEFAULT_SEED, generate, heads_of
-from pg_server import throwaway_server
+from pg_server import postgres_version, throwaway_server
 
 # The issue's targets, by case and revision bodies: migguard's time at most this fraction of
 # Alembic's. The downgrade target is about the tools' graph and plan overhead, so it applies to
@@ -230,9 +234,7 @@ class Row:
     @property
     def ratio(self) -> float | None:
         """migguard's median divided by Alembic's (None when a tool has no timing)."""
-        if not self.migguard or not self.alembic:
-            return None
-        return statistics.median(self.migguard) / statistics.median(self.alembic)
+        return median_ratio(self.migguard, self.alembic)
 
     @property
     def target(self) -> float | None:
@@ -314,7 +316,7 @@ def measure(case: Case, backend: Backend, exes: dict[str, Path], runs: int) -> R
         _measure_into(row, case, backend, exes, runs)
     except BenchError as exc:
         row.failed = short_error(exc)
-    progress(row)
+    progress(row_line(row))
     return row
 
 
@@ -348,30 +350,26 @@ def short_error(exc: BaseException) -> str:
     return f"{first} ... {(raised or lines)[-1][:300]}"
 
 
-def progress(row: Row) -> None:
-    """One line on stderr as each measurement finishes."""
-    print(
+def row_line(row: Row) -> str:
+    """The progress line of a finished measurement."""
+    return (
         f"  {row.case} ({row.size}, {BODIES_TEXT[row.bodies]}, {row.database}): "
         f"migguard {secs(row.migguard)} s, "
         f"alembic {secs(row.alembic)} s, ratio {ratio_text(row.ratio)}"
         + (f", {len(row.problems)} PROBLEMS" if row.problems else "")
-        + (f", FAILED: {row.failed}" if row.failed else ""),
-        file=sys.stderr,
-        flush=True,
+        + (f", FAILED: {row.failed}" if row.failed else "")
     )
 
 
 def secs(times: Sequence[float]) -> str:
-    """The median of ``times`` in seconds, for the table ("n/a" without timings)."""
-    return f"{statistics.median(times):.3f}" if times else "n/a"
+    """The median of ``times`` in seconds with three decimals ("n/a" without timings)."""
+    return median_s(times, digits=3, missing="n/a")
 
 
 def ratio_text(ratio: float | None) -> str:
-    """bench_heads' ratio format (``1/27 (0.037)``) at most 0.5, three decimals above (so a
+    """The shared ratio format (``1/27 (0.037)``) at most 0.5, three decimals above (so a
     ratio just over a 0.8 target does not print as 0.80), or "n/a"."""
-    if ratio is None:
-        return "n/a"
-    return format_ratio(ratio) if ratio <= 0.5 else f"{ratio:.3f}"
+    return "n/a" if ratio is None else format_ratio(ratio, digits=3)
 
 
 def upgraded_heads(
@@ -390,11 +388,9 @@ def upgraded_heads(
         urls[tool] = backend.fresh(f"head-{tool}")
         started = time.perf_counter()
         run(command(exes, tool, urls[tool], ["upgrade", "head"]), folder, env)
-        print(
+        progress(
             f"  {tool} upgraded {backend.name} to head in {time.perf_counter() - started:.1f} s "
-            "(untimed)",
-            file=sys.stderr,
-            flush=True,
+            "(untimed)"
         )
         states[tool] = backend.state(urls[tool])
     if states["alembic"].versions != (head,) or states["migguard"] != states["alembic"]:
@@ -454,7 +450,7 @@ def at_head_cases(
         reason = f"preparing the database at head: {short_error(exc)}"
         failed = [Row(name, size, backend.name, bodies, failed=reason) for name in cases]
         for row in failed:
-            progress(row)
+            progress(row_line(row))
         return failed
     rows: list[Row] = []
     try:
@@ -507,17 +503,6 @@ def allow_many_locks(data_dir: Path) -> None:
         conf.write(f"\nmax_locks_per_transaction = {MAX_LOCKS_PER_TRANSACTION}\n")
 
 
-def postgres_version() -> str:
-    """``postgres --version`` of the binaries the benchmark starts."""
-    from tests import postgres_fixture as pgf
-
-    binary = pgf.find_pg_binary("postgres")
-    if binary is None:
-        return "PostgreSQL not found"
-    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "PostgreSQL (unknown version)"
-
-
 def markdown(rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]) -> str:
     """The results as a Markdown table followed by the machine facts and any problems."""
     lines = [
@@ -568,15 +553,27 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]) 
 
 
 def all_facts(exes: dict[str, Path], with_postgres: bool) -> dict[str, str]:
-    """bench_heads' machine facts plus the database and SQLAlchemy versions."""
+    """The machine facts, what each tool's ``--version`` prints, the SQLAlchemy, SQLite and
+    ``postgres`` versions and the source commit.
+
+    Raises:
+        BenchError: a tool's ``--version`` failed.
+    """
     import sqlalchemy
 
-    facts = machine_facts(exes)
-    facts["sqlalchemy"] = sqlalchemy.__version__
-    facts["sqlite"] = sqlite3.sqlite_version
-    facts["postgresql"] = postgres_version() if with_postgres else "PostgreSQL skipped"
-    facts["commit"] = source_commit()
-    return facts
+    from tests import postgres_fixture as pgf
+
+    postgres = "PostgreSQL skipped"
+    if with_postgres:
+        postgres = postgres_version(pgf.find_pg_binary("postgres"))
+    return {
+        **machine_facts(),
+        **tool_versions(exes),
+        "sqlalchemy": sqlalchemy.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres,
+        "commit": source_commit(),
+    }
 
 
 def source_commit() -> str:
@@ -593,11 +590,11 @@ def source_commit() -> str:
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
-def save_json(
-    path: Path, rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]
-) -> None:
-    """Write every measurement (seconds) with the medians and the machine facts."""
-    data = {
+def results_json(
+    rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]
+) -> dict[str, Any]:
+    """Every measurement (seconds) with the medians and the machine facts, for ``--json``."""
+    return {
         "runs": {"upgrade": runs[0], "current_downgrade": runs[1]},
         "machine": facts,
         "results": [
@@ -608,8 +605,8 @@ def save_json(
                 "database": row.database,
                 "migguard": row.migguard,
                 "alembic": row.alembic,
-                "migguard_median_s": statistics.median(row.migguard) if row.migguard else None,
-                "alembic_median_s": statistics.median(row.alembic) if row.alembic else None,
+                "migguard_median_s": median_or_none(row.migguard),
+                "alembic_median_s": median_or_none(row.alembic),
                 "ratio": row.ratio,
                 "target": row.target,
                 "met": row.met,
@@ -619,7 +616,6 @@ def save_json(
             for row in rows
         ],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -671,11 +667,7 @@ def make_histories(
         if len(heads) != 1:
             raise BenchError(f"generated history has heads {heads}, expected exactly one")
         histories[(size, bodies)] = (folder, heads[0])
-        print(
-            f"{size} revisions ({BODIES_TEXT[bodies]}) in {folder}, head {heads[0]}",
-            file=sys.stderr,
-            flush=True,
-        )
+        progress(f"{size} revisions ({BODIES_TEXT[bodies]}) in {folder}, head {heads[0]}")
     return histories
 
 
@@ -691,12 +683,12 @@ def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
         databases = base / "databases"
         databases.mkdir(exist_ok=True)
         bodies = args.downgrade_bodies
-        print("SQLite", file=sys.stderr, flush=True)
+        progress("SQLite")
         sqlite = SqliteBackend(databases)
         rows += bench_backend(sqlite, histories, sizes, exes, runs, bodies)
         if not args.skip_postgres:
             with postgres_backend() as backend:
-                print(f"PostgreSQL on port {backend.server.port}", file=sys.stderr, flush=True)
+                progress(f"PostgreSQL on port {backend.server.port}")
                 rows += bench_backend(backend, histories, sizes, exes, runs, bodies)
     return rows
 
@@ -715,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = (args.runs, args.large_runs)
     print(markdown(rows, facts, runs))
     if args.json is not None:
-        save_json(args.json, rows, facts, runs)
+        save_json(args.json, results_json(rows, facts, runs))
     return 1 if any(row.problems or row.failed for row in rows) else 0
 
 

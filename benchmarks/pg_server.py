@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,3 +52,16 @@ def throwaway_server(
     finally:
         pgf.stop_cluster(server)
         shutil.rmtree(server.base_dir, ignore_errors=True)
+
+
+def postgres_version(binary: Path | None) -> str:
+    """What ``postgres --version`` prints for the server binary ``binary``.
+
+    Returns:
+        e.g. ``postgres (PostgreSQL) 15.18``; "PostgreSQL not found" when ``binary`` is None,
+        "PostgreSQL (unknown version)" when it prints nothing.
+    """
+    if binary is None:
+        return "PostgreSQL not found"
+    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "PostgreSQL (unknown version)"
