@@ -1,12 +1,15 @@
 """Fixtures for the guard's tests: git isolated from the machine's configuration for GitPython
-run in-process, and a project that is a git repository."""
+run in-process, a project that is a git repository, and the customer/purchase shop."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import Project
 from tests.guard.gitrepo import ISOLATED, commit, init_repo
+from tests.guard.shop import Shop, open_shop
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +27,10 @@ def repo(project: Project) -> Project:
     project.add("a1")
     commit(project.root, "a1")
     return project
+
+
+@pytest.fixture
+def shop(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+    """See :func:`open_shop`."""
+    with open_shop(project, monkeypatch) as opened:
+        yield opened

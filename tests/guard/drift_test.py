@@ -12,7 +12,7 @@ from migguard.guard.findings import ERROR, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
-from tests.guard.sync_test import Shop, only, open_shop
+from tests.guard.shop import Shop, only, open_shop
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from migguard.guard.replay import (
 )
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
-from tests.guard.sync_test import Shop, open_shop
+from tests.guard.shop import Shop, open_shop
 
 
 @pytest.fixture
