@@ -38,11 +38,12 @@ def check_drift(context: CheckContext) -> list[Finding]:
 
     config = context.config
     graph = context.history.graph
+    shown_url = mask_password(database_url(config))
     current = read_current(config)
     try:
         check_known(graph, current)
     except UnknownDatabaseRevisionError as exc:
-        return [Finding("drift", ERROR, f"{mask_password(database_url(config))}: {exc}")]
+        return [Finding("drift", ERROR, f"{shown_url}: {exc}")]
     diff, _ = diff_database(config)
     findings = [Finding("drift", WARNING, warning) for warning in diff.warnings]
     operations = diff.operations
@@ -61,7 +62,7 @@ def check_drift(context: CheckContext) -> list[Finding]:
         Finding(
             "drift",
             ERROR,
-            f"{mask_password(database_url(config))} at {at} differs from the models: "
+            f"{shown_url} at {at} differs from the models: "
             f"{count} operation{'s' if count != 1 else ''} missing",
             hint=hint,
             details=tuple(describe(operation) for operation in operations),

@@ -276,7 +276,7 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
     head = stale.heads[0]
     shown = history.display_path(stale.revision)
     path = history.path(stale.revision)
-    reparent_file(path, [head], shown)
+    source = reparent_file(path, [head], shown)
     rewritten = [shown]
     heads_file = context.config.heads_file
     if heads_file is not None:
@@ -293,7 +293,7 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
         f"re-parented revision {stale.revision} ({shown}) from {stale.parent} onto {head}, "
         f"the head of {base.name}: its down_revision and Revises: line were rewritten{also}",
         shown,
-        down_revision_line(path.read_bytes(), shown),
+        down_revision_line(source, shown),
         hint=f"review and stage: git add {' '.join(rewritten)}",
     )
 

@@ -28,7 +28,7 @@ _REVISES = re.compile(rb"^([ \t]*Revises:[ \t]*)([^\r\n]*?)([ \t]*)(?=[\r\n]|\Z)
 _DEFAULT_QUOTE = "'"
 
 
-def reparent_file(path: Path, down_revisions: Sequence[str], shown: str) -> None:
+def reparent_file(path: Path, down_revisions: Sequence[str], shown: str) -> bytes:
     """Rewrite the script at ``path`` so its parents are ``down_revisions``.
 
     Args:
@@ -36,13 +36,17 @@ def reparent_file(path: Path, down_revisions: Sequence[str], shown: str) -> None
         down_revisions: the new parents (one id for a plain revision, several for a merge).
         shown: the path as shown in messages.
 
+    Returns:
+        The bytes written.
+
     Raises:
         OSError: the file cannot be read or written.
         ScriptSyntaxError: the script is not valid Python.
         MissingFieldError: it has no module-level ``down_revision`` assignment.
     """
-    source = path.read_bytes()
-    path.write_bytes(rewrite_down_revision(source, shown, down_revisions))
+    rewritten = rewrite_down_revision(path.read_bytes(), shown, down_revisions)
+    path.write_bytes(rewritten)
+    return rewritten
 
 
 def rewrite_down_revision(source: bytes, shown: str, down_revisions: Sequence[str]) -> bytes:

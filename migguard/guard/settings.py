@@ -14,7 +14,13 @@ from migguard.config import Config
 from migguard.errors import ConfigError
 from migguard.guard.findings import CODES
 
-__all__ = ["CheckSettings", "PostMergeSettings", "check_settings", "post_merge_settings"]
+__all__ = [
+    "CheckSettings",
+    "PostMergeSettings",
+    "check_settings",
+    "parse_codes",
+    "post_merge_settings",
+]
 
 
 class CheckSettings(NamedTuple):

@@ -18,7 +18,7 @@ models to compare.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
@@ -116,31 +116,31 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     return [_not_imported(context, missing, len(replayed))]
 
 
+class _Shared(NamedTuple):
+    """What both checks compare, loaded once per run: the models and the replayed schema."""
+
+    metadata: tuple[sa.MetaData, ...]
+    built: BuiltSchema | ReplayFailure
+
+
 def _inputs(
     context: CheckContext, code: str
 ) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
-    """The models and the replayed schema, or the findings that stop check ``code`` instead
-    (no models configured, or the replay failed)."""
-    from migguard.autogen.models import load_metadata
-
+    """The models and the replayed schema (loaded by whichever check runs first), or the
+    findings that stop check ``code`` instead (no models configured, or the replay failed)."""
     if not context.config.metadata:
         return [_no_models(code)]
-    metadata = load_metadata(context.config.metadata, context.config.root)
-    built = _built(context)
-    if isinstance(built, ReplayFailure):
-        return _failure_findings(context, code, built)
-    return metadata, built
+    shared = context.memo.get(_MEMO_KEY)
+    if not isinstance(shared, _Shared):
+        from migguard.autogen.models import load_metadata
+        from migguard.guard.replay import build_schema
 
-
-def _built(context: CheckContext) -> BuiltSchema | ReplayFailure:
-    """The replay of this run, done once for both checks."""
-    from migguard.guard.replay import build_schema
-
-    built = context.memo.get(_MEMO_KEY)
-    if not isinstance(built, (BuiltSchema, ReplayFailure)):
-        built = build_schema(context.config, context.history)
-        context.memo[_MEMO_KEY] = built
-    return built
+        metadata = load_metadata(context.config.metadata, context.config.root)
+        shared = _Shared(metadata, build_schema(context.config, context.history))
+        context.memo[_MEMO_KEY] = shared
+    if isinstance(shared.built, ReplayFailure):
+        return _failure_findings(context, code, shared.built)
+    return shared.metadata, shared.built
 
 
 def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:

@@ -135,8 +135,9 @@ def test_a_script_written_by_alembic_itself_is_reparented(
     alembic_main(["-q", "revision", "-m", "second", "--rev-id", "bbb222"])
     script = next((tmp_path / "alembic" / "versions").glob("bbb222_*.py"))
     before = script.read_bytes()
-    reparent_file(script, ["ccc333"], "bbb222.py")
+    written = reparent_file(script, ["ccc333"], "bbb222.py")
     after = script.read_bytes()
+    assert written == after
     changed = _changed_lines(before, after)
     assert len(changed) == 2
     assert all(old.replace(b"aaa111", b"ccc333") == new for old, new in changed)
