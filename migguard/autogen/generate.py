@@ -22,7 +22,7 @@ from migguard.config import Config
 from migguard.errors import UsageError
 from migguard.graph import resolve
 from migguard.runtime.engine import connect
-from migguard.runtime.migrate import database_url, version_table
+from migguard.runtime.migrate import database_url, version_table, version_table_names
 from migguard.scripts.create import create_revision
 from migguard.scripts.directory import History
 
@@ -83,8 +83,7 @@ def _compare_live(
 ) -> DiffResult:
     metadata = load_metadata(config.metadata, config.root)
     options = compare_options(config, renames)
-    table = version_table(config).table
-    excluded = (table.name, f"{table.schema}.{table.name}") if table.schema else (table.name,)
+    excluded = version_table_names(config)
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":

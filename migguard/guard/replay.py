@@ -244,7 +244,7 @@ class _Progress:
 def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayFailure:
     from migguard.autogen.snapshot import reflect
     from migguard.runtime.engine import connect
-    from migguard.runtime.migrate import migrate, version_table
+    from migguard.runtime.migrate import migrate, version_table_names
     from migguard.runtime.runner import MigrationFailedError
 
     progress = _Progress()
@@ -256,8 +256,7 @@ def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayF
     except HistoryError as exc:
         rid = progress.pending[0] if progress.pending else None
         return ReplayFailure(rid, history.display_path(rid) if rid else None, str(exc))
-    table = version_table(config).table
-    excluded = (table.name, f"{table.schema}.{table.name}") if table.schema else (table.name,)
+    excluded = version_table_names(config)
     schemas = (config.version_table_schema,) if config.version_table_schema else (None,)
     with connect(url) as connection:
         snapshot = reflect(connection, schemas=schemas, exclude=excluded)

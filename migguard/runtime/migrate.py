@@ -57,6 +57,14 @@ def version_table(config: Config) -> VersionTable:
     return VersionTable(config.version_table, config.version_table_schema)
 
 
+def version_table_names(config: Config) -> tuple[str, ...]:
+    """How reflection names the version table (``name``, and ``schema.name`` when it has a
+    schema), to leave it out of schema comparisons."""
+    schema = config.version_table_schema
+    name = config.version_table
+    return (name, f"{schema}.{name}") if schema else (name,)
+
+
 def _lock_name(config: Config) -> str:
     schema = config.version_table_schema
     return f"{schema}.{config.version_table}" if schema else config.version_table
