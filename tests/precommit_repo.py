@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard.gitrepo import git, git_env
+from tests.guard.gitrepo import commit, git, git_env, init_repo
 
 WORKING_TREE = Path(__file__).resolve().parents[1]
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
@@ -42,15 +42,8 @@ def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
             target.symlink_to(os.readlink(source))
         else:
             shutil.copy2(source, target)
-    git(destination, "init", "-q", "-b", "main")
-    return destination, commit_all(destination)
-
-
-def commit_all(root: Path) -> str:
-    """Stage every file of the repository at ``root`` and commit it; returns the commit id."""
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-q", "-m", "tree")
-    return git(root, "rev-parse", "HEAD").stdout.strip()
+    init_repo(destination)
+    return destination, commit(destination, "tree")
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,11 @@ in the middle of a merge, a rebase or a checkout.
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import UsageError
-from migguard.guard.repo import open_repo
 from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ __all__ = [
     "FileChange",
     "RevisionChanges",
     "graph_at",
-    "project_repo",
     "resolve_commit",
     "revision_changes",
 ]
@@ -84,18 +82,6 @@ class RevisionChanges(NamedTuple):
         return ", ".join(f"{number} {status}" for number, status in counts if number)
 
 
-def project_repo(config: Config) -> git.Repo:
-    """The git repository holding the project folder (opened with :func:`open_repo`).
-
-    Raises:
-        UsageError: the project folder is not inside a git working tree.
-    """
-    repo = open_repo(config.root)
-    if repo is None or repo.working_tree_dir is None:
-        raise UsageError(f"{config.root} is not inside a git working tree")
-    return repo
-
-
 def resolve_commit(repo: git.Repo, ref: str) -> str:
     """The full id of the commit ``ref`` names (``HEAD``, ``ORIG_HEAD``, a branch, an id).
 
@@ -110,12 +96,15 @@ def resolve_commit(repo: git.Repo, ref: str) -> str:
         raise UsageError(f"{ref!r} names no commit in {repo.working_tree_dir}") from None
 
 
-def revision_changes(config: Config, before: str, after: str) -> RevisionChanges:
+def revision_changes(repo: git.Repo, config: Config, before: str, after: str) -> RevisionChanges:
     """The revision files added, changed or removed from commit ``before`` to ``after``.
 
-    A renamed file counts as one removed and one added file.
+    A renamed file counts as one removed and one added file. One ``git diff-tree`` over the
+    version locations finds them (walking both commits' trees in Python is ten times slower
+    on a history of thousands of revisions).
 
     Args:
+        repo: the project's repository (from :func:`migguard.guard.repo.working_repo`).
         config: the configuration (its version locations and project folder).
         before: a commit (any name git understands, e.g. ``ORIG_HEAD``).
         after: a commit, e.g. ``HEAD``.
@@ -124,12 +113,10 @@ def revision_changes(config: Config, before: str, after: str) -> RevisionChanges
         The changes, with both commits' full ids.
 
     Raises:
-        UsageError: the project is not in a git working tree, or a name is no commit.
+        UsageError: a name is no commit.
     """
-    repo = project_repo(config)
     first, second = resolve_commit(repo, before), resolve_commit(repo, after)
-    top = _top(repo)
-    locations = _locations_in(config, top)
+    locations = _locations_in(config, repo)
     files: list[FileChange] = []
     if locations and first != second:
         output = repo.git.diff_tree(
@@ -138,20 +125,26 @@ def revision_changes(config: Config, before: str, after: str) -> RevisionChanges
         fields = output.split("\0")
         for letter, path in zip(fields[0::2], fields[1::2], strict=False):
             status = _STATUS.get(letter[:1])
-            if status is not None and _is_revision_file(path, locations, config):
-                files.append(FileChange(status, display_path(top / path, config.root)))
+            script = _script_path(path, locations, config.recursive_version_locations)
+            if status is not None and script is not None:
+                files.append(FileChange(status, display_path(script, config.root)))
     files.sort(key=lambda change: change.path)
     return RevisionChanges(first, second, tuple(files))
 
 
-def graph_at(config: Config, commit: str) -> RevisionGraph:
+def graph_at(repo: git.Repo, config: Config, commit: str) -> RevisionGraph:
     """The revision graph built from the revision files of ``commit`` (read from git).
 
     Scripts whose ``revision`` is not a literal are left out (a past commit's scripts are not
     imported to evaluate it).
 
+    Args:
+        repo: the project's repository (from :func:`migguard.guard.repo.working_repo`).
+        config: the configuration (its version locations).
+        commit: any name git understands.
+
     Raises:
-        UsageError: not in a git working tree, or ``commit`` names no commit.
+        UsageError: ``commit`` names no commit.
         HistoryError: a script of that commit is broken, or its graph is inconsistent.
     """
     from migguard.graph import RevisionGraph
@@ -159,7 +152,6 @@ def graph_at(config: Config, commit: str) -> RevisionGraph:
     from migguard.scripts.directory import revision_from
     from migguard.scripts.header import parse_header
 
-    repo = project_repo(config)
     revisions = []
     for script in scripts_at(repo, repo.commit(resolve_commit(repo, commit)), config):
         shown = f"{script.shown} at {commit}"
@@ -171,32 +163,30 @@ def graph_at(config: Config, commit: str) -> RevisionGraph:
     return RevisionGraph(revisions)
 
 
-def _top(repo: git.Repo) -> Path:
-    assert repo.working_tree_dir is not None
-    return Path(os.path.realpath(repo.working_tree_dir))
-
-
-def _locations_in(config: Config, top: Path) -> list[str]:
-    """The version locations inside the working tree, as posix paths from its top."""
-    found = []
+def _locations_in(config: Config, repo: git.Repo) -> dict[str, str]:
+    """The version locations inside the working tree: posix path from its top -> the location
+    as configured (so that paths shown stay relative to a project reached through a link)."""
+    top = os.path.realpath(str(repo.working_tree_dir))
+    found = {}
     for location in config.version_locations:
-        real = Path(os.path.realpath(location))
-        if real == top or top in real.parents:
-            found.append(real.relative_to(top).as_posix())
+        inside = os.path.relpath(os.path.realpath(location), top)
+        if inside != os.pardir and not inside.startswith(os.pardir + os.sep):
+            found[inside.replace(os.sep, "/")] = os.fspath(location)
     return found
 
 
-def _is_revision_file(path: str, locations: list[str], config: Config) -> bool:
-    """Whether ``path`` (posix, from the repository top) would be read as a revision script."""
+def _script_path(path: str, locations: dict[str, str], recursive: bool) -> str | None:
+    """The working-tree path of ``path`` (posix, from the repository top) when it would be read
+    as a revision script, else ``None``."""
     pure = PurePosixPath(path)
     if pure.suffix != ".py" or pure.name == "__init__.py":
-        return False
-    for location in locations:
-        if location != "." and not pure.is_relative_to(location):
+        return None
+    for inside, location in locations.items():
+        if not pure.is_relative_to(inside):  # "." (the top) holds every path
             continue
-        parts = (pure.relative_to(location) if location != "." else pure).parts
-        if len(parts) > 1 and not config.recursive_version_locations:
+        parts = pure.relative_to(inside).parts
+        if len(parts) > 1 and not recursive:
             continue
         if not any(part.startswith(".") or part == "__pycache__" for part in parts):
-            return True
-    return False
+            return os.path.join(location, *parts)
+    return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from migguard.errors import UsageError
-from migguard.guard.repo import open_repo
+from migguard.guard.repo import git_path, working_repo
 
 __all__ = [
     "HOOK_NAMES",
@@ -110,12 +110,8 @@ def hooks_folder(path: Path) -> tuple[Path, Path]:
     Raises:
         UsageError: ``path`` is not inside a git working tree.
     """
-    repo = open_repo(path)
-    if repo is None or repo.working_tree_dir is None:
-        raise UsageError(f"{path} is not inside a git working tree")
-    # git prints it relative to the working tree top (where GitPython runs it) or absolute.
-    top = Path(repo.working_tree_dir)
-    return top / repo.git.rev_parse("--git-path", "hooks"), top
+    repo = working_repo(path)
+    return git_path(repo, "hooks"), Path(str(repo.working_tree_dir))
 
 
 def install_hooks(

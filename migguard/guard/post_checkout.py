@@ -13,16 +13,18 @@ prints it and always exits 0 (a checkout is never failed).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import DatabaseError, UsageError
-from migguard.guard.changes import RevisionChanges, graph_at, project_repo, revision_changes
+from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
+from migguard.guard.repo import git_path, working_repo
 from migguard.scripts.directory import load_history
 from migguard.urls import mask_password
 
 if TYPE_CHECKING:
+    import git
+
     from migguard.graph import RevisionGraph
 
 __all__ = [
@@ -138,10 +140,13 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
         UsageError: not in a git working tree, or a commit is unknown. ConfigError,
         HistoryError: the configuration or the checked-out (or previous) history is broken.
     """
-    reason = _skip_reason(config, event)
+    reason = _skip_reason(event)
     if reason:
         return PostCheckoutResult(SKIPPED, reason=reason)
-    changes = revision_changes(config, event.previous, event.new)
+    repo = working_repo(config.root)
+    if _rebasing(repo):
+        return PostCheckoutResult(SKIPPED, reason="a rebase is running (its own checkouts)")
+    changes = revision_changes(repo, config, event.previous, event.new)
     if not changes.files or not config.url:
         return PostCheckoutResult(CHECKED, changes=changes)
     from migguard.runtime.migrate import read_current
@@ -155,7 +160,7 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
     unknown = [rid for rid in current if rid not in checked_out]
     ahead: tuple[DatabaseAhead, ...] = ()
     if unknown:
-        previous = graph_at(config, event.previous)
+        previous = graph_at(repo, config, event.previous)
         ahead = tuple(
             DatabaseAhead(rid, downgrade_targets(previous, checked_out, rid)) for rid in unknown
         )
@@ -193,11 +198,12 @@ def downgrade_targets(
     if revision not in previous:
         return ()
     shared = {rid for rid in previous.ancestors([revision]) if rid in checked_out}
-    newest = [rid for rid in shared if not (previous.descendants([rid]) & shared) - {rid}]
-    return tuple(sorted(newest, key=previous.position)) or ("base",)
+    # One walk below every shared revision finds those with a shared revision above them.
+    below = previous.ancestors(parent for rid in shared for parent in previous.parents(rid))
+    return tuple(sorted(shared - below, key=previous.position)) or ("base",)
 
 
-def _skip_reason(config: Config, event: CheckoutEvent) -> str:
+def _skip_reason(event: CheckoutEvent) -> str:
     if not event.branch:
         return "a checkout of files, not of a branch"
     # git passes an all-zero id when there was no previous commit.
@@ -205,10 +211,9 @@ def _skip_reason(config: Config, event: CheckoutEvent) -> str:
         return "no previous commit (a clone or a new worktree)"
     if event.previous == event.new:
         return "the same commit"
-    repo = project_repo(config)
-    top = Path(str(repo.working_tree_dir))
-    for state in ("rebase-merge", "rebase-apply"):
-        # Relative to the working tree top, or absolute (worktrees); git's own layout.
-        if (top / repo.git.rev_parse("--git-path", state)).exists():
-            return "a rebase is running (its own checkouts)"
     return ""
+
+
+def _rebasing(repo: git.Repo) -> bool:
+    """Whether a rebase is running in ``repo``'s working tree (git's own state folders)."""
+    return any(git_path(repo, state).exists() for state in ("rebase-merge", "rebase-apply"))

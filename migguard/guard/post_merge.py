@@ -22,7 +22,8 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, HistoryError, MigguardError, UsageError
-from migguard.guard.changes import RevisionChanges, project_repo, revision_changes
+from migguard.guard.changes import RevisionChanges, revision_changes
+from migguard.guard.repo import working_repo
 from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
 from migguard.urls import mask_password
@@ -182,10 +183,10 @@ def post_merge(
     skipped = _skip_reason(event)
     if skipped:
         return PostMergeResult(SKIPPED, reason=skipped)
-    repo = project_repo(config)
+    repo = working_repo(config.root)
     if repo.git.rev_parse("--verify", "--quiet", "ORIG_HEAD", with_exceptions=False) == "":
         return PostMergeResult(SKIPPED, reason="no ORIG_HEAD: nothing to compare HEAD with")
-    changes = revision_changes(config, "ORIG_HEAD", "HEAD")
+    changes = revision_changes(repo, config, "ORIG_HEAD", "HEAD")
     if not changes.files:
         return PostMergeResult(UNCHANGED, changes=changes)
     if not upgrade_opted_in(config, env):

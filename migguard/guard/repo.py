@@ -13,10 +13,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from migguard.errors import UsageError
+
 if TYPE_CHECKING:
     import git
 
-__all__ = ["GIT_HOOK_ENV", "clear_git_env", "open_repo"]
+__all__ = ["GIT_HOOK_ENV", "clear_git_env", "git_path", "open_repo", "working_repo"]
 
 # Set by git for hooks; see githooks(5) and git(1) "ENVIRONMENT VARIABLES".
 GIT_HOOK_ENV = (
@@ -56,3 +58,30 @@ def open_repo(path: Path) -> git.Repo | None:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
+
+
+def working_repo(path: Path) -> git.Repo:
+    """The repository holding ``path`` (as :func:`open_repo`), which must have a working tree.
+
+    Raises:
+        UsageError: ``path`` is not inside a git working tree (or git is not installed).
+    """
+    repo = open_repo(path)
+    if repo is None or repo.working_tree_dir is None:
+        raise UsageError(f"{path} is not inside a git working tree")
+    return repo
+
+
+def git_path(repo: git.Repo, name: str) -> Path:
+    """Where git keeps ``name`` (``hooks``, ``rebase-merge``, ...) for ``repo``'s working tree:
+    ``git rev-parse --git-path``, which honours ``core.hooksPath`` and linked worktrees.
+
+    Args:
+        repo: a repository with a working tree (from :func:`working_repo`).
+        name: a path inside the git folder.
+
+    Returns:
+        The absolute path (it may not exist).
+    """
+    # git prints it relative to the working tree top (where GitPython runs it) or absolute.
+    return Path(str(repo.working_tree_dir)) / repo.git.rev_parse("--git-path", name)

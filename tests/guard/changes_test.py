@@ -9,19 +9,34 @@ import pytest
 
 from migguard.config import Config, load_config
 from migguard.errors import HistoryError, UsageError
+from migguard.graph import RevisionGraph
 from migguard.guard.changes import (
     ADDED,
     CHANGED,
     REMOVED,
     FileChange,
+    RevisionChanges,
     graph_at,
     revision_changes,
 )
+from migguard.guard.repo import working_repo
 from tests.guard.gitrepo import add_revision, commit, git, init_project
 
 
 def config_at(root: Path) -> Config:
     return load_config(cwd=root, environ={})
+
+
+def changes_in(root: Path, before: str, after: str) -> RevisionChanges:
+    """The revision changes of the project at ``root`` (its repository opened here)."""
+    config = config_at(root)
+    return revision_changes(working_repo(config.root), config, before, after)
+
+
+def graph_in(root: Path, ref: str) -> RevisionGraph:
+    """The graph of the project at ``root`` at commit ``ref``."""
+    config = config_at(root)
+    return graph_at(working_repo(config.root), config, ref)
 
 
 def test_added_changed_and_removed_revision_files(tmp_path: Path) -> None:
@@ -34,7 +49,7 @@ def test_added_changed_and_removed_revision_files(tmp_path: Path) -> None:
     (root / "migrations" / "versions" / "a1_rev.py").unlink()
     second = commit(root, "edit b2, add c3, drop a1")
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
 
     assert changes.before == first
     assert changes.after == second
@@ -54,7 +69,7 @@ def test_a_rename_is_a_removal_and_an_addition(tmp_path: Path) -> None:
     old.rename(old.with_name("a1_first_table.py"))
     commit(root, "rename")
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
 
     assert changes.files == (
         FileChange(ADDED, "migrations/versions/a1_first_table.py"),
@@ -76,7 +91,7 @@ def test_files_that_are_not_revision_scripts_are_left_out(tmp_path: Path) -> Non
     add_revision(root, "a1")
     commit(root, "noise and one revision")
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
 
     assert changes.files == (FileChange(ADDED, "migrations/versions/a1_rev.py"),)
 
@@ -88,7 +103,7 @@ def test_recursive_version_locations_count_sub_folders(tmp_path: Path) -> None:
     add_revision(root, "s2", folder="migrations/versions/__pycache__")
     commit(root, "nested")
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
 
     assert changes.files == (FileChange(ADDED, "migrations/versions/2024/s1_rev.py"),)
 
@@ -103,7 +118,19 @@ def test_a_project_in_a_sub_folder_of_the_repository(tmp_path: Path) -> None:
     add_revision(repo, "z9")
     commit(repo, "a1 for billing, z9 for the top project")
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
+
+    assert changes.files == (FileChange(ADDED, "migrations/versions/a1_rev.py"),)
+
+
+def test_a_project_reached_through_a_symbolic_link_shows_relative_paths(tmp_path: Path) -> None:
+    root = init_project(tmp_path / "app")
+    first = commit(root, "start")
+    add_revision(root, "a1")
+    commit(root, "a1")
+    (tmp_path / "link").symlink_to(root)
+
+    changes = changes_in(tmp_path / "link", first, "HEAD")
 
     assert changes.files == (FileChange(ADDED, "migrations/versions/a1_rev.py"),)
 
@@ -112,7 +139,7 @@ def test_the_same_commit_twice_changes_nothing(tmp_path: Path) -> None:
     root = init_project(tmp_path / "app")
     add_revision(root, "a1")
     commit(root, "a1")
-    changes = revision_changes(config_at(root), "HEAD", "main")
+    changes = changes_in(root, "HEAD", "main")
     assert changes.files == ()
     assert changes.summary() == ""
 
@@ -122,7 +149,7 @@ def test_an_unknown_commit_is_a_usage_error(tmp_path: Path) -> None:
     add_revision(root, "a1")
     commit(root, "a1")
     with pytest.raises(UsageError, match="'ORIG_HEAD' names no commit"):
-        revision_changes(config_at(root), "ORIG_HEAD", "HEAD")
+        changes_in(root, "ORIG_HEAD", "HEAD")
 
 
 def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
@@ -130,7 +157,7 @@ def test_outside_a_git_repository_is_a_usage_error(tmp_path: Path) -> None:
     (root / "migrations" / "versions").mkdir(parents=True)
     (root / "migguard.toml").write_text('script_location = "migrations"\n', encoding="utf-8")
     with pytest.raises(UsageError, match="is not inside a git working tree"):
-        revision_changes(config_at(root), "HEAD~1", "HEAD")
+        changes_in(root, "HEAD~1", "HEAD")
 
 
 def test_hook_variables_pointing_elsewhere_are_ignored(
@@ -146,7 +173,7 @@ def test_hook_variables_pointing_elsewhere_are_ignored(
     monkeypatch.setenv("GIT_DIR", str(other / ".git"))
     monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
 
-    changes = revision_changes(config_at(root), first, "HEAD")
+    changes = changes_in(root, first, "HEAD")
 
     assert changes.files == (FileChange(ADDED, "migrations/versions/a1_rev.py"),)
 
@@ -160,7 +187,7 @@ def test_graph_at_reads_a_past_commit_not_the_working_tree(tmp_path: Path) -> No
     add_revision(root, "c3", "a1")
     commit(root, "c3 replaces b2")
 
-    graph = graph_at(config_at(root), past)
+    graph = graph_in(root, past)
 
     assert sorted(graph.ids) == ["a1", "b2"]
     assert graph.heads == ("b2",)
@@ -176,10 +203,8 @@ def test_graph_at_works_in_a_linked_worktree(tmp_path: Path) -> None:
     worktree = tmp_path / "wt"
     git(root, "worktree", "add", "-q", "--detach", str(worktree), past)
 
-    config = config_at(worktree)
-
-    assert sorted(graph_at(config, "main").ids) == ["a1", "b2"]
-    assert revision_changes(config, "HEAD", "main").files == (
+    assert sorted(graph_in(worktree, "main").ids) == ["a1", "b2"]
+    assert changes_in(worktree, "HEAD", "main").files == (
         FileChange(ADDED, "migrations/versions/b2_rev.py"),
     )
 
@@ -192,4 +217,4 @@ def test_graph_at_reports_a_broken_past_script(tmp_path: Path) -> None:
     )
     past = commit(root, "broken b2")
     with pytest.raises(HistoryError, match=r"b2_rev\.py at [0-9a-f]{7}.*syntax error"):
-        graph_at(config_at(root), past[:7])
+        graph_in(root, past[:7])
