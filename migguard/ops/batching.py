@@ -233,8 +233,8 @@ class BatchingContext(ExecutionContext):
         (a failing statement before it leaves the transaction open and aborted, and skips
         the rest). One statement names itself. Several, when ``rerun`` (nothing of their
         transaction ran before them, and nothing will after): they are run again one by one
-        in a transaction that is rolled back; the first to fail (or ``COMMIT``, when none
-        does) is named. Otherwise all of them are.
+        in a transaction that is rolled back, and the first to fail is named. Otherwise, or
+        when none fails the second time (a deadlock, a timeout), all of them are.
         """
         statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
         failed = _SEPARATOR.join(sent)
@@ -242,9 +242,9 @@ class BatchingContext(ExecutionContext):
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
-        elif rerun and not exc.connection_invalidated:
+        elif rerun and not self._driver.broken:
             with suppress(sa.exc.DBAPIError):
-                failed = self._rerun(statements) or "COMMIT"
+                failed = self._rerun(statements) or failed
         return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
 
     def _rerun(self, statements: list[str]) -> str | None:

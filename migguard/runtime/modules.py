@@ -5,8 +5,9 @@ run, ``alembic.op`` is migguard's ``op``, so existing histories run unchanged. T
 or not Alembic is installed. Importing the real Alembic package costs about a tenth of a second,
 so a script whose only Alembic import is ``from alembic import op`` is loaded against a small
 stand-in ``alembic`` package (unless the real one is already imported); a script that imports
-anything else from Alembic gets the real package, whose ``op`` is given back afterwards. Neither
-stays in ``sys.modules`` after the script is loaded.
+anything else from Alembic gets the real package, whose ``op`` is given back afterwards. Once the
+script is loaded, neither the stand-in nor migguard's ``op`` is left in ``sys.modules`` as
+``alembic`` or ``alembic.op``.
 
 A script is loaded without the import system's finders: its code object comes straight from the
 bytecode cache in ``__pycache__`` (written on first use, as ``import`` does) and is executed in a

@@ -67,13 +67,16 @@ op.create_table("never", sa.Column("id", sa.Integer()))
 def test_a_failing_operation_is_named_among_others(project: Project, db_url: str) -> None:
     seed_history(project)
     project.add("d3", "c2e7eea3f80e", message="Duplicate column", upgrade=DUPLICATE_COLUMN)
+    project.add("e4", "d3", upgrade='op.create_table("later", sa.Column("id", sa.Integer()))')
     result = project.run("--url", db_url, "upgrade", "head")
     assert result.code == 4
+    assert "upgrade c2e7eea3f80e -> d3, Duplicate column" in result.err
     assert "[while running: ALTER TABLE customer ADD COLUMN city VARCHAR(40)]" in result.err
     assert "rolled back; the database stays at c2e7eea3f80e" in result.err
     tables = schema(db_url)
     assert "fresh" not in tables
     assert "never" not in tables
+    assert "later" not in tables
     assert versions(db_url) == ["c2e7eea3f80e"]
 
 
