@@ -1,10 +1,6 @@
-"""migguard as a hook repository of the real pre-commit program.
-
-pre-commit clones a commit of the hook repository and pip-installs it into a virtualenv of its
-own, so the hook repository here is a temporary commit of this working tree (uncommitted work
-included). ``PRE_COMMIT_HOME`` is shared by the session: the environment is built once
-(the fixtures ``hook_repository`` and ``pre_commit_home`` are in tests/precommit_repo.py).
-"""
+"""migguard as a hook repository of the real pre-commit program: its hooks block a commit or a
+merge that leaves two heads, and post-merge speaks after a merge (the hook repository and
+``PRE_COMMIT_HOME`` fixtures are in tests/precommit_repo.py)."""
 
 from __future__ import annotations
 
