@@ -46,9 +46,11 @@ from migguard.ops.context import ExecutionContext, Params, as_executable
 # comment in a statement cannot swallow the separator.
 _SEPARATOR = "\n;\n"
 # Statements a script may run to end or change the transaction itself: never held back.
+# Leading white space and comments (``-- ...`` lines, ``/* ... */``) are skipped.
 _CONTROLS_TRANSACTION = re.compile(
-    r"\s*(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION)\b",
-    re.IGNORECASE,
+    r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+    r"(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION)\b",
+    re.IGNORECASE | re.DOTALL,
 )
 
 

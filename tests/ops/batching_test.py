@@ -141,10 +141,11 @@ def test_op_execute_is_held_back_unless_it_needs_to_run_now(batched: Batched) ->
     ]
 
 
-def test_a_script_ending_the_transaction_gets_a_new_one(batched: Batched) -> None:
+@pytest.mark.parametrize("commit", ["COMMIT", "-- done with customer\nCOMMIT", "/* x */ commit"])
+def test_a_script_ending_the_transaction_gets_a_new_one(batched: Batched, commit: str) -> None:
     batched.context.begin()
     create_customer(batched.op)
-    batched.op.execute("COMMIT")
+    batched.op.execute(commit)
     batched.op.create_table("uncommitted", sa.Column("id", sa.Integer))
     batched.context.rollback()
     assert batched.tables() == {"customer"}
