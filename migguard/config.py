@@ -54,6 +54,7 @@ class Config(NamedTuple):
     truncate_slug_length: int = 40
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
+    sync_each_revision: bool = False
     exclude_tables: tuple[str, ...] = ()
     compare_type: bool = True
     compare_server_default: bool = True
@@ -168,6 +169,7 @@ def _build(
         ),
         version_table=_text(values, "version_table", _DEFAULTS["version_table"]),
         version_table_schema=_optional_text(values, "version_table_schema"),
+        sync_each_revision=values.get("sync_each_revision") is True,
         exclude_tables=_strings(values, "exclude_tables"),
         compare_type=values.get("compare_type", True) is True,
         compare_server_default=values.get("compare_server_default", True) is True,

@@ -48,6 +48,7 @@ KEYS: dict[str, str] = {
     "truncate_slug_length": "integer",
     "version_table": "string",
     "version_table_schema": "string",
+    "sync_each_revision": "boolean",
     "exclude_tables": "strings",
     "compare_type": "boolean",
     "compare_server_default": "boolean",

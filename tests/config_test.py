@@ -47,6 +47,7 @@ timezone = "UTC"
 truncate_slug_length = 30
 version_table = "schema_versions"
 version_table_schema = "meta"
+sync_each_revision = true
 exclude_tables = ["spatial_ref_sys"]
 compare_type = true
 compare_server_default = false
@@ -79,6 +80,7 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert config.truncate_slug_length == 30
     assert config.version_table == "schema_versions"
     assert config.version_table_schema == "meta"
+    assert config.sync_each_revision is True
     assert config.exclude_tables == ("spatial_ref_sys",)
     assert config.compare_type is True
     assert config.compare_server_default is False

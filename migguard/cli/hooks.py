@@ -124,6 +124,7 @@ def _print_merge_result(printer: Printer, result: PostMergeResult) -> None:
     elif result.action == UPGRADED:
         if not result.locked:
             print_warnings(["no migration lock for this database: do not run two at once"])
+        print_warnings(result.warnings)
         at = ", ".join(result.after) or "base"
         if result.steps:
             count = len(result.steps)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from migguard import __version__
 from migguard.cli import autogen, environment, guard, history, hooks, revision, runtime
 from migguard.errors import MigguardError
+from migguard.report import print_warnings
 
 # An unexpected exception is a bug in migguard, not bad input: distinct from 0-4.
 EXIT_INTERNAL = 70
@@ -47,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except MigguardError as exc:
         sys.stderr.write(f"migguard: error: {exc}\n")
+        print_warnings(getattr(exc, "__notes__", ()))
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("migguard: interrupted\n")

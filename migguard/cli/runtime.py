@@ -105,6 +105,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     elapsed = time.perf_counter() - started
     if not outcome.locked and not args.dry_run:
         print_warnings(["no migration lock for this database: do not run two migrations at once"])
+    print_warnings(outcome.warnings)
     if args.quiet:
         return 0
     where = mask_password(database_url(config))

@@ -82,6 +82,8 @@ class PostMergeResult(NamedTuple):
         after: the rows after it.
         url: the database, password masked (empty text unless upgraded).
         locked: the upgrade held a migration lock.
+        warnings: what the upgrade has to tell the user (see
+            :mod:`migguard.runtime.durability`).
     """
 
     action: str
@@ -92,6 +94,7 @@ class PostMergeResult(NamedTuple):
     after: tuple[str, ...] = ()
     url: str = ""
     locked: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 class SeveralHeadsError(HistoryError):
@@ -243,6 +246,7 @@ def _upgrade(
         after=outcome.after,
         url=url,
         locked=outcome.locked,
+        warnings=outcome.warnings,
     )
 
 

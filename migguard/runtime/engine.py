@@ -11,6 +11,7 @@ taken at the start instead of half-way through (https://www.sqlite.org/lang_tran
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -94,3 +95,14 @@ def connect(url: str) -> Iterator[Connection]:
     finally:
         connection.close()
         engine.dispose()
+
+
+def sqlite_file(connection: Connection) -> str | None:
+    """The absolute path of the SQLite database file behind ``connection``; None for other
+    databases, in-memory databases and ``file:`` URIs."""
+    if connection.dialect.name != "sqlite":
+        return None
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database)

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migguard.errors import DatabaseError
+from migguard.runtime.engine import sqlite_file
 from migguard.urls import mask_password
 
 _POLL_SECONDS = 0.05
@@ -60,8 +61,8 @@ def migration_lock(connection: Connection, name: str, timeout: float) -> Iterato
     if dialect == "postgresql":
         with _advisory_lock(connection, name, timeout, url):
             yield True
-    elif dialect == "sqlite" and _sqlite_file(connection):
-        with _file_lock(_sqlite_file(connection) or "", timeout, url):
+    elif dialect == "sqlite" and (path := sqlite_file(connection)):
+        with _file_lock(path, timeout, url):
             yield True
     else:
         yield False
@@ -95,13 +96,6 @@ def _advisory_lock(connection: Connection, name: str, timeout: float, url: str) 
         except sa.exc.DBAPIError:
             # A broken connection has lost its session, and with it the lock.
             pass
-
-
-def _sqlite_file(connection: Connection) -> str | None:
-    database = connection.engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return os.path.abspath(database)
 
 
 @contextmanager

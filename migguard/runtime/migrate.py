@@ -29,12 +29,15 @@ class Outcome(NamedTuple):
         before: the version table's rows before.
         after: the rows after.
         locked: whether a migration lock was held (False: this database has none here).
+        warnings: what to tell the user about the run (see
+            :mod:`migguard.runtime.durability`).
     """
 
     steps: list[Step]
     before: tuple[str, ...]
     after: tuple[str, ...]
     locked: bool
+    warnings: tuple[str, ...] = ()
 
 
 def database_url(config: Config) -> str:
@@ -110,6 +113,7 @@ def migrate(
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
         ResolutionError, UsageError.
     """
+    from migguard.runtime.durability import commits_synced_at_end
     from migguard.runtime.runner import run_online
 
     plan = upgrade_plan if upgrade else downgrade_plan
@@ -132,10 +136,13 @@ def migrate(
                     connection.begin()
                     table.table.create(connection)
                     connection.commit()
-            run_online(connection, history, steps, table, listener)
+            with commits_synced_at_end(
+                connection, len(steps), sync_each_revision=config.sync_each_revision
+            ) as sync:
+                run_online(connection, history, steps, table, listener, sync.before_last_step)
             after = table.read(connection)
             connection.rollback()
-    return Outcome(steps, current, after, locked)
+    return Outcome(steps, current, after, locked, tuple(sync.warnings))
 
 
 def stamp(

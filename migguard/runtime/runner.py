@@ -79,6 +79,7 @@ def run_online(
     steps: Sequence[Step],
     version_table: VersionTable,
     listener: Listener | None = None,
+    before_last_step: Callable[[], None] | None = None,
 ) -> None:
     """Run ``steps`` on the database, one transaction each. The steps' scripts are loaded
     before the first step runs.
@@ -89,6 +90,10 @@ def run_online(
         steps: from :mod:`migguard.runtime.plan`.
         version_table: where the applied heads are recorded.
         listener: told about each step.
+        before_last_step: called between transactions, before the last step begins
+            (:class:`migguard.runtime.durability.RunSync` syncs the run's commits there);
+            not called when PostgreSQL's transactions are batched, which leaves no moment
+            between them.
 
     Raises:
         MigrationFailedError: a revision failed (exit 4); earlier steps stay committed.
@@ -98,7 +103,7 @@ def run_online(
     if listener is not None:
         listener.planned(steps)
     if not supports_batching(connection):
-        transactions = _ConnectionTransactions(connection, version_table)
+        transactions = _ConnectionTransactions(connection, version_table, before_last_step)
         _run_steps(history, steps, OnlineContext(connection), transactions, listener, atomic)
         return
     with BatchingContext(connection) as context:
@@ -109,8 +114,8 @@ def run_online(
 class _Transactions(Protocol):
     """How each step's transaction is opened, recorded and committed, or rolled back."""
 
-    def begin(self) -> None:
-        """Open the step's transaction."""
+    def begin(self, last: bool) -> None:
+        """Open the step's transaction; ``last``: the run's last step."""
 
     def commit(self, step: Step, more: bool) -> None:
         """Record the step in the version table and commit (raises when that fails);
@@ -141,7 +146,7 @@ def _run_steps(
         if listener is not None:
             listener.step_started(step)
         started = time.perf_counter()
-        transactions.begin()
+        transactions.begin(last=number == last)
         try:
             with bind(operations):
                 function()
@@ -180,11 +185,19 @@ class _ConnectionTransactions:
     """Transactions of the connection itself; the version table changed with bound
     parameters."""
 
-    def __init__(self, connection: Connection, version_table: VersionTable) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        version_table: VersionTable,
+        before_last_step: Callable[[], None] | None,
+    ) -> None:
         self.connection = connection
         self.version_table = version_table
+        self.before_last_step = before_last_step
 
-    def begin(self) -> None:
+    def begin(self, last: bool) -> None:
+        if last and self.before_last_step is not None:
+            self.before_last_step()
         self.connection.begin()
 
     def commit(self, step: Step, more: bool) -> None:
@@ -211,7 +224,8 @@ class _BatchedTransactions:
         # The version table's statements are the same objects every step: compile each once.
         self._compiled: dict[Executable, str] = {}
 
-    def begin(self) -> None:
+    def begin(self, last: bool) -> None:
+        # Each COMMIT is sent with the next BEGIN: there is no moment between transactions.
         self.context.begin()
 
     def commit(self, step: Step, more: bool) -> None:
