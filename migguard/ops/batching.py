@@ -26,6 +26,13 @@ raised as SQLAlchemy raises a driver error and naming the statement that failed 
 a revision whose statements all went in the failed query, they are run again one by one in a
 transaction that is rolled back, to find it). A statement of the script's that ends the
 transaction (``COMMIT``) is followed by a new one, as the driver would do.
+
+:meth:`BatchingContext.send_commit` sends a revision's last query without waiting for it, so
+the caller can prepare the next revision (load its script) while the server works;
+:meth:`BatchingContext.confirm` then waits for the outcome. The query is sent through the
+driver's libpq connection (``pgconn.send_query`` and ``get_result``,
+https://www.postgresql.org/docs/current/libpq-async.html); until it is confirmed, the context
+uses the connection for nothing else.
 """
 
 from __future__ import annotations
@@ -45,11 +52,12 @@ from migguard.ops.context import ExecutionContext, Params, as_executable
 # Statements of one query are separated by a line of their own, so that a trailing ``--``
 # comment in a statement cannot swallow the separator.
 _SEPARATOR = "\n;\n"
-# Statements a script may run to end or change the transaction itself: never held back.
-# Leading white space and comments (``-- ...`` lines, ``/* ... */``) are skipped.
-_CONTROLS_TRANSACTION = re.compile(
+# Statements never held back: those a script may run to end or change the transaction itself,
+# and COPY (its data travels through the driver's own COPY support). Leading white space and
+# comments (``-- ...`` lines, ``/* ... */``) are skipped.
+_RUNS_NOW = re.compile(
     r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
-    r"(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION)\b",
+    r"(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE|SET\s+TRANSACTION|COPY)\b",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -82,6 +90,9 @@ class BatchingContext(ExecutionContext):
         # Nothing of the open transaction but its BEGIN has run.
         self._fresh = False
         self._deferring = True
+        # A query sent by send_commit whose outcome is not read yet: its statements, and
+        # whether a failure may be located by running them again.
+        self._in_flight: tuple[list[str], bool] | None = None
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
     def __enter__(self) -> BatchingContext:
@@ -98,6 +109,8 @@ class BatchingContext(ExecutionContext):
 
     def __exit__(self, *exc_info: object) -> None:
         self._pending = []
+        with suppress(sa.exc.DBAPIError):
+            self.confirm()
         event.remove(self.connection, "before_cursor_execute", self._before_execute)
         event.remove(self.connection, "after_cursor_execute", self._after_execute)
         event.remove(self.connection, "commit", self._before_commit)
@@ -124,13 +137,61 @@ class BatchingContext(ExecutionContext):
             sqlalchemy.exc.DBAPIError: a statement of the transaction failed (the transaction
                 is not committed; call :meth:`rollback`).
         """
-        self._pending += [*statements, "COMMIT", *(["BEGIN"] if begin_next else [])]
-        self._send_pending(locate=True)
+        self.send_commit(statements, begin_next=begin_next)
+        self.confirm()
+
+    def send_commit(self, statements: Sequence[str] = (), *, begin_next: bool = False) -> None:
+        """Send what :meth:`commit` sends, without waiting for the outcome: the server runs
+        it while the caller goes on. Call :meth:`confirm` before anything else.
+
+        Raises:
+            sqlalchemy.exc.DBAPIError: the query could not be sent (a broken connection).
+        """
+        import psycopg
+
+        sent = [*self._pending, *statements, "COMMIT", *(["BEGIN"] if begin_next else [])]
+        self._pending = []
+        self._in_flight = (sent, self._fresh)
         self._open = self._fresh = begin_next
+        sql = _SEPARATOR.join(sent)
+        try:
+            self._driver.pgconn.send_query(sql.encode(self._driver.info.encoding))
+        except psycopg.Error as exc:
+            self._in_flight = None
+            raise sa.exc.DBAPIError.instance(
+                sql, None, exc, psycopg.Error, dialect=self.dialect
+            ) from exc
+
+    def confirm(self) -> None:
+        """Wait for the query :meth:`send_commit` sent, if any.
+
+        Raises:
+            sqlalchemy.exc.DBAPIError: a statement of it failed, named as :meth:`commit`
+                names it (the transaction is not committed; call :meth:`rollback`).
+        """
+        import psycopg
+        from psycopg.errors import error_from_result
+        from psycopg.pq import ExecStatus
+
+        if self._in_flight is None:
+            return
+        sent, fresh = self._in_flight
+        self._in_flight = None
+        error: psycopg.Error | None = None
+        while (result := self._driver.pgconn.get_result()) is not None:
+            if error is None and result.status == ExecStatus.FATAL_ERROR:
+                error = error_from_result(result, encoding=self._driver.info.encoding)
+        if error is not None:
+            exc = sa.exc.DBAPIError.instance(
+                _SEPARATOR.join(sent), None, error, psycopg.Error, dialect=self.dialect
+            )
+            raise self._attributed(exc, sent, fresh) from error
 
     def rollback(self) -> None:
         """Drop the held-back statements and roll back the open transaction, if any."""
         self._pending = []
+        with suppress(sa.exc.DBAPIError):
+            self.confirm()
         self._open = self._fresh = False
         if not self._driver.broken and not self._idle():
             self._run("ROLLBACK")
@@ -155,7 +216,7 @@ class BatchingContext(ExecutionContext):
         if self._deferring and not statement.get_execution_options():
             compiled = statement.compile(dialect=self.dialect)
             sql = str(compiled)
-            if not compiled.binds and ";" not in sql and not _CONTROLS_TRANSACTION.match(sql):
+            if not compiled.binds and ";" not in sql and not _RUNS_NOW.match(sql):
                 self.execute_ddl(sql)
                 return
         self.connection.execute(statement)
@@ -178,7 +239,16 @@ class BatchingContext(ExecutionContext):
             sqlalchemy.exc.DBAPIError: the statement that failed, as SQLAlchemy would have
                 raised it.
         """
-        self._send_pending(locate=False)
+        self.confirm()
+        if not self._pending:
+            return
+        sent, self._pending = self._pending, []
+        self._fresh = False
+        try:
+            self._run(_SEPARATOR.join(sent))
+        except sa.exc.DBAPIError as exc:
+            # Statements of this transaction may follow: they are not run again to locate.
+            raise self._attributed(exc, sent, rerun=False) from exc.orig
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -201,24 +271,13 @@ class BatchingContext(ExecutionContext):
             self.connection.begin()
         self._pending.append(sql)
 
-    def _send_pending(self, *, locate: bool) -> None:
-        """Send the held-back statements; ``locate``: a failure may be located by running
-        them again (only when nothing runs in this transaction afterwards)."""
-        if not self._pending:
-            return
-        sent, self._pending = self._pending, []
-        fresh, self._fresh = self._fresh, False
-        try:
-            self._run(_SEPARATOR.join(sent))
-        except sa.exc.DBAPIError as exc:
-            raise self._attributed(exc, sent, fresh and locate) from exc.orig
-
     def _run(self, sql: str) -> None:
         """Send ``sql`` (final SQL, several statements allowed) to the driver itself: no
         result is read, so SQLAlchemy's statement and result bookkeeping is skipped. A driver
         error is raised as SQLAlchemy raises it."""
         import psycopg
 
+        self.confirm()
         try:
             self._driver.execute(sql, prepare=False)
         except psycopg.Error as exc:

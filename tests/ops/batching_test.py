@@ -289,3 +289,50 @@ def test_leaving_restores_the_isolation_level(pg_url: str) -> None:
         conn.rollback()
         assert not sa.inspect(conn).has_table("t")
     engine.dispose()
+
+
+def test_a_commit_sent_ahead_runs_while_the_caller_goes_on(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.context.send_commit(["CREATE TABLE done (id integer)"], begin_next=True)
+    # The server has the query; nothing is read back until confirm().
+    assert batched.queries[-1].endswith("CREATE TABLE done (id integer)\n;\nCOMMIT\n;\nBEGIN")
+    batched.context.confirm()
+    batched.op.create_table("next_one", sa.Column("id", sa.Integer))
+    batched.context.commit()
+    assert {"customer", "done", "next_one"} <= batched.tables()
+
+
+def test_a_failure_sent_ahead_is_raised_by_confirm_and_named(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.add_column("customer", sa.Column("email", sa.String(10)))
+    batched.context.send_commit(begin_next=True)
+    with pytest.raises(sa.exc.ProgrammingError) as raised:
+        batched.context.confirm()
+    assert raised.value.statement == "ALTER TABLE customer ADD COLUMN email VARCHAR(10)"
+    batched.context.rollback()
+    assert batched.tables() == set()
+    batched.context.confirm()  # nothing left to wait for
+
+
+def test_rollback_waits_for_a_commit_sent_ahead(batched: Batched) -> None:
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.context.send_commit(begin_next=True)
+    batched.op.create_table("dropped", sa.Column("id", sa.Integer))
+    # The next revision's statements make the context wait for the commit first.
+    assert batched.rows("SELECT count(*) FROM customer") == [(0,)]
+    batched.context.rollback()
+    assert batched.tables() == {"customer"}
+
+
+def test_copy_is_not_held_back(batched: Batched) -> None:
+    # COPY's data travels through the driver's own COPY support: it always runs on its own.
+    batched.context.begin()
+    create_customer(batched.op)
+    batched.op.execute("COPY customer TO '/dev/null'")
+    assert len(batched.queries) == 2
+    assert batched.queries[1] == "COPY customer TO '/dev/null'"
+    batched.context.commit()
+    assert "customer" in batched.tables()
