@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from migguard.errors import ConfigError
 
-__all__ = ["expand_env", "mask_password"]
+__all__ = ["expand_env", "mask_password", "written_password"]
 
 # ``$${`` is the escape for a literal ``${``; it is matched first so that ``$${X}`` is never
 # expanded. A lone ``$`` is left alone because passwords often contain one.
@@ -78,6 +78,24 @@ def mask_password(url: str) -> str:
         return url
     begin, end = span
     return url[: start + begin] + _MASK + url[start + end :]
+
+
+def written_password(url: str) -> str | None:
+    """The password of ``url``'s ``user:password@`` part as written (percent-escapes kept),
+    by the rules of :func:`mask_password`.
+
+    Args:
+        url: any text; a database URL such as ``postgresql+psycopg://user:secret@host/db``.
+
+    Returns:
+        The text :func:`mask_password` replaces; ``None`` when it replaces nothing.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return None
+    rest = url[scheme.end() :]
+    span = _password_span(rest)
+    return None if span is None else rest[span[0] : span[1]]
 
 
 def _password_span(rest: str) -> tuple[int, int] | None:

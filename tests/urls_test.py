@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from migguard.errors import ConfigError
-from migguard.urls import expand_env, mask_password
+from migguard.urls import expand_env, mask_password, written_password
 
 # --- expand_env ---------------------------------------------------------------------------
 
@@ -106,3 +106,24 @@ def test_mask_password_never_returns_password_text(url: str) -> None:
     masked = mask_password(url)
     assert "hun" not in masked
     assert "ter" not in masked
+
+
+# --- written_password ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("postgresql+psycopg://user:secret@host:5432/db?x=1", "secret"),
+        ("postgresql://u:p@ss:w/rd@host/db", "p@ss:w/rd"),
+        ("postgresql://u:p%40ss@h/db", "p%40ss"),
+        ("postgresql://u:@host/db", None),
+        ("postgresql://user@host/db", None),
+        ("sqlite:///file@name.db", None),
+        ("not a url", None),
+    ],
+)
+def test_written_password_is_what_mask_password_hides(url: str, password: str | None) -> None:
+    assert written_password(url) == password
+    if password is not None:
+        assert mask_password(url) == url.replace(f":{password}@", ":***@", 1)

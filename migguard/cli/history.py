@@ -78,7 +78,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     config, history = history_from(args)
     current = None
     if args.indicate_current:
-        from migguard.runtime.migrate import read_current
+        from migguard.runtime.current import read_current
 
         current = read_current(config)
     graph = history.graph

@@ -153,7 +153,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_current(args: argparse.Namespace) -> int:
     """Print the revision(s) the database is at (nothing at base, like Alembic)."""
-    from migguard.runtime.migrate import database_url, read_current
+    from migguard.runtime.current import database_url, read_current
     from migguard.runtime.plan import check_known
 
     config, history = history_from(args)

@@ -33,7 +33,7 @@ def check_drift(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import describe
     from migguard.autogen.generate import diff_database
-    from migguard.runtime.migrate import database_url, read_current
+    from migguard.runtime.current import database_url, read_current
     from migguard.runtime.plan import UnknownDatabaseRevisionError, check_known, upgrade_plan
 
     config = context.config

@@ -149,7 +149,7 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
     changes = revision_changes(repo, config, event.previous, event.new)
     if not changes.files or not config.url:
         return PostCheckoutResult(CHECKED, changes=changes)
-    from migguard.runtime.migrate import read_current
+    from migguard.runtime.current import read_current
 
     url = mask_password(config.url)
     checked_out = _checked_out_graph(config)

@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
-from migguard.errors import ConfigError, UsageError
+from migguard.errors import UsageError
+from migguard.runtime.current import database_url, version_table_label
 from migguard.runtime.engine import connect, make_url
 from migguard.runtime.lock import migration_lock
 from migguard.runtime.plan import Step, downgrade_plan, stamp_heads, upgrade_plan
@@ -40,21 +41,6 @@ class Outcome(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-def database_url(config: Config) -> str:
-    """The configured URL.
-
-    Raises:
-        ConfigError: none is configured.
-    """
-    if not config.url:
-        where = config.path.name if config.path else "the configuration"
-        raise ConfigError(
-            f"no database URL: set `url` in {where}, the MIGGUARD_URL environment variable, "
-            "or pass --url"
-        )
-    return config.url
-
-
 def version_table(config: Config) -> VersionTable:
     """The configured version table."""
     return VersionTable(config.version_table, config.version_table_schema)
@@ -66,23 +52,6 @@ def version_table_names(config: Config) -> tuple[str, ...]:
     schema = config.version_table_schema
     name = config.version_table
     return (name, f"{schema}.{name}") if schema else (name,)
-
-
-def _lock_name(config: Config) -> str:
-    schema = config.version_table_schema
-    return f"{schema}.{config.version_table}" if schema else config.version_table
-
-
-def read_current(config: Config) -> tuple[str, ...]:
-    """The version table's rows (empty before the first upgrade).
-
-    Raises:
-        ConfigError: no URL; DatabaseError: the database cannot be reached.
-    """
-    with connect(database_url(config)) as connection:
-        rows = version_table(config).read(connection)
-        connection.rollback()
-    return rows
 
 
 def migrate(
@@ -125,7 +94,7 @@ def migrate(
             steps = plan(history.graph, current, target)
             after = steps[-1].heads_after if steps else frozenset(current)
             return Outcome(steps, current, _ordered(history, after), False)
-        with migration_lock(connection, _lock_name(config), lock_timeout) as locked:
+        with migration_lock(connection, version_table_label(config), lock_timeout) as locked:
             current = table.read(connection)
             connection.rollback()
             steps = plan(history.graph, current, target)
@@ -162,7 +131,7 @@ def stamp(
     table = version_table(config)
     with (
         connect(database_url(config)) as connection,
-        migration_lock(connection, _lock_name(config), lock_timeout) as locked,
+        migration_lock(connection, version_table_label(config), lock_timeout) as locked,
     ):
         current = table.read(connection)
         connection.rollback()
