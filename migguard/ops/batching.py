@@ -111,10 +111,15 @@ class BatchingContext(ExecutionContext):
         self._pending = []
         with suppress(sa.exc.DBAPIError):
             self.confirm()
+        if self._broken():
+            # Lost: nothing to roll back or restore; SQLAlchemy must not use it again.
+            self.connection.invalidate()
         event.remove(self.connection, "before_cursor_execute", self._before_execute)
         event.remove(self.connection, "after_cursor_execute", self._after_execute)
         event.remove(self.connection, "commit", self._before_commit)
         event.remove(self.connection, "rollback", self._before_rollback)
+        if self.connection.invalidated:
+            return
         if self.connection.in_transaction():
             self.connection.rollback()
         self.connection.execution_options(isolation_level=self._isolation_level)
@@ -193,7 +198,7 @@ class BatchingContext(ExecutionContext):
         with suppress(sa.exc.DBAPIError):
             self.confirm()
         self._open = self._fresh = False
-        if not self._driver.broken and not self._idle():
+        if not self._broken() and not self._idle():
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
@@ -303,7 +308,7 @@ class BatchingContext(ExecutionContext):
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
-        elif rerun and not self._driver.broken:
+        elif rerun and not self._broken():
             with suppress(sa.exc.DBAPIError):
                 failed = self._rerun(statements) or failed
         return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
@@ -333,6 +338,13 @@ class BatchingContext(ExecutionContext):
             return
         self._pending.append("BEGIN")
         self._fresh = True
+
+    def _broken(self) -> bool:
+        """Whether the connection is lost: as psycopg saw it, or as libpq saw it while a
+        commit sent ahead was read (psycopg does not see those reads)."""
+        from psycopg.pq import ConnStatus
+
+        return bool(self._driver.broken or self._driver.pgconn.status != ConnStatus.OK)
 
     def _idle(self) -> bool:
         """Whether the server has no transaction open on this connection."""

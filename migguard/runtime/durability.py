@@ -110,7 +110,7 @@ def _to_wal(driver: sqlite3.Connection, original: str) -> bool:
         return True
     try:
         mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-    except sqlite3.OperationalError:
+    except sqlite3.Error:
         return False
     return str(mode).lower() == "wal"
 

@@ -177,3 +177,21 @@ def test_a_database_ahead_of_the_code_is_named(project: Project, sqlite_url: str
     assert "the database is at revision f00dfeed, which is not in this history" in result.err
     assert project.run("--url", sqlite_url, "stamp", "--purge", "head").code == 0
     assert versions(sqlite_url) == ["c2e7eea3f80e"]
+
+
+def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: str) -> None:
+    seed_history(project)
+    project.add(
+        "d3",
+        "c2e7eea3f80e",
+        message="Loses the connection",
+        upgrade='op.execute("SELECT pg_terminate_backend(pg_backend_pid())")',
+    )
+    project.add("e4", "d3", upgrade='op.create_table("later", sa.Column("id", sa.Integer()))')
+    result = project.run("--url", pg_url, "upgrade", "head")
+    assert result.code == 4
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith("migguard: error: upgrade c2e7eea3f80e -> d3, Loses the connection")
+    assert "terminating connection due to administrator command" in last
+    assert "later" not in schema(pg_url)
+    assert versions(pg_url) == ["c2e7eea3f80e"]
