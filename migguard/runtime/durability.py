@@ -126,6 +126,10 @@ def _end(
 ) -> None:
     """Restore the connection's synchronous setting and the journal mode. After a failure
     the last revision did not commit, so the log is synced by a checkpoint instead."""
+    if failed and driver.in_transaction:
+        # Interrupted inside a revision (Ctrl-C is not rolled back by the runner): roll it
+        # back now, as closing the connection would, so the settings can change.
+        driver.rollback()
     try:
         driver.execute(f"PRAGMA synchronous={synchronous}")
         if failed:

@@ -61,7 +61,7 @@ def migration_lock(connection: Connection, name: str, timeout: float) -> Iterato
     if dialect == "postgresql":
         with _advisory_lock(connection, name, timeout, url):
             yield True
-    elif dialect == "sqlite" and (path := sqlite_file(connection)):
+    elif path := sqlite_file(connection):
         with _file_lock(path, timeout, url):
             yield True
     else:

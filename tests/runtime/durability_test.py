@@ -96,6 +96,20 @@ def test_a_failed_run_restores_the_journal_mode(project: Project, tmp_path: Path
     assert sqlite3_client(path, "SELECT version_num FROM alembic_version;").strip() == "r2"
 
 
+def test_an_interrupted_run_restores_the_journal_mode(project: Project, tmp_path: Path) -> None:
+    add_recording_history(project, 2)
+    project.add(
+        "r3", "r2", upgrade='op.execute("CREATE TABLE half (id INT)")\nraise KeyboardInterrupt'
+    )
+    path = tmp_path / "app.db"
+    result = project.run("--url", f"sqlite:///{path}", "upgrade", "head")
+    assert result.code == 130
+    assert journal_mode(path) == "delete"
+    assert not Path(f"{path}-wal").exists()
+    assert sqlite3_client(path, "SELECT version_num FROM alembic_version;").strip() == "r2"
+    assert "half" not in sqlite3_client(path, ".tables")
+
+
 # The first revision signals that the run is under way, then waits until the test says go.
 WAIT_FOR_GO = """
 from pathlib import Path as _Path
