@@ -4,6 +4,7 @@ running each statement on its own, and failures that name the statement that fai
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,17 @@ class Batched:
                 current = [query.group(1)]
                 found.append(current)
         return ["\n".join(lines) for lines in found]
+
+    def queries_once_logged(self, count: int) -> list[str]:
+        """The session's queries, once the server has logged at least ``count`` of them.
+
+        A query sent ahead is read by the server on its own time: poll the log for it (up
+        to 10 s) rather than assume it is already there.
+        """
+        deadline = time.monotonic() + 10
+        while len(found := self.queries) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return found
 
     def tables(self) -> set[str]:
         return set(sa.inspect(self.conn).get_table_names())
@@ -295,8 +307,9 @@ def test_a_commit_sent_ahead_runs_while_the_caller_goes_on(batched: Batched) -> 
     batched.context.begin()
     create_customer(batched.op)
     batched.context.send_commit(["CREATE TABLE done (id integer)"], begin_next=True)
-    # The server has the query; nothing is read back until confirm().
-    assert batched.queries[-1].endswith("CREATE TABLE done (id integer)\n;\nCOMMIT\n;\nBEGIN")
+    # The server gets the query while nothing is read back: confirm() has not run yet.
+    sent = batched.queries_once_logged(1)[-1]
+    assert sent.endswith("CREATE TABLE done (id integer)\n;\nCOMMIT\n;\nBEGIN")
     batched.context.confirm()
     batched.op.create_table("next_one", sa.Column("id", sa.Integer))
     batched.context.commit()
