@@ -1,7 +1,8 @@
-"""Reading the ``[alembic]`` section of an ``alembic.ini`` into migguard's key names.
+"""Reading the ``[alembic]`` and ``[post_write_hooks]`` sections of an ``alembic.ini`` into
+migguard's key names.
 
 Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
-``prepend_sys_path``, hooks) and those are ignored rather than rejected. Values are converted
+``prepend_sys_path``) and those are ignored rather than rejected. Values are converted
 to the shapes the TOML files use, so the checks in ``migguard.config`` apply to both.
 """
 
@@ -18,6 +19,7 @@ from migguard.errors import ConfigError
 __all__ = ["INI_KEYS", "parse_bool", "read_alembic_ini", "split_version_locations"]
 
 SECTION = "alembic"
+HOOKS_SECTION = "post_write_hooks"
 
 # alembic.ini key -> migguard key, for the plain string settings.
 INI_KEYS: dict[str, str] = {
@@ -53,13 +55,15 @@ def read_alembic_ini(path: Path) -> dict[str, object]:
 
     Returns:
         migguard key -> value: strings, plus ``version_locations`` as a list of strings,
-        ``recursive_version_locations`` as a bool and ``truncate_slug_length`` as an int.
+        ``recursive_version_locations`` as a bool, ``truncate_slug_length`` as an int and
+        ``post_write_hooks`` as a list of ``{"name": ..., key: value}`` dicts.
 
     Raises:
         ConfigError: the file cannot be read or parsed, has no ``[alembic]`` section, or a
             value cannot be interpolated or converted.
     """
-    section = _load_section(path)
+    parser = _load_parser(path)
+    section = parser[SECTION]
     get = _getter(section, path)
     values: dict[str, object] = {}
     for ini_key, key in INI_KEYS.items():
@@ -79,7 +83,36 @@ def read_alembic_ini(path: Path) -> dict[str, object]:
         values["truncate_slug_length"] = _parse_int(
             slug_length, where=f"'truncate_slug_length' in {path} [{SECTION}]"
         )
+    if parser.has_section(HOOKS_SECTION):
+        hooks = _post_write_hooks(parser[HOOKS_SECTION], path)
+        if hooks:
+            values["post_write_hooks"] = hooks
     return values
+
+
+def _post_write_hooks(section: configparser.SectionProxy, path: Path) -> list[dict[str, str]]:
+    """The hooks the ``[post_write_hooks]`` section names in ``hooks``, in that order.
+
+    Each hook's keys are written ``NAME.key`` (``ruff.type = exec``); the result holds one
+    ``{"name": NAME, key: value, ...}`` per hook, the shape the TOML files use.
+    """
+    get = _getter(section, path, HOOKS_SECTION)
+    names = get("hooks")
+    if names is None:
+        return []
+    hooks: list[dict[str, str]] = []
+    for name in _LEGACY_SPLIT.split(names):
+        if not name:
+            continue
+        hook = {"name": name}
+        prefix = f"{name.lower()}."  # configparser lower-cases keys
+        for key in section:
+            if key.startswith(prefix):
+                value = get(key)
+                if value is not None:
+                    hook[key.removeprefix(prefix)] = value
+        hooks.append(hook)
+    return hooks
 
 
 def split_version_locations(value: str, separator: str | None) -> list[str]:
@@ -149,8 +182,8 @@ def _separator(get: Callable[[str], str | None], path: Path) -> str | None:
     return None
 
 
-def _load_section(path: Path) -> configparser.SectionProxy:
-    """Parse the INI file with ``here`` set, returning its ``[alembic]`` section."""
+def _load_parser(path: Path) -> configparser.ConfigParser:
+    """Parse the INI file with ``here`` set; it must have an ``[alembic]`` section."""
     # "%" in a folder name would otherwise start an interpolation.
     here = str(path.parent).replace("%", "%%")
     parser = configparser.ConfigParser(defaults={"here": here})
@@ -165,18 +198,21 @@ def _load_section(path: Path) -> configparser.SectionProxy:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     if not parser.has_section(SECTION):
         raise ConfigError(f"no [{SECTION}] section in {path}")
-    return parser[SECTION]
+    return parser
 
 
-def _getter(section: configparser.SectionProxy, path: Path) -> Callable[[str], str | None]:
-    """Build a lookup that interpolates one key and maps empty values to ``None``."""
+def _getter(
+    section: configparser.SectionProxy, path: Path, name: str = SECTION
+) -> Callable[[str], str | None]:
+    """Build a lookup that interpolates one key of section ``name`` and maps empty values to
+    ``None``."""
 
     def get(key: str) -> str | None:
         try:
             value = section.get(key)
         except configparser.Error as exc:
             raise ConfigError(
-                f"bad value for '{key}' in {path} [{SECTION}]: {_one_line(exc)}"
+                f"bad value for '{key}' in {path} [{name}]: {_one_line(exc)}"
             ) from exc
         if value is None or not value.strip():
             return None

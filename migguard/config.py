@@ -65,6 +65,7 @@ class Config(NamedTuple):
     log: Path | None = None
     check: Mapping[str, object] = MappingProxyType({})
     post_merge: Mapping[str, object] = MappingProxyType({})
+    post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
 
     def __repr__(self) -> str:
@@ -180,6 +181,7 @@ def _build(
         log=_optional_path(values.get("log"), root),
         check=_table(values, "check"),
         post_merge=_table(values, "post_merge"),
+        post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
     )
 
@@ -283,6 +285,13 @@ def _table(values: Mapping[str, object], key: str) -> Mapping[str, object]:
     return MappingProxyType(dict(value) if isinstance(value, dict) else {})
 
 
+def _tables(values: Mapping[str, object], key: str) -> tuple[Mapping[str, object], ...]:
+    """A checked array-of-tables setting as read-only mappings (empty when unset)."""
+    value = values.get(key)
+    items = value if isinstance(value, list) else []
+    return tuple(MappingProxyType(dict(item)) for item in items)
+
+
 def _as_text(value: object) -> str:
     """Render a setting's value for display."""
     if value is None:
@@ -290,7 +299,7 @@ def _as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(_nested_text(item) for item in value)
     if isinstance(value, Mapping):
         return ", ".join(f"{key}={_nested_text(item)}" for key, item in value.items())
     return str(value)

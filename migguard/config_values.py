@@ -34,6 +34,10 @@ _KINDS: dict[str, tuple[Callable[[object], bool], str]] = {
     "boolean": (lambda value: isinstance(value, bool), "a boolean"),
     "integer": (_is_int, "an integer"),
     "table": (lambda value: isinstance(value, dict), "a table"),
+    "tables": (
+        lambda value: isinstance(value, list) and all(isinstance(item, dict) for item in value),
+        "an array of tables",
+    ),
 }
 
 # Every key a migguard TOML table accepts -> its kind (a key of ``_KINDS``).
@@ -59,6 +63,7 @@ KEYS: dict[str, str] = {
     "log": "string",
     "check": "table",
     "post_merge": "table",
+    "post_write_hooks": "tables",
 }
 
 
@@ -94,16 +99,17 @@ def _check_type(key: str, value: object, where: str) -> None:
     """Raise ConfigError naming key, file, expected and actual type if ``value`` is wrong."""
     test, expected = _KINDS[KEYS[key]]
     if not test(value):
-        raise ConfigError(f"key '{key}' in {where} must be {expected}, got {_describe(value)}")
+        raise ConfigError(f"key '{key}' in {where} must be {expected}, got {_describe(key, value)}")
 
 
-def _describe(value: object) -> str:
+def _describe(key: str, value: object) -> str:
     """Name a wrong value's type; for arrays, name the offending item type too.
 
     The value itself is left out: it may be a URL with a password.
     """
     if isinstance(value, list):
-        wrong = [item for item in value if not isinstance(item, str)]
+        expected = dict if KEYS.get(key) == "tables" else str
+        wrong = [item for item in value if not isinstance(item, expected)]
         if wrong:
             return f"an array containing {toml_type_name(wrong[0])}"
     return toml_type_name(value)

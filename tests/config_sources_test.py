@@ -242,6 +242,8 @@ def test_ini_reads_all_known_keys_and_ignores_others(tmp_path: Path) -> None:
         "\n"
         "[post_write_hooks]\n"
         "hooks = black\n"
+        "black.type = console_scripts\n"
+        "black.entrypoint = black\n"
         "[formatter_generic]\n"
         "format = %(levelname)-5.5s [%(name)s] %(message)s\n",
     )
@@ -252,6 +254,7 @@ def test_ini_reads_all_known_keys_and_ignores_others(tmp_path: Path) -> None:
         "recursive_version_locations": True,
         "version_table": "my_versions",
         "version_table_schema": "meta",
+        "post_write_hooks": [{"name": "black", "type": "console_scripts", "entrypoint": "black"}],
     }
 
 

@@ -62,6 +62,12 @@ compare_server_default = true
 
 [post_merge]
 upgrade = false
+
+[[post_write_hooks]]
+name = "ruff"
+type = "exec"
+executable = "ruff"
+options = "format REVISION_SCRIPT_FILENAME"
 """
 
 
@@ -91,6 +97,14 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert config.log == tmp_path / "logs" / "migguard.jsonl"
     assert dict(config.check) == {"compare_server_default": True}
     assert dict(config.post_merge) == {"upgrade": False}
+    assert [dict(hook) for hook in config.post_write_hooks] == [
+        {
+            "name": "ruff",
+            "type": "exec",
+            "executable": "ruff",
+            "options": "format REVISION_SCRIPT_FILENAME",
+        }
+    ]
     assert set(config.sources.values()) == {"migguard.toml"}
 
 
@@ -167,6 +181,48 @@ def test_alembic_ini(tmp_path: Path) -> None:
     assert config.sources["url"] == "alembic.ini [alembic]"
     assert config.sources["recursive_version_locations"] == "alembic.ini [alembic]"
     assert config.sources["timezone"] == "default"
+
+
+def test_post_write_hooks_in_each_file_kind(tmp_path: Path) -> None:
+    ruff = {"name": "ruff", "type": "module", "module": "ruff", "options": "format"}
+    write(
+        tmp_path / "toml" / "migguard.toml",
+        'script_location = "m"\n'
+        "[[post_write_hooks]]\n"
+        'name = "ruff"\ntype = "module"\nmodule = "ruff"\noptions = "format"\n',
+    )
+    write(
+        tmp_path / "pyproject" / "pyproject.toml",
+        '[tool.migguard]\nscript_location = "m"\n'
+        "[[tool.migguard.post_write_hooks]]\n"
+        'name = "ruff"\ntype = "module"\nmodule = "ruff"\noptions = "format"\n',
+    )
+    write(
+        tmp_path / "ini" / "alembic.ini",
+        "[alembic]\nscript_location = m\n"
+        "[post_write_hooks]\n"
+        "hooks = Ruff, lint\n"
+        "ruff.type = module\nruff.module = ruff\nruff.options = format\n"
+        "lint.type = exec\nlint.executable = %(here)s/bin/ruff\n"
+        "lint.options = check --fix REVISION_SCRIPT_FILENAME\n",
+    )
+    for kind in ("toml", "pyproject"):
+        assert load(tmp_path / kind).post_write_hooks == (ruff,)
+    lint = {
+        "name": "lint",
+        "type": "exec",
+        "executable": f"{tmp_path / 'ini'}/bin/ruff",
+        "options": "check --fix REVISION_SCRIPT_FILENAME",
+    }
+    assert load(tmp_path / "ini").post_write_hooks == ({**ruff, "name": "Ruff"}, lint)
+
+
+def test_post_write_hooks_must_be_an_array_of_tables(tmp_path: Path) -> None:
+    write(tmp_path / "migguard.toml", 'script_location = "m"\npost_write_hooks = ["ruff"]\n')
+    assert error_of(tmp_path) == (
+        f"key 'post_write_hooks' in {tmp_path / 'migguard.toml'} must be an array of tables, "
+        "got an array containing string"
+    )
 
 
 def test_alembic_ini_empty_url_is_unset(tmp_path: Path) -> None:

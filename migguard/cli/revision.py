@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migguard.cli.autogen import add_rename
 from migguard.cli.common import history_from
@@ -11,6 +12,9 @@ from migguard.config import Config
 from migguard.errors import UsageError
 from migguard.report import Printer, print_warnings
 from migguard.scripts.directory import History
+
+if TYPE_CHECKING:
+    from migguard.scripts.post_write import PostWriteHook
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -72,8 +76,9 @@ def cmd_revision(args: argparse.Namespace) -> int:
     if args.rename and not args.autogenerate:
         raise UsageError("--rename goes with --autogenerate")
     config, history = history_from(args)
+    hooks = _hooks(config)
     if args.autogenerate:
-        return _autogenerate(args, config, history)
+        return _autogenerate(args, config, history, hooks)
     path = create_revision(
         config,
         history,
@@ -85,7 +90,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
         rev_id=args.rev_id,
         version_path=args.version_path,
     )
-    Printer().line(f"Generated {path}")
+    _generated(Printer(), path, hooks)
     return 0
 
 
@@ -94,6 +99,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from migguard.scripts.create import create_merge
 
     config, history = history_from(args)
+    hooks = _hooks(config)
     path = create_merge(
         config,
         history,
@@ -102,11 +108,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
         branch_labels=args.branch_label,
         rev_id=args.rev_id,
     )
-    Printer().line(f"Generated {path}")
+    _generated(Printer(), path, hooks)
     return 0
 
 
-def _autogenerate(args: argparse.Namespace, config: Config, history: History) -> int:
+def _autogenerate(
+    args: argparse.Namespace, config: Config, history: History, hooks: tuple[PostWriteHook, ...]
+) -> int:
     """``revision --autogenerate``: print what was detected, then the file written."""
     from migguard.autogen.diff import describe
     from migguard.autogen.generate import autogenerate_revision, parse_renames
@@ -130,5 +138,41 @@ def _autogenerate(args: argparse.Namespace, config: Config, history: History) ->
         printer.line(f"Detected {describe(operation)}")
     if not operations:
         printer.line("No changes detected: the revision's upgrade() and downgrade() are empty.")
-    printer.line(f"Generated {generated.path}")
+    _generated(printer, generated.path, hooks)
     return 0
+
+
+def _hooks(config: Config) -> tuple[PostWriteHook, ...]:
+    """The configured post-write hooks, checked before any script is written.
+
+    Raises:
+        ConfigError: a hook is misconfigured.
+    """
+    if not config.post_write_hooks:
+        return ()
+    from migguard.scripts.post_write import post_write_hooks
+
+    where = str(config.path) if config.path is not None else "the configuration"
+    return post_write_hooks(config.post_write_hooks, root=config.root, where=where)
+
+
+def _generated(printer: Printer, path: Path, hooks: tuple[PostWriteHook, ...]) -> None:
+    """Say which script was written, then run the post-write hooks on it.
+
+    A hook that exits non-zero is a warning: the script is written and stays as the hooks
+    before it left it.
+
+    Raises:
+        ConfigError: a hook cannot be started (its program is missing).
+    """
+    printer.line(f"Generated {path}")
+    if not hooks:
+        return
+    from migguard.scripts.post_write import run_post_write_hook
+
+    for hook in hooks:
+        printer.line(f"Running post-write hook {hook.name!r}")
+        printer.stream.flush()  # before the hook's own output
+        status = run_post_write_hook(hook, path)
+        if status != 0:
+            print_warnings([f"post-write hook {hook.name!r} exited with status {status}"])

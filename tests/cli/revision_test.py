@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.conftest import Project
 
 
@@ -77,3 +81,112 @@ def test_list_templates(project: Project) -> None:
     out = project.run("list-templates").out
     assert "generic" in out
     assert "dated" in out
+
+
+HOOKS = """
+[[post_write_hooks]]
+name = "format"
+type = "module"
+module = "ruff"
+options = "format --isolated REVISION_SCRIPT_FILENAME"
+
+[[post_write_hooks]]
+name = "lint"
+type = "exec"
+executable = "{ruff}"
+options = "check --isolated --fix --select I,F401 REVISION_SCRIPT_FILENAME"
+"""
+
+
+def add_hooks(project: Project, text: str) -> None:
+    config = project.root / "migguard.toml"
+    config.write_text(config.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def ruff() -> str:
+    return str(Path(sys.executable).with_name("ruff"))
+
+
+def test_post_write_hooks_run_on_revision_and_merge_scripts(project: Project) -> None:
+    add_hooks(project, HOOKS.format(ruff=ruff()))
+    project.run("revision", "-m", "base", "--rev-id", "a1")
+    project.run("revision", "-m", "left", "--rev-id", "b2")
+    created = project.run("revision", "-m", "right", "--head", "a1", "--splice", "--rev-id", "c3")
+    merged = project.run("merge", "heads", "--rev-id", "m4")
+    for result in (created, merged):
+        assert result.code == 0
+        assert result.out.splitlines()[1:] == [
+            "Running post-write hook 'format'",
+            "Running post-write hook 'lint'",
+        ]
+    for script in project.versions.glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        assert 'revision = "' in source  # formatted
+        assert "import sqlalchemy" not in source  # unused imports fixed away
+    assert project.run("heads").out == "m4 (head) (mergepoint)\n"
+
+
+def test_a_hook_that_fails_is_a_warning_and_the_script_stays(project: Project) -> None:
+    add_hooks(
+        project,
+        '[[post_write_hooks]]\nname = "lint"\ntype = "module"\nmodule = "ruff"\n'
+        'options = "check --isolated --select F401 REVISION_SCRIPT_FILENAME"\n',
+    )
+    result = project.run("revision", "-m", "first", "--rev-id", "a1")
+    assert result.code == 0
+    assert result.err == "migguard: warning: post-write hook 'lint' exited with status 1\n"
+    assert (project.versions / "a1_first.py").is_file()
+
+
+def test_a_misconfigured_hook_stops_before_the_script_is_written(project: Project) -> None:
+    add_hooks(project, '[[post_write_hooks]]\nname = "lint"\nexecutable = "ruff"\n')
+    result = project.run("revision", "-m", "first")
+    assert result.code == 2
+    assert result.err == (
+        f"migguard: error: post-write hook 'lint' in {project.root / 'migguard.toml'} needs a "
+        "'type' (exec, console_scripts, module)\n"
+    )
+    assert list(project.versions.glob("*.py")) == []
+
+
+def test_a_hook_whose_program_is_missing_is_an_error_after_the_script(project: Project) -> None:
+    add_hooks(
+        project,
+        '[[post_write_hooks]]\nname = "lint"\ntype = "exec"\nexecutable = "no-such-linter"\n',
+    )
+    result = project.run("revision", "-m", "first", "--rev-id", "a1")
+    assert result.code == 2
+    assert result.out.startswith("Generated ")
+    assert "post-write hook 'lint': executable 'no-such-linter' is not found" in result.err
+    assert (project.versions / "a1_first.py").is_file()
+
+
+def test_hooks_from_alembic_ini_run(project: Project) -> None:
+    (project.root / "migguard.toml").unlink()
+    (project.root / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        "[post_write_hooks]\nhooks = ruff\n"
+        "ruff.type = exec\nruff.executable = " + ruff() + "\n"
+        "ruff.options = format --isolated REVISION_SCRIPT_FILENAME\n",
+        encoding="utf-8",
+    )
+    result = project.run("revision", "-m", "first", "--rev-id", "a1")
+    assert result.code == 0
+    assert 'revision = "a1"' in (project.versions / "a1_first.py").read_text(encoding="utf-8")
+
+
+def test_new_scripts_pass_ruffs_lint_rules_but_unused_imports(project: Project) -> None:
+    # Import order, blank lines and trailing spaces as ruff (isort rules included) wants them;
+    # an empty revision leaves `op` and `sa` unused until it is filled in.
+    project.run("revision", "-m", "base", "--rev-id", "a1")
+    project.run("revision", "-m", "left", "--rev-id", "b2", "--branch-label", "left")
+    project.run("revision", "-m", "right", "--head", "a1", "--splice", "--rev-id", "c3")
+    project.run("merge", "heads", "--rev-id", "m4")
+    lint = subprocess.run(
+        [ruff(), "check", "--isolated", "--select", "E,F,W,I,UP", "--ignore", "F401"],
+        cwd=project.versions,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout

@@ -1,13 +1,16 @@
 """${message}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${" " + comma(down_revision) if down_revision else ""}
 Create Date: ${create_date}
 
 """
-from migguard import op
+
 import sqlalchemy as sa
-${imports if imports else ""}
+from migguard import op
+% if imports:
+${imports}
+% endif
 
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = ${repr(up_revision)}

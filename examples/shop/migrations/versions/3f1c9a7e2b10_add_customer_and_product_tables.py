@@ -1,13 +1,13 @@
 """Add customer and product tables
 
 Revision ID: 3f1c9a7e2b10
-Revises: 
+Revises:
 Create Date: 2026-11-21 21:48:32.662202
 
 """
-from migguard import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from migguard import op
 
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = '3f1c9a7e2b10'

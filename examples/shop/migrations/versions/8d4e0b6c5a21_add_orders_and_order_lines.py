@@ -5,9 +5,9 @@ Revises: 3f1c9a7e2b10
 Create Date: 2026-11-21 21:48:33.484168
 
 """
-from migguard import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from migguard import op
 
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = '8d4e0b6c5a21'

@@ -5,9 +5,9 @@ Revises: 8d4e0b6c5a21
 Create Date: 2026-11-21 21:48:34.204050
 
 """
-from migguard import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from migguard import op
 
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = 'a7b2c4d6e8f0'

@@ -5,9 +5,9 @@ Revises: 8d4e0b6c5a21
 Create Date: 2026-11-21 21:48:35.214611
 
 """
-from migguard import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from migguard import op
 
 # Revision identifiers: migguard and Alembic both read these four names.
 revision = 'c5e1f3a9b7d2'
