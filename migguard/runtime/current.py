@@ -70,7 +70,8 @@ def read_current(config: Config) -> tuple[str, ...]:
         config: the configuration (``url``, ``version_table``, ``version_table_schema``).
 
     Returns:
-        One revision id per applied head; ``()`` when the table does not exist yet.
+        One revision id per applied head; ``()`` when the table does not exist yet, or (on
+        SQLite) the database file does not, which reading does not create.
 
     Raises:
         ConfigError: no URL is configured.
@@ -123,8 +124,14 @@ def _libpq_uri(url: str) -> str | None:
 
 
 def _read_sqlite(config: Config, url: str, path: str) -> tuple[str, ...]:
+    """The rows of a SQLite file's version table; ``()`` for a file that does not exist (in a
+    folder that does), which is not created: reading leaves no empty database behind a
+    mistyped path."""
+    import os
     import sqlite3
 
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return ()  # a missing folder stays the connect error that upgrade would meet
     try:
         connection = sqlite3.connect(path)
     except sqlite3.Error as exc:

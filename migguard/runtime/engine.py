@@ -50,9 +50,9 @@ def create_engine(url: str) -> Engine:
     Raises:
         UsageError: bad URL; DatabaseError: the driver is not installed.
     """
-    parsed = make_url(url)
+    parsed, connect_args = _driver_options(make_url(url), url)
     try:
-        engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
     except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
         raise DatabaseError(
             f"cannot use {mask_password(url)}: {exc} (install the database driver)"
@@ -60,6 +60,33 @@ def create_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         _transactional_sqlite(engine)
     return engine
+
+
+def _driver_options(parsed: sa.URL, url: str) -> tuple[sa.URL, dict[str, Any]]:
+    """Move URL query options SQLAlchemy would hand the driver as text, where the driver wants
+    another type, into typed ``connect_args``.
+
+    psycopg's ``prepare_threshold`` (an int, or None to never prepare statements, as
+    PgBouncer's transaction mode needs: https://www.psycopg.org/psycopg3/docs/advanced/prepare.html)
+    arrives from ``?prepare_threshold=N`` as a string, which psycopg only rejects at the first
+    query. ``none`` (any case) means None.
+
+    Raises:
+        UsageError: the value is neither an integer nor ``none``.
+    """
+    value = parsed.query.get("prepare_threshold")
+    if parsed.get_driver_name() != "psycopg" or not isinstance(value, str):
+        return parsed, {}
+    if value.strip().lower() == "none":
+        threshold = None
+    else:
+        try:
+            threshold = int(value)
+        except ValueError:
+            raise UsageError(
+                f"prepare_threshold={value!r} in {mask_password(url)} must be an integer or 'none'"
+            ) from None
+    return parsed.difference_update_query(["prepare_threshold"]), {"prepare_threshold": threshold}
 
 
 def _transactional_sqlite(engine: Engine) -> None:

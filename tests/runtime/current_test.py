@@ -41,6 +41,14 @@ def test_no_version_table_is_base(project: Project, db_url: str) -> None:
     assert read_current(config) == () == through_sqlalchemy(config)
 
 
+def test_a_missing_sqlite_file_is_base_and_is_not_created(project: Project) -> None:
+    missing = project.root / "mistyped.db"
+    assert project.run("--url", f"sqlite:///{missing}", "current", "--verbose").out.endswith(
+        "Current: base (no revision applied)\n"
+    )
+    assert not missing.exists()
+
+
 def test_the_rows_after_an_upgrade(project: Project, db_url: str) -> None:
     project.add("a1")
     project.add("b2", "a1")
