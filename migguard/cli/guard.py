@@ -36,6 +36,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="re-parent a single unpublished revision onto the base branch's head "
         "(stale-parent) instead of asking for a merge revision",
     )
+    check.add_argument(
+        "--staged",
+        action="store_true",
+        help="check a commit being made (the hooks pass it): also report revision scripts "
+        "that are not staged (unstaged)",
+    )
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
     check.set_defaults(handler=cmd_check)
 
@@ -50,6 +56,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         ignore=parse_codes(args.ignore, "--ignore") if args.ignore else (),
         db=args.db,
         fix=args.fix,
+        staged=args.staged,
         output_format=args.format,
     )
 
@@ -61,6 +68,7 @@ def report_check(
     ignore: Sequence[str] = (),
     db: bool = False,
     fix: bool = False,
+    staged: bool = False,
     output_format: str = "text",
 ) -> int:
     """Run the selected checks, print the report, and return the exit status.
@@ -71,6 +79,7 @@ def report_check(
         ignore: codes to skip, on top of the configured ones.
         db: run the ``drift`` check against the configured database.
         fix: let ``stale-parent`` re-parent one unpublished revision.
+        staged: the run checks a commit being made: ``unstaged`` runs too.
         output_format: ``"text"``, ``"json"`` or ``"github"``.
 
     Returns:
@@ -85,7 +94,7 @@ def report_check(
     from migguard.guard.settings import check_settings
 
     settings = check_settings(config)
-    codes = selected_codes(settings, select, ignore, db=db)
-    findings = run_checks(config, codes, settings, db=db, fix=fix)
+    codes = selected_codes(settings, select, ignore, db=db, staged=staged)
+    findings = run_checks(config, codes, settings, db=db, fix=fix, staged=staged)
     print_findings(Printer(), findings, codes, output_format)
     return exit_code(findings)

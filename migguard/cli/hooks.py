@@ -76,7 +76,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
     if args.name == "pre-commit":
         from migguard.cli.guard import report_check
 
-        return report_check(config_from(args))
+        return report_check(config_from(args), staged=True)
     if args.name == "post-checkout":
         return _post_checkout(args)
     return _post_merge(args)

@@ -18,6 +18,7 @@ class CheckContext(NamedTuple):
         settings: the ``[check]`` table.
         db: ``--db`` was given (the ``drift`` check may connect to the configured database).
         fix: ``--fix`` was given (``stale-parent`` may rewrite one unpublished revision).
+        staged: ``--staged`` was given: the run checks a commit being made (``unstaged``).
         memo: work shared between checks of the same run (e.g. the replayed schema, which
             both ``sync`` and ``models-imported`` use), keyed by the module that owns it.
     """
@@ -27,4 +28,5 @@ class CheckContext(NamedTuple):
     settings: CheckSettings
     db: bool = False
     fix: bool = False
+    staged: bool = False
     memo: dict[str, object] = {}  # noqa: RUF012 - run_checks always passes a fresh dict

@@ -26,7 +26,16 @@ INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
 # Every check's code, in the order checks run and reports list them.
-CODES = ("graph", "heads", "sync", "models-imported", "edited", "stale-parent", "drift")
+CODES = (
+    "graph",
+    "heads",
+    "unstaged",
+    "sync",
+    "models-imported",
+    "edited",
+    "stale-parent",
+    "drift",
+)
 
 
 class Finding(NamedTuple):

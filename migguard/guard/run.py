@@ -22,6 +22,7 @@ __all__ = ["run_checks", "selected_codes"]
 # code -> "module:function"; ``graph`` is run by ``run_checks`` itself (it loads the history).
 _CHECKS = {
     "heads": "migguard.guard.heads:check_heads",
+    "unstaged": "migguard.guard.unstaged:check_unstaged",
     "sync": "migguard.guard.sync:check_sync",
     "models-imported": "migguard.guard.sync:check_models_imported",
     "edited": "migguard.guard.git_checks:check_edited",
@@ -36,6 +37,7 @@ def selected_codes(
     ignore: Sequence[str] = (),
     *,
     db: bool = False,
+    staged: bool = False,
 ) -> tuple[str, ...]:
     """The codes to run, in :data:`CODES` order.
 
@@ -44,6 +46,7 @@ def selected_codes(
         select: ``--select`` codes; when given they replace the configured selection.
         ignore: ``--ignore`` codes, added to the configured ones.
         db: ``--db`` was given; ``drift`` runs only then, and always then unless ignored.
+        staged: ``--staged`` was given; ``unstaged`` runs only then (unless not selected).
 
     Returns:
         The codes; ``graph`` is always first when the history is needed at all.
@@ -53,6 +56,8 @@ def selected_codes(
         chosen.add("drift")
     elif not db:
         chosen.discard("drift")
+    if not staged:
+        chosen.discard("unstaged")
     return tuple(code for code in CODES if code in chosen)
 
 
@@ -63,6 +68,7 @@ def run_checks(
     *,
     db: bool = False,
     fix: bool = False,
+    staged: bool = False,
 ) -> list[Finding]:
     """Run the checks named by ``codes`` and return their findings, sorted.
 
@@ -76,6 +82,7 @@ def run_checks(
         db: ``--db`` (``drift`` may connect to the configured database).
         fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision; it then runs
             first and the history is read again for the other checks).
+        staged: the run checks a commit being made (see :mod:`migguard.guard.unstaged`).
 
     Returns:
         The findings, ordered by :func:`migguard.guard.findings.sort_findings`.
@@ -87,7 +94,7 @@ def run_checks(
     findings, history = _load(config, "graph" in codes)
     if history is None:
         return findings
-    context = CheckContext(config, history, settings, db=db, fix=fix, memo={})
+    context = CheckContext(config, history, settings, db=db, fix=fix, staged=staged, memo={})
     rest = [code for code in codes if code != "graph"]
     if fix and "stale-parent" in rest:
         # The fix rewrites a script: it runs first, and the other checks see the result.

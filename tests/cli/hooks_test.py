@@ -34,12 +34,12 @@ def probe(args: list[str], cwd: Path) -> tuple[int, str, bool]:
     return done.returncode, "\n".join(lines), last == "SQLALCHEMY=True"
 
 
-def test_hook_pre_commit_is_check(project: Project) -> None:
+def test_hook_pre_commit_is_check_of_a_commit_being_made(project: Project) -> None:
     project.add("a1")
     project.add("b2", "a1")
     project.add("c3", "a1")
     hook = project.run("hook", "pre-commit")
-    check = project.run("check")
+    check = project.run("check", "--staged")
     assert hook.code == check.code == 1
     assert hook.out == check.out
     assert "2 heads where one is expected" in hook.out

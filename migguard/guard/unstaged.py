@@ -1,0 +1,78 @@
+"""The ``unstaged`` check: revision scripts the checks read but the commit would leave out.
+
+At commit time the checks read the working tree. The pre-commit framework stashes unstaged
+changes to tracked files first, but a file git does not track yet stays in the working tree,
+and the plain git hook stashes nothing. So a revision written for a model change but never
+``git add``-ed makes ``sync`` pass while the commit carries the model change alone: the very
+mistake the guard is there to catch. This check names such scripts. It runs only with
+``--staged`` (the commit hooks pass it): during development an unstaged new revision is normal.
+"""
+
+from __future__ import annotations
+
+import os
+
+from migguard.guard.context import CheckContext
+from migguard.guard.findings import ERROR, INFO, Finding
+from migguard.guard.repo import open_repo
+
+__all__ = ["check_unstaged"]
+
+
+def check_unstaged(context: CheckContext) -> list[Finding]:
+    """Report the history's scripts that are untracked, or changed since they were staged.
+
+    Args:
+        context: the check run (configuration and working-tree history).
+
+    Returns:
+        An ``unstaged`` error per such script; one info when the project is not in a git
+        working tree (nothing is staged there).
+    """
+    history = context.history
+    repo = open_repo(history.root)
+    if repo is None or repo.working_tree_dir is None:
+        return [Finding("unstaged", INFO, "skipped: the project is not in a git working tree")]
+    top = str(repo.working_tree_dir)
+    folders = [
+        os.path.relpath(folder, top)
+        for folder in context.config.version_locations
+        if os.path.realpath(folder).startswith(os.path.join(os.path.realpath(top), ""))
+    ]
+    if not folders:
+        return []  # no version location inside the working tree: git stages none of it
+    # -z: NUL-separated paths relative to the working-tree top, never quoted.
+    untracked = _paths(repo.git.ls_files("--others", "-z", "--", *folders), top)
+    changed = _paths(repo.git.diff("--name-only", "-z", "--", *folders), top)
+    findings = []
+    for rid in history.files:
+        path = os.path.realpath(history.path(rid))
+        shown = history.display_path(rid)
+        if path in untracked:
+            findings.append(
+                Finding(
+                    "unstaged",
+                    ERROR,
+                    f"revision {rid} ({shown}) is not staged: the checks counted it, but the "
+                    "commit would leave it out",
+                    shown,
+                    hint=f"stage it: git add {shown}",
+                )
+            )
+        elif path in changed:
+            findings.append(
+                Finding(
+                    "unstaged",
+                    ERROR,
+                    f"revision {rid} ({shown}) has changes that are not staged: the checks "
+                    "read them, but the commit holds the staged version",
+                    shown,
+                    hint=f"stage the changes (git add {shown}) or drop them (git restore {shown})",
+                )
+            )
+    return findings
+
+
+def _paths(output: str, top: str) -> set[str]:
+    """Real absolute paths from git's NUL-separated output of top-relative paths."""
+    return {os.path.realpath(os.path.join(top, name)) for name in output.split("\0") if name}
