@@ -33,11 +33,12 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
     repo = open_repo(history.root)
     if repo is None or repo.working_tree_dir is None:
         return [Finding("unstaged", INFO, "skipped: the project is not in a git working tree")]
-    top = str(repo.working_tree_dir)
+    top = os.path.realpath(repo.working_tree_dir)
+    real_folders = [os.path.realpath(folder) for folder in context.config.version_locations]
     folders = [
         os.path.relpath(folder, top)
-        for folder in context.config.version_locations
-        if os.path.realpath(folder).startswith(os.path.join(os.path.realpath(top), ""))
+        for folder in real_folders
+        if folder.startswith(os.path.join(top, ""))
     ]
     if not folders:
         return []  # no version location inside the working tree: git stages none of it
@@ -49,27 +50,19 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
         path = os.path.realpath(history.path(rid))
         shown = history.display_path(rid)
         if path in untracked:
-            findings.append(
-                Finding(
-                    "unstaged",
-                    ERROR,
-                    f"revision {rid} ({shown}) is not staged: the checks counted it, but the "
-                    "commit would leave it out",
-                    shown,
-                    hint=f"stage it: git add {shown}",
-                )
-            )
+            problem = "is not staged: the checks counted it, but the commit would leave it out"
+            hint = f"stage it: git add {shown}"
         elif path in changed:
-            findings.append(
-                Finding(
-                    "unstaged",
-                    ERROR,
-                    f"revision {rid} ({shown}) has changes that are not staged: the checks "
-                    "read them, but the commit holds the staged version",
-                    shown,
-                    hint=f"stage the changes (git add {shown}) or drop them (git restore {shown})",
-                )
+            problem = (
+                "has changes that are not staged: the checks read them, but the commit holds "
+                "the staged version"
             )
+            hint = f"stage the changes (git add {shown}) or drop them (git restore {shown})"
+        else:
+            continue
+        findings.append(
+            Finding("unstaged", ERROR, f"revision {rid} ({shown}) {problem}", shown, hint=hint)
+        )
     return findings
 
 

@@ -13,6 +13,7 @@ No SQLAlchemy import at module level: this module is on the start-up path of tho
 from __future__ import annotations
 
 import importlib.util
+import os
 from urllib.parse import unquote
 
 from migguard.config import Config
@@ -127,7 +128,6 @@ def _read_sqlite(config: Config, url: str, path: str) -> tuple[str, ...]:
     """The rows of a SQLite file's version table; ``()`` for a file that does not exist (in a
     folder that does), which is not created: reading leaves no empty database behind a
     mistyped path."""
-    import os
     import sqlite3
 
     if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):

@@ -31,7 +31,8 @@ FILENAME_TOKEN = "REVISION_SCRIPT_FILENAME"
 
 # type -> the key naming what it runs.
 _TARGET_KEYS = {"exec": "executable", "console_scripts": "entrypoint", "module": "module"}
-_OPTIONAL_KEYS = frozenset({"options", "cwd"})
+_OPTIONAL_KEYS = ("cwd", "options")
+_TYPES = ", ".join(_TARGET_KEYS)
 
 
 class PostWriteHook(NamedTuple):
@@ -105,17 +106,15 @@ def _hook(entry: Mapping[str, object], number: int, root: Path, where: str) -> P
     label = f"post-write hook {name!r} in {where}"
     kind = _text(entry, "type", label)
     if kind is None:
-        choices = ", ".join(_TARGET_KEYS)
-        raise ConfigError(f"{label} needs a 'type' ({choices})")
+        raise ConfigError(f"{label} needs a 'type' ({_TYPES})")
     if kind not in _TARGET_KEYS:
-        choices = ", ".join(_TARGET_KEYS)
-        raise ConfigError(f"{label} has type {kind!r}; migguard runs these types: {choices}")
+        raise ConfigError(f"{label} has type {kind!r}; migguard runs these types: {_TYPES}")
     target_key = _TARGET_KEYS[kind]
-    known = {"name", "type", target_key, *_OPTIONAL_KEYS}
+    known = ("name", "type", target_key, *_OPTIONAL_KEYS)
     for key in entry:
         if key not in known:
             raise ConfigError(
-                f"{label} has unknown key {key!r} (its type, {kind}, takes {_keys(kind)})"
+                f"{label} has unknown key {key!r} (its type, {kind}, takes {', '.join(known)})"
             )
     target = _text(entry, target_key, label)
     if target is None:
@@ -138,10 +137,6 @@ def _text(entry: Mapping[str, object], key: str, label: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigError(f"{label}: '{key}' must be text, got {type(value).__name__}")
     return value.strip() or None
-
-
-def _keys(kind: str) -> str:
-    return ", ".join(("name", "type", _TARGET_KEYS[kind], *sorted(_OPTIONAL_KEYS)))
 
 
 def run_post_write_hook(hook: PostWriteHook, script: Path) -> int:
