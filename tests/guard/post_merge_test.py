@@ -190,9 +190,29 @@ def test_several_heads_are_refused(tmp_path: Path) -> None:
     assert versions(url) == ["a1"]
     [line] = log_lines(staging)
     assert line.endswith(f" refused: several heads (b2, c3); database {url}")
-    # Git ignores the hook's status; run directly, it is non-zero.
+    # Git ignores the hook's status; run directly, it is upgrade's for the same history.
     direct = run_process(["--url", url, "hook", "post-merge", "0"], staging, env)
-    assert (direct.returncode, direct.stderr) == (3, refusal)
+    upgrade = run_process(["--url", url, "upgrade", "head"], staging)
+    assert (direct.returncode, direct.stderr) == (upgrade.returncode, refusal)
+    assert upgrade.returncode == 2
+
+
+def test_without_opt_in_two_heads_are_told_to_be_merged_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'staging.db'}"
+    origin, staging = staging_clone(tmp_path, url)
+    add_revision(origin, "b2", "a1")
+    add_revision(origin, "c3", "a1")
+    commit(origin, "two branches from a1")
+    before = head(staging)
+
+    pull = git(staging, "pull", "-q", env={"MIGGUARD_URL": url})
+
+    assert pull.stderr == (
+        f"migguard: revision files arrived (2 added, {before[:7]}..{head(staging)[:7]}); "
+        'the history has 2 heads (b2, c3); join them with `migguard merge heads -m "merge '
+        'heads"`, commit, then run `migguard upgrade head`\n'
+    )
+    assert versions(url) == ["a1"]
 
 
 def test_a_failing_revision_stops_loudly_at_the_last_good_revision(
