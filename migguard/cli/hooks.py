@@ -162,6 +162,8 @@ def _print_checkout_result(printer: Printer, result: PostCheckoutResult) -> None
     if changes is None or not changes.files:
         return
     printer.line(f"migguard: migrations changed in {changes.span} ({changes.summary()})")
+    for note in result.notes:
+        printer.line(f"migguard: {note}")
     if result.database_error:
         print_warnings([f"cannot read the database's revision: {result.database_error}"])
     for ahead in result.ahead:

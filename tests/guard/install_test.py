@@ -37,7 +37,9 @@ def test_all_five_hooks_are_installed_executable_with_this_python(tmp_path: Path
         text = (folder / name).read_text(encoding="utf-8")
         assert text.splitlines()[1].startswith(f"{MARKER}{name}:")
         assert f"INSTALL_PYTHON={sys.executable}\n" in text
-        assert f'-m migguard ${{MIGGUARD_CONFIG:+--config "$MIGGUARD_CONFIG"}} hook {name}' in text
+        assert (
+            f'-P -m migguard ${{MIGGUARD_CONFIG:+--config "$MIGGUARD_CONFIG"}} hook {name}' in text
+        )
         assert "MIGGUARD_CONFIG=''\n" in text  # the configuration is found from the top
         assert (folder / name).stat().st_mode & stat.S_IXUSR
 
