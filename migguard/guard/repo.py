@@ -173,7 +173,7 @@ def _repo_class() -> type[git.Repo]:
     # Git.execute, with a copy of os.environ updated by the instance's environment: variables
     # can be added or replaced that way, never removed. `env -u NAME` removes those of
     # os.environ that the fresh environment lacks, in the child only; names, never values,
-    # reach the command line.
+    # reach the command line. (Without an `env` program, as on Windows, they pass through.)
     env_program = shutil.which("env")
 
     class FreshEnvironmentGit(git.Git):
@@ -194,9 +194,12 @@ def _repo_class() -> type[git.Repo]:
                 return
             # GitPython's constructor reads these from os.environ; inside a hook they may be
             # relative to another folder. Ask git (with the fresh environment) instead.
-            found = FreshEnvironmentGit(os.fspath(path)).rev_parse(
-                "--absolute-git-dir", "--git-common-dir", "--show-toplevel"
-            )
+            try:
+                found = FreshEnvironmentGit(os.fspath(path)).rev_parse(
+                    "--absolute-git-dir", "--git-common-dir", "--show-toplevel"
+                )
+            except git.GitCommandError:  # a bare repository: no working tree to check
+                raise git.InvalidGitRepositoryError(os.fspath(path)) from None
             git_dir, common_dir, top = found.splitlines()
             self.git_dir = git_dir
             self._common_dir = os.path.join(os.fspath(path), common_dir)
