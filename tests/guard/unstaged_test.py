@@ -129,15 +129,17 @@ def test_pre_commit_refuses_a_commit_that_leaves_a_revision_out(
     assert f"revision b2 ({SCRIPT.format('b2')}) is not staged" in refused.stdout + refused.stderr
 
 
-# Each way of `git commit` that stages into the index the hook is told to read
-# (GIT_INDEX_FILE): a temporary one for -a, <paths>, --only, --include, -p and --amend <paths>.
+# Each way of `git commit` that commits the changed revision, with git's answers and whether
+# it is staged first. The hook is told which index to read (GIT_INDEX_FILE): a temporary one
+# for -a, <paths>, --only, --include, -p and --amend <paths>, the real one for --amend.
 COMMIT_FORMS = {
-    "-a": (["-a"], ""),
-    "<path>": ([SCRIPT.format("b2")], ""),
-    "--only": (["--only", SCRIPT.format("b2")], ""),
-    "--include": (["--include", SCRIPT.format("b2")], ""),
-    "-p": (["-p"], "y\n"),
-    "--amend <path>": (["--amend", SCRIPT.format("b2")], ""),
+    "-a": (["-a"], "", False),
+    "<path>": ([SCRIPT.format("b2")], "", False),
+    "--only": (["--only", SCRIPT.format("b2")], "", False),
+    "--include": (["--include", SCRIPT.format("b2")], "", False),
+    "-p": (["-p"], "y\n", False),
+    "--amend <path>": (["--amend", SCRIPT.format("b2")], "", False),
+    "--amend": (["--amend"], "", True),
 }
 
 
@@ -172,7 +174,9 @@ def test_every_form_of_git_commit_that_stages_the_revision_passes(
     """E.g. `git commit -a` right after `migguard check --fix` rewrote a script."""
     root, env = hooked
     add_revision(root, "b2", "a1", upgrade="op.create_table('b2', sa.Column('id', sa.Integer))")
-    args, answers = COMMIT_FORMS[form]
+    args, answers, stage_first = COMMIT_FORMS[form]
+    if stage_first:
+        git(root, "add", SCRIPT.format("b2"))
 
     done = git(
         root, "commit", "-m", f"b2 through {form}", *args, env=env, stdin=answers, check=False
