@@ -33,7 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     hook = commands.add_parser(
         "hook",
         help="run a git hook (called by the installed hook scripts and pre-commit)",
-        description="pre-commit runs the checks (as `migguard check`); post-merge and "
+        description="pre-commit and pre-merge-commit run the checks (as `migguard check "
+        "--staged`); post-merge and "
         "post-rewrite upgrade the database when opted in, or say that revisions arrived; "
         "post-checkout warns when the database is ahead of the checked-out code.",
     )
@@ -73,7 +74,7 @@ def cmd_install_hooks(args: argparse.Namespace) -> int:
 
 def cmd_hook(args: argparse.Namespace) -> int:
     """Run the hook ``args.name`` with git's arguments ``args.hook_args``."""
-    if args.name == "pre-commit":
+    if args.name in ("pre-commit", "pre-merge-commit"):
         from migguard.cli.guard import report_check
 
         return report_check(config_from(args), staged=True)
@@ -114,12 +115,17 @@ def _post_merge(args: argparse.Namespace) -> int:
 
 
 def _print_merge_result(printer: Printer, result: PostMergeResult) -> None:
-    from migguard.guard.post_merge import NOTICE, UPGRADED
+    from migguard.guard.post_merge import NOTICE, UPGRADED, several_heads_hint
 
     if result.action == NOTICE and result.changes is not None:
+        todo = (
+            several_heads_hint(result.heads)
+            if len(result.heads) > 1
+            else "run `migguard upgrade head` to apply them"
+        )
         printer.line(
             f"migguard: revision files arrived ({result.changes.summary()}, "
-            f"{result.changes.span}); run `migguard upgrade head` to apply them"
+            f"{result.changes.span}); {todo}"
         )
     elif result.action == UPGRADED:
         if not result.locked:
@@ -156,6 +162,8 @@ def _print_checkout_result(printer: Printer, result: PostCheckoutResult) -> None
     if changes is None or not changes.files:
         return
     printer.line(f"migguard: migrations changed in {changes.span} ({changes.summary()})")
+    for note in result.notes:
+        printer.line(f"migguard: {note}")
     if result.database_error:
         print_warnings([f"cannot read the database's revision: {result.database_error}"])
     for ahead in result.ahead:

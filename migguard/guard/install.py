@@ -32,7 +32,9 @@ __all__ = [
     "parse_hook_names",
 ]
 
-HOOK_NAMES = ("pre-commit", "post-merge", "post-rewrite", "post-checkout")
+# pre-merge-commit: `git merge` runs it, not pre-commit, before committing a merge, which may
+# leave two heads.
+HOOK_NAMES = ("pre-commit", "pre-merge-commit", "post-merge", "post-rewrite", "post-checkout")
 # The second line of every script: how an installed hook is recognised as ours.
 MARKER = "# migguard-hook "
 _PYTHON_LINE = "INSTALL_PYTHON=''"

@@ -6,20 +6,27 @@ the hook names those revisions and the revision to downgrade to first: the newes
 in the previous commit's history, that the checked-out history also has (or ``base``). The
 previous commit's history is read from git objects, since its files are no longer on disk.
 
+A checkout may bring any commit's files, a colleague's branch under review included, so the
+hook trusts nothing the checkout changed: it reads the checked-out revision headers with
+``ast`` only (a script whose header is not literal is left out with a note, never imported),
+and it contacts the database only when the checkout left the configuration files alone (a
+changed ``url`` could send the reviewer's ``${VAR}`` credentials to another host).
+
 Library code: :func:`post_checkout` returns a :class:`PostCheckoutResult`; the command line
 prints it and always exits 0 (a checkout is never failed).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from migguard.config import Config
+from migguard.config import URL_ENV_VAR, URL_OPTION, Config
 from migguard.errors import DatabaseError, UsageError
 from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
 from migguard.guard.repo import git_path, working_repo
-from migguard.scripts.directory import load_history
+from migguard.scripts.directory import display_path
 from migguard.urls import mask_password
 
 if TYPE_CHECKING:
@@ -84,6 +91,8 @@ class PostCheckoutResult(NamedTuple):
         ahead: the database's revisions the checked-out history lacks.
         database_error: why the database could not be read (one line), else empty text.
         url: the database, password masked (empty text when not read).
+        notes: what was left out, and why (one line each): checked-out scripts whose header
+            is not literal, the database when the checkout changed the configuration.
     """
 
     action: str
@@ -94,6 +103,7 @@ class PostCheckoutResult(NamedTuple):
     ahead: tuple[DatabaseAhead, ...] = ()
     database_error: str = ""
     url: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def database_read(self) -> bool:
@@ -149,14 +159,23 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
     changes = revision_changes(repo, config, event.previous, event.new)
     if not changes.files or not config.url:
         return PostCheckoutResult(CHECKED, changes=changes)
+    checked_out, notes = _checked_out_graph(config)
+    changed = _changed_configuration(repo, config, event)
+    if changed:
+        note = (
+            f"the checkout changed {changed}: its database is not contacted; run "
+            "`migguard current` once you trust it"
+        )
+        return PostCheckoutResult(CHECKED, changes=changes, notes=(*notes, note))
     from migguard.runtime.current import read_current
 
     url = mask_password(config.url)
-    checked_out = _checked_out_graph(config)
     try:
         current = read_current(config)
     except DatabaseError as exc:
-        return PostCheckoutResult(CHECKED, changes=changes, database_error=str(exc), url=url)
+        return PostCheckoutResult(
+            CHECKED, changes=changes, database_error=str(exc), url=url, notes=notes
+        )
     unknown = [rid for rid in current if rid not in checked_out]
     ahead: tuple[DatabaseAhead, ...] = ()
     if unknown:
@@ -171,17 +190,76 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
         heads=checked_out.heads,
         ahead=ahead,
         url=url,
+        notes=notes,
     )
 
 
-def _checked_out_graph(config: Config) -> RevisionGraph:
-    """The working tree's history (uncommitted revision files included); empty when the
-    checked-out commit has no script location yet (git keeps no empty folders)."""
+# The files a configuration is read from (see migguard.config_sources).
+_CONFIGURATION_NAMES = ("migguard.toml", "pyproject.toml", "alembic.ini")
+
+
+def _checked_out_graph(config: Config) -> tuple[RevisionGraph, tuple[str, ...]]:
+    """The working tree's history (uncommitted revision files included), read with ``ast``
+    only, and a note per script left out because its header is not literal (the import
+    fallback of :func:`migguard.scripts.directory.load_history` would run checked-out code).
+    Empty when the checked-out commit has no script location yet (git keeps no empty folders).
+
+    Raises:
+        HistoryError: a script is broken, or the graph is inconsistent.
+    """
     from migguard.graph import RevisionGraph
+    from migguard.scripts.directory import iter_script_files, revision_from
+    from migguard.scripts.header import parse_header
 
     if not config.script_location.is_dir():
-        return RevisionGraph(())
-    return load_history(config).graph
+        return RevisionGraph(()), ()
+    revisions = []
+    notes = []
+    listing = iter_script_files(config.version_locations, config.recursive_version_locations)
+    for path, _ in listing:
+        shown = display_path(path, config.root)
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            header = parse_header(handle.read(), shown)
+        if header is None:
+            continue
+        if header.pending:
+            fields = ", ".join(item.field for item in header.pending)
+            verb = "is" if len(header.pending) == 1 else "are"
+            notes.append(
+                f"{shown}: not read: {fields} {verb} not a literal (a checkout never runs the "
+                "checked-out code)"
+            )
+            continue
+        revisions.append(revision_from(header, shown))
+    return RevisionGraph(revisions), tuple(notes)
+
+
+def _changed_configuration(repo: git.Repo, config: Config, event: CheckoutEvent) -> str:
+    """A configuration file the checkout changed (path from the top of the working tree), when
+    the URL comes from a file; empty text when none did, or the URL came from ``--url`` or
+    ``MIGGUARD_URL``, which no checkout changes."""
+    if config.sources.get("url") in (URL_OPTION, f"env {URL_ENV_VAR}"):
+        return ""
+    names = repo.git.diff_tree(
+        "-r", "-z", "--no-renames", "--name-only", event.previous, event.new
+    ).split("\0")
+    own = _inside(repo, config.path)
+    for name in filter(None, names):
+        if name == own or name.rsplit("/", 1)[-1] in _CONFIGURATION_NAMES:
+            return name
+    return ""
+
+
+def _inside(repo: git.Repo, path: os.PathLike[str] | None) -> str:
+    """``path`` relative to the top of ``repo``'s working tree (posix), or empty text when it
+    is outside (or ``None``)."""
+    if path is None:
+        return ""
+    top = os.path.realpath(str(repo.working_tree_dir))
+    inside = os.path.relpath(os.path.realpath(path), top)
+    if inside == os.pardir or inside.startswith(os.pardir + os.sep):
+        return ""
+    return inside.replace(os.sep, "/")
 
 
 def downgrade_targets(

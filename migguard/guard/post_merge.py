@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
-from migguard.errors import ConfigError, HistoryError, MigguardError, UsageError
-from migguard.guard.changes import RevisionChanges, revision_changes
+from migguard.errors import ConfigError, MigguardError, UsageError
+from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
 from migguard.guard.repo import working_repo
 from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
@@ -43,6 +43,7 @@ __all__ = [
     "SeveralHeadsError",
     "merge_event",
     "post_merge",
+    "several_heads_hint",
     "upgrade_opted_in",
 ]
 
@@ -77,6 +78,8 @@ class PostMergeResult(NamedTuple):
         action: :data:`SKIPPED`, :data:`UNCHANGED`, :data:`NOTICE` or :data:`UPGRADED`.
         reason: why it was skipped (one line), else empty text.
         changes: the revision files that arrived (``None`` when skipped).
+        heads: with :data:`NOTICE`, the heads of the history that arrived (read from git,
+            never imported): several mean they must be merged before upgrading.
         steps: the upgrade's steps (empty unless upgraded and something ran).
         before: the version table's rows before the upgrade.
         after: the rows after it.
@@ -89,6 +92,7 @@ class PostMergeResult(NamedTuple):
     action: str
     reason: str = ""
     changes: RevisionChanges | None = None
+    heads: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
@@ -97,15 +101,22 @@ class PostMergeResult(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-class SeveralHeadsError(HistoryError):
-    """The history has several heads, so there is no single ``head`` to upgrade to (exit 3)."""
+class SeveralHeadsError(UsageError):
+    """The history has several heads, so there is no single ``head`` to upgrade to (exit 2,
+    as ``migguard upgrade head`` for the same history)."""
 
     def __init__(self, heads: Sequence[str]) -> None:
         self.heads = tuple(heads)
-        super().__init__(
-            f"not upgrading: the history has {len(heads)} heads ({', '.join(heads)}); join them "
-            'with `migguard merge heads -m "merge heads"`, commit, then run `migguard upgrade head`'
-        )
+        super().__init__(f"not upgrading: {several_heads_hint(heads)}")
+
+
+def several_heads_hint(heads: Sequence[str]) -> str:
+    """What to do about several heads, e.g. ``the history has 2 heads (b2, c3); join them
+    with `migguard merge heads -m "merge heads"`, commit, then run `migguard upgrade head```."""
+    return (
+        f"the history has {len(heads)} heads ({', '.join(heads)}); join them with "
+        '`migguard merge heads -m "merge heads"`, commit, then run `migguard upgrade head`'
+    )
 
 
 def merge_event(hook: str, args: Sequence[str], environ: Mapping[str, str]) -> MergeEvent:
@@ -179,7 +190,8 @@ def post_merge(
     Raises:
         UsageError: not in a git working tree. ConfigError: invalid ``[post_merge]``, no
         database URL. SeveralHeadsError: the history has several heads (logged).
-        HistoryError: the history does not load. DatabaseError, MigrationFailedError: the
+        HistoryError: the history does not load (for a notice: its headers, read from
+        git). DatabaseError, MigrationFailedError: the
         upgrade failed (logged; the database stays at its last good revision).
     """
     env = os.environ if environ is None else environ
@@ -193,7 +205,7 @@ def post_merge(
     if not changes.files:
         return PostMergeResult(UNCHANGED, changes=changes)
     if not upgrade_opted_in(config, env):
-        return PostMergeResult(NOTICE, changes=changes)
+        return PostMergeResult(NOTICE, changes=changes, heads=graph_at(repo, config, "HEAD").heads)
     # Opened first, so that a log that cannot be written stops the hook before any change.
     with _open_log(config) as log:
         try:

@@ -4,7 +4,9 @@ At commit time the checks read the working tree. The pre-commit framework stashe
 changes to tracked files first, but a file git does not track yet stays in the working tree,
 and the plain git hook stashes nothing. So a revision written for a model change but never
 ``git add``-ed makes ``sync`` pass while the commit carries the model change alone: the very
-mistake the guard is there to catch. This check names such scripts. It runs only with
+mistake the guard is there to catch. This check names such scripts. It reads the index git
+names for the commit being made (``GIT_INDEX_FILE``): ``git commit -a`` or ``git commit
+<paths>`` commit a temporary index, not the one ``git add`` fills. It runs only with
 ``--staged`` (the commit hooks pass it): during development an unstaged new revision is normal.
 """
 
@@ -14,7 +16,7 @@ import os
 
 from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.repo import open_repo
+from migguard.guard.repo import hook_index_file, open_repo
 
 __all__ = ["check_unstaged"]
 
@@ -30,7 +32,8 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
         working tree (nothing is staged there).
     """
     history = context.history
-    repo = open_repo(history.root)
+    # The index of the commit being made: a temporary one for `git commit -a`, `<paths>`, -p...
+    repo = open_repo(history.root, index_file=hook_index_file(os.environ))
     if repo is None or repo.working_tree_dir is None:
         return [Finding("unstaged", INFO, "skipped: the project is not in a git working tree")]
     top = os.path.realpath(repo.working_tree_dir)

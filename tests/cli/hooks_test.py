@@ -121,5 +121,5 @@ def test_install_hooks_rejects_unknown_names(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == (
         "migguard: error: unknown hook name(s) pre-push in --hooks (known: pre-commit, "
-        "post-merge, post-rewrite, post-checkout)\n"
+        "pre-merge-commit, post-merge, post-rewrite, post-checkout)\n"
     )

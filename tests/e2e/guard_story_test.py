@@ -53,6 +53,10 @@ ARRIVED = re.compile(
     r"migguard: revision files arrived \((\d+) added, [0-9a-f]+\.\.[0-9a-f]+\); "
     r"run `migguard upgrade head` to apply them"
 )
+ARRIVED_TWO_HEADS = re.compile(
+    r"migguard: revision files arrived \((\d+) added, [0-9a-f]+\.\.[0-9a-f]+\); the history "
+    r'has 2 heads \([0-9a-f, ]+\); join them with `migguard merge heads -m "merge heads"`'
+)
 
 
 class Database(NamedTuple):
@@ -196,12 +200,12 @@ def test_guard_story(
 
     # The merge is clean for git. A merge commit runs pre-merge-commit, not pre-commit, so
     # the check does not run (post-merge lists it as skipped: no files); post-merge says a
-    # revision arrived.
+    # revision arrived, and that the two heads must be joined before upgrading.
     merged = ok(git(dev, "merge", "--no-edit", "feature-a", env=hooks))
     assert len(git(dev, "rev-parse", "HEAD^@").stdout.split()) == 2
     assert not re.search(r"^migguard check\.+(Passed|Failed)$", merged, re.MULTILINE), merged
     assert "migguard post-merge" in merged
-    found = ARRIVED.search(merged)
+    found = ARRIVED_TWO_HEADS.search(merged)
     assert found and found.group(1) == "1", merged
     models = (dev / "models.py").read_text(encoding="utf-8")
     assert NICKNAME_LINE in models and CITY_LINE in models

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.cli.main import main
-from migguard.guard.repo import GIT_HOOK_ENV
+from migguard.guard.repo import git_environment
 from tests.conftest import run_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def clean_checkout(folder: Path, destination: Path) -> Path:
     Returns: ``destination / folder``. Raises ``subprocess.CalledProcessError`` when git
     cannot list the files.
     """
-    env = {k: v for k, v in os.environ.items() if k not in GIT_HOOK_ENV}
+    env = git_environment(os.environ)
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--", folder.as_posix()],
         cwd=REPOSITORY,

@@ -9,7 +9,10 @@ import pytest
 
 from tests.conftest import Project
 from tests.guard.gitrepo import ISOLATED, commit, init_repo
+from tests.guard.listener import listener
 from tests.guard.shop import Shop, open_shop
+
+__all__ = ["listener"]
 
 
 @pytest.fixture(autouse=True)

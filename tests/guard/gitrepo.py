@@ -43,13 +43,24 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def git(
-    cwd: Path, *args: str, env: Mapping[str, str] | None = None, check: bool = True
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    stdin: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``git ARGS`` in ``cwd``; ``env`` adds to :func:`git_env`. Returns the finished
-    process (text output captured). Raises AssertionError, with git's output, when git fails
-    and ``check`` is true."""
+    """Run ``git ARGS`` in ``cwd``; ``env`` adds to :func:`git_env`, ``stdin`` is what git
+    reads (e.g. the answers to ``git commit -p``). Returns the finished process (text output
+    captured). Raises AssertionError, with git's output, when git fails and ``check`` is
+    true."""
     done = subprocess.run(
-        ["git", *args], cwd=cwd, env=git_env(env), capture_output=True, text=True, check=False
+        ["git", *args],
+        cwd=cwd,
+        env=git_env(env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if check and done.returncode != 0:
         raise AssertionError(

@@ -21,12 +21,12 @@ from migguard.guard.install import (
     install_hooks,
     parse_hook_names,
 )
-from tests.guard.gitrepo import add_revision, commit, git, init_project
+from tests.guard.gitrepo import add_revision, commit, git, head, init_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def test_all_four_hooks_are_installed_executable_with_this_python(tmp_path: Path) -> None:
+def test_all_five_hooks_are_installed_executable_with_this_python(tmp_path: Path) -> None:
     root = init_project(tmp_path / "app")
 
     installed = install_hooks(root)
@@ -37,7 +37,9 @@ def test_all_four_hooks_are_installed_executable_with_this_python(tmp_path: Path
         text = (folder / name).read_text(encoding="utf-8")
         assert text.splitlines()[1].startswith(f"{MARKER}{name}:")
         assert f"INSTALL_PYTHON={sys.executable}\n" in text
-        assert f'-m migguard ${{MIGGUARD_CONFIG:+--config "$MIGGUARD_CONFIG"}} hook {name}' in text
+        assert (
+            f'-P -m migguard ${{MIGGUARD_CONFIG:+--config "$MIGGUARD_CONFIG"}} hook {name}' in text
+        )
         assert "MIGGUARD_CONFIG=''\n" in text  # the configuration is found from the top
         assert (folder / name).stat().st_mode & stat.S_IXUSR
 
@@ -145,6 +147,27 @@ def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> No
 
     merge = git(root, "merge", "-q", "feature")
     assert "migguard: revision files arrived (1 added, " in merge.stderr
+
+
+def test_the_pre_merge_commit_hook_stops_a_merge_that_leaves_two_heads(tmp_path: Path) -> None:
+    """`git merge` runs pre-merge-commit, not pre-commit, before it commits a merge."""
+    root = init_project(tmp_path / "app")
+    add_revision(root, "a1")
+    commit(root, "a1")
+    install_hooks(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    add_revision(root, "b2", "a1")
+    commit(root, "b2")
+    git(root, "checkout", "-q", "main")
+    add_revision(root, "c3", "a1")
+    commit(root, "c3")
+
+    merge = git(root, "merge", "--no-edit", "feature", check=False)
+
+    assert merge.returncode != 0
+    assert "2 heads where one is expected" in merge.stdout + merge.stderr
+    assert head(root) == head(root, "main")
+    assert git(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0
 
 
 def test_hooks_of_a_project_in_a_sub_folder_pass_its_configuration(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ migrations of the two commits and the database's revision with the checked-out h
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from migguard.guard.post_checkout import CheckoutEvent, checkout_event, downgrad
 from tests.cli.runtime_test import versions
 from tests.conftest import run_process
 from tests.guard.gitrepo import add_revision, clone, commit, git, git_env, head, init_project
+from tests.guard.listener import Listener
 
 
 def feature_branch(tmp_path: Path, url: str | None) -> tuple[Path, str, str]:
@@ -173,3 +175,74 @@ def test_downgrade_targets() -> None:
     assert downgrade_targets(previous, checked_out, "m5") == ("b2", "d4")
     assert downgrade_targets(previous, graph(("z9", ())), "c3") == ("base",)
     assert downgrade_targets(previous, checked_out, "x7") == ()
+
+
+def untrusted_branch(root: Path, port: int, marker: Path) -> None:
+    """Branch ``untrusted`` from the current commit: a revision whose import (the fallback for
+    a non-literal ``branch_labels``) writes ``marker``, a ``git.py`` at the top that writes it
+    too when imported from the working tree, and a configuration that points the database at
+    ``port`` with the reviewer's ``${SECRET_TOKEN}`` as password."""
+    git(root, "checkout", "-q", "-b", "untrusted")
+    write = f"import pathlib\npathlib.Path({os.fspath(marker)!r}).write_text('ran')\n"
+    path = add_revision(root, "b2", "a1")
+    path.write_text(
+        write + path.read_text(encoding="utf-8") + 'branch_labels = (str("evil"),)\n',
+        encoding="utf-8",
+    )
+    (root / "git.py").write_text(write, encoding="utf-8")
+    (root / "migguard.toml").write_text(
+        'script_location = "migrations"\n'
+        f'url = "postgresql://reviewer:${{SECRET_TOKEN}}@127.0.0.1:{port}/app"\n',
+        encoding="utf-8",
+    )
+    commit(root, "looks harmless")
+    git(root, "checkout", "-q", "main")
+
+
+def test_checking_out_an_untrusted_branch_runs_none_of_its_code_nor_sends_credentials(
+    tmp_path: Path, listener: Listener
+) -> None:
+    root = init_project(tmp_path / "app", f'url = "sqlite:///{tmp_path / "dev.db"}"\n')
+    add_revision(root, "a1")
+    commit(root, "a1")
+    assert run_process(["upgrade", "head"], root).returncode == 0
+    marker = tmp_path / "code-ran"
+    untrusted_branch(root, listener.port, marker)
+    install_hooks(root, ("post-checkout",))
+
+    checkout = git(root, "checkout", "-q", "untrusted", env={"SECRET_TOKEN": "hunter2"})
+
+    assert checkout.returncode == 0
+    assert not marker.exists()
+    assert listener.connections == 0
+    lines = checkout.stderr.splitlines()
+    assert lines[0].startswith("migguard: migrations changed in ")
+    assert lines[1:] == [
+        "migguard: migrations/versions/b2_rev.py: not read: branch_labels is not a literal "
+        "(a checkout never runs the checked-out code)",
+        "migguard: the checkout changed migguard.toml: its database is not contacted; run "
+        "`migguard current` once you trust it",
+    ]
+    assert "hunter2" not in checkout.stdout + checkout.stderr
+
+
+def test_a_checkout_that_keeps_the_configuration_still_reads_the_database(
+    tmp_path: Path,
+) -> None:
+    """The URL is in the committed configuration, the same on both commits: the database is
+    read as before."""
+    url = f"sqlite:///{tmp_path / 'dev.db'}"
+    root = init_project(tmp_path / "app", f'url = "{url}"\n')
+    add_revision(root, "a1")
+    commit(root, "a1")
+    git(root, "checkout", "-q", "-b", "feature")
+    add_revision(root, "b2", "a1")
+    commit(root, "b2")
+    assert run_process(["upgrade", "head"], root).returncode == 0
+    install_hooks(root, ("post-checkout",))
+
+    checkout = git(root, "checkout", "-q", "main")
+
+    assert f"migguard: warning: the database ({url}) is at b2, which this checkout lacks" in (
+        checkout.stderr
+    )

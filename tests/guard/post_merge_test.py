@@ -21,6 +21,7 @@ from migguard.guard.post_merge import (
 from tests.cli.runtime_test import schema, versions
 from tests.conftest import run_process
 from tests.guard.gitrepo import add_revision, clone, commit, git, head, init_project
+from tests.guard.listener import Listener
 
 LOG = 'log = "logs/post-merge.log"\n'
 FAILING = 'op.execute("INSERT INTO nowhere VALUES (1)")'
@@ -190,9 +191,29 @@ def test_several_heads_are_refused(tmp_path: Path) -> None:
     assert versions(url) == ["a1"]
     [line] = log_lines(staging)
     assert line.endswith(f" refused: several heads (b2, c3); database {url}")
-    # Git ignores the hook's status; run directly, it is non-zero.
+    # Git ignores the hook's status; run directly, it is upgrade's for the same history.
     direct = run_process(["--url", url, "hook", "post-merge", "0"], staging, env)
-    assert (direct.returncode, direct.stderr) == (3, refusal)
+    upgrade = run_process(["--url", url, "upgrade", "head"], staging)
+    assert (direct.returncode, direct.stderr) == (upgrade.returncode, refusal)
+    assert upgrade.returncode == 2
+
+
+def test_without_opt_in_two_heads_are_told_to_be_merged_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'staging.db'}"
+    origin, staging = staging_clone(tmp_path, url)
+    add_revision(origin, "b2", "a1")
+    add_revision(origin, "c3", "a1")
+    commit(origin, "two branches from a1")
+    before = head(staging)
+
+    pull = git(staging, "pull", "-q", env={"MIGGUARD_URL": url})
+
+    assert pull.stderr == (
+        f"migguard: revision files arrived (2 added, {before[:7]}..{head(staging)[:7]}); "
+        'the history has 2 heads (b2, c3); join them with `migguard merge heads -m "merge '
+        'heads"`, commit, then run `migguard upgrade head`\n'
+    )
+    assert versions(url) == ["a1"]
 
 
 def test_a_failing_revision_stops_loudly_at_the_last_good_revision(
@@ -279,3 +300,34 @@ def test_opting_in_by_environment_or_configuration(tmp_path: Path) -> None:
         'script_location = "migrations"\n[post_merge]\nupgrade = true\n', encoding="utf-8"
     )
     assert upgrade_opted_in(load_config(cwd=root, environ={}), {})
+
+
+def test_the_notice_runs_no_pulled_code_and_contacts_no_database(
+    tmp_path: Path, listener: Listener
+) -> None:
+    """Without the opt-in, post-merge only reads the pulled headers from git: a script whose
+    header needs importing is not imported, and the database (even one the pull points the
+    configuration at) is not contacted."""
+    url = f"sqlite:///{tmp_path / 'staging.db'}"
+    origin, staging = staging_clone(tmp_path, url)
+    marker = tmp_path / "code-ran"
+    path = add_revision(origin, "b2", "a1")
+    path.write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        + path.read_text(encoding="utf-8")
+        + 'branch_labels = (str("pulled"),)\n',
+        encoding="utf-8",
+    )
+    (origin / "migguard.toml").write_text(
+        'script_location = "migrations"\n'
+        f'url = "postgresql://staging:${{SECRET_TOKEN}}@127.0.0.1:{listener.port}/app"\n',
+        encoding="utf-8",
+    )
+    commit(origin, "b2")
+
+    pull = git(staging, "pull", "-q", env={"SECRET_TOKEN": "hunter2"})
+
+    assert "migguard: revision files arrived (1 added, " in pull.stderr
+    assert "run `migguard upgrade head` to apply them" in pull.stderr
+    assert not marker.exists()
+    assert listener.connections == 0

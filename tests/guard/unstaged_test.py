@@ -17,6 +17,7 @@ from migguard.guard.install import install_hooks
 from migguard.guard.run import run_checks, selected_codes
 from migguard.guard.settings import check_settings
 from tests.guard.gitrepo import add_revision, commit, git, init_project
+from tests.precommit_repo import env_for, run_pre_commit
 
 SCRIPT = "migrations/versions/{}_rev.py"
 
@@ -126,3 +127,82 @@ def test_pre_commit_refuses_a_commit_that_leaves_a_revision_out(
     refused = git(app, "commit", "-m", "models without their revision", env=home, check=False)
     assert refused.returncode == 1
     assert f"revision b2 ({SCRIPT.format('b2')}) is not staged" in refused.stdout + refused.stderr
+
+
+# Each way of `git commit` that commits the changed revision, with git's answers and whether
+# it is staged first. The hook is told which index to read (GIT_INDEX_FILE): a temporary one
+# for -a, <paths>, --only, --include, -p and --amend <paths>, the real one for --amend.
+COMMIT_FORMS = {
+    "-a": (["-a"], "", False),
+    "<path>": ([SCRIPT.format("b2")], "", False),
+    "--only": (["--only", SCRIPT.format("b2")], "", False),
+    "--include": (["--include", SCRIPT.format("b2")], "", False),
+    "-p": (["-p"], "y\n", False),
+    "--amend <path>": (["--amend", SCRIPT.format("b2")], "", False),
+    "--amend": (["--amend"], "", True),
+}
+
+
+@pytest.fixture(params=["install-hooks", "pre-commit"])
+def hooked(
+    request: pytest.FixtureRequest, app: Path, hook_repository: tuple[Path, str], tmp_path: Path
+) -> tuple[Path, dict[str, str]]:
+    """``app`` with ``b2`` committed, guarded by the plain git hook or by the real pre-commit
+    running migguard-check from this working tree: ``(root, environment for git)``."""
+    env: dict[str, str] = {}
+    if request.param == "install-hooks":
+        install_hooks(app, ("pre-commit",), python=sys.executable)
+    else:
+        home: Path = request.getfixturevalue("pre_commit_home")
+        path, rev = hook_repository
+        (app / ".pre-commit-config.yaml").write_text(
+            f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n  - id: migguard-check\n",
+            encoding="utf-8",
+        )
+        run_pre_commit(app, home, "install", "--hook-type", "pre-commit")
+        env = env_for(home)
+    add_revision(app, "b2", "a1")
+    git(app, "add", "-A")
+    git(app, "commit", "-q", "-m", "b2", env=env)
+    return app, env
+
+
+@pytest.mark.parametrize("form", list(COMMIT_FORMS))
+def test_every_form_of_git_commit_that_stages_the_revision_passes(
+    hooked: tuple[Path, dict[str, str]], form: str
+) -> None:
+    """E.g. `git commit -a` right after `migguard check --fix` rewrote a script."""
+    root, env = hooked
+    add_revision(root, "b2", "a1", upgrade="op.create_table('b2', sa.Column('id', sa.Integer))")
+    args, answers, stage_first = COMMIT_FORMS[form]
+    if stage_first:
+        git(root, "add", SCRIPT.format("b2"))
+
+    done = git(
+        root, "commit", "-m", f"b2 through {form}", *args, env=env, stdin=answers, check=False
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(root, "status", "--porcelain").stdout == ""
+
+
+def test_a_commit_of_other_paths_still_names_the_revision_it_leaves_out(app: Path) -> None:
+    """With the plain git hook (pre-commit stashes the change away, so the checks read what
+    is committed)."""
+    install_hooks(app, ("pre-commit",), python=sys.executable)
+    add_revision(app, "b2", "a1")
+    commit(app, "b2")
+    (app / "models.py").write_text("# a model change\n", encoding="utf-8")
+    git(app, "add", "models.py")
+    add_revision(app, "b2", "a1", upgrade="op.create_table('b2', sa.Column('id', sa.Integer))")
+
+    refused = git(app, "commit", "-m", "models only", "models.py", check=False)
+
+    assert refused.returncode == 1
+    assert f"revision b2 ({SCRIPT.format('b2')}) has changes that are not staged" in (
+        refused.stdout + refused.stderr
+    )
+    amended = git(app, "commit", "--amend", "-m", "b2 as staged", check=False)
+    assert amended.returncode == 1  # --amend alone commits the index, without the change
+    git(app, "add", SCRIPT.format("b2"))
+    git(app, "commit", "--amend", "-m", "b2 and models")
