@@ -2,7 +2,9 @@
 
 ``load_config`` finds the configuration file (or reads the one given), checks it, resolves
 relative paths against the file's folder, and picks the database URL from ``--url``, the
-``MIGGUARD_URL`` environment variable or the file, in that order.
+``MIGGUARD_URL`` environment variable or the file, in that order. A relative SQLite path in
+the file's URL is taken from the file's folder, like every other path in it; one in ``--url``
+or ``MIGGUARD_URL`` from the current folder, where the user typed it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from migguard.config_paths import resolve_location, resolve_path
 from migguard.config_sources import RawConfig, discover_config, read_config_file
 from migguard.config_values import check_values
 from migguard.errors import ConfigError
-from migguard.urls import expand_env, mask_password
+from migguard.urls import expand_env, mask_password, resolve_sqlite_url
 
 __all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "load_config", "setting_keys"]
 
@@ -31,7 +33,8 @@ _NOT_KEYS = frozenset({"path", "root", "sources"})
 
 
 class Config(NamedTuple):
-    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded.
+    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded and
+    their SQLite files absolute (see :func:`load_config`).
 
     ``sources`` maps each setting's key to where its value came from: a file label such as
     ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
@@ -113,8 +116,11 @@ def load_config(
         config_path: a file named with ``-c/--config``; when ``None`` the configuration is
             discovered from ``cwd`` upward (``migguard.toml``, then ``[tool.migguard]`` in
             ``pyproject.toml``, then ``alembic.ini``; first folder with one wins).
-        cwd: where discovery starts; defaults to the current folder.
+        cwd: where discovery starts, and the folder a relative SQLite path in ``--url`` or
+            ``MIGGUARD_URL`` is taken from; defaults to the current folder.
         url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the file. Empty means unset.
+            A relative SQLite path in the file's URL is taken from the file's folder (for
+            ``alembic.ini`` as ``%(here)s`` is).
         environ: environment for ``MIGGUARD_URL`` and ``${VAR}`` expansion; defaults to
             ``os.environ``.
 
@@ -129,7 +135,7 @@ def load_config(
     env = os.environ if environ is None else environ
     start = Path.cwd() if cwd is None else cwd
     raw = read_config_file(config_path) if config_path is not None else _discover(start)
-    return _build(raw, check_values(raw), url, env)
+    return _build(raw, check_values(raw), url, env, Path(os.path.abspath(start)))
 
 
 def _discover(start: Path) -> RawConfig:
@@ -145,9 +151,16 @@ def _discover(start: Path) -> RawConfig:
 
 
 def _build(
-    raw: RawConfig, values: dict[str, object], url: str | None, environ: Mapping[str, str]
+    raw: RawConfig,
+    values: dict[str, object],
+    url: str | None,
+    environ: Mapping[str, str],
+    cwd: Path,
 ) -> Config:
-    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources."""
+    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources.
+
+    ``cwd`` is where a relative SQLite path of ``--url`` or ``MIGGUARD_URL`` is taken from.
+    """
     root = raw.path.parent
     if "script_location" not in values:
         raise ConfigError(f"missing required key 'script_location' in {raw.where}")
@@ -155,13 +168,15 @@ def _build(
     script_location = _location(values["script_location"], root, "script_location", raw)
     sources = {key: raw.label if key in values else DEFAULT for key in setting_keys()}
     chosen_url, sources["url"] = _choose_url(url, environ, values.get("url"), raw.label)
+    expanded_url = _expand(chosen_url, environ, _url_where(sources["url"], raw))
+    url_folder = root if sources["url"] == raw.label else cwd
     return Config(
         path=raw.path,
         root=root,
         script_location=script_location,
         version_locations=_version_locations(values, script_location, root, raw),
         recursive_version_locations=values.get("recursive_version_locations") is True,
-        url=_expand(chosen_url, environ, _url_where(sources["url"], raw)),
+        url=resolve_sqlite_url(expanded_url, url_folder) if expanded_url else None,
         metadata=_strings(values, "metadata"),
         file_template=_text(values, "file_template", _DEFAULTS["file_template"]),
         timezone=_optional_text(values, "timezone"),
