@@ -2,9 +2,10 @@
 
 ``load_config`` finds the configuration file (or reads the one given), checks it, resolves
 relative paths against the file's folder, and picks the database URL from ``--url``, the
-``MIGGUARD_URL`` environment variable or the file, in that order. A relative SQLite path in
-the file's URL is taken from the file's folder, like every other path in it; one in ``--url``
-or ``MIGGUARD_URL`` from the current folder, where the user typed it.
+``MIGGUARD_URL`` environment variable or the file, in that order. ``connect_url`` gives the
+URL to open: a relative SQLite path in the file's URL is taken from the file's folder, like
+every other path in it; one in ``--url`` or ``MIGGUARD_URL`` from the current folder, where
+the user typed it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from migguard.config_values import check_values
 from migguard.errors import ConfigError
 from migguard.urls import expand_env, mask_password, resolve_sqlite_url
 
-__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "load_config", "setting_keys"]
+__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "connect_url", "load_config", "setting_keys"]
 
 URL_ENV_VAR = "MIGGUARD_URL"
 URL_OPTION = "--url"
@@ -33,8 +34,8 @@ _NOT_KEYS = frozenset({"path", "root", "sources"})
 
 
 class Config(NamedTuple):
-    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded and
-    their SQLite files absolute (see :func:`load_config`).
+    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded (and
+    otherwise as written, for messages: :func:`connect_url` gives the one to open).
 
     ``sources`` maps each setting's key to where its value came from: a file label such as
     ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
@@ -116,11 +117,8 @@ def load_config(
         config_path: a file named with ``-c/--config``; when ``None`` the configuration is
             discovered from ``cwd`` upward (``migguard.toml``, then ``[tool.migguard]`` in
             ``pyproject.toml``, then ``alembic.ini``; first folder with one wins).
-        cwd: where discovery starts, and the folder a relative SQLite path in ``--url`` or
-            ``MIGGUARD_URL`` is taken from; defaults to the current folder.
+        cwd: where discovery starts; defaults to the current folder.
         url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the file. Empty means unset.
-            A relative SQLite path in the file's URL is taken from the file's folder (for
-            ``alembic.ini`` as ``%(here)s`` is).
         environ: environment for ``MIGGUARD_URL`` and ``${VAR}`` expansion; defaults to
             ``os.environ``.
 
@@ -135,7 +133,7 @@ def load_config(
     env = os.environ if environ is None else environ
     start = Path.cwd() if cwd is None else cwd
     raw = read_config_file(config_path) if config_path is not None else _discover(start)
-    return _build(raw, check_values(raw), url, env, Path(os.path.abspath(start)))
+    return _build(raw, check_values(raw), url, env)
 
 
 def _discover(start: Path) -> RawConfig:
@@ -151,16 +149,9 @@ def _discover(start: Path) -> RawConfig:
 
 
 def _build(
-    raw: RawConfig,
-    values: dict[str, object],
-    url: str | None,
-    environ: Mapping[str, str],
-    cwd: Path,
+    raw: RawConfig, values: dict[str, object], url: str | None, environ: Mapping[str, str]
 ) -> Config:
-    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources.
-
-    ``cwd`` is where a relative SQLite path of ``--url`` or ``MIGGUARD_URL`` is taken from.
-    """
+    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources."""
     root = raw.path.parent
     if "script_location" not in values:
         raise ConfigError(f"missing required key 'script_location' in {raw.where}")
@@ -168,15 +159,13 @@ def _build(
     script_location = _location(values["script_location"], root, "script_location", raw)
     sources = {key: raw.label if key in values else DEFAULT for key in setting_keys()}
     chosen_url, sources["url"] = _choose_url(url, environ, values.get("url"), raw.label)
-    expanded_url = _expand(chosen_url, environ, _url_where(sources["url"], raw))
-    url_folder = root if sources["url"] == raw.label else cwd
     return Config(
         path=raw.path,
         root=root,
         script_location=script_location,
         version_locations=_version_locations(values, script_location, root, raw),
         recursive_version_locations=values.get("recursive_version_locations") is True,
-        url=resolve_sqlite_url(expanded_url, url_folder) if expanded_url else None,
+        url=_expand(chosen_url, environ, _url_where(sources["url"], raw)),
         metadata=_strings(values, "metadata"),
         file_template=_text(values, "file_template", _DEFAULTS["file_template"]),
         timezone=_optional_text(values, "timezone"),
@@ -199,6 +188,27 @@ def _build(
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
     )
+
+
+def connect_url(config: Config) -> str | None:
+    """The URL to open: ``config.url`` with a relative SQLite path made absolute.
+
+    A URL from the configuration file takes it from the file's folder (for ``alembic.ini``
+    that is ``%(here)s``), so commands and git hooks (which git runs at the repository's top)
+    open the same file wherever they run; one from ``--url`` or ``MIGGUARD_URL`` from the
+    current folder, where the user typed it.
+
+    Args:
+        config: the configuration.
+
+    Returns:
+        The URL (see :func:`migguard.urls.resolve_sqlite_url`), or ``None`` when none is set.
+    """
+    if not config.url:
+        return None
+    source = config.sources.get("url", DEFAULT)
+    from_user = source == URL_OPTION or source.startswith("env ")
+    return resolve_sqlite_url(config.url, os.getcwd() if from_user else config.root)
 
 
 def _choose_url(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, load_config, setting_keys
+from migguard.config import Config, connect_url, load_config, setting_keys
 from migguard.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
     config = load(tmp_path)
     assert config.path == tmp_path / "pyproject.toml"
     assert config.script_location == tmp_path / "migrations"
-    assert config.url == f"sqlite:///{tmp_path / 'app.db'}"
+    assert config.url == "sqlite:///app.db"
     assert config.sources["url"] == "pyproject.toml [tool.migguard]"
 
 
@@ -433,25 +433,19 @@ def url_config(tmp_path: Path) -> None:
 def test_url_from_file(tmp_path: Path) -> None:
     url_config(tmp_path)
     config = load(tmp_path)
-    assert (config.url, config.sources["url"]) == (
-        f"sqlite:///{tmp_path / 'file.db'}",
-        "migguard.toml",
-    )
+    assert (config.url, config.sources["url"]) == ("sqlite:///file.db", "migguard.toml")
 
 
 def test_env_url_beats_file(tmp_path: Path) -> None:
     url_config(tmp_path)
     config = load(tmp_path, environ={"MIGGUARD_URL": "sqlite:///env.db"})
-    assert (config.url, config.sources["url"]) == (
-        f"sqlite:///{tmp_path / 'env.db'}",
-        "env MIGGUARD_URL",
-    )
+    assert (config.url, config.sources["url"]) == ("sqlite:///env.db", "env MIGGUARD_URL")
 
 
 def test_url_option_beats_env_and_file(tmp_path: Path) -> None:
     url_config(tmp_path)
     config = load(tmp_path, url="sqlite:///cli.db", environ={"MIGGUARD_URL": "sqlite:///env.db"})
-    assert (config.url, config.sources["url"]) == (f"sqlite:///{tmp_path / 'cli.db'}", "--url")
+    assert (config.url, config.sources["url"]) == ("sqlite:///cli.db", "--url")
 
 
 def test_empty_env_url_is_ignored(tmp_path: Path) -> None:
@@ -469,7 +463,7 @@ def test_env_url_without_url_in_file(tmp_path: Path) -> None:
 def test_environ_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url_config(tmp_path)
     monkeypatch.setenv("MIGGUARD_URL", "sqlite:///from-process-env.db")
-    assert load_config(cwd=tmp_path).url == (f"sqlite:///{tmp_path / 'from-process-env.db'}")
+    assert load_config(cwd=tmp_path).url == "sqlite:///from-process-env.db"
 
 
 def test_url_and_check_url_are_expanded(tmp_path: Path) -> None:
@@ -487,9 +481,9 @@ def test_url_and_check_url_are_expanded(tmp_path: Path) -> None:
 def test_winning_url_is_expanded(tmp_path: Path) -> None:
     url_config(tmp_path)
     environ = {"MIGGUARD_URL": "sqlite:///${NAME}.db", "NAME": "envdb"}
-    assert load(tmp_path, environ=environ).url == f"sqlite:///{tmp_path / 'envdb.db'}"
+    assert load(tmp_path, environ=environ).url == "sqlite:///envdb.db"
     assert load(tmp_path, environ=environ, url="sqlite:///${NAME}-cli.db").url == (
-        f"sqlite:///{tmp_path / 'envdb-cli.db'}"
+        "sqlite:///envdb-cli.db"
     )
 
 
@@ -596,40 +590,53 @@ def test_import_does_not_load_heavy_dependencies() -> None:
 # --- relative SQLite paths ---------------------------------------------------------------------
 
 
-def test_relative_sqlite_file_in_the_file_is_taken_from_the_files_folder(tmp_path: Path) -> None:
+def test_relative_sqlite_file_in_the_file_is_taken_from_the_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A project in backend/: git runs hooks at the repository top, not in backend/.
     backend = tmp_path / "backend"
     backend.mkdir()
     write(backend / "migguard.toml", 'script_location = "m"\nurl = "sqlite:///app.db"\n')
-    config = load_config(backend / "migguard.toml", cwd=tmp_path, environ=NO_ENV)
-    assert config.url == f"sqlite:///{backend / 'app.db'}"
+    monkeypatch.chdir(tmp_path)
+    config = load_config(backend / "migguard.toml", environ=NO_ENV)
+    assert config.url == "sqlite:///app.db"  # as written, for messages
+    assert connect_url(config) == f"sqlite:///{backend / 'app.db'}"
 
 
-def test_relative_sqlite_file_in_alembic_ini_is_taken_from_its_folder(tmp_path: Path) -> None:
+def test_relative_sqlite_file_in_alembic_ini_is_taken_from_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     backend = tmp_path / "backend"
     backend.mkdir()
     write(
         backend / "alembic.ini",
         "[alembic]\nscript_location = m\nsqlalchemy.url = sqlite:///data/app.db\n",
     )
-    config = load_config(backend / "alembic.ini", cwd=tmp_path, environ=NO_ENV)
-    assert config.url == f"sqlite:///{backend / 'data' / 'app.db'}"
+    monkeypatch.chdir(tmp_path)
+    config = load_config(backend / "alembic.ini", environ=NO_ENV)
+    assert connect_url(config) == f"sqlite:///{backend / 'data' / 'app.db'}"
 
 
 def test_relative_sqlite_file_in_url_option_or_env_is_taken_from_the_current_folder(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = tmp_path / "backend"
     backend.mkdir()
-    write(backend / "migguard.toml", 'script_location = "m"\n')
+    write(backend / "migguard.toml", 'script_location = "m"\nurl = "sqlite:///app.db"\n')
+    monkeypatch.chdir(tmp_path)
     path = backend / "migguard.toml"
-    from_option = load_config(path, cwd=tmp_path, url="sqlite:///x.db", environ=NO_ENV)
-    from_env = load_config(path, cwd=tmp_path, environ={"MIGGUARD_URL": "sqlite:///y.db"})
-    assert from_option.url == f"sqlite:///{tmp_path / 'x.db'}"
-    assert from_env.url == f"sqlite:///{tmp_path / 'y.db'}"
+    from_option = load_config(path, url="sqlite:///x.db", environ=NO_ENV)
+    from_env = load_config(path, environ={"MIGGUARD_URL": "sqlite:///y.db"})
+    assert connect_url(from_option) == f"sqlite:///{tmp_path / 'x.db'}"
+    assert connect_url(from_env) == f"sqlite:///{tmp_path / 'y.db'}"
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "postgresql://u@h/db"])
-def test_in_memory_and_server_urls_are_kept_as_written(tmp_path: Path, url: str) -> None:
+def test_in_memory_and_server_urls_are_opened_as_written(tmp_path: Path, url: str) -> None:
     write(tmp_path / "migguard.toml", f'script_location = "m"\nurl = "{url}"\n')
-    assert load(tmp_path).url == url
+    assert connect_url(load(tmp_path)) == url
+
+
+def test_no_url_is_none(tmp_path: Path) -> None:
+    write(tmp_path / "migguard.toml", 'script_location = "m"\n')
+    assert connect_url(load(tmp_path)) is None

@@ -16,24 +16,25 @@ import importlib.util
 import os
 from urllib.parse import unquote
 
-from migguard.config import Config
+from migguard.config import Config, connect_url
 from migguard.errors import ConfigError, DatabaseError
 from migguard.urls import mask_password, scrub_secrets, written_password
 
-__all__ = ["database_url", "read_current", "version_table_label"]
+__all__ = ["database_url", "read_current", "shown_url", "version_table_label"]
 
 _SQLITE_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 _PSYCOPG_PREFIXES = ("postgresql://", "postgresql+psycopg://")
 
 
 def database_url(config: Config) -> str:
-    """The configured URL.
+    """The URL to connect to.
 
     Args:
         config: the configuration.
 
     Returns:
-        ``config.url``, as given (``${VAR}`` already expanded).
+        ``config.url`` (``${VAR}`` already expanded) with a relative SQLite path made absolute
+        (see :func:`migguard.config.connect_url`).
 
     Raises:
         ConfigError: none is configured.
@@ -44,7 +45,17 @@ def database_url(config: Config) -> str:
             f"no database URL: set `url` in {where}, the MIGGUARD_URL environment variable, "
             "or pass --url"
         )
-    return config.url
+    return connect_url(config) or config.url
+
+
+def shown_url(config: Config) -> str:
+    """The database URL for messages: as the user wrote it, credentials masked.
+
+    Raises:
+        ConfigError: no URL is configured.
+    """
+    database_url(config)
+    return mask_password(config.url or "")
 
 
 def version_table_label(config: Config) -> str:
