@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from migguard.errors import ConfigError, DatabaseError, UsageError
+from migguard.errors import ConfigError, DatabaseError, MigguardError, UsageError
 from migguard.urls import mask_password, scrub_secrets, written_password
 
 
@@ -199,9 +199,12 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
         ConfigError, UsageError: as :func:`create_engine`.
         DatabaseError: the database cannot be reached, or a SQLite file's folder does not
             exist (one line, credentials masked and scrubbed from the driver's message).
+            Errors raised in the block are re-raised with the credentials scrubbed from
+            their message.
     """
     parsed = make_url(url)
     path = _sqlite_path(parsed)
+    opened = url
     created: str | None = None
     if path is not None and not os.path.exists(path):
         folder = os.path.dirname(path)
@@ -210,10 +213,10 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
                 f"cannot connect to {mask_password(url)}: the folder {folder} does not exist"
             )
         if read_only:
-            url = "sqlite://"
+            opened = "sqlite://"
         else:
             created = path
-    engine = create_engine(url)
+    engine = create_engine(opened)
     try:
         try:
             connection = engine.connect()
@@ -224,6 +227,10 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
             ) from None
         try:
             yield connection
+        except MigguardError as exc:
+            # Whatever failed while connected may quote the driver, which can echo the URL.
+            exc.args = tuple(scrub_secrets(a, url) if isinstance(a, str) else a for a in exc.args)
+            raise
         finally:
             connection.close()
     finally:

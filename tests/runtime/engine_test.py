@@ -197,3 +197,16 @@ def test_an_at_sign_in_the_password_must_be_escaped(modelled: Project) -> None:
     assert result.code == 2
     assert "write each '@' of the password (or of a query value) as %40" in result.err
     assert "cd" not in result.err.replace("--url", "")
+
+
+def test_a_failure_quoting_the_password_does_not_show_it(project: Project, pg_url: str) -> None:
+    # The database's message quotes the literal, which happens to be the password.
+    project.add("a1", upgrade="op.execute(\"SELECT 'Zq7S3cr3tPw'::int\")")
+    for url in (
+        pg_url.replace("postgres@", "postgres:Zq7S3cr3tPw@", 1),
+        f"{pg_url}?password=Zq7S3cr3tPw",
+    ):
+        result = project.run("--url", url, "upgrade", "head")
+        assert result.code == 4, result.err
+        assert "invalid input syntax for type integer" in result.err
+        assert "Zq7S3cr3tPw" not in result.out + result.err
