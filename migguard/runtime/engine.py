@@ -200,7 +200,7 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
         DatabaseError: the database cannot be reached, or a SQLite file's folder does not
             exist (one line, credentials masked and scrubbed from the driver's message).
             Errors raised in the block are re-raised with the credentials scrubbed from
-            their message.
+            their message and text attributes.
     """
     parsed = make_url(url)
     path = _sqlite_path(parsed)
@@ -230,6 +230,9 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
         except MigguardError as exc:
             # Whatever failed while connected may quote the driver, which can echo the URL.
             exc.args = tuple(scrub_secrets(a, url) if isinstance(a, str) else a for a in exc.args)
+            for name, value in vars(exc).items():  # e.g. a failed revision's reason and traceback
+                if isinstance(value, str):
+                    setattr(exc, name, scrub_secrets(value, url))
             raise
         finally:
             connection.close()

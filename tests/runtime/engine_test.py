@@ -206,7 +206,8 @@ def test_a_failure_quoting_the_password_does_not_show_it(project: Project, pg_ur
         pg_url.replace("postgres@", "postgres:Zq7S3cr3tPw@", 1),
         f"{pg_url}?password=Zq7S3cr3tPw",
     ):
-        result = project.run("--url", url, "upgrade", "head")
+        result = project.run("--url", url, "upgrade", "head", "--verbose")
         assert result.code == 4, result.err
+        assert "Traceback" in result.err
         assert "invalid input syntax for type integer" in result.err
         assert "Zq7S3cr3tPw" not in result.out + result.err
