@@ -2,7 +2,10 @@
 
 ``load_config`` finds the configuration file (or reads the one given), checks it, resolves
 relative paths against the file's folder, and picks the database URL from ``--url``, the
-``MIGGUARD_URL`` environment variable or the file, in that order.
+``MIGGUARD_URL`` environment variable or the file, in that order. ``connect_url`` gives the
+URL to open: a relative SQLite path in the file's URL is taken from the file's folder, like
+every other path in it; one in ``--url`` or ``MIGGUARD_URL`` from the current folder, where
+the user typed it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from migguard.config_paths import resolve_location, resolve_path
 from migguard.config_sources import RawConfig, discover_config, read_config_file
 from migguard.config_values import check_values
 from migguard.errors import ConfigError
-from migguard.urls import expand_env, mask_password
+from migguard.urls import expand_env, mask_password, resolve_sqlite_url
 
-__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "load_config", "setting_keys"]
+__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "connect_url", "load_config", "setting_keys"]
 
 URL_ENV_VAR = "MIGGUARD_URL"
 URL_OPTION = "--url"
@@ -31,7 +34,8 @@ _NOT_KEYS = frozenset({"path", "root", "sources"})
 
 
 class Config(NamedTuple):
-    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded.
+    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded (and
+    otherwise as written, for messages: :func:`connect_url` gives the one to open).
 
     ``sources`` maps each setting's key to where its value came from: a file label such as
     ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
@@ -184,6 +188,27 @@ def _build(
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
     )
+
+
+def connect_url(config: Config) -> str | None:
+    """The URL to open: ``config.url`` with a relative SQLite path made absolute.
+
+    A URL from the configuration file takes it from the file's folder (for ``alembic.ini``
+    that is ``%(here)s``), so commands and git hooks (which git runs at the repository's top)
+    open the same file wherever they run; one from ``--url`` or ``MIGGUARD_URL`` from the
+    current folder, where the user typed it.
+
+    Args:
+        config: the configuration.
+
+    Returns:
+        The URL (see :func:`migguard.urls.resolve_sqlite_url`), or ``None`` when none is set.
+    """
+    if not config.url:
+        return None
+    source = config.sources.get("url", DEFAULT)
+    from_user = source == URL_OPTION or source.startswith("env ")
+    return resolve_sqlite_url(config.url, os.getcwd() if from_user else config.root)
 
 
 def _choose_url(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, load_config, setting_keys
+from migguard.config import Config, connect_url, load_config, setting_keys
 from migguard.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -585,3 +585,58 @@ def test_import_does_not_load_heavy_dependencies() -> None:
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- relative SQLite paths ---------------------------------------------------------------------
+
+
+def test_relative_sqlite_file_in_the_file_is_taken_from_the_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project in backend/: git runs hooks at the repository top, not in backend/.
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    write(backend / "migguard.toml", 'script_location = "m"\nurl = "sqlite:///app.db"\n')
+    monkeypatch.chdir(tmp_path)
+    config = load_config(backend / "migguard.toml", environ=NO_ENV)
+    assert config.url == "sqlite:///app.db"  # as written, for messages
+    assert connect_url(config) == f"sqlite:///{backend / 'app.db'}"
+
+
+def test_relative_sqlite_file_in_alembic_ini_is_taken_from_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    write(
+        backend / "alembic.ini",
+        "[alembic]\nscript_location = m\nsqlalchemy.url = sqlite:///data/app.db\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    config = load_config(backend / "alembic.ini", environ=NO_ENV)
+    assert connect_url(config) == f"sqlite:///{backend / 'data' / 'app.db'}"
+
+
+def test_relative_sqlite_file_in_url_option_or_env_is_taken_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    write(backend / "migguard.toml", 'script_location = "m"\nurl = "sqlite:///app.db"\n')
+    monkeypatch.chdir(tmp_path)
+    path = backend / "migguard.toml"
+    from_option = load_config(path, url="sqlite:///x.db", environ=NO_ENV)
+    from_env = load_config(path, environ={"MIGGUARD_URL": "sqlite:///y.db"})
+    assert connect_url(from_option) == f"sqlite:///{tmp_path / 'x.db'}"
+    assert connect_url(from_env) == f"sqlite:///{tmp_path / 'y.db'}"
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "postgresql://u@h/db"])
+def test_in_memory_and_server_urls_are_opened_as_written(tmp_path: Path, url: str) -> None:
+    write(tmp_path / "migguard.toml", f'script_location = "m"\nurl = "{url}"\n')
+    assert connect_url(load(tmp_path)) == url
+
+
+def test_no_url_is_none(tmp_path: Path) -> None:
+    write(tmp_path / "migguard.toml", 'script_location = "m"\n')
+    assert connect_url(load(tmp_path)) is None

@@ -120,7 +120,7 @@ def diff_database(
     Raises:
         ConfigError (no URL, models cannot be imported), DatabaseError.
     """
-    with connect(database_url(config)) as connection:
+    with connect(database_url(config), read_only=True) as connection:
         return _compare_live(config, connection, renames), connection.dialect.name
 
 
@@ -145,7 +145,7 @@ def autogenerate_revision(
             a schema the history does not build); plus everything :func:`create_revision`
             and :func:`diff_database` raise.
     """
-    with connect(database_url(config)) as connection:
+    with connect(database_url(config), read_only=True) as connection:
         current = version_table(config).read(connection)
         connection.rollback()
         wanted = resolve(history.graph, head) if len(history.graph) else ()

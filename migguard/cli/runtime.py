@@ -13,7 +13,6 @@ from migguard.errors import UsageError
 from migguard.report import Printer, StepProgress, print_revisions, print_warnings
 from migguard.runtime.plan import Step
 from migguard.scripts.directory import History
-from migguard.urls import mask_password
 
 # Plans at least this long get a progress bar on a terminal.
 PROGRESS_FROM = 20
@@ -77,7 +76,8 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
-    from migguard.runtime.migrate import database_url, migrate, offline_sql
+    from migguard.runtime.current import shown_url
+    from migguard.runtime.migrate import migrate, offline_sql
     from migguard.runtime.runner import MigrationFailedError
 
     config, history = history_from(args)
@@ -108,7 +108,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     print_warnings(outcome.warnings)
     if args.quiet:
         return 0
-    where = mask_password(database_url(config))
+    where = shown_url(config)
     at = ", ".join(outcome.after) or "base"
     if args.dry_run:
         for step in outcome.steps:
@@ -125,7 +125,8 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
 
 def cmd_stamp(args: argparse.Namespace) -> int:
     """Set the version table without running revisions."""
-    from migguard.runtime.migrate import database_url, offline_sql, stamp
+    from migguard.runtime.current import shown_url
+    from migguard.runtime.migrate import offline_sql, stamp
 
     config, history = history_from(args)
     if args.sql:
@@ -147,13 +148,13 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         before = ", ".join(outcome.before) or "base"
         after = ", ".join(outcome.after) or "base"
         verb = "Would stamp" if args.dry_run else "Stamped"
-        Printer().line(f"{verb} {mask_password(database_url(config))}: {before} -> {after}")
+        Printer().line(f"{verb} {shown_url(config)}: {before} -> {after}")
     return 0
 
 
 def cmd_current(args: argparse.Namespace) -> int:
     """Print the revision(s) the database is at (nothing at base, like Alembic)."""
-    from migguard.runtime.current import database_url, read_current
+    from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import check_known
 
     config, history = history_from(args)
@@ -161,7 +162,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     check_known(history.graph, rows)
     printer = Printer()
     if args.verbose and args.format == "text":
-        printer.line(f"Database: {mask_password(database_url(config))}")
+        printer.line(f"Database: {shown_url(config)}")
         printer.line(f"Version table: {config.version_table}")
         if not rows:
             printer.line("Current: base (no revision applied)")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, WARNING, Finding
-from migguard.urls import mask_password
 
 __all__ = ["check_drift"]
 
@@ -33,17 +32,17 @@ def check_drift(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import describe
     from migguard.autogen.generate import diff_database
-    from migguard.runtime.current import database_url, read_current
+    from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import UnknownDatabaseRevisionError, check_known, upgrade_plan
 
     config = context.config
     graph = context.history.graph
-    shown_url = mask_password(database_url(config))
+    where = shown_url(config)
     current = read_current(config)
     try:
         check_known(graph, current)
     except UnknownDatabaseRevisionError as exc:
-        return [Finding("drift", ERROR, f"{shown_url}: {exc}")]
+        return [Finding("drift", ERROR, f"{where}: {exc}")]
     diff, _ = diff_database(config)
     findings = [Finding("drift", WARNING, warning) for warning in diff.warnings]
     operations = diff.operations
@@ -62,7 +61,7 @@ def check_drift(context: CheckContext) -> list[Finding]:
         Finding(
             "drift",
             ERROR,
-            f"{shown_url} at {at} differs from the models: "
+            f"{where} at {at} differs from the models: "
             f"{count} operation{'s' if count != 1 else ''} missing",
             hint=hint,
             details=tuple(describe(operation) for operation in operations),

@@ -231,9 +231,10 @@ def _upgrade(
     on_plan: Callable[[History, Sequence[Step]], Listener | None] | None,
     lock_timeout: float,
 ) -> PostMergeResult:
-    from migguard.runtime.migrate import database_url, migrate
+    from migguard.runtime.current import shown_url
+    from migguard.runtime.migrate import migrate
 
-    url = mask_password(database_url(config))
+    url = shown_url(config)
     history = load_history(config)
     heads = history.graph.heads
     if len(heads) > 1:

@@ -16,24 +16,25 @@ import importlib.util
 import os
 from urllib.parse import unquote
 
-from migguard.config import Config
+from migguard.config import Config, connect_url
 from migguard.errors import ConfigError, DatabaseError
-from migguard.urls import mask_password, written_password
+from migguard.urls import mask_password, scrub_secrets, written_password
 
-__all__ = ["database_url", "read_current", "version_table_label"]
+__all__ = ["database_url", "read_current", "shown_url", "version_table_label"]
 
 _SQLITE_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 _PSYCOPG_PREFIXES = ("postgresql://", "postgresql+psycopg://")
 
 
 def database_url(config: Config) -> str:
-    """The configured URL.
+    """The URL to connect to.
 
     Args:
         config: the configuration.
 
     Returns:
-        ``config.url``, as given (``${VAR}`` already expanded).
+        ``config.url`` (``${VAR}`` already expanded) with a relative SQLite path made absolute
+        (see :func:`migguard.config.connect_url`).
 
     Raises:
         ConfigError: none is configured.
@@ -44,7 +45,17 @@ def database_url(config: Config) -> str:
             f"no database URL: set `url` in {where}, the MIGGUARD_URL environment variable, "
             "or pass --url"
         )
-    return config.url
+    return connect_url(config) or config.url
+
+
+def shown_url(config: Config) -> str:
+    """The database URL for messages: as the user wrote it, credentials masked.
+
+    Raises:
+        ConfigError: no URL is configured.
+    """
+    database_url(config)
+    return mask_password(config.url or "")
 
 
 def version_table_label(config: Config) -> str:
@@ -130,8 +141,14 @@ def _read_sqlite(config: Config, url: str, path: str) -> tuple[str, ...]:
     mistyped path."""
     import sqlite3
 
-    if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        return ()  # a missing folder stays the connect error that upgrade would meet
+    if not os.path.exists(path):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            # The message :func:`migguard.runtime.engine.connect` gives.
+            raise DatabaseError(
+                f"cannot connect to {mask_password(url)}: the folder {folder} does not exist"
+            )
+        return ()
     try:
         connection = sqlite3.connect(path)
     except sqlite3.Error as exc:
@@ -177,7 +194,7 @@ def _read_sqlalchemy(config: Config, url: str) -> tuple[str, ...]:
     from migguard.runtime.version_table import VersionTable
 
     table = VersionTable(config.version_table, config.version_table_schema)
-    with connect(url) as connection:
+    with connect(url, read_only=True) as connection:
         try:
             rows = table.read(connection)
         except sa.exc.DBAPIError as exc:
@@ -188,14 +205,14 @@ def _read_sqlalchemy(config: Config, url: str) -> tuple[str, ...]:
 
 def _cannot_connect(url: str, exc: BaseException) -> DatabaseError:
     """The error :func:`migguard.runtime.engine.connect` raises for an unreachable database."""
-    return DatabaseError(f"cannot connect to {mask_password(url)}: {_first_line(exc)}")
+    reason = scrub_secrets(_first_line(exc), url)
+    return DatabaseError(f"cannot connect to {mask_password(url)}: {reason}")
 
 
 def _cannot_read(config: Config, url: str, exc: BaseException) -> DatabaseError:
     label = version_table_label(config)
-    return DatabaseError(
-        f"cannot read the version table {label} on {mask_password(url)}: {_first_line(exc)}"
-    )
+    reason = scrub_secrets(_first_line(exc), url)
+    return DatabaseError(f"cannot read the version table {label} on {mask_password(url)}: {reason}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -87,7 +87,7 @@ def migrate(
 
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
-    with connect(database_url(config)) as connection:
+    with connect(database_url(config), read_only=dry_run) as connection:
         if dry_run:
             current = table.read(connection)
             connection.rollback()

@@ -142,3 +142,71 @@ def test_malformed_import_path(project: Path, path: str) -> None:
 def test_no_paths_configured(project: Path) -> None:
     with pytest.raises(ConfigError, match="set `metadata` in the configuration"):
         load_metadata([], project)
+
+
+# --- errors name where they happened ----------------------------------------------------------
+
+
+def test_an_import_error_names_the_file_and_line(project: Path) -> None:
+    package = write(project, {"models.py": "import sqlalchemy as sa\n\nfrom .missing import X\n"})
+    with pytest.raises(ConfigError) as caught:
+        load_metadata([f"{package}.models:metadata"], project)
+    assert f": {package}/models.py, line 3: ModuleNotFoundError" in str(caught.value)
+
+
+def test_an_error_inside_a_library_names_the_users_line(project: Path) -> None:
+    source = "import sqlalchemy as sa\nm = sa.MetaData()\nsa.Table('t', m, sa.Column())\n"
+    package = write(project, {"models.py": source})
+    with pytest.raises(ConfigError) as caught:
+        load_metadata([f"{package}.models:m"], project)
+    assert f"{package}/models.py, line 3: " in str(caught.value)
+
+
+def test_a_syntax_error_names_the_file_and_line(project: Path) -> None:
+    package = write(project, {"models.py": "x = 1\ndef broken(:\n"})
+    with pytest.raises(ConfigError) as caught:
+        load_metadata([f"{package}.models:metadata"], project)
+    assert f"{package}/models.py, line 2: SyntaxError" in str(caught.value)
+
+
+def test_a_missing_package_under_pre_commit_hints_at_additional_dependencies(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = write(project, {"models.py": "import no_such_dependency_xyz\n"})
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    with pytest.raises(ConfigError) as caught:
+        load_metadata([f"{package}.models:metadata"], project)
+    assert str(caught.value).endswith(
+        "; under pre-commit, add the package that provides 'no_such_dependency_xyz' to this "
+        "hook's additional_dependencies in .pre-commit-config.yaml"
+    )
+    monkeypatch.delenv("PRE_COMMIT")
+    with pytest.raises(ConfigError) as outside:
+        load_metadata([f"{package}.models:metadata"], project)
+    assert "additional_dependencies" not in str(outside.value)
+
+
+def test_a_wrong_module_path_under_pre_commit_gets_no_dependency_hint(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    with pytest.raises(ConfigError) as caught:
+        load_metadata(["nowhere_at_all.models:x"], project)
+    assert "additional_dependencies" not in str(caught.value)
+
+
+def test_two_metadata_defining_one_table_is_a_configuration_error(project: Path) -> None:
+    table = """
+        import sqlalchemy as sa
+        metadata = sa.MetaData()
+        sa.Table("customers", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    """
+    package = write(project, {"models.py": MODELS, "legacy.py": table})
+    paths = [f"{package}.models:Base.metadata", f"{package}.legacy:metadata"]
+    with pytest.raises(ConfigError) as caught:
+        load_metadata(paths, project)
+    assert str(caught.value) == (
+        f"table 'customers' is defined in two models, {paths[0]!r} and {paths[1]!r}: each "
+        "table must belong to one MetaData in `metadata`"
+    )
+    assert caught.value.exit_code == EXIT_USAGE
