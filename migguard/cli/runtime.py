@@ -78,7 +78,7 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     from migguard.runtime.migrate import database_url, migrate, offline_sql
-    from migguard.runtime.runner import MigrationFailedError
+    from migguard.runtime.runner import MigrationFailedError, MigrationInterruptedError
 
     config, history = history_from(args)
     if args.sql:
@@ -102,6 +102,11 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
             if args.verbose:
                 sys.stderr.write(exc.detail)
             raise
+        except MigrationInterruptedError as exc:
+            # As any interruption (exit 130), saying where the database stands.
+            sys.stderr.write(f"migguard: interrupted: {exc}\n")
+            print_warnings(getattr(exc, "__notes__", ()))
+            return 130
     elapsed = time.perf_counter() - started
     if not outcome.locked and not args.dry_run:
         print_warnings(["no migration lock for this database: do not run two migrations at once"])

@@ -111,7 +111,7 @@ class BatchingContext(ExecutionContext):
         self._pending = []
         with suppress(sa.exc.DBAPIError):
             self.confirm()
-        if self._broken():
+        if self.broken():
             # Lost: nothing to roll back or restore; SQLAlchemy must not use it again.
             self.connection.invalidate()
         event.remove(self.connection, "before_cursor_execute", self._before_execute)
@@ -198,7 +198,7 @@ class BatchingContext(ExecutionContext):
         with suppress(sa.exc.DBAPIError):
             self.confirm()
         self._open = self._fresh = False
-        if not self._broken() and not self._idle():
+        if not self.broken() and not self._idle():
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
@@ -308,7 +308,7 @@ class BatchingContext(ExecutionContext):
             failed = "COMMIT"
         elif len(statements) == 1:
             failed = statements[0]
-        elif rerun and not self._broken():
+        elif rerun and not self.broken():
             with suppress(sa.exc.DBAPIError):
                 failed = self._rerun(statements) or failed
         return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
@@ -339,7 +339,7 @@ class BatchingContext(ExecutionContext):
         self._pending.append("BEGIN")
         self._fresh = True
 
-    def _broken(self) -> bool:
+    def broken(self) -> bool:
         """Whether the connection is lost: as psycopg saw it, or as libpq saw it while a
         commit sent ahead was read (psycopg does not see those reads)."""
         from psycopg.pq import ConnStatus

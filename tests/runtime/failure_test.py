@@ -31,9 +31,10 @@ def test_a_revision_that_raises_is_rolled_back(project: Project, db_url: str) ->
         upgrade='op.create_table("later", sa.Column("id", sa.Integer()))',
     )
     result = project.run("--url", db_url, "upgrade", "head")
-    assert result.code == 4
+    # The revision's own Python code raised: a broken script (exit 3), named with its line.
+    assert result.code == 3
     assert result.err == (
-        "migguard: error: upgrade c2e7eea3f80e -> d3, Breaks (migrations/versions/d3_rev.py) "
+        "migguard: error: upgrade c2e7eea3f80e -> d3, Breaks (migrations/versions/d3_rev.py:20) "
         "failed: RuntimeError: boom after some DDL; rolled back; the database stays at "
         "c2e7eea3f80e\n"
     )
@@ -41,6 +42,28 @@ def test_a_revision_that_raises_is_rolled_back(project: Project, db_url: str) ->
     assert "half" not in tables
     assert "later" not in tables
     assert "nickname" not in tables["customer"]
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+def test_a_python_error_in_a_revision_is_a_broken_script(project: Project, db_url: str) -> None:
+    seed_history(project)
+    project.add(
+        "d3",
+        "c2e7eea3f80e",
+        message="Typo",
+        upgrade=(
+            'op.create_table("half", sa.Column("id", sa.Integer()))\n'
+            'op.add_column("customer", sa.Column("nick", Strng(40)))'
+        ),
+    )
+    result = project.run("--url", db_url, "upgrade", "head")
+    assert result.code == 3
+    assert result.err == (
+        "migguard: error: upgrade c2e7eea3f80e -> d3, Typo (migrations/versions/d3_rev.py:19) "
+        "failed: NameError: name 'Strng' is not defined; rolled back; the database stays at "
+        "c2e7eea3f80e\n"
+    )
+    assert "half" not in schema(db_url)
     assert versions(db_url) == ["c2e7eea3f80e"]
 
 
@@ -195,3 +218,26 @@ def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: s
     assert "terminating connection due to administrator command" in last
     assert "later" not in schema(pg_url)
     assert versions(pg_url) == ["c2e7eea3f80e"]
+
+
+def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
+    project: Project, db_url: str, tmp_path: Path
+) -> None:
+    seed_history(project)
+    project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
+    marker = tmp_path / "inside-d3"
+    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the slow revision never started"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.splitlines()[-1] == (
+        "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Slow (migrations/versions/d3_rev.py) "
+        "was interrupted; rolled back; the database stays at c2e7eea3f80e"
+    )
+    assert "slow" not in schema(db_url)
+    assert versions(db_url) == ["c2e7eea3f80e"]
