@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.cli.runtime_test import schema, seed_history, versions
 from tests.conftest import Project
+from tests.postgres_fixture import psql
 
 BOOM = """
 op.create_table("half", sa.Column("id", sa.Integer(), primary_key=True))
@@ -241,3 +242,58 @@ def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
     )
     assert "slow" not in schema(db_url)
     assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+def _admin(sql_text: str) -> str:
+    return psql("postgres", sql_text).strip()
+
+
+def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
+    project: Project, pg_url: str
+) -> None:
+    # With a synchronous standby that never answers, COMMIT commits locally and then waits;
+    # terminating the backend then loses the connection after the commit (as a server stop
+    # or a network failure may): the client cannot know the outcome.
+    seed_history(project)
+    assert project.run("--url", pg_url, "upgrade", "head").code == 0
+    project.add("d3", "c2e7eea3f80e", message="Kept", upgrade=KEPT)
+    project.add("e4", "d3", upgrade='op.create_table("later", sa.Column("id", sa.Integer()))')
+    dbname = sa.make_url(pg_url).database
+    _admin("ALTER SYSTEM SET synchronous_standby_names = 'migguard_test_nobody'")
+    _admin("SELECT pg_reload_conf()")
+    try:
+        deadline = time.monotonic() + 30
+        while _admin("SHOW synchronous_standby_names") != "migguard_test_nobody":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # The test server runs with synchronous_commit=off; this run's sessions wait.
+        env = {"PGOPTIONS": "-c synchronous_commit=on"}
+        run = _migguard(project, pg_url, "upgrade", "head", env=env)
+        waiting = (
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{dbname}' "
+            "AND wait_event = 'SyncRep'"
+        )
+        while not (pid := _admin(waiting)):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline + 30, "the commit never waited"
+            time.sleep(0.05)
+        _admin(f"SELECT pg_terminate_backend({pid})")
+        _, err = run.communicate(timeout=60)
+    finally:
+        _admin("ALTER SYSTEM RESET synchronous_standby_names")
+        _admin("SELECT pg_reload_conf()")
+    assert run.returncode == 4, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("migguard: error: upgrade c2e7eea3f80e -> d3, Kept")
+    assert "[while running: COMMIT]" in last
+    assert "rolled back" not in last
+    assert last.endswith(
+        "the connection was lost before the commit was confirmed; read again on a new "
+        "connection: it did commit, the database is at d3"
+    )
+    assert versions(pg_url) == ["d3"]
+    assert "kept" in schema(pg_url)
+    assert "later" not in schema(pg_url)
+
+
+KEPT = 'op.create_table("kept", sa.Column("id", sa.Integer()))'
