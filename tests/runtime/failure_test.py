@@ -297,3 +297,25 @@ def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
 
 
 KEPT = 'op.create_table("kept", sa.Column("id", sa.Integer()))'
+
+
+def test_a_version_table_holding_a_revision_and_its_ancestor_is_refused(
+    project: Project, db_url: str
+) -> None:
+    seed_history(project)
+    assert project.run("--url", db_url, "upgrade", "head").code == 0
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('b4352a83e78a')")
+    engine.dispose()
+    for command in (["upgrade", "head"], ["downgrade", "base"], ["stamp", "head"], ["current"]):
+        result = project.run("--url", db_url, *command)
+        assert result.code == 4, command
+        assert result.err == (
+            "migguard: error: the version table holds both c2e7eea3f80e and its ancestor "
+            "b4352a83e78a, which cannot both be applied heads (was it edited by hand?); check "
+            "which one the schema is at, then reset the table with `migguard stamp --purge REV`\n"
+        ), command
+    assert versions(db_url) == ["b4352a83e78a", "c2e7eea3f80e"]
+    assert project.run("--url", db_url, "stamp", "--purge", "head").code == 0
+    assert versions(db_url) == ["c2e7eea3f80e"]
