@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from migguard.cli.common import add_format, history_from
@@ -97,6 +97,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
                 lock_timeout=args.lock_timeout,
                 dry_run=args.dry_run,
                 listener=listener,
+                on_wait=_tell_waiting(args),
             )
         except MigrationFailedError as exc:
             if args.verbose:
@@ -147,6 +148,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         purge=args.purge,
         dry_run=args.dry_run,
         lock_timeout=args.lock_timeout,
+        on_wait=_tell_waiting(args),
     )
     if not args.quiet:
         before = ", ".join(outcome.before) or "base"
@@ -154,6 +156,13 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         verb = "Would stamp" if args.dry_run else "Stamped"
         Printer().line(f"{verb} {mask_password(database_url(config))}: {before} -> {after}")
     return 0
+
+
+def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """What prints that a run waits for another run's lock (a warning; not with --quiet)."""
+    if args.quiet:
+        return None
+    return lambda message: print_warnings([message])
 
 
 def cmd_current(args: argparse.Namespace) -> int:

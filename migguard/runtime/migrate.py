@@ -69,6 +69,7 @@ def migrate(
     lock_timeout: float = 60.0,
     dry_run: bool = False,
     listener: Listener | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Upgrade or downgrade the database to ``target``.
 
@@ -83,6 +84,8 @@ def migrate(
         lock_timeout: seconds to wait for another run's lock.
         dry_run: plan only; nothing is locked or changed.
         listener: told about each step.
+        on_wait: told once, in one line, that the run waits for another run's lock and for
+            whom (see :func:`migguard.runtime.lock.migration_lock`).
 
     Raises:
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
@@ -102,7 +105,8 @@ def migrate(
             steps = plan(history.graph, current, target)
             after = steps[-1].heads_after if steps else frozenset(current)
             return Outcome(steps, current, _ordered(history, after), False)
-        with migration_lock(connection, version_table_label(config), lock_timeout) as locked:
+        label = version_table_label(config)
+        with migration_lock(connection, label, lock_timeout, on_wait) as locked:
             with _database_errors(connection, url, f"read the version table {table.label}"):
                 current = table.read(connection)
                 connection.rollback()
@@ -136,8 +140,11 @@ def stamp(
     purge: bool = False,
     dry_run: bool = False,
     lock_timeout: float = 60.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Set the version table to ``targets`` without running any revision.
+
+    ``on_wait``: as for :func:`migrate`.
 
     Raises:
         ConfigError, DatabaseError, HistoryError, ResolutionError.
@@ -146,7 +153,7 @@ def stamp(
     url = database_url(config)
     with (
         connect(url) as connection,
-        migration_lock(connection, version_table_label(config), lock_timeout) as locked,
+        migration_lock(connection, version_table_label(config), lock_timeout, on_wait) as locked,
     ):
         with _database_errors(connection, url, f"read the version table {table.label}"):
             current = table.read(connection)
