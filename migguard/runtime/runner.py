@@ -97,16 +97,16 @@ class MigrationFailedError(DatabaseError):
 
 
 class MigrationInterruptedError(KeyboardInterrupt):
-    """The run was interrupted (Ctrl-C) inside a revision; the message says which one and
-    where the database stands (exit 130, as any interruption).
+    """The run was interrupted (Ctrl-C) while its steps ran; the message says in which
+    revision, if any, and where the database stands (exit 130, as any interruption).
 
     Attributes:
-        step: the interrupted step.
+        step: the interrupted step; None outside any revision's transaction.
     """
 
-    def __init__(self, step: Step, summary: str, outcome: str) -> None:
+    def __init__(self, step: Step | None, message: str) -> None:
         self.step = step
-        super().__init__(f"{summary} was interrupted; {outcome}")
+        super().__init__(message)
 
 
 def rolled_back(step: Step, atomic: bool) -> str:
@@ -121,19 +121,18 @@ def rolled_back(step: Step, atomic: bool) -> str:
     )
 
 
-def found_after_reconnecting(step: Step, rows: Collection[str] | None, why: str) -> str:
-    """Where the database stands when ``step``'s commit may or may not have happened
-    (``why``: what made the outcome unknown); ``rows``: the version table read on a new
-    connection, or None when that failed too."""
+def found_after_reconnecting(step: Step, rows: Collection[str] | None) -> str:
+    """Where the database stands when ``step``'s commit may or may not have happened;
+    ``rows``: the version table read on a new connection, or None when that failed too."""
     if rows is None:
-        return f"{why}, so whether it committed is unknown: run `migguard current` to see"
+        return "whether it committed is unknown: run `migguard current` to see"
     if frozenset(rows) == step.heads_after:
         done = "it did commit"
     elif frozenset(rows) == step.heads_before:
         done = "it did not commit"
     else:
         done = "the version table changed meanwhile"
-    return f"{why}; read again on a new connection: {done}, the database is at {_rows(rows)}"
+    return f"read again on a new connection: {done}, the database is at {_rows(rows)}"
 
 
 def _rows(rows: Collection[str]) -> str:
@@ -235,68 +234,119 @@ def _run_steps(
     when its step comes, so the steps before it still run."""
     operations = Operations(context)
     scripts: dict[str, types.ModuleType | HistoryError] = {}
-    if not transactions.sends_ahead:
-        for step in steps:
-            _load_script(history, step.revision, scripts)
-    elif steps:
-        _load_script(history, steps[0].revision, scripts)
     last = len(steps) - 1
-    for number, step in enumerate(steps):
-        module = scripts[step.revision]
-        if isinstance(module, HistoryError):
-            raise module
-        function = module.upgrade if step.upgrade else module.downgrade
-        if listener is not None:
-            listener.step_started(step)
-        started = time.perf_counter()
-        committing = False
-        try:
-            transactions.begin(last=number == last)
-            with bind(operations):
-                function()
-            committing = True
-            transactions.commit(step, more=number < last)
-            if number < last:
-                _load_script(history, steps[number + 1].revision, scripts)
-            transactions.confirm()
-        except KeyboardInterrupt as exc:
-            with suppress(sa.exc.DBAPIError):
-                transactions.rollback()
-            summary = f"{step.describe(history.graph)} ({history.display_path(step.revision)})"
-            outcome = (
-                found_after_reconnecting(step, read_again(), "interrupted while committing")
-                if committing
-                else rolled_back(step, atomic)
-            )
-            raise MigrationInterruptedError(step, summary, outcome) from exc
-        except Exception as exc:
-            lost = transactions.lost() or (
-                isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
-            )
-            with suppress(sa.exc.DBAPIError):
-                transactions.rollback()
-            script_error = not _from_database(exc)
-            where = history.display_path(step.revision)
-            if script_error and (line := _script_line(exc, history.files[step.revision])):
-                where = f"{where}:{line}"
+    # Where the database stands between transactions: before the first step, or after the
+    # last step that committed.
+    at: Collection[str] = steps[0].heads_before if steps else ()
+    try:
+        if not transactions.sends_ahead:
+            for step in steps:
+                _load_script(history, step.revision, scripts)
+        elif steps:
+            _load_script(history, steps[0].revision, scripts)
+        for number, step in enumerate(steps):
+            module = scripts[step.revision]
+            if isinstance(module, HistoryError):
+                raise module
+            function = module.upgrade if step.upgrade else module.downgrade
+            if listener is not None:
+                listener.step_started(step)
+            started = time.perf_counter()
+            following = steps[number + 1].revision if number < last else None
+            _run_step(history, step, function, operations, transactions, following, scripts)
+            at = step.heads_after
+            if listener is not None:
+                listener.step_finished(step, time.perf_counter() - started)
+    except _StepFailed as failed:
+        raise failed.error(history, atomic, read_again) from failed.__cause__
+    except KeyboardInterrupt as exc:
+        # Outside any revision's transaction (loading a script, printing): nothing to undo.
+        message = f"outside any revision's transaction; the database is at {_rows(at)}"
+        raise MigrationInterruptedError(None, message) from exc
+
+
+def _run_step(
+    history: History,
+    step: Step,
+    function: Callable[[], object],
+    operations: Operations,
+    transactions: _Transactions,
+    following: str | None,
+    scripts: dict[str, types.ModuleType | HistoryError],
+) -> None:
+    """Run one step in its transaction; ``following``: the next step's revision, whose
+    script loads while a commit sent ahead runs.
+
+    Raises:
+        _StepFailed: the step raised or was interrupted; its transaction is rolled back.
+    """
+    committing = False
+    try:
+        transactions.begin(last=following is None)
+        with bind(operations):
+            function()
+        committing = True
+        transactions.commit(step, more=following is not None)
+        if following is not None:
+            _load_script(history, following, scripts)
+        transactions.confirm()
+    except (Exception, KeyboardInterrupt) as exc:
+        lost = transactions.lost() or (
+            isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+        )
+        with suppress(sa.exc.DBAPIError):
+            transactions.rollback()
+        raise _StepFailed(step, exc, traceback.format_exc(), committing, lost) from exc
+
+
+class _StepFailed(Exception):
+    """A step's failure on its way from :func:`_run_step` to the error the run raises."""
+
+    def __init__(
+        self, step: Step, exc: BaseException, detail: str, committing: bool, lost: bool
+    ) -> None:
+        self.step = step
+        self.exc = exc
+        self.detail = detail
+        # Whether the commit was under way, and whether the connection is lost: together,
+        # the commit's outcome is unknown.
+        self.committing = committing
+        self.lost = lost
+
+    def error(
+        self,
+        history: History,
+        atomic: bool,
+        read_again: Callable[[], tuple[str, ...] | None],
+    ) -> MigrationFailedError | MigrationInterruptedError:
+        """The error to raise: the step, what happened, and where the database stands."""
+        step, exc = self.step, self.exc
+        where = history.display_path(step.revision)
+        if isinstance(exc, KeyboardInterrupt):
             summary = f"{step.describe(history.graph)} ({where})"
-            outcome = (
-                found_after_reconnecting(
-                    step, read_again(), "the connection was lost before the commit was confirmed"
-                )
-                if committing and lost
-                else rolled_back(step, atomic)
-            )
-            raise MigrationFailedError(
-                step,
-                summary,
-                _reason(exc),
-                traceback.format_exc(),
-                outcome,
-                script_error=script_error,
-            ) from exc
-        if listener is not None:
-            listener.step_finished(step, time.perf_counter() - started)
+            if self.committing:
+                found = found_after_reconnecting(step, read_again())
+                message = f"{summary} while committing; {found}"
+            else:
+                message = f"{summary}: {rolled_back(step, atomic)}"
+            return MigrationInterruptedError(step, message)
+        script_error = not _from_database(exc)
+        if script_error and (line := _script_line(exc, history.files[step.revision])):
+            where = f"{where}:{line}"
+        outcome = (
+            "the connection was lost before the commit was confirmed; "
+            + found_after_reconnecting(step, read_again())
+            if self.committing and self.lost
+            else rolled_back(step, atomic)
+        )
+        return MigrationFailedError(
+            step,
+            f"{step.describe(history.graph)} ({where})",
+            _reason(exc),
+            self.detail,
+            outcome,
+            script_error=script_error,
+        )
 
 
 def _load_script(

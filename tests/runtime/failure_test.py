@@ -237,8 +237,8 @@ def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
     assert err.splitlines()[-1] == (
-        "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Slow (migrations/versions/d3_rev.py) "
-        "was interrupted; rolled back; the database stays at c2e7eea3f80e"
+        "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Slow (migrations/versions/d3_rev.py): "
+        "rolled back; the database stays at c2e7eea3f80e"
     )
     assert "slow" not in schema(db_url)
     assert versions(db_url) == ["c2e7eea3f80e"]
@@ -319,3 +319,47 @@ def test_a_version_table_holding_a_revision_and_its_ancestor_is_refused(
     assert versions(db_url) == ["b4352a83e78a", "c2e7eea3f80e"]
     assert project.run("--url", db_url, "stamp", "--purge", "head").code == 0
     assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+# Loading this script (its top level) signals, then sleeps: on PostgreSQL it loads while the
+# previous revision's commit runs; on SQLite every script loads before the first revision.
+SLOW_TO_LOAD = """
+import os as _os, pathlib as _pathlib, time as _time
+if _os.environ.get("MIGGUARD_TEST_SLOW"):
+    _pathlib.Path(_os.environ["MIGGUARD_TEST_SLOW"]).write_text("loading")
+    _time.sleep(60)
+"""
+
+
+def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
+    project: Project, db_url: str, tmp_path: Path
+) -> None:
+    seed_history(project)
+    assert project.run("--url", db_url, "upgrade", "head").code == 0
+    project.add("d3", "c2e7eea3f80e", message="Kept", upgrade=KEPT)
+    script = project.add("e4", "d3", message="Slow to load")
+    script.write_text(script.read_text() + SLOW_TO_LOAD)
+    marker = tmp_path / "loading-e4"
+    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "e4 never loaded"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    last = err.splitlines()[-1]
+    if db_url.startswith("sqlite"):
+        assert last == (
+            "migguard: interrupted: outside any revision's transaction; the database is at "
+            "c2e7eea3f80e"
+        )
+        assert versions(db_url) == ["c2e7eea3f80e"]
+    else:
+        assert last == (
+            "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Kept "
+            "(migrations/versions/d3_rev.py) while committing; read again on a new "
+            "connection: it did commit, the database is at d3"
+        )
+        assert versions(db_url) == ["d3"]
