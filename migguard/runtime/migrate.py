@@ -120,7 +120,7 @@ def migrate(
                         table.table.create(connection)
                         connection.commit()
             with (
-                _database_errors(connection, url, "prepare the run"),
+                _database_errors(connection, url, "run the migration"),
                 commits_synced_at_end(
                     connection, len(steps), sync_each_revision=config.sync_each_revision
                 ) as sync,
