@@ -90,6 +90,8 @@ class BatchingContext(ExecutionContext):
         self._deferring = True
         # The statements of a query sent whose outcome is not read yet.
         self._in_flight: list[str] | None = None
+        # The last query's COMMIT met a lost connection: whether it committed is unknown.
+        self.commit_unknown = False
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
     def __enter__(self) -> BatchingContext:
@@ -166,8 +168,8 @@ class BatchingContext(ExecutionContext):
 
         Raises:
             sqlalchemy.exc.DBAPIError: a statement of it failed, named (the transaction is not
-                committed, or, when the connection was lost at the ``COMMIT``, its outcome is
-                unknown: see :meth:`broken`; call :meth:`rollback`).
+                committed; or, when the connection was lost at the ``COMMIT``, its outcome is
+                unknown and :attr:`commit_unknown` says so; call :meth:`rollback`).
         """
         import psycopg
         from psycopg.errors import error_from_result
@@ -191,6 +193,9 @@ class BatchingContext(ExecutionContext):
         if error is None or committed:
             return
         failed = sent[done] if done < len(sent) else _SEPARATOR.join(sent)
+        # A statement before the COMMIT that failed, even by losing the connection, leaves the
+        # transaction uncommitted; at the COMMIT itself a lost connection says nothing.
+        self.commit_unknown = failed == "COMMIT" and self.broken()
         raise sa.exc.DBAPIError.instance(
             failed, None, error, psycopg.Error, dialect=self.dialect
         ) from error
@@ -300,6 +305,7 @@ class BatchingContext(ExecutionContext):
 
         sql = _SEPARATOR.join(sent)
         self._in_flight = sent
+        self.commit_unknown = False
         try:
             self._driver.pgconn.send_query(sql.encode(self._driver.info.encoding))
         except psycopg.Error as exc:

@@ -209,8 +209,9 @@ class _Transactions(Protocol):
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
 
-    def lost(self) -> bool:
-        """Whether the connection is lost."""
+    def commit_unknown(self) -> bool:
+        """After a failure while committing: whether the connection was lost with the
+        commit's outcome unknown."""
 
 
 def _run_steps(
@@ -291,27 +292,28 @@ def _run_step(
             _load_script(history, following, scripts)
         transactions.confirm()
     except (Exception, KeyboardInterrupt) as exc:
-        lost = transactions.lost() or (
-            isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+        unknown = committing and (
+            transactions.commit_unknown()
+            or (isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated)
         )
         with suppress(sa.exc.DBAPIError):
             transactions.rollback()
-        raise _StepFailed(step, exc, traceback.format_exc(), committing, lost) from exc
+        raise _StepFailed(step, exc, traceback.format_exc(), committing, unknown) from exc
 
 
 class _StepFailed(Exception):
     """A step's failure on its way from :func:`_run_step` to the error the run raises."""
 
     def __init__(
-        self, step: Step, exc: BaseException, detail: str, committing: bool, lost: bool
+        self, step: Step, exc: BaseException, detail: str, committing: bool, unknown: bool
     ) -> None:
         self.step = step
         self.exc = exc
         self.detail = detail
-        # Whether the commit was under way, and whether the connection is lost: together,
-        # the commit's outcome is unknown.
+        # Whether the commit was under way; whether the connection was lost at it, which
+        # leaves its outcome unknown.
         self.committing = committing
-        self.lost = lost
+        self.unknown = unknown
 
     def error(
         self,
@@ -336,7 +338,7 @@ class _StepFailed(Exception):
         outcome = (
             "the connection was lost before the commit was confirmed; "
             + found_after_reconnecting(step, read_again())
-            if self.committing and self.lost
+            if self.unknown
             else rolled_back(step, atomic)
         )
         return MigrationFailedError(
@@ -395,7 +397,8 @@ class _ConnectionTransactions:
         if self.connection.in_transaction():
             self.connection.rollback()
 
-    def lost(self) -> bool:
+    def commit_unknown(self) -> bool:
+        # The driver's commit met a lost connection (SQLAlchemy invalidated it).
         return bool(self.connection.invalidated)
 
 
@@ -431,8 +434,8 @@ class _BatchedTransactions:
     def rollback(self) -> None:
         self.context.rollback()
 
-    def lost(self) -> bool:
-        return self.context.broken()
+    def commit_unknown(self) -> bool:
+        return self.context.commit_unknown
 
     def _sql(self, statement: Executable, params: dict[str, str]) -> str:
         template = self._compiled.get(statement)

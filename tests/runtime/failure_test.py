@@ -217,6 +217,9 @@ def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: s
     last = result.err.strip().splitlines()[-1]
     assert last.startswith("migguard: error: upgrade c2e7eea3f80e -> d3, Loses the connection")
     assert "terminating connection due to administrator command" in last
+    # It failed before the COMMIT: that it was rolled back is known.
+    assert "[while running: SELECT pg_terminate_backend(pg_backend_pid())]" in last
+    assert last.endswith("; rolled back; the database stays at c2e7eea3f80e")
     assert "later" not in schema(pg_url)
     assert versions(pg_url) == ["c2e7eea3f80e"]
 
