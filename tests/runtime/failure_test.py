@@ -269,6 +269,9 @@ def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
         while _admin("SHOW synchronous_standby_names") != "migguard_test_nobody":
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        # New sessions see the setting; the checkpointer, which makes commits wait, applies
+        # the same reload on its own: give it a moment.
+        time.sleep(0.3)
         # The test server runs with synchronous_commit=off; this run's sessions wait.
         env = {"PGOPTIONS": "-c synchronous_commit=on"}
         run = _migguard(project, pg_url, "upgrade", "head", env=env)
