@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from migguard.cli.common import add_format, history_from
@@ -78,7 +78,7 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     from migguard.runtime.current import shown_url
     from migguard.runtime.migrate import migrate, offline_sql
-    from migguard.runtime.runner import MigrationFailedError
+    from migguard.runtime.runner import MigrationFailedError, MigrationInterruptedError
 
     config, history = history_from(args)
     if args.sql:
@@ -97,11 +97,17 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
                 lock_timeout=args.lock_timeout,
                 dry_run=args.dry_run,
                 listener=listener,
+                on_wait=_tell_waiting(args),
             )
         except MigrationFailedError as exc:
             if args.verbose:
                 sys.stderr.write(exc.detail)
             raise
+        except MigrationInterruptedError as exc:
+            # As any interruption (exit 130), saying where the database stands.
+            sys.stderr.write(f"migguard: interrupted: {exc}\n")
+            print_warnings(getattr(exc, "__notes__", ()))
+            return 130
     elapsed = time.perf_counter() - started
     if not outcome.locked and not args.dry_run:
         print_warnings(["no migration lock for this database: do not run two migrations at once"])
@@ -143,6 +149,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         purge=args.purge,
         dry_run=args.dry_run,
         lock_timeout=args.lock_timeout,
+        on_wait=_tell_waiting(args),
     )
     if not args.quiet:
         before = ", ".join(outcome.before) or "base"
@@ -150,6 +157,13 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         verb = "Would stamp" if args.dry_run else "Stamped"
         Printer().line(f"{verb} {shown_url(config)}: {before} -> {after}")
     return 0
+
+
+def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """What prints that a run waits for another run's lock (a warning; not with --quiet)."""
+    if args.quiet:
+        return None
+    return lambda message: print_warnings([message])
 
 
 def cmd_current(args: argparse.Namespace) -> int:

@@ -22,10 +22,10 @@ transactions (its result is never returned). Anything else executed on the conne
 (``op.bulk_insert``, ``op.get_bind()``, reflection) sends the held-back statements first, so
 it sees every earlier change and an earlier failure is raised before it runs: a failing
 statement surfaces there or at the end of the revision instead of at its ``op.*`` call,
-raised as SQLAlchemy raises a driver error and naming the statement that failed (at the end of
-a revision whose statements all went in the failed query, they are run again one by one in a
-transaction that is rolled back, to find it). A statement of the script's that ends the
-transaction (``COMMIT``) is followed by a new one, as the driver would do.
+raised as SQLAlchemy raises a driver error and naming the statement that failed (each statement
+of a query answers with one result, so the failed one is the one after the last that
+succeeded). A statement of the script's that ends the transaction (``COMMIT``) is followed by
+a new one, as the driver would do.
 
 :meth:`BatchingContext.send_commit` sends a revision's last query without waiting for it, so
 the caller can prepare the next revision (load its script) while the server works;
@@ -87,12 +87,11 @@ class BatchingContext(ExecutionContext):
         self._pending: list[str] = []
         # A transaction is open, or its BEGIN is held back.
         self._open = False
-        # Nothing of the open transaction but its BEGIN has run.
-        self._fresh = False
         self._deferring = True
-        # A query sent by send_commit whose outcome is not read yet: its statements, and
-        # whether a failure may be located by running them again.
-        self._in_flight: tuple[list[str], bool] | None = None
+        # The statements of a query sent whose outcome is not read yet.
+        self._in_flight: list[str] | None = None
+        # The last query's COMMIT met a lost connection: whether it committed is unknown.
+        self.commit_unknown = False
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
     def __enter__(self) -> BatchingContext:
@@ -111,7 +110,7 @@ class BatchingContext(ExecutionContext):
         self._pending = []
         with suppress(sa.exc.DBAPIError):
             self.confirm()
-        if self._broken():
+        if self.broken():
             # Lost: nothing to roll back or restore; SQLAlchemy must not use it again.
             self.connection.invalidate()
         event.remove(self.connection, "before_cursor_execute", self._before_execute)
@@ -131,7 +130,7 @@ class BatchingContext(ExecutionContext):
         is open already (see ``begin_next``)."""
         if not self._open:
             self._hold("BEGIN")
-            self._open = self._fresh = True
+            self._open = True
 
     def commit(self, statements: Sequence[str] = (), *, begin_next: bool = False) -> None:
         """Send the held-back statements, ``statements`` (final SQL, e.g. the version-table
@@ -152,27 +151,25 @@ class BatchingContext(ExecutionContext):
         Raises:
             sqlalchemy.exc.DBAPIError: the query could not be sent (a broken connection).
         """
-        import psycopg
-
         sent = [*self._pending, *statements, "COMMIT", *(["BEGIN"] if begin_next else [])]
         self._pending = []
-        self._in_flight = (sent, self._fresh)
-        self._open = self._fresh = begin_next
-        sql = _SEPARATOR.join(sent)
-        try:
-            self._driver.pgconn.send_query(sql.encode(self._driver.info.encoding))
-        except psycopg.Error as exc:
-            self._in_flight = None
-            raise sa.exc.DBAPIError.instance(
-                sql, None, exc, psycopg.Error, dialect=self.dialect
-            ) from exc
+        self._open = begin_next
+        self._send(sent)
 
     def confirm(self) -> None:
         """Wait for the query :meth:`send_commit` sent, if any.
 
+        Each statement of the query answers with one result, in order, until the first that
+        fails (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT),
+        so the failing statement is the one after the last that succeeded. A failure after
+        the ``COMMIT`` succeeded (the connection lost before the next ``BEGIN``) leaves the
+        revision committed: it is not raised here, and the next use of the connection meets
+        the loss.
+
         Raises:
-            sqlalchemy.exc.DBAPIError: a statement of it failed, named as :meth:`commit`
-                names it (the transaction is not committed; call :meth:`rollback`).
+            sqlalchemy.exc.DBAPIError: a statement of it failed, named (the transaction is not
+                committed; or, when the connection was lost at the ``COMMIT``, its outcome is
+                unknown and :attr:`commit_unknown` says so; call :meth:`rollback`).
         """
         import psycopg
         from psycopg.errors import error_from_result
@@ -180,25 +177,36 @@ class BatchingContext(ExecutionContext):
 
         if self._in_flight is None:
             return
-        sent, fresh = self._in_flight
+        sent = self._in_flight
         self._in_flight = None
         error: psycopg.Error | None = None
+        done = 0
+        committed = False
         while (result := self._driver.pgconn.get_result()) is not None:
-            if error is None and result.status == ExecStatus.FATAL_ERROR:
+            if error is not None:
+                continue
+            if result.status == ExecStatus.FATAL_ERROR:
                 error = error_from_result(result, encoding=self._driver.info.encoding)
-        if error is not None:
-            exc = sa.exc.DBAPIError.instance(
-                _SEPARATOR.join(sent), None, error, psycopg.Error, dialect=self.dialect
-            )
-            raise self._attributed(exc, sent, fresh) from error
+                continue
+            committed = committed or (done < len(sent) and sent[done] == "COMMIT")
+            done += 1
+        if error is None or committed:
+            return
+        failed = sent[done] if done < len(sent) else _SEPARATOR.join(sent)
+        # A statement before the COMMIT that failed, even by losing the connection, leaves the
+        # transaction uncommitted; at the COMMIT itself a lost connection says nothing.
+        self.commit_unknown = failed == "COMMIT" and self.broken()
+        raise sa.exc.DBAPIError.instance(
+            failed, None, error, psycopg.Error, dialect=self.dialect
+        ) from error
 
     def rollback(self) -> None:
         """Drop the held-back statements and roll back the open transaction, if any."""
         self._pending = []
         with suppress(sa.exc.DBAPIError):
             self.confirm()
-        self._open = self._fresh = False
-        if not self._broken() and not self._idle():
+        self._open = False
+        if not self.broken() and not self._idle():
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
@@ -248,12 +256,8 @@ class BatchingContext(ExecutionContext):
         if not self._pending:
             return
         sent, self._pending = self._pending, []
-        self._fresh = False
-        try:
-            self._run(_SEPARATOR.join(sent))
-        except sa.exc.DBAPIError as exc:
-            # Statements of this transaction may follow: they are not run again to locate.
-            raise self._attributed(exc, sent, rerun=False) from exc.orig
+        self._send(sent)
+        self.confirm()
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -290,43 +294,25 @@ class BatchingContext(ExecutionContext):
                 sql, None, exc, psycopg.Error, dialect=self.dialect
             ) from exc
 
-    def _attributed(
-        self, exc: sa.exc.DBAPIError, sent: list[str], rerun: bool
-    ) -> sa.exc.DBAPIError:
-        """``exc`` naming the statement of ``sent`` that failed.
+    def _send(self, sent: list[str]) -> None:
+        """Send ``sent`` as one query without waiting for its results (:meth:`confirm` reads
+        them).
 
-        A query with a ``COMMIT`` that leaves no transaction open failed at the ``COMMIT``
-        (a failing statement before it leaves the transaction open and aborted, and skips
-        the rest). One statement names itself. Several, when ``rerun`` (nothing of their
-        transaction ran before them, and nothing will after): they are run again one by one
-        in a transaction that is rolled back, and the first to fail is named. Otherwise, or
-        when none fails the second time (a deadlock, a timeout), all of them are.
+        Raises:
+            sqlalchemy.exc.DBAPIError: the query could not be sent (a broken connection).
         """
-        statements = [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
-        failed = _SEPARATOR.join(sent)
-        if "COMMIT" in sent and self._idle():
-            failed = "COMMIT"
-        elif len(statements) == 1:
-            failed = statements[0]
-        elif rerun and not self._broken():
-            with suppress(sa.exc.DBAPIError):
-                failed = self._rerun(statements) or failed
-        return type(exc)(failed, None, exc.orig, connection_invalidated=exc.connection_invalidated)
+        import psycopg
 
-    def _rerun(self, statements: list[str]) -> str | None:
-        """The first of ``statements`` that fails when they run one by one after a
-        ``ROLLBACK``, in a transaction that is rolled back; None when none fails."""
-        self.rollback()
-        self._run("BEGIN")
+        sql = _SEPARATOR.join(sent)
+        self._in_flight = sent
+        self.commit_unknown = False
         try:
-            for sql in statements:
-                try:
-                    self._run(sql)
-                except sa.exc.DBAPIError:
-                    return sql
-            return None
-        finally:
-            self.rollback()
+            self._driver.pgconn.send_query(sql.encode(self._driver.info.encoding))
+        except psycopg.Error as exc:
+            self._in_flight = None
+            raise sa.exc.DBAPIError.instance(
+                sql, None, exc, psycopg.Error, dialect=self.dialect
+            ) from exc
 
     def _before_execute(self, *_args: object) -> None:
         self.flush()
@@ -337,9 +323,8 @@ class BatchingContext(ExecutionContext):
         if not self._open or not self._idle():
             return
         self._pending.append("BEGIN")
-        self._fresh = True
 
-    def _broken(self) -> bool:
+    def broken(self) -> bool:
         """Whether the connection is lost: as psycopg saw it, or as libpq saw it while a
         commit sent ahead was read (psycopg does not see those reads)."""
         from psycopg.pq import ConnStatus
@@ -357,10 +342,10 @@ class BatchingContext(ExecutionContext):
         follows runs in a new transaction, as it would after the driver's own commit."""
         self.flush()
         self._pending.append("BEGIN")
-        self._open = self._fresh = True
+        self._open = True
 
     def _before_rollback(self, _connection: Connection) -> None:
         """A script rolled back through the connection: what was held back is dropped with
         the rest; what follows runs in a new transaction."""
         self._pending = ["BEGIN"]
-        self._open = self._fresh = True
+        self._open = True

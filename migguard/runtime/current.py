@@ -88,18 +88,27 @@ def read_current(config: Config) -> tuple[str, ...]:
     Raises:
         ConfigError: no URL is configured.
         UsageError: SQLAlchemy cannot parse the URL.
-        DatabaseError: the database cannot be reached (``cannot connect to URL: REASON``), or
-            the table cannot be read (``cannot read the version table NAME on URL: REASON``);
-            one line each, the password masked.
+        DatabaseError: the database cannot be reached (``cannot connect to URL: REASON``),
+            the table cannot be read (``cannot read the version table NAME on URL: REASON``),
+            or its version_num column holds something else than text; one line each, the
+            password masked.
     """
     url = database_url(config)
     path = _sqlite_path(url) if config.version_table_schema is None else None
     if path is not None:
-        return _read_sqlite(config, url, path)
-    uri = _libpq_uri(url)
-    if uri is not None:
-        return _read_psycopg(config, url, uri)
-    return _read_sqlalchemy(config, url)
+        rows = _read_sqlite(config, url, path)
+    elif (uri := _libpq_uri(url)) is not None:
+        rows = _read_psycopg(config, url, uri)
+    else:
+        rows = _read_sqlalchemy(config, url)
+    odd = next((row for row in rows if not isinstance(row, str)), None)
+    if odd is not None:
+        raise DatabaseError(
+            f"the version table {version_table_label(config)} on {mask_password(url)}: its "
+            f"version_num column holds {type(odd).__name__} values, but revision ids are text "
+            "(Alembic and migguard create it as VARCHAR(32))"
+        )
+    return rows
 
 
 def _sqlite_path(url: str) -> str | None:

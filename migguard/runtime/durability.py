@@ -23,6 +23,13 @@ together, at the end of the run:
   write-ahead-logging mode by then, it cannot be switched back: the database stays in that
   mode, and the run says so.
 
+The mode to switch back to is recorded, before the switch, in a file beside the database
+(``DATABASE-migguard-journal``): a run that is killed (``kill -9``, a power cut) cannot switch
+back, and the next run that changes the database finds the file, switches the database back to
+the recorded mode before it starts and removes the file. Without the file a later run would take
+write-ahead logging for the database's own mode and keep it for good. When the file cannot be
+written (a read-only folder), the run keeps every commit synced instead.
+
 A database already in write-ahead-logging mode stays in it. ``sync_each_revision = true`` in
 the configuration keeps every commit synced and the journal mode untouched (databases on
 network file systems, where SQLite does not support write-ahead logging, need that).
@@ -30,6 +37,7 @@ network file systems, where SQLite does not support write-ahead logging, need th
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,16 +91,21 @@ def commits_synced_at_end(
     driver = connection.connection.dbapi_connection
     # Other SQLite drivers than the standard library's are left as they are.
     standard = isinstance(driver, sqlite3.Connection)
-    if sync_each_revision or steps < 2 or path is None or not standard:
+    if path is None or not standard:
         yield RunSync()
         return
+    # A killed run's switch is undone first, whatever this run does.
+    restored = _restore_after_kill(driver, path)
+    if sync_each_revision or steps < 2:
+        yield _with_warnings(restored)
+        return
     original = str(driver.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-    if original not in _SYNCED_MODES or not _to_wal(driver, original):
-        yield RunSync()
+    if original not in _SYNCED_MODES or not _record_and_switch(driver, path, original):
+        yield _with_warnings(restored)
         return
     synchronous = int(driver.execute("PRAGMA synchronous").fetchone()[0])
     driver.execute("PRAGMA synchronous=NORMAL")
-    sync = RunSync(driver, synchronous)
+    sync = _with_warnings(restored, RunSync(driver, synchronous))
     try:
         yield sync
     except BaseException as exc:
@@ -103,16 +116,79 @@ def commits_synced_at_end(
     _end(driver, sync, synchronous, original, path, failed=False)
 
 
-def _to_wal(driver: sqlite3.Connection, original: str) -> bool:
-    """Switch to write-ahead logging unless already there; False when another connection's
-    lock prevents it (the run then goes on as it is)."""
+def marker_path(path: str) -> str:
+    """The file that records the journal mode to switch the database at ``path`` back to."""
+    return f"{path}-migguard-journal"
+
+
+def _with_warnings(warnings: list[str], sync: RunSync | None = None) -> RunSync:
+    sync = sync if sync is not None else RunSync()
+    sync.warnings.extend(warnings)
+    return sync
+
+
+def _restore_after_kill(driver: sqlite3.Connection, path: str) -> list[str]:
+    """Switch the database back to the journal mode a killed run recorded, and remove the
+    record. Only a database still in write-ahead logging is switched: a database whose mode
+    was changed since was changed on purpose.
+
+    Returns:
+        Warnings: the switch failed (the record stays for the next run).
+    """
+    marker = marker_path(path)
+    try:
+        with open(marker, encoding="ascii") as file:
+            recorded = file.read().strip().lower()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        return [f"cannot read {marker} ({exc}); remove it once {path} is in its journal mode"]
+    current = str(driver.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    if current == "wal" and recorded in _SYNCED_MODES and recorded != "wal":
+        try:
+            driver.execute(f"PRAGMA journal_mode={recorded}").fetchall()
+        except sqlite3.Error as exc:
+            return [_stays_in_wal(path, recorded, exc, "switching it back after a killed run")]
+    try:
+        os.remove(marker)
+    except OSError as exc:
+        return [f"cannot remove {marker} ({exc}); remove it by hand"]
+    return []
+
+
+def _record_and_switch(driver: sqlite3.Connection, path: str, original: str) -> bool:
+    """Record ``original`` beside the database, then switch to write-ahead logging unless
+    already there; False (nothing switched) when the record cannot be written or another
+    connection's lock prevents the switch: the run then goes on as it is."""
     if original == "wal":
         return True
+    marker = marker_path(path)
+    try:
+        # Written and synced before the switch, so that no kill can leave the switch unrecorded.
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, f"{original}\n".encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
     try:
         mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     except sqlite3.Error:
+        mode = ""
+    if str(mode).lower() != "wal":
+        _remove_marker(marker)
         return False
-    return str(mode).lower() == "wal"
+    return True
+
+
+def _remove_marker(marker: str) -> None:
+    """Remove the record; one that cannot be removed only makes the next run check the mode."""
+    try:
+        os.remove(marker)
+    except OSError:
+        return
 
 
 def _end(
@@ -136,9 +212,20 @@ def _end(
             driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         if original != "wal":
             driver.execute(f"PRAGMA journal_mode={original}").fetchall()
+            _remove_marker(marker_path(path))
     except sqlite3.Error as exc:
-        sync.warnings.append(
-            f"{path} stays in WAL journal mode: switching it back failed ({exc}), usually "
-            f"because another connection has it open; `PRAGMA journal_mode={original.upper()}` "
-            "switches it back"
-        )
+        sync.warnings.append(_stays_in_wal(path, original, exc, "switching it back"))
+
+
+def _stays_in_wal(path: str, original: str, exc: sqlite3.Error, doing: str) -> str:
+    """The warning for a database left in write-ahead logging, naming why: another
+    connection (SQLITE_BUSY / SQLITE_LOCKED), or the database's own error (a full disk)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        why = "another connection has it open"
+    else:
+        why = f"the database said: {exc}"
+    return (
+        f"{path} stays in WAL journal mode: {doing} failed ({why}); the next migguard run "
+        f"switches it back, as does `PRAGMA journal_mode={original.upper()}`"
+    )

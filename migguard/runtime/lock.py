@@ -9,14 +9,21 @@ the database, so a killed run can never leave a stale lock behind:
   connection closes (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
 - SQLite: an exclusive ``flock`` on the database file, released when the process exits. It is
   separate from the byte-range locks SQLite itself takes, so it does not block readers.
+
+A run that has waited about a second says so, once, through the caller's ``on_wait`` callback,
+naming the holder: on PostgreSQL the holding session's pid, role, application name and client
+address (``pg_locks`` joined to ``pg_stat_activity``,
+https://www.postgresql.org/docs/current/view-pg-locks.html); on SQLite the holding process's pid
+and command line where Linux lists the lock (``/proc/locks``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -27,6 +34,8 @@ from migguard.runtime.engine import sqlite_file
 from migguard.urls import mask_password
 
 _POLL_SECONDS = 0.05
+# How long a run waits before it says it is waiting.
+NOTICE_AFTER_SECONDS = 1.0
 
 
 class LockTimeoutError(DatabaseError):
@@ -40,7 +49,12 @@ class LockTimeoutError(DatabaseError):
 
 
 @contextmanager
-def migration_lock(connection: Connection, name: str, timeout: float) -> Iterator[bool]:
+def migration_lock(
+    connection: Connection,
+    name: str,
+    timeout: float,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[bool]:
     """Hold the migration lock for the block.
 
     Args:
@@ -48,6 +62,8 @@ def migration_lock(connection: Connection, name: str, timeout: float) -> Iterato
         name: what is locked (the version table's qualified name): runs that use different
             version tables in one database do not block each other.
         timeout: seconds to wait before giving up.
+        on_wait: called once, with one line (``waiting for the migration lock on URL: held
+            by ...``), when the lock is still taken after :data:`NOTICE_AFTER_SECONDS`.
 
     Yields:
         True when a lock is held; False for databases without one here (anything but
@@ -59,13 +75,33 @@ def migration_lock(connection: Connection, name: str, timeout: float) -> Iterato
     dialect = connection.dialect.name
     url = connection.engine.url.render_as_string(hide_password=True)
     if dialect == "postgresql":
-        with _advisory_lock(connection, name, timeout, url):
+        with _advisory_lock(connection, name, timeout, url, _Notice(url, on_wait)):
             yield True
     elif path := sqlite_file(connection):
-        with _file_lock(path, timeout, url):
+        with _file_lock(path, timeout, url, _Notice(url, on_wait)):
             yield True
     else:
         yield False
+
+
+class _Notice:
+    """Tells ``on_wait`` once that the run waits, after :data:`NOTICE_AFTER_SECONDS`."""
+
+    def __init__(self, url: str, on_wait: Callable[[str], None] | None) -> None:
+        self._url = url
+        self._on_wait = on_wait
+        self._at = time.monotonic() + NOTICE_AFTER_SECONDS
+
+    def waiting(self, holder: Callable[[], str | None]) -> None:
+        """Call while waiting; ``holder`` describes who holds the lock (None: unknown)."""
+        if self._on_wait is None or time.monotonic() < self._at:
+            return
+        on_wait, self._on_wait = self._on_wait, None
+        who = holder()
+        on_wait(
+            f"waiting for the migration lock on {mask_password(self._url)}: "
+            + (f"held by {who}" if who else "another migguard run holds it")
+        )
 
 
 def _lock_key(name: str) -> int:
@@ -73,8 +109,21 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+# The session holding a bigint advisory lock: its key is split into classid (high 32 bits)
+# and objid (low 32 bits), objsubid 1.
+_HOLDER = sa.text(
+    "SELECT a.pid, a.usename, a.application_name, host(a.client_addr) "
+    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND l.classid::text::bigint = :high AND l.objid::text::bigint = :low"
+)
+
+
 @contextmanager
-def _advisory_lock(connection: Connection, name: str, timeout: float, url: str) -> Iterator[None]:
+def _advisory_lock(
+    connection: Connection, name: str, timeout: float, url: str, notice: _Notice
+) -> Iterator[None]:
     key = _lock_key(name)
     deadline = time.monotonic() + timeout
     while True:
@@ -84,6 +133,7 @@ def _advisory_lock(connection: Connection, name: str, timeout: float, url: str) 
             break
         if time.monotonic() >= deadline:
             raise LockTimeoutError(url, timeout)
+        notice.waiting(lambda: _session_holding(connection, key))
         time.sleep(_POLL_SECONDS)
     try:
         yield
@@ -98,8 +148,64 @@ def _advisory_lock(connection: Connection, name: str, timeout: float, url: str) 
             pass
 
 
+def _session_holding(connection: Connection, key: int) -> str | None:
+    """``PostgreSQL pid N (role R, application A, client C)`` of the session holding ``key``;
+    None when it cannot be seen (it has just let go)."""
+    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+    params = {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
+    try:
+        row = connection.execute(_HOLDER, params).first()
+        connection.commit()
+    except sa.exc.DBAPIError:
+        connection.rollback()
+        return None
+    if row is None:
+        return None
+    pid, role, application, client = row
+    details = [f"role {role}"] if role else []
+    if application:
+        details.append(f"application {application!r}")
+    # No address: a Unix-socket connection, or one whose address this role may not see.
+    details.append(f"client {client}" if client else "client on this host or hidden")
+    return f"PostgreSQL pid {pid} ({', '.join(details)})"
+
+
+def _process_holding(path: str) -> str | None:
+    """``pid N (COMMAND)`` of the process holding a ``flock`` on ``path``, from Linux's
+    ``/proc/locks``; None elsewhere or when it is not listed."""
+    try:
+        stat = os.stat(path)
+        with open("/proc/locks", encoding="ascii") as locks:
+            lines = locks.read().splitlines()
+    except OSError:
+        return None
+    device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    for line in lines:
+        fields = line.split()
+        # "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF"; waiters' lines carry "->".
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == device:
+            pid = fields[4]
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    args = cmdline.read().decode(errors="replace").split("\0")
+            except OSError:
+                return f"pid {pid}"
+            command = " ".join(_masked(arg) for arg in args if arg)
+            return f"pid {pid} ({command})" if command else f"pid {pid}"
+    return None
+
+
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _masked(arg: str) -> str:
+    """A command-line argument with the password of a URL in it masked (``--url=URL`` too)."""
+    found = _URL_START.search(arg)
+    return arg if found is None else arg[: found.start()] + mask_password(arg[found.start() :])
+
+
 @contextmanager
-def _file_lock(path: str, timeout: float, url: str) -> Iterator[None]:
+def _file_lock(path: str, timeout: float, url: str, notice: _Notice) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # not on this platform (Windows): run without the lock
@@ -115,6 +221,7 @@ def _file_lock(path: str, timeout: float, url: str) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockTimeoutError(url, timeout) from None
+                notice.waiting(lambda: _process_holding(path))
                 time.sleep(_POLL_SECONDS)
         yield
     finally:

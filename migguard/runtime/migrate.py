@@ -5,17 +5,23 @@ Library code: each function returns what happened; :mod:`migguard.cli.runtime` p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from migguard.config import Config
-from migguard.errors import UsageError
+from migguard.errors import DatabaseError, UsageError
 from migguard.runtime.current import database_url, version_table_label
 from migguard.runtime.engine import connect, make_url
 from migguard.runtime.lock import migration_lock
 from migguard.runtime.plan import Step, downgrade_plan, stamp_heads, upgrade_plan
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
+from migguard.urls import mask_password
 
 if TYPE_CHECKING:
     # The runner pulls in the operations layer; `current` and `stamp` do not need it.
@@ -63,6 +69,7 @@ def migrate(
     lock_timeout: float = 60.0,
     dry_run: bool = False,
     listener: Listener | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Upgrade or downgrade the database to ``target``.
 
@@ -77,6 +84,8 @@ def migrate(
         lock_timeout: seconds to wait for another run's lock.
         dry_run: plan only; nothing is locked or changed.
         listener: told about each step.
+        on_wait: told once, in one line, that the run waits for another run's lock and for
+            whom (see :func:`migguard.runtime.lock.migration_lock`).
 
     Raises:
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
@@ -87,30 +96,39 @@ def migrate(
 
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
-    with connect(database_url(config), read_only=dry_run) as connection:
+    url = database_url(config)
+    with connect(url, read_only=dry_run) as connection:
         if dry_run:
-            current = table.read(connection)
-            connection.rollback()
+            with _database_errors(connection, url, f"read the version table {table.label}"):
+                current = table.read(connection)
+                connection.rollback()
             steps = plan(history.graph, current, target)
             after = steps[-1].heads_after if steps else frozenset(current)
             return Outcome(steps, current, _ordered(history, after), False)
-        with migration_lock(connection, version_table_label(config), lock_timeout) as locked:
-            current = table.read(connection)
-            connection.rollback()
+        label = version_table_label(config)
+        with migration_lock(connection, label, lock_timeout, on_wait) as locked:
+            with _database_errors(connection, url, f"read the version table {table.label}"):
+                current = table.read(connection)
+                connection.rollback()
             steps = plan(history.graph, current, target)
             if steps:
-                missing = not table.exists(connection)
-                connection.rollback()  # reflection opened a transaction; the steps open their own
-                if missing:
-                    connection.begin()
-                    table.table.create(connection)
-                    connection.commit()
-            with commits_synced_at_end(
-                connection, len(steps), sync_each_revision=config.sync_each_revision
-            ) as sync:
+                with _database_errors(connection, url, f"create the version table {table.label}"):
+                    missing = not table.exists(connection)
+                    connection.rollback()  # reflection opened a transaction; steps open their own
+                    if missing:
+                        connection.begin()
+                        table.table.create(connection)
+                        connection.commit()
+            with (
+                _database_errors(connection, url, "run the migration"),
+                commits_synced_at_end(
+                    connection, len(steps), sync_each_revision=config.sync_each_revision
+                ) as sync,
+            ):
                 run_online(connection, history, steps, table, listener, sync.before_last_step)
-            after = table.read(connection)
-            connection.rollback()
+            with _database_errors(connection, url, f"read the version table {table.label}"):
+                after = table.read(connection)
+                connection.rollback()
     return Outcome(steps, current, after, locked, tuple(sync.warnings))
 
 
@@ -122,26 +140,66 @@ def stamp(
     purge: bool = False,
     dry_run: bool = False,
     lock_timeout: float = 60.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Set the version table to ``targets`` without running any revision.
+
+    ``on_wait``: as for :func:`migrate`.
 
     Raises:
         ConfigError, DatabaseError, HistoryError, ResolutionError.
     """
     table = version_table(config)
+    url = database_url(config)
     with (
-        connect(database_url(config)) as connection,
-        migration_lock(connection, version_table_label(config), lock_timeout) as locked,
+        connect(url) as connection,
+        migration_lock(connection, version_table_label(config), lock_timeout, on_wait) as locked,
     ):
-        current = table.read(connection)
-        connection.rollback()
+        with _database_errors(connection, url, f"read the version table {table.label}"):
+            current = table.read(connection)
+            connection.rollback()
         after = stamp_heads(history.graph, current, targets, purge=purge)
         if not dry_run and after != frozenset(current):
-            with connection.begin():
+            with (
+                _database_errors(connection, url, f"write the version table {table.label}"),
+                connection.begin(),
+            ):
                 if not table.exists(connection):
                     table.table.create(connection)
                 table.change(connection.execute, current, after)
     return Outcome([], current, _ordered(history, after), locked)
+
+
+@contextmanager
+def _database_errors(connection: Connection, url: str, doing: str) -> Iterator[None]:
+    """Turn the database's errors in the block (outside any revision) into one line:
+    ``cannot DOING on URL [as role ROLE]: REASON``, the password masked.
+
+    Raises:
+        DatabaseError: the block raised a driver error (through SQLAlchemy or not).
+    """
+    try:
+        yield
+    except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+        orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
+        lines = str(orig).strip().splitlines()
+        reason = lines[0] if lines else type(orig).__name__
+        role = _role(connection) if connection.dialect.name == "postgresql" else None
+        as_role = f" as role {role}" if role else ""
+        raise DatabaseError(f"cannot {doing} on {mask_password(url)}{as_role}: {reason}") from None
+
+
+def _role(connection: Connection) -> str | None:
+    """The PostgreSQL role the connection is logged in as (rights are the role's); the URL's
+    user name when the connection cannot say."""
+    try:
+        if connection.in_transaction():
+            connection.rollback()
+        role = connection.exec_driver_sql("SELECT current_user").scalar()
+        connection.rollback()
+        return str(role)
+    except sa.exc.DBAPIError:
+        return connection.engine.url.username
 
 
 def _ordered(history: History, rows: frozenset[str] | Sequence[str]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from migguard.errors import HistoryError, UsageError
+from migguard.errors import DatabaseError, HistoryError, UsageError
 from migguard.graph import RevisionGraph, newest_first, resolve
 
 
@@ -52,11 +52,53 @@ class UnknownDatabaseRevisionError(HistoryError):
         )
 
 
+class OverlappingVersionRowsError(DatabaseError):
+    """The version table holds a revision and one of its own ancestors (exit 4).
+
+    Each row is an applied head, and a revision's row replaces its parent's, so such a table
+    was edited by hand or by another tool; Alembic refuses it too. Which row is right only the
+    schema can tell.
+
+    Attributes:
+        revision: the upper row.
+        ancestor: the row below it.
+    """
+
+    def __init__(self, revision: str, ancestor: str) -> None:
+        self.revision = revision
+        self.ancestor = ancestor
+        super().__init__(
+            f"the version table holds both {revision} and its ancestor {ancestor}, which cannot "
+            "both be applied heads (was it edited by hand?); check which one the schema is at, "
+            "then reset the table with `migguard stamp --purge REV`"
+        )
+
+
 def check_known(graph: RevisionGraph, current: Iterable[str]) -> None:
-    """Raise UnknownDatabaseRevisionError if a version-table row is not in the history."""
-    unknown = [rid for rid in current if rid not in graph]
+    """Check the version table's rows against the history.
+
+    Raises:
+        UnknownDatabaseRevisionError: a row is not in the history.
+        OverlappingVersionRowsError: a row is an ancestor of another (through down_revision:
+            a dependency's row stays, as Alembic keeps it).
+    """
+    rows = set(current)
+    unknown = [rid for rid in rows if rid not in graph]
     if unknown:
         raise UnknownDatabaseRevisionError(unknown)
+    if len(rows) < 2:
+        return
+    # One walk from the rows' parents finds every row below another.
+    parents = [parent for rid in rows for parent in graph.get(rid).down_revisions]
+    below = graph.ancestors(parents, dependencies=False) & rows
+    if below:
+        ancestor = min(below)
+        revision = min(
+            rid
+            for rid in rows - {ancestor}
+            if ancestor in graph.ancestors([rid], dependencies=False)
+        )
+        raise OverlappingVersionRowsError(revision, ancestor)
 
 
 def applied(graph: RevisionGraph, current: Iterable[str]) -> set[str]:

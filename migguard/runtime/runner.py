@@ -10,21 +10,34 @@ Oracle) the failure message says the failed revision may be partly applied.
 On PostgreSQL with psycopg (3) a revision's DDL, version-table change and ``COMMIT`` travel as
 one query, which also opens the next revision's transaction (:mod:`migguard.ops.batching`); a
 failing statement is still named and rolled back with the rest of its revision.
+
+What a failure says about where the database stands is what is known: a revision that failed
+before its commit was sent is rolled back. When the connection is lost, or the run interrupted,
+while a commit is under way, its outcome is unknown (the server may have committed and lost
+the connection before answering, https://www.postgresql.org/docs/current/protocol-flow.html);
+the runner then reads the version table on a new connection and says what it holds, or, when
+that fails too, to run ``migguard current``.
+
+A Python exception raised by a revision's own code (``NameError``, ``AttributeError``, ...) is
+a broken revision script, exit 3, named with the script's file and line; a database's error is
+exit 4. Either way the revision is rolled back.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import suppress
 from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
-from migguard.errors import DatabaseError, HistoryError
+from migguard.errors import EXIT_HISTORY, DatabaseError, HistoryError
 from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.binding import bind
 from migguard.ops.context import ExecutionContext, OfflineContext, OnlineContext
@@ -53,24 +66,77 @@ class Listener(Protocol):
 class MigrationFailedError(DatabaseError):
     """A revision raised; it was rolled back (where the database allows).
 
+    Exit 4 for a database's error; exit 3 (``exit_code`` set on the instance) when the
+    revision's own Python code raised: the script is broken.
+
     Attributes:
         step: the failed step.
         reason: one line: the database's message and statement, or the exception.
         detail: the full traceback, for ``--verbose``.
+        outcome: where the database stands, one clause (see :func:`rolled_back`,
+            :func:`found_after_reconnecting`).
     """
 
-    def __init__(self, step: Step, summary: str, reason: str, detail: str, atomic: bool) -> None:
+    def __init__(
+        self,
+        step: Step,
+        summary: str,
+        reason: str,
+        detail: str,
+        outcome: str,
+        *,
+        script_error: bool = False,
+    ) -> None:
         self.step = step
         self.reason = reason
         self.detail = detail
-        stays = ", ".join(sorted(step.heads_before)) or "base"
-        outcome = (
-            f"rolled back; the database stays at {stays}"
-            if atomic
-            else f"its changes may be partly applied (no transactional DDL); the version table "
-            f"still says {stays}"
-        )
+        self.outcome = outcome
+        if script_error:
+            self.exit_code = EXIT_HISTORY
         super().__init__(f"{summary} failed: {reason}; {outcome}")
+
+
+class MigrationInterruptedError(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C) while its steps ran; the message says in which
+    revision, if any, and where the database stands (exit 130, as any interruption).
+
+    Attributes:
+        step: the interrupted step; None outside any revision's transaction.
+    """
+
+    def __init__(self, step: Step | None, message: str) -> None:
+        self.step = step
+        super().__init__(message)
+
+
+def rolled_back(step: Step, atomic: bool) -> str:
+    """Where the database stands after ``step`` failed before its commit: ``atomic``, the
+    database rolled its DDL back (see :data:`TRANSACTIONAL_DDL`)."""
+    stays = _rows(step.heads_before)
+    if atomic:
+        return f"rolled back; the database stays at {stays}"
+    return (
+        "its changes may be partly applied (no transactional DDL); the version table still "
+        f"says {stays}"
+    )
+
+
+def found_after_reconnecting(step: Step, rows: Collection[str] | None) -> str:
+    """Where the database stands when ``step``'s commit may or may not have happened;
+    ``rows``: the version table read on a new connection, or None when that failed too."""
+    if rows is None:
+        return "whether it committed is unknown: run `migguard current` to see"
+    if frozenset(rows) == step.heads_after:
+        done = "it did commit"
+    elif frozenset(rows) == step.heads_before:
+        done = "it did not commit"
+    else:
+        done = "the version table changed meanwhile"
+    return f"read again on a new connection: {done}, the database is at {_rows(rows)}"
+
+
+def _rows(rows: Collection[str]) -> str:
+    return ", ".join(sorted(rows)) or "base"
 
 
 def run_online(
@@ -102,13 +168,26 @@ def run_online(
     atomic = connection.dialect.name in TRANSACTIONAL_DDL
     if listener is not None:
         listener.planned(steps)
+
+    def read_again() -> tuple[str, ...] | None:
+        # A new connection: the run's own may be lost, or in a state nobody knows.
+        try:
+            with connection.engine.connect() as fresh:
+                rows = version_table.read(fresh)
+                fresh.rollback()
+            return rows
+        except sa.exc.DBAPIError:
+            return None
+
     if not supports_batching(connection):
         transactions = _ConnectionTransactions(connection, version_table, before_last_step)
-        _run_steps(history, steps, OnlineContext(connection), transactions, listener, atomic)
+        _run_steps(
+            history, steps, OnlineContext(connection), transactions, listener, atomic, read_again
+        )
         return
     with BatchingContext(connection) as context:
         batched = _BatchedTransactions(context, version_table)
-        _run_steps(history, steps, context, batched, listener, atomic)
+        _run_steps(history, steps, context, batched, listener, atomic, read_again)
 
 
 class _Transactions(Protocol):
@@ -130,6 +209,10 @@ class _Transactions(Protocol):
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
 
+    def commit_unknown(self) -> bool:
+        """After a failure while committing: whether the connection was lost with the
+        commit's outcome unknown."""
+
 
 def _run_steps(
     history: History,
@@ -138,9 +221,12 @@ def _run_steps(
     transactions: _Transactions,
     listener: Listener | None,
     atomic: bool,
+    read_again: Callable[[], tuple[str, ...] | None],
 ) -> None:
     """Run each step in its own transaction (see :func:`run_online`); ``atomic``: the
-    database rolls DDL back, which the failure message says.
+    database rolls DDL back, which the failure message says; ``read_again``: the version
+    table read on a new connection (None when that fails), for a commit whose outcome is
+    unknown.
 
     The steps' scripts are loaded before the first step (as Alembic loads every script
     first): one after the other they load about twice as fast as between steps, with the
@@ -149,36 +235,120 @@ def _run_steps(
     when its step comes, so the steps before it still run."""
     operations = Operations(context)
     scripts: dict[str, types.ModuleType | HistoryError] = {}
-    if not transactions.sends_ahead:
-        for step in steps:
-            _load_script(history, step.revision, scripts)
-    elif steps:
-        _load_script(history, steps[0].revision, scripts)
     last = len(steps) - 1
-    for number, step in enumerate(steps):
-        module = scripts[step.revision]
-        if isinstance(module, HistoryError):
-            raise module
-        function = module.upgrade if step.upgrade else module.downgrade
-        if listener is not None:
-            listener.step_started(step)
-        started = time.perf_counter()
-        transactions.begin(last=number == last)
-        try:
-            with bind(operations):
-                function()
-            transactions.commit(step, more=number < last)
-            if number < last:
-                _load_script(history, steps[number + 1].revision, scripts)
-            transactions.confirm()
-        except Exception as exc:
+    # Where the database stands between transactions: before the first step, or after the
+    # last step that committed.
+    at: Collection[str] = steps[0].heads_before if steps else ()
+    try:
+        if not transactions.sends_ahead:
+            for step in steps:
+                _load_script(history, step.revision, scripts)
+        elif steps:
+            _load_script(history, steps[0].revision, scripts)
+        for number, step in enumerate(steps):
+            module = scripts[step.revision]
+            if isinstance(module, HistoryError):
+                raise module
+            function = module.upgrade if step.upgrade else module.downgrade
+            if listener is not None:
+                listener.step_started(step)
+            started = time.perf_counter()
+            following = steps[number + 1].revision if number < last else None
+            _run_step(history, step, function, operations, transactions, following, scripts)
+            at = step.heads_after
+            if listener is not None:
+                listener.step_finished(step, time.perf_counter() - started)
+    except _StepFailed as failed:
+        raise failed.error(history, atomic, read_again) from failed.__cause__
+    except KeyboardInterrupt as exc:
+        # Outside any revision's transaction (loading a script, printing): nothing to undo.
+        message = f"outside any revision's transaction; the database is at {_rows(at)}"
+        raise MigrationInterruptedError(None, message) from exc
+
+
+def _run_step(
+    history: History,
+    step: Step,
+    function: Callable[[], object],
+    operations: Operations,
+    transactions: _Transactions,
+    following: str | None,
+    scripts: dict[str, types.ModuleType | HistoryError],
+) -> None:
+    """Run one step in its transaction; ``following``: the next step's revision, whose
+    script loads while a commit sent ahead runs.
+
+    Raises:
+        _StepFailed: the step raised or was interrupted; its transaction is rolled back.
+    """
+    committing = False
+    try:
+        transactions.begin(last=following is None)
+        with bind(operations):
+            function()
+        committing = True
+        transactions.commit(step, more=following is not None)
+        if following is not None:
+            _load_script(history, following, scripts)
+        transactions.confirm()
+    except (Exception, KeyboardInterrupt) as exc:
+        unknown = committing and (
+            transactions.commit_unknown()
+            or (isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated)
+        )
+        with suppress(sa.exc.DBAPIError):
             transactions.rollback()
-            summary = f"{step.describe(history.graph)} ({history.display_path(step.revision)})"
-            raise MigrationFailedError(
-                step, summary, _reason(exc), traceback.format_exc(), atomic
-            ) from exc
-        if listener is not None:
-            listener.step_finished(step, time.perf_counter() - started)
+        raise _StepFailed(step, exc, traceback.format_exc(), committing, unknown) from exc
+
+
+class _StepFailed(Exception):
+    """A step's failure on its way from :func:`_run_step` to the error the run raises."""
+
+    def __init__(
+        self, step: Step, exc: BaseException, detail: str, committing: bool, unknown: bool
+    ) -> None:
+        self.step = step
+        self.exc = exc
+        self.detail = detail
+        # Whether the commit was under way; whether the connection was lost at it, which
+        # leaves its outcome unknown.
+        self.committing = committing
+        self.unknown = unknown
+
+    def error(
+        self,
+        history: History,
+        atomic: bool,
+        read_again: Callable[[], tuple[str, ...] | None],
+    ) -> MigrationFailedError | MigrationInterruptedError:
+        """The error to raise: the step, what happened, and where the database stands."""
+        step, exc = self.step, self.exc
+        where = history.display_path(step.revision)
+        if isinstance(exc, KeyboardInterrupt):
+            summary = f"{step.describe(history.graph)} ({where})"
+            if self.committing:
+                found = found_after_reconnecting(step, read_again())
+                message = f"{summary} while committing; {found}"
+            else:
+                message = f"{summary}: {rolled_back(step, atomic)}"
+            return MigrationInterruptedError(step, message)
+        script_error = not _from_database(exc)
+        if script_error and (line := _script_line(exc, history.files[step.revision])):
+            where = f"{where}:{line}"
+        outcome = (
+            "the connection was lost before the commit was confirmed; "
+            + found_after_reconnecting(step, read_again())
+            if self.unknown
+            else rolled_back(step, atomic)
+        )
+        return MigrationFailedError(
+            step,
+            f"{step.describe(history.graph)} ({where})",
+            _reason(exc),
+            self.detail,
+            outcome,
+            script_error=script_error,
+        )
 
 
 def _load_script(
@@ -227,6 +397,10 @@ class _ConnectionTransactions:
         if self.connection.in_transaction():
             self.connection.rollback()
 
+    def commit_unknown(self) -> bool:
+        # The driver's commit met a lost connection (SQLAlchemy invalidated it).
+        return bool(self.connection.invalidated)
+
 
 class _BatchedTransactions:
     """Transactions framed by a :class:`BatchingContext`: a revision's DDL, version-table
@@ -260,12 +434,35 @@ class _BatchedTransactions:
     def rollback(self) -> None:
         self.context.rollback()
 
+    def commit_unknown(self) -> bool:
+        return self.context.commit_unknown
+
     def _sql(self, statement: Executable, params: dict[str, str]) -> str:
         template = self._compiled.get(statement)
         if template is None:
             template = str(statement.compile(dialect=self.context.dialect))
             self._compiled[statement] = template
         return self._quoting.mogrify(template, params)
+
+
+def _from_database(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database's error (SQLAlchemy's, a driver's, migguard's own
+    database errors), not a bug in the revision's Python code. Every DB-API driver's
+    database errors derive from a class named ``DatabaseError`` (PEP 249)."""
+    if isinstance(exc, (sa.exc.DBAPIError, DatabaseError)):
+        return True
+    return any(cls.__name__ == "DatabaseError" for cls in type(exc).__mro__)
+
+
+def _script_line(exc: BaseException, script: str | os.PathLike[str]) -> int | None:
+    """The line of ``script`` the exception last passed through, if any."""
+    path = os.path.abspath(os.fspath(script))
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if os.path.abspath(frame.filename) == path
+    ]
+    return lines[-1] if lines else None
 
 
 def _reason(exc: BaseException) -> str:
@@ -276,7 +473,9 @@ def _reason(exc: BaseException) -> str:
         statement = " ".join(str(exc.statement or "").split())
         if len(statement) > 160:
             statement = statement[:157] + "..."
-        return f"{type(orig).__name__}: {message} [while running: {statement}]"
+        # A commit (or another driver call) has no statement of its own to name.
+        where = f" [while running: {statement}]" if statement else ""
+        return f"{type(orig).__name__}: {message}{where}"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 

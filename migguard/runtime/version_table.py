@@ -15,6 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
+from migguard.errors import DatabaseError
+from migguard.urls import mask_password
+
+
+class VersionTableShapeError(DatabaseError):
+    """A table of the version table's name exists but cannot hold revision ids: it has no
+    ``version_num`` column, or that column is not text (exit 4)."""
+
 
 class VersionTable:
     """The version table's definition and the statements that read and change it.
@@ -46,11 +54,40 @@ class VersionTable:
         """Whether the table exists in the database."""
         return sa.inspect(connection).has_table(self.table.name, schema=self.table.schema)
 
+    @property
+    def label(self) -> str:
+        """``name``, or ``schema.name``, as messages name the table."""
+        table = self.table
+        return f"{table.schema}.{table.name}" if table.schema else table.name
+
     def read(self, connection: Connection) -> tuple[str, ...]:
-        """The rows (applied heads), or ``()`` when the table does not exist yet."""
-        if not self.exists(connection):
+        """The rows (applied heads), or ``()`` when the table does not exist yet.
+
+        Raises:
+            VersionTableShapeError: the table has no ``version_num`` column, or one that is not
+                text (revision ids are text: ``1234`` and ``01234`` are two revisions).
+            sqlalchemy.exc.DBAPIError: the database's error.
+        """
+        inspector = sa.inspect(connection)
+        table = self.table
+        if not inspector.has_table(table.name, schema=table.schema):
             return ()
-        column = self.table.c.version_num
+        columns = {c["name"]: c["type"] for c in inspector.get_columns(table.name, table.schema)}
+        where = mask_password(connection.engine.url.render_as_string(hide_password=False))
+        kind = columns.get("version_num")
+        if kind is None:
+            raise VersionTableShapeError(
+                f"the version table {self.label} on {where} has no version_num column (its "
+                f"columns: {', '.join(columns)}): it is not a migration version table; name "
+                "another one with the version_table setting"
+            )
+        # A column declared without a type (SQLite) reflects as NullType and holds text.
+        if not isinstance(kind, (sa.String, sa.types.NullType)):
+            raise VersionTableShapeError(
+                f"the version table {self.label} on {where}: its version_num column is {kind}, "
+                "but revision ids are text (Alembic and migguard create it as VARCHAR(32))"
+            )
+        column = table.c.version_num
         return tuple(connection.execute(sa.select(column).order_by(column)).scalars())
 
     def create_statement(self) -> sa.schema.CreateTable:

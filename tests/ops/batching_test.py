@@ -240,9 +240,9 @@ def test_a_failure_at_commit_names_commit(batched: Batched) -> None:
     assert batched.tables() == set()
 
 
-def test_a_failure_that_does_not_recur_names_every_statement(batched: Batched) -> None:
+def test_a_failure_that_does_not_recur_is_named(batched: Batched) -> None:
     # Sequences are not transactional: the statement fails only the first time it runs, as a
-    # deadlock or a timeout might, so running the statements again finds no culprit.
+    # deadlock or a timeout might; it is named from the query's own results.
     batched.conn.exec_driver_sql("CREATE SEQUENCE attempt")
     batched.context.begin()
     batched.op.create_table("other", sa.Column("id", sa.Integer))
@@ -250,8 +250,7 @@ def test_a_failure_that_does_not_recur_names_every_statement(batched: Batched) -
     with pytest.raises(sa.exc.DataError) as raised:
         batched.context.commit()
     batched.context.rollback()
-    assert raised.value.statement.startswith("BEGIN\n;\nCREATE TABLE other (")
-    assert raised.value.statement.endswith("- 1)\n;\nCOMMIT")
+    assert raised.value.statement == "SELECT 1 / (nextval('attempt') - 1)"
     assert batched.tables() == set()
 
 

@@ -88,7 +88,7 @@ def test_a_failed_run_restores_the_journal_mode(project: Project, tmp_path: Path
     project.add("r3", "r2", upgrade='raise RuntimeError("boom")')
     path = tmp_path / "app.db"
     result = project.run("--url", f"sqlite:///{path}", "upgrade", "head")
-    assert result.code == 4
+    assert result.code == 3
     assert "the database stays at r2" in result.err
     assert seen(path) == [("r1", "wal", NORMAL), ("r2", "wal", NORMAL)]
     assert journal_mode(path) == "delete"
@@ -145,7 +145,8 @@ def test_a_connection_opened_during_the_run_keeps_wal_mode_with_a_warning(
         _, err = run.communicate(timeout=60)
         assert run.returncode == 0, err
         assert f"migguard: warning: {path} stays in WAL journal mode" in err
-        assert "`PRAGMA journal_mode=DELETE` switches it back" in err
+        assert "another connection has it open" in err
+        assert "`PRAGMA journal_mode=DELETE`" in err
         assert reader.execute("SELECT * FROM seen ORDER BY revision").fetchall() == [
             ("r1", "wal", NORMAL),
             ("r2", "wal", FULL),
@@ -153,3 +154,67 @@ def test_a_connection_opened_during_the_run_keeps_wal_mode_with_a_warning(
     finally:
         reader.close()
     assert journal_mode(path) == "wal"
+
+
+def test_after_kill_9_the_next_run_restores_the_journal_mode(
+    project: Project, tmp_path: Path
+) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    add_recording_history(project, 2)
+    project.add("r3", "r2", upgrade=WAIT_FOR_GO.format(started=started, go=go))
+    project.add("r4", "r3")
+    path = tmp_path / "app.db"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "migguard", "--url", f"sqlite:///{path}", "upgrade", "head"],
+        cwd=project.root,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "r3 never started"
+        time.sleep(0.01)
+    run.kill()
+    run.communicate(timeout=30)
+    # The killed run could not switch back: the database is left in WAL mode, at r2.
+    assert journal_mode(path) == "wal"
+    assert sqlite3_client(path, "SELECT version_num FROM alembic_version;").strip() == "r2"
+
+    go.touch()
+    result = project.run("--url", f"sqlite:///{path}", "upgrade", "head")
+    assert result.code == 0, result.err
+    assert journal_mode(path) == "delete"
+    assert not Path(f"{path}-wal").exists()
+    assert not Path(f"{path}-migguard-journal").exists()
+    # The new run took the database's own mode as the one to restore, not WAL.
+    assert seen(path)[-1] == ("r2", "wal", NORMAL)
+    assert sqlite3_client(path, "SELECT version_num FROM alembic_version;").strip() == "r4"
+
+
+def test_after_kill_9_a_run_with_nothing_to_do_restores_the_journal_mode(
+    project: Project, tmp_path: Path
+) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    add_recording_history(project, 2)
+    project.add("r3", "r2", upgrade=WAIT_FOR_GO.format(started=started, go=go))
+    path = tmp_path / "app.db"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "migguard", "--url", f"sqlite:///{path}", "upgrade", "head"],
+        cwd=project.root,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "r3 never started"
+        time.sleep(0.01)
+    run.kill()
+    run.communicate(timeout=30)
+    assert journal_mode(path) == "wal"
+
+    result = project.run("--url", f"sqlite:///{path}", "upgrade", "r2")
+    assert result.code == 0, result.err
+    assert "Nothing to do" in result.out
+    assert journal_mode(path) == "delete"

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.cli.runtime_test import schema, seed_history, versions
 from tests.conftest import Project
+from tests.postgres_fixture import psql
 
 BOOM = """
 op.create_table("half", sa.Column("id", sa.Integer(), primary_key=True))
@@ -31,9 +32,10 @@ def test_a_revision_that_raises_is_rolled_back(project: Project, db_url: str) ->
         upgrade='op.create_table("later", sa.Column("id", sa.Integer()))',
     )
     result = project.run("--url", db_url, "upgrade", "head")
-    assert result.code == 4
+    # The revision's own Python code raised: a broken script (exit 3), named with its line.
+    assert result.code == 3
     assert result.err == (
-        "migguard: error: upgrade c2e7eea3f80e -> d3, Breaks (migrations/versions/d3_rev.py) "
+        "migguard: error: upgrade c2e7eea3f80e -> d3, Breaks (migrations/versions/d3_rev.py:20) "
         "failed: RuntimeError: boom after some DDL; rolled back; the database stays at "
         "c2e7eea3f80e\n"
     )
@@ -41,6 +43,28 @@ def test_a_revision_that_raises_is_rolled_back(project: Project, db_url: str) ->
     assert "half" not in tables
     assert "later" not in tables
     assert "nickname" not in tables["customer"]
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+def test_a_python_error_in_a_revision_is_a_broken_script(project: Project, db_url: str) -> None:
+    seed_history(project)
+    project.add(
+        "d3",
+        "c2e7eea3f80e",
+        message="Typo",
+        upgrade=(
+            'op.create_table("half", sa.Column("id", sa.Integer()))\n'
+            'op.add_column("customer", sa.Column("nick", Strng(40)))'
+        ),
+    )
+    result = project.run("--url", db_url, "upgrade", "head")
+    assert result.code == 3
+    assert result.err == (
+        "migguard: error: upgrade c2e7eea3f80e -> d3, Typo (migrations/versions/d3_rev.py:19) "
+        "failed: NameError: name 'Strng' is not defined; rolled back; the database stays at "
+        "c2e7eea3f80e\n"
+    )
+    assert "half" not in schema(db_url)
     assert versions(db_url) == ["c2e7eea3f80e"]
 
 
@@ -193,5 +217,155 @@ def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: s
     last = result.err.strip().splitlines()[-1]
     assert last.startswith("migguard: error: upgrade c2e7eea3f80e -> d3, Loses the connection")
     assert "terminating connection due to administrator command" in last
+    # It failed before the COMMIT: that it was rolled back is known.
+    assert "[while running: SELECT pg_terminate_backend(pg_backend_pid())]" in last
+    assert last.endswith("; rolled back; the database stays at c2e7eea3f80e")
     assert "later" not in schema(pg_url)
     assert versions(pg_url) == ["c2e7eea3f80e"]
+
+
+def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
+    project: Project, db_url: str, tmp_path: Path
+) -> None:
+    seed_history(project)
+    project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
+    marker = tmp_path / "inside-d3"
+    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the slow revision never started"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.splitlines()[-1] == (
+        "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Slow (migrations/versions/d3_rev.py): "
+        "rolled back; the database stays at c2e7eea3f80e"
+    )
+    assert "slow" not in schema(db_url)
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+def _admin(sql_text: str) -> str:
+    return psql("postgres", sql_text).strip()
+
+
+def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
+    project: Project, pg_url: str
+) -> None:
+    # With a synchronous standby that never answers, COMMIT commits locally and then waits;
+    # terminating the backend then loses the connection after the commit (as a server stop
+    # or a network failure may): the client cannot know the outcome.
+    seed_history(project)
+    assert project.run("--url", pg_url, "upgrade", "head").code == 0
+    project.add("d3", "c2e7eea3f80e", message="Kept", upgrade=KEPT)
+    project.add("e4", "d3", upgrade='op.create_table("later", sa.Column("id", sa.Integer()))')
+    dbname = sa.make_url(pg_url).database
+    _admin("ALTER SYSTEM SET synchronous_standby_names = 'migguard_test_nobody'")
+    _admin("SELECT pg_reload_conf()")
+    try:
+        deadline = time.monotonic() + 30
+        while _admin("SHOW synchronous_standby_names") != "migguard_test_nobody":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # New sessions see the setting; the checkpointer, which makes commits wait, applies
+        # the same reload on its own: give it a moment.
+        time.sleep(0.3)
+        # The test server runs with synchronous_commit=off; this run's sessions wait.
+        env = {"PGOPTIONS": "-c synchronous_commit=on"}
+        run = _migguard(project, pg_url, "upgrade", "head", env=env)
+        waiting = (
+            f"SELECT pid FROM pg_stat_activity WHERE datname = '{dbname}' "
+            "AND wait_event = 'SyncRep'"
+        )
+        while not (pid := _admin(waiting)):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline + 30, "the commit never waited"
+            time.sleep(0.05)
+        _admin(f"SELECT pg_terminate_backend({pid})")
+        _, err = run.communicate(timeout=60)
+    finally:
+        _admin("ALTER SYSTEM RESET synchronous_standby_names")
+        _admin("SELECT pg_reload_conf()")
+    assert run.returncode == 4, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("migguard: error: upgrade c2e7eea3f80e -> d3, Kept")
+    assert "[while running: COMMIT]" in last
+    assert "rolled back" not in last
+    assert last.endswith(
+        "the connection was lost before the commit was confirmed; read again on a new "
+        "connection: it did commit, the database is at d3"
+    )
+    assert versions(pg_url) == ["d3"]
+    assert "kept" in schema(pg_url)
+    assert "later" not in schema(pg_url)
+
+
+KEPT = 'op.create_table("kept", sa.Column("id", sa.Integer()))'
+
+
+def test_a_version_table_holding_a_revision_and_its_ancestor_is_refused(
+    project: Project, db_url: str
+) -> None:
+    seed_history(project)
+    assert project.run("--url", db_url, "upgrade", "head").code == 0
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('b4352a83e78a')")
+    engine.dispose()
+    for command in (["upgrade", "head"], ["downgrade", "base"], ["stamp", "head"], ["current"]):
+        result = project.run("--url", db_url, *command)
+        assert result.code == 4, command
+        assert result.err == (
+            "migguard: error: the version table holds both c2e7eea3f80e and its ancestor "
+            "b4352a83e78a, which cannot both be applied heads (was it edited by hand?); check "
+            "which one the schema is at, then reset the table with `migguard stamp --purge REV`\n"
+        ), command
+    assert versions(db_url) == ["b4352a83e78a", "c2e7eea3f80e"]
+    assert project.run("--url", db_url, "stamp", "--purge", "head").code == 0
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+
+# Loading this script (its top level) signals, then sleeps: on PostgreSQL it loads while the
+# previous revision's commit runs; on SQLite every script loads before the first revision.
+SLOW_TO_LOAD = """
+import os as _os, pathlib as _pathlib, time as _time
+if _os.environ.get("MIGGUARD_TEST_SLOW"):
+    _pathlib.Path(_os.environ["MIGGUARD_TEST_SLOW"]).write_text("loading")
+    _time.sleep(60)
+"""
+
+
+def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
+    project: Project, db_url: str, tmp_path: Path
+) -> None:
+    seed_history(project)
+    assert project.run("--url", db_url, "upgrade", "head").code == 0
+    project.add("d3", "c2e7eea3f80e", message="Kept", upgrade=KEPT)
+    script = project.add("e4", "d3", message="Slow to load")
+    script.write_text(script.read_text() + SLOW_TO_LOAD)
+    marker = tmp_path / "loading-e4"
+    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "e4 never loaded"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    last = err.splitlines()[-1]
+    if db_url.startswith("sqlite"):
+        assert last == (
+            "migguard: interrupted: outside any revision's transaction; the database is at "
+            "c2e7eea3f80e"
+        )
+        assert versions(db_url) == ["c2e7eea3f80e"]
+    else:
+        assert last == (
+            "migguard: interrupted: upgrade c2e7eea3f80e -> d3, Kept "
+            "(migrations/versions/d3_rev.py) while committing; read again on a new "
+            "connection: it did commit, the database is at d3"
+        )
+        assert versions(db_url) == ["d3"]

@@ -7,6 +7,7 @@ import pytest
 from migguard.errors import UsageError
 from migguard.graph import MultipleHeadsError, RevisionGraph, WalkError
 from migguard.runtime.plan import (
+    OverlappingVersionRowsError,
     Step,
     UnknownDatabaseRevisionError,
     downgrade_plan,
@@ -144,3 +145,14 @@ def test_a_long_history_plans_in_one_pass() -> None:
     down = downgrade_plan(graph, ("r4999",), "base")
     assert [s.revision for s in down[:2]] == ["r4999", "r4998"]
     assert down[-1].heads_after == frozenset()
+
+
+def test_rows_of_a_revision_and_its_ancestor_are_refused() -> None:
+    with pytest.raises(OverlappingVersionRowsError) as raised:
+        upgrade_plan(branchy(), ("a1", "m4", "x1"), "heads")
+    assert (raised.value.revision, raised.value.ancestor) == ("m4", "a1")
+
+
+def test_a_dependency_s_row_stays_beside_its_dependent() -> None:
+    graph = build(rev("a1"), rev("b1", deps=("a1",)))
+    assert upgrade_plan(graph, ("a1", "b1"), "heads") == []
