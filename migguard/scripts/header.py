@@ -30,6 +30,7 @@ class ScriptSyntaxError(HistoryError):
 
     def __init__(self, path: str, line: int | None, message: str) -> None:
         super().__init__(f"{path}:{line or 1}: syntax error: {message}")
+        self.file, self.line = path, line or 1
 
 
 class ScriptEncodingError(HistoryError):
@@ -41,6 +42,7 @@ class ScriptEncodingError(HistoryError):
         super().__init__(
             f"{path}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the script as UTF-8"
         )
+        self.file, self.line = path, line
 
 
 class UnreadableScriptError(HistoryError):
@@ -48,7 +50,7 @@ class UnreadableScriptError(HistoryError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: cannot read: {reason}")
-        self.path = path
+        self.file = self.path = path
         self.reason = reason
 
 
@@ -59,6 +61,7 @@ class MissingFieldError(HistoryError):
         super().__init__(
             f"{path}: looks like a revision script but has no module-level `{field} = ...`"
         )
+        self.file = path
 
 
 class BadFieldError(HistoryError):
@@ -66,6 +69,7 @@ class BadFieldError(HistoryError):
 
     def __init__(self, path: str, line: int, field: str, expected: str) -> None:
         super().__init__(f"{path}:{line}: {field} must be {expected}")
+        self.file, self.line = path, line
 
 
 class Pending(NamedTuple):
