@@ -57,6 +57,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _attach_ranges(argv: Sequence[str]) -> list[str]:
+    """``-r -1:`` as ``--rev-range=-1:``: argparse takes a value starting with ``-`` that is
+    not a plain negative number for an option, and Alembic users write ranges this way."""
+    out: list[str] = []
+    values = iter(argv)
+    for arg in values:
+        if arg == "--":
+            out.append(arg)
+            out.extend(values)
+            break
+        if arg in ("-r", "--rev-range"):
+            value = next(values, None)
+            if value is not None and value[:1] == "-" and value[1:2].isdigit():
+                out.append(f"--rev-range={value}")
+                continue
+            out.append(arg)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(arg)
+    return out
+
+
 # Arguments that name files: any bytes the OS gives are fine there (Python keeps them as
 # surrogate escapes and gives them back to the OS unchanged).
 _PATH_ARGUMENTS = frozenset({"config", "directory", "version_path"})
@@ -98,7 +121,7 @@ def _option_name(parser: argparse.ArgumentParser, command: str, dest: str) -> st
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_ranges(sys.argv[1:] if argv is None else argv))
     try:
         _check_text(parser, args)
         return int(args.handler(args))

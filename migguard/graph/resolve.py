@@ -6,6 +6,7 @@ form                   meaning
 ``ae1027a6acf``        a full id, a branch label, or any prefix unique among the ids
 ``head`` / ``heads``   the single head (an error if there are several) / all heads
 ``base``               below the first revision (resolves to no revision)
+``current``            the revisions the database is at (``current-1`` works too)
 ``+N`` / ``-N``        N steps up / down from ``current`` (the database's revisions)
 ``rev+N`` / ``rev-N``  N steps up / down from ``rev`` (``head-1`` works too)
 ``label@head``         the head of the branch carrying ``label`` (also ``@heads``)
@@ -31,6 +32,8 @@ from migguard.graph.errors import (
     WalkError,
 )
 
+# The words the grammar reserves, offered as "did you mean" for a mistyped one.
+KEYWORDS = ("head", "heads", "base", "current")
 _RELATIVE = re.compile(r"^([+-])(\d+)$")
 _FROM_REVISION = re.compile(r"^(.+?)([+-])(\d+)$")
 
@@ -41,8 +44,8 @@ def resolve(graph: RevisionGraph, ident: str, current: Sequence[str] = ()) -> tu
     Args:
         graph: the revision graph.
         ident: an identifier in the grammar above.
-        current: the revisions the database is at (for ``+N``, ``-N`` and ``label@+N``);
-            empty means the database is at base.
+        current: the revisions the database is at (for ``current``, ``+N``, ``-N`` and
+            ``label@+N``); empty means the database is at base.
 
     Returns:
         The revision ids, in file order; an empty tuple means base.
@@ -90,6 +93,9 @@ def _plain(
         return heads
     if ident == "base":
         return ()
+    if ident == "current":
+        ordered = tuple(rid for rid in graph.ids if rid in set(current))
+        return ordered if lineage is None else tuple(r for r in ordered if r in lineage)
     match = _RELATIVE.match(ident)
     if match:
         start = tuple(current) if lineage is None else tuple(c for c in current if c in lineage)
@@ -168,7 +174,7 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
     if candidates:
         raise AmbiguousRevisionError(name, candidates)
     graph.require_readable("branch_labels")
-    known = [*graph.ids, *graph.label_owners]
+    known = [*graph.ids, *graph.label_owners, *KEYWORDS]
     import difflib  # error path only
 
     raise UnknownRevisionError(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))
