@@ -117,11 +117,17 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
         found = snapshot.load(key) if snapshot is not None else None
         if found is not None:
             revisions, files = found
+            graph = RevisionGraph(revisions)
         else:
-            revisions, files = _read_revisions(config, listing, warnings, use_cache)
+            cache = HeaderCache(config.root) if use_cache else None
+            revisions, files = _read_revisions(config, listing, warnings, cache)
+            graph = RevisionGraph(revisions)
+            # Only a history that loads is cached: a command that fails leaves the project
+            # folder as it found it.
+            if cache is not None:
+                cache.save()
             if snapshot is not None:
                 snapshot.save(key, revisions, files)
-        graph = RevisionGraph(revisions)
     finally:
         if collecting:
             gc.enable()
@@ -132,10 +138,9 @@ def _read_revisions(
     config: Config,
     listing: list[tuple[str, os.stat_result]],
     warnings: list[str],
-    use_cache: bool,
+    cache: HeaderCache | None,
 ) -> tuple[list[Revision], dict[str, str]]:
-    """Revisions from each script's header (cached per file); appends warnings."""
-    cache = HeaderCache(config.root) if use_cache else None
+    """Revisions from each script's header (through ``cache``); appends warnings."""
     prefix = os.path.join(os.fspath(config.root), "")
     revisions: list[Revision] = []
     files: dict[str, str] = {}
@@ -156,8 +161,6 @@ def _read_revisions(
             )
         revisions.append(revision_from(header, shown, unreadable))
         files.setdefault(header.revision, path)
-    if cache is not None:
-        cache.save()
     return revisions, files
 
 
