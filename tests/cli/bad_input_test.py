@@ -163,6 +163,19 @@ CASES = [
     Case("unknown-revision", ["show", "zz9"], EXIT_USAGE, "no revision or branch label 'zz9'"),
     Case("mistyped-keyword", ["show", "haed"], EXIT_USAGE, "did you mean head, heads?"),
     Case("mistyped-id", ["history", "-r", "a1x:"], EXIT_USAGE, "did you mean a1?"),
+    Case(
+        "head-current-without-database",
+        ["revision", "-m", "x", "--head", "current"],
+        EXIT_USAGE,
+        "'current'",
+    ),
+    Case(
+        "range-walks-below-base",
+        ["history", "-r", "-5:", "--url", DB_URL],
+        EXIT_USAGE,
+        "base reached",
+        setup=_database_at("a1"),
+    ),
     Case("range-without-colon", ["history", "-r", "b2"], EXIT_USAGE, "expected START:END"),
     Case("current-without-url", ["show", "current"], EXIT_USAGE, "no database URL"),
     Case("unknown-check-code", ["check", "--select", "nonsense"], EXIT_USAGE, "unknown check"),
@@ -170,7 +183,7 @@ CASES = [
         Case(f"rev-id-{name}", ["revision", "-m", "x", "--rev-id", rev_id], EXIT_USAGE, "--rev-id")
         for name, rev_id in (
             ("parent-folder", "../x"),
-            ("absolute", "/tmp/migguard-bad-input-x"),
+            ("absolute", "/tmp/migguard_bad_input_x"),
             ("sub-folder", "a/b"),
             ("backslash", "a\\b"),
             ("dot-dot", ".."),
@@ -293,4 +306,4 @@ def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(
     assert case.says in lines[0]
     assert done.stdout == b""
     assert _tree(seeded) == before
-    assert not list(Path("/tmp").glob("migguard-bad-input-x*"))
+    assert not list(Path("/tmp").glob("migguard_bad_input_x*"))
