@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -26,10 +27,28 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print ``message`` as one line and exit 2 (argparse calls this; it must not return)."""
-        text = " ".join(message.split())
+        text = _suggest_command(" ".join(message.split()))
         where = "" if self.prog == "migguard" else f"{self.prog.removeprefix('migguard ')}: "
         sys.stderr.write(f"migguard: error: {where}{text} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<typed>[^']*)' \(choose from (?P<choices>.*)\)$")
+
+
+def _suggest_command(message: str) -> str:
+    """argparse's ``invalid choice: 'hist' (choose from 'init', ...)`` with the list of every
+    choice replaced by the close ones, as a mistyped revision id gets."""
+    match = _INVALID_CHOICE.search(message)
+    if match is None:
+        return message
+    import difflib  # error path only
+
+    choices = re.findall(r"'([^']*)'", match["choices"])
+    close = difflib.get_close_matches(match["typed"], choices, n=3, cutoff=0.6)
+    close += [c for c in choices if c.startswith(match["typed"]) and c not in close][:3]
+    hint = f"did you mean {', '.join(close)}?" if close else f"choose from {', '.join(choices)}"
+    return f"{message[: match.start()]}invalid choice: {match['typed']!r}; {hint}"
 
 
 def build_parser() -> argparse.ArgumentParser:

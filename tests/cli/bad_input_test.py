@@ -151,7 +151,8 @@ CASES = [
     ),
     # --- arguments (exit 2) ---
     Case("unknown-option", ["history", "--bogus"], EXIT_USAGE, "unrecognized arguments: --bogus"),
-    Case("unknown-command", ["histroy"], EXIT_USAGE, "invalid choice: 'histroy'"),
+    Case("unknown-command", ["histroy"], EXIT_USAGE, "'histroy'; did you mean history?"),
+    Case("unknown-format", ["check", "--format", "jsn"], EXIT_USAGE, "did you mean json?"),
     Case("missing-argument", ["show"], EXIT_USAGE, "the following arguments are required: REV"),
     Case("no-command", [], EXIT_USAGE, "the following arguments are required: COMMAND"),
     Case(

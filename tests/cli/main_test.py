@@ -80,7 +80,7 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         (["history", "--bogus"], "unrecognized arguments: --bogus"),
         ([], "the following arguments are required: COMMAND"),
         (["show"], "show: the following arguments are required: REV"),
-        (["histroy"], "invalid choice: 'histroy'"),
+        (["histroy"], "invalid choice: 'histroy'; did you mean history?"),
         (["upgrade", "head", "--lock-timeout", "soon"], "invalid float value: 'soon'"),
     ):
         done = run_process(args, tmp_path)
