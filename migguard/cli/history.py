@@ -27,7 +27,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     hist = commands.add_parser("history", help="list revisions, newest first")
     hist.add_argument(
-        "-r", "--rev-range", metavar="START:END", help="only revisions from START to END"
+        "-r",
+        "--rev-range",
+        metavar="START:END",
+        help="only revisions from START to END (either may be empty; current, -1 and "
+        "current-1 read the database)",
     )
     hist.add_argument("-v", "--verbose", action="store_true", help="show every detail")
     hist.add_argument(

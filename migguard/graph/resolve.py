@@ -102,7 +102,9 @@ def _plain(
     if ident == "current":
         if current is None:
             # Reading it as base would, say, start a new revision from nothing.
-            raise ResolutionError("'current' (the database's revision) cannot be used here")
+            raise ResolutionError(
+                "'current' names the database's revision, which this command does not read"
+            )
         at = set(current)
         ordered = tuple(rid for rid in graph.ids if rid in at)
         return ordered if lineage is None else tuple(r for r in ordered if r in lineage)
