@@ -40,9 +40,17 @@ class ConfigError(MigguardError):
 
 
 class HistoryError(MigguardError):
-    """The migration history is broken: a graph or revision-script error (exit 3)."""
+    """The migration history is broken: a graph or revision-script error (exit 3).
+
+    Attributes:
+        file: the script to blame, relative to the project with forward slashes, when one
+            is (the message names it too); reports show it apart (JSON, GitHub annotations).
+        line: the 1-based line in ``file``, when known.
+    """
 
     exit_code = EXIT_HISTORY
+    file: str | None = None
+    line: int | None = None
 
 
 class DatabaseError(MigguardError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +23,7 @@ from migguard.errors import UsageError
 from migguard.graph import resolve
 from migguard.runtime.engine import connect
 from migguard.runtime.migrate import database_url, version_table, version_table_names
+from migguard.runtime.plan import applied, check_known
 from migguard.scripts.create import create_revision
 from migguard.scripts.directory import History
 
@@ -124,6 +125,30 @@ def diff_database(
         return _compare_live(config, connection, renames), connection.dialect.name
 
 
+def _refuse_start(
+    history: History, current: Sequence[str], wanted: Sequence[str], head: str
+) -> NoReturn:
+    """Say why the database is not where the new revision starts, and what fixes it.
+
+    Raises:
+        UnknownDatabaseRevisionError: the database is at a revision this code does not have
+            (the code is older than the database): what ``upgrade`` says too.
+        UsageError: the database is behind ``head`` (upgrade first) or past it.
+    """
+    check_known(history.graph, current)
+    at = ", ".join(current) or "base"
+    there = ", ".join(wanted) or "base"
+    if set(wanted) <= applied(history.graph, current):
+        raise UsageError(
+            f"the database is at {at}, past {there}: a revision on {there} would not start "
+            f"from the database's schema; use --head {at}, or downgrade to {there} first"
+        )
+    raise UsageError(
+        f"the database is at {at}, not at {there}: run `migguard upgrade {head}` first, so "
+        "that the new revision starts from the schema the history builds"
+    )
+
+
 def autogenerate_revision(
     config: Config,
     history: History,
@@ -144,18 +169,14 @@ def autogenerate_revision(
         UsageError: the database is not at ``head`` (the revision would be written against
             a schema the history does not build); plus everything :func:`create_revision`
             and :func:`diff_database` raise.
+        UnknownDatabaseRevisionError: the database is at a revision the history lacks.
     """
     with connect(database_url(config), read_only=True) as connection:
         current = version_table(config).read(connection)
         connection.rollback()
         wanted = resolve(history.graph, head) if len(history.graph) else ()
         if set(current) != set(wanted):
-            at = ", ".join(current) or "base"
-            raise UsageError(
-                f"the database is at {at}, not at {', '.join(wanted) or 'base'}: run "
-                "`migguard upgrade head` first, so that the new revision starts from the schema "
-                "the history builds"
-            )
+            _refuse_start(history, current, wanted, head)
         diff = _compare_live(config, connection, renames)
         dialect = connection.dialect.name
     upgrade = render_operations(diff.items, dialect_name=dialect)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import argparse
 
 from migguard.cli.common import add_format, config_from
+from migguard.errors import EXIT_FINDINGS, EXIT_OK
 from migguard.report import Printer, print_warnings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the comparison commands to the parser."""
     diff = commands.add_parser(
-        "diff", help="show what the database lacks compared with the models (writes nothing)"
+        "diff",
+        help="show what the database lacks compared with the models (writes nothing; "
+        "exit 1 when it lacks something)",
     )
     add_rename(diff)
     add_format(diff)
@@ -31,7 +34,8 @@ def add_rename(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    """Print the pending operations, one per line (or JSON)."""
+    """Print the pending operations, one per line (or JSON); exit 1 when there are some
+    (as ``check``), 0 when the database matches the models."""
     from migguard.autogen.diff import describe, to_json
     from migguard.autogen.generate import diff_database, parse_renames
 
@@ -39,12 +43,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diff, _ = diff_database(config, parse_renames(args.rename))
     print_warnings(diff.warnings)
     printer = Printer()
+    operations = diff.operations
+    status = EXIT_FINDINGS if operations else EXIT_OK
     if args.format == "json":
         printer.json(to_json(diff))
-        return 0
-    operations = diff.operations
+        return status
     if not operations:
         printer.line("No differences: the database matches the models.")
     for operation in operations:
         printer.line(describe(operation))
-    return 0
+    return status

@@ -6,10 +6,11 @@ None of them imports SQLAlchemy.
 from __future__ import annotations
 
 import argparse
+import re
 
 from migguard.cli.common import add_format, history_from
 from migguard.errors import UsageError
-from migguard.graph import history_range, newest_first, resolve
+from migguard.graph import RevisionGraph, history_range, newest_first, resolve
 from migguard.report import Printer, print_revisions
 
 
@@ -26,7 +27,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     hist = commands.add_parser("history", help="list revisions, newest first")
     hist.add_argument(
-        "-r", "--rev-range", metavar="START:END", help="only revisions from START to END"
+        "-r",
+        "--rev-range",
+        metavar="START:END",
+        help="only revisions from START to END (either may be empty; current, -1 and "
+        "current-1 read the database)",
     )
     hist.add_argument("-v", "--verbose", action="store_true", help="show every detail")
     hist.add_argument(
@@ -74,22 +79,26 @@ def cmd_branches(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    """Print revisions newest first, optionally limited to ``START:END``."""
+    """Print revisions newest first, optionally limited to ``START:END`` (either side may
+    be ``current`` or relative to it, as ``-1:``; the database is read only then)."""
     config, history = history_from(args)
+    graph = history.graph
+    start = end = ""
+    if args.rev_range is not None:
+        if ":" not in args.rev_range:
+            raise UsageError(f"--rev-range {args.rev_range!r}: expected START:END, START: or :END")
+        start, end = (side.strip() for side in args.rev_range.split(":", 1))
     current = None
-    if args.indicate_current:
+    if args.indicate_current or _needs_database(start) or _needs_database(end):
         from migguard.runtime.current import read_current
 
         current = read_current(config)
-    graph = history.graph
     if args.rev_range is None:
         rids = newest_first(graph, graph.ids, graph.real_heads)
     else:
-        if ":" not in args.rev_range:
-            raise UsageError(f"--rev-range {args.rev_range!r}: expected START:END, START: or :END")
-        start, end = args.rev_range.split(":", 1)
-        lower = resolve(graph, start) if start.strip() else ()
-        upper = resolve(graph, end) if end.strip() else resolve(graph, "heads")
+        at = _known(graph, current) if current is not None else ()
+        lower = resolve(graph, start, at) if start else ()
+        upper = resolve(graph, end, at) if end else resolve(graph, "heads")
         rids = history_range(graph, lower, upper)
     print_revisions(
         Printer(),
@@ -98,16 +107,42 @@ def cmd_history(args: argparse.Namespace) -> int:
         fmt=args.format,
         verbose=args.verbose,
         style="history",
-        current=current,
+        current=current if args.indicate_current else None,
     )
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print every fact about the revision(s) an identifier names."""
-    _, history = history_from(args)
-    rids = resolve(history.graph, args.rev)
+    config, history = history_from(args)
+    current: tuple[str, ...] = ()
+    if _needs_database(args.rev.strip()):
+        from migguard.runtime.current import read_current
+
+        current = _known(history.graph, read_current(config))
+    rids = resolve(history.graph, args.rev, current)
     if not rids:
         raise UsageError(f"{args.rev!r} names no revision (it resolves to base)")
     print_revisions(Printer(), history, rids, fmt=args.format, verbose=True, style="history")
     return 0
+
+
+# ``current``, ``+N``/``-N``, ``current-1``, ``label@current``, ``label@-1``: identifiers
+# that count from the database's revisions.
+_DATABASE_FORMS = re.compile(r"(?:^|@)(?:current(?:[+-]\d+)?|[+-]\d+)$")
+
+
+def _needs_database(ident: str) -> bool:
+    return bool(_DATABASE_FORMS.search(ident))
+
+
+def _known(graph: RevisionGraph, rows: tuple[str, ...]) -> tuple[str, ...]:
+    """``rows`` (the database's revisions) when the history has them all.
+
+    Raises:
+        UnknownDatabaseRevisionError: one is not in the history (as ``upgrade`` says it).
+    """
+    from migguard.runtime.plan import check_known
+
+    check_known(graph, rows)
+    return rows

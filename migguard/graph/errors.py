@@ -30,6 +30,7 @@ class DuplicateRevisionError(HistoryError):
 
     def __init__(self, revision: str, first: str, second: str) -> None:
         super().__init__(f"revision id {revision!r} is declared twice: in {first} and in {second}")
+        self.file = second or None
 
 
 class IllegalRevisionIdError(HistoryError):
@@ -41,6 +42,7 @@ class IllegalRevisionIdError(HistoryError):
             f"revision id {revision!r}{where} must not be empty or contain '@', '+', '-', ':' "
             "or whitespace"
         )
+        self.file = source or None
 
 
 class UnknownParentError(HistoryError):
@@ -51,6 +53,7 @@ class UnknownParentError(HistoryError):
         super().__init__(
             f"revision {revision}{where} has {field} {target!r}, which is not in the history"
         )
+        self.file = source or None
 
 
 class DuplicateBranchLabelError(HistoryError):
@@ -68,6 +71,7 @@ class UnreadableFieldError(HistoryError):
             f"{source}:{line}: {field} of revision {revision} is not readable "
             f"({expression}); this command needs it"
         )
+        self.file, self.line = source, line
 
 
 class ResolutionError(UsageError):

@@ -6,6 +6,7 @@ form                   meaning
 ``ae1027a6acf``        a full id, a branch label, or any prefix unique among the ids
 ``head`` / ``heads``   the single head (an error if there are several) / all heads
 ``base``               below the first revision (resolves to no revision)
+``current``            the revisions the database is at (``current-1`` works too)
 ``+N`` / ``-N``        N steps up / down from ``current`` (the database's revisions)
 ``rev+N`` / ``rev-N``  N steps up / down from ``rev`` (``head-1`` works too)
 ``label@head``         the head of the branch carrying ``label`` (also ``@heads``)
@@ -31,18 +32,24 @@ from migguard.graph.errors import (
     WalkError,
 )
 
+# The words the grammar reserves, offered as "did you mean" for a mistyped one.
+KEYWORDS = ("head", "heads", "base", "current")
 _RELATIVE = re.compile(r"^([+-])(\d+)$")
 _FROM_REVISION = re.compile(r"^(.+?)([+-])(\d+)$")
 
 
-def resolve(graph: RevisionGraph, ident: str, current: Sequence[str] = ()) -> tuple[str, ...]:
+def resolve(
+    graph: RevisionGraph, ident: str, current: Sequence[str] | None = None
+) -> tuple[str, ...]:
     """Resolve an identifier to revision ids.
 
     Args:
         graph: the revision graph.
         ident: an identifier in the grammar above.
-        current: the revisions the database is at (for ``+N``, ``-N`` and ``label@+N``);
-            empty means the database is at base.
+        current: the revisions the database is at (for ``current``, ``+N``, ``-N`` and
+            ``label@+N``); empty means the database is at base; None means the caller did
+            not read the database: ``current`` is then an error (rather than base) and
+            relative forms count from base.
 
     Returns:
         The revision ids, in file order; an empty tuple means base.
@@ -61,7 +68,9 @@ def resolve(graph: RevisionGraph, ident: str, current: Sequence[str] = ()) -> tu
     return _plain(graph, ident, current, lineage=None)
 
 
-def resolve_one(graph: RevisionGraph, ident: str, current: Sequence[str] = ()) -> str | None:
+def resolve_one(
+    graph: RevisionGraph, ident: str, current: Sequence[str] | None = None
+) -> str | None:
     """Resolve an identifier that must name one revision, or base (None).
 
     Raises:
@@ -76,7 +85,7 @@ def resolve_one(graph: RevisionGraph, ident: str, current: Sequence[str] = ()) -
 def _plain(
     graph: RevisionGraph,
     ident: str,
-    current: Sequence[str],
+    current: Sequence[str] | None,
     lineage: Collection[str] | None,
 ) -> tuple[str, ...]:
     if ident in ("heads", "head"):
@@ -90,9 +99,19 @@ def _plain(
         return heads
     if ident == "base":
         return ()
+    if ident == "current":
+        if current is None:
+            # Reading it as base would, say, start a new revision from nothing.
+            raise ResolutionError(
+                "'current' names the database's revision, which this command does not read"
+            )
+        at = set(current)
+        ordered = tuple(rid for rid in graph.ids if rid in at)
+        return ordered if lineage is None else tuple(r for r in ordered if r in lineage)
     match = _RELATIVE.match(ident)
     if match:
-        start = tuple(current) if lineage is None else tuple(c for c in current if c in lineage)
+        at = tuple(current or ())
+        start = at if lineage is None else tuple(c for c in at if c in lineage)
         return _walk(graph, start, _steps(match[1], match[2]), lineage, ident)
     match = _FROM_REVISION.match(ident)
     if match and ident not in graph and ident not in graph.label_owners:
@@ -102,7 +121,7 @@ def _plain(
 
 
 def _on_branch(
-    graph: RevisionGraph, label: str, rest: str, ident: str, current: Sequence[str]
+    graph: RevisionGraph, label: str, rest: str, ident: str, current: Sequence[str] | None
 ) -> tuple[str, ...]:
     if not label or not rest:
         raise ResolutionError(f"{ident!r}: expected label@head, label@base, label@+N or label@rev")
@@ -168,7 +187,7 @@ def lookup(graph: RevisionGraph, name: str, lineage: Collection[str] | None = No
     if candidates:
         raise AmbiguousRevisionError(name, candidates)
     graph.require_readable("branch_labels")
-    known = [*graph.ids, *graph.label_owners]
+    known = [*graph.ids, *graph.label_owners, *KEYWORDS]
     import difflib  # error path only
 
     raise UnknownRevisionError(name, difflib.get_close_matches(name, known, n=3, cutoff=0.6))

@@ -16,7 +16,7 @@ from migguard.config import Config
 from migguard.errors import HistoryError
 from migguard.graph import Revision
 from migguard.scripts.directory import display_path
-from migguard.scripts.header import Header, parse_header
+from migguard.scripts.header import Header, decode_source, parse_header
 
 if TYPE_CHECKING:
     import git
@@ -103,7 +103,9 @@ def header_at(script: TreeScript) -> Header | None:
         decoded, or is broken (the base branch's own problems are not the working tree's).
     """
     try:
-        return parse_header(script.blob.data_stream.read().decode("utf-8"), script.shown)
+        return parse_header(
+            decode_source(script.blob.data_stream.read(), script.shown), script.shown
+        )
     except (HistoryError, UnicodeDecodeError):
         return None
 

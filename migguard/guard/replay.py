@@ -5,13 +5,14 @@ base to the heads with the real runner in a scratch database: a SQLite file in a
 folder, or, when ``check_url`` names a PostgreSQL server, a database created there for the run
 and dropped afterwards (``DROP DATABASE ... WITH (FORCE)`` from PostgreSQL 13, see
 https://www.postgresql.org/docs/current/sql-dropdatabase.html). The reflected snapshot is
-cached in ``.migguard/replay-<dialect>.json``, keyed by a hash of every version file's path
+cached in ``.migguard/replay-<dialect>.cache``, keyed by a hash of every version file's path
 and content, the dialect, the version table and the versions of migguard and SQLAlchemy: a
 commit that touches only the models replays nothing.
 
-The cache file holds two lines: a JSON header ``{"key": ..., "default_schema": ...}`` and the
-snapshot (:func:`migguard.autogen.snapshot.snapshot_to_json`). Anything unreadable in it is a
-cache miss, never an error; a failed replay is not cached.
+The cache file (checksummed, see :func:`migguard.scripts.cache.write_cache_file`) holds two
+lines: a JSON header ``{"key": ..., "default_schema": ...}`` and the snapshot
+(:func:`migguard.autogen.snapshot.snapshot_to_json`). Anything unreadable in it is a cache
+miss, never an error; a failed replay is not cached.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard import __version__
 from migguard.config import Config
 from migguard.errors import ConfigError, DatabaseError, HistoryError
-from migguard.scripts.cache import CACHE_DIR, prepare_cache_folder
+from migguard.scripts.cache import CACHE_DIR, read_cache_file, write_cache_file
 from migguard.scripts.directory import History, iter_script_files
 from migguard.urls import mask_password
 
@@ -111,8 +112,8 @@ def scratch_dialect(config: Config) -> str:
 
 
 def cache_path(config: Config, dialect: str) -> Path:
-    """``.migguard/replay-<dialect>.json`` under the project folder."""
-    return config.root / CACHE_DIR / f"replay-{dialect}.json"
+    """``.migguard/replay-<dialect>.cache`` under the project folder."""
+    return config.root / CACHE_DIR / f"replay-{dialect}.cache"
 
 
 def cache_key(config: Config, dialect: str) -> str:
@@ -320,16 +321,19 @@ def _first_line(exc: Exception) -> str:
 def _read_cache(path: Path, key: str) -> BuiltSchema | None:
     from migguard.autogen.snapshot import snapshot_from_json
 
+    payload = read_cache_file(path)
+    if payload is None:
+        return None
     try:
-        header_line, _, snapshot_line = path.read_text(encoding="utf-8").partition("\n")
+        header_line, _, snapshot_line = payload.decode("utf-8").partition("\n")
         header = json.loads(header_line)
         if header.get("format") != _CACHE_FORMAT or header.get("key") != key:
             return None
         default_schema = header["default_schema"]
         snapshot = snapshot_from_json(snapshot_line)
-    except (OSError, ValueError, KeyError, AttributeError, TypeError):
-        # ValueError covers bad JSON, bad UTF-8 and SnapshotFormatError (another version's
-        # snapshot): all mean "replay again".
+    except Exception:
+        # Anything wrong in a cache file is a miss (replay again), never a finding or a
+        # crash: the checksum rules out damage, so this is another version's file.
         return None
     if default_schema is not None and not isinstance(default_schema, str):
         return None
@@ -341,12 +345,4 @@ def _write_cache(path: Path, key: str, built: BuiltSchema) -> None:
 
     header = {"format": _CACHE_FORMAT, "key": key, "default_schema": built.default_schema}
     text = f"{json.dumps(header)}\n{snapshot_to_json(built.snapshot)}\n"
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        prepare_cache_folder(path.parent)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        # The cache only saves time; a read-only checkout still gets its findings.
-        with suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    write_cache_file(path.parent, path.name, text.encode("utf-8"))

@@ -111,11 +111,28 @@ def _load(config: Config, report_warnings: bool) -> tuple[list[Finding], History
     try:
         history = load_history(config)
     except HistoryError as exc:
-        return [Finding("graph", ERROR, str(exc), hint=_GRAPH_HINT)], None
+        finding = Finding(
+            "graph",
+            ERROR,
+            _without_location(str(exc), exc.file, exc.line),
+            file=exc.file,
+            line=exc.line,
+            hint=_GRAPH_HINT,
+        )
+        return [finding], None
     findings = []
     if report_warnings:
         findings = [Finding("graph", WARNING, warning) for warning in history.warnings]
     return findings, history
+
+
+def _without_location(message: str, file: str | None, line: int | None) -> str:
+    """The message without the ``file:line: `` it starts with (reports show the location
+    in its own column or key)."""
+    for prefix in (f"{file}:{line}: ", f"{file}: "):
+        if file and message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 _GRAPH_HINT = "fix the revision scripts named above; nothing else can be checked until then"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from migguard.errors import DatabaseError, HistoryError, UsageError
+from migguard.errors import DatabaseError, UsageError
 from migguard.graph import RevisionGraph, newest_first, resolve
 
 
@@ -40,8 +40,9 @@ class Step(NamedTuple):
         return f"downgrade {self.revision} -> {parents}, {rev.message}"
 
 
-class UnknownDatabaseRevisionError(HistoryError):
-    """The version table names a revision the history does not have."""
+class UnknownDatabaseRevisionError(DatabaseError):
+    """The version table names a revision the history does not have (exit 4: the history is
+    not broken, the database is ahead of this code)."""
 
     def __init__(self, revisions: Collection[str]) -> None:
         names = ", ".join(sorted(revisions))

@@ -9,7 +9,6 @@ from migguard.config import Config
 from migguard.errors import ConfigError, UsageError
 from migguard.graph import (
     ILLEGAL_ID_CHARS,
-    IllegalRevisionIdError,
     RevisionExistsError,
     RevisionGraph,
     lookup,
@@ -177,11 +176,36 @@ def _new_id(history: History, chosen: str | None) -> str:
         while rid in history.graph:
             rid = new_revision_id()
         return rid
-    if not chosen or ILLEGAL_ID_CHARS.intersection(chosen):
-        raise IllegalRevisionIdError(chosen, "--rev-id")
+    check_rev_id(chosen)
     if chosen in history.graph:
         raise RevisionExistsError(chosen, history.display_path(chosen))
     return chosen
+
+
+def check_rev_id(chosen: str) -> None:
+    """Refuse a ``--rev-id`` that could not be read back, or that would put the script
+    somewhere else than the version folder (the id becomes part of the file name).
+
+    Raises:
+        UsageError: the id is empty, holds a character the identifier grammar reserves
+            (``@ + - :``), whitespace or a control character, a path separator (``/`` or
+            ``\\``), or starts with ``.`` (``..``; hidden files are not read as scripts).
+    """
+    if (
+        not chosen
+        or ILLEGAL_ID_CHARS.intersection(chosen)
+        or not chosen.isprintable()
+        or any(c.isspace() for c in chosen)
+    ):
+        raise UsageError(
+            f"--rev-id {chosen!r}: a revision id must not be empty or contain '@', '+', '-', "
+            "':', whitespace or control characters"
+        )
+    if "/" in chosen or "\\" in chosen or chosen.startswith("."):
+        raise UsageError(
+            f"--rev-id {chosen!r}: a revision id becomes part of the file name: it must not "
+            "contain '/' or '\\' or start with '.'"
+        )
 
 
 def _check_labels(graph: RevisionGraph, labels: Sequence[str]) -> None:

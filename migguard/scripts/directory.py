@@ -20,7 +20,13 @@ from migguard.config import Config
 from migguard.errors import ConfigError
 from migguard.graph import Revision, RevisionGraph, Unreadable
 from migguard.scripts.cache import HeaderCache, HistorySnapshot
-from migguard.scripts.header import Header, parse_header, read_docstring
+from migguard.scripts.header import (
+    Header,
+    UnreadableScriptError,
+    parse_header,
+    read_docstring,
+    read_source,
+)
 
 _STAT_DIR_FD = os.stat in os.supports_dir_fd
 
@@ -81,8 +87,9 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
 
     Raises:
         ConfigError: the script location does not exist.
-        HistoryError: a script is broken (syntax, missing or malformed header) or the graph
-            is inconsistent (see :class:`migguard.graph.RevisionGraph`).
+        HistoryError: a script is broken (syntax, not UTF-8, missing or malformed header),
+            a script or version folder cannot be read, or the graph is inconsistent (see
+            :class:`migguard.graph.RevisionGraph`).
     """
     if not config.script_location.is_dir():
         raise ConfigError(
@@ -99,19 +106,28 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        listing = list(
-            iter_script_files(config.version_locations, config.recursive_version_locations)
-        )
+        try:
+            listing = list(
+                iter_script_files(config.version_locations, config.recursive_version_locations)
+            )
+        except UnreadableScriptError as exc:
+            raise UnreadableScriptError(display_path(exc.path, config.root), exc.reason) from None
         key = [(path, stat.st_mtime_ns, stat.st_size) for path, stat in listing]
         snapshot = HistorySnapshot(config.root) if use_cache else None
         found = snapshot.load(key) if snapshot is not None else None
         if found is not None:
             revisions, files = found
+            graph = RevisionGraph(revisions)
         else:
-            revisions, files = _read_revisions(config, listing, warnings, use_cache)
+            cache = HeaderCache(config.root) if use_cache else None
+            revisions, files = _read_revisions(config, listing, warnings, cache)
+            graph = RevisionGraph(revisions)
+            # Only a history that loads is cached: a command that fails leaves the project
+            # folder as it found it.
+            if cache is not None:
+                cache.save()
             if snapshot is not None:
                 snapshot.save(key, revisions, files)
-        graph = RevisionGraph(revisions)
     finally:
         if collecting:
             gc.enable()
@@ -122,10 +138,9 @@ def _read_revisions(
     config: Config,
     listing: list[tuple[str, os.stat_result]],
     warnings: list[str],
-    use_cache: bool,
+    cache: HeaderCache | None,
 ) -> tuple[list[Revision], dict[str, str]]:
-    """Revisions from each script's header (cached per file); appends warnings."""
-    cache = HeaderCache(config.root) if use_cache else None
+    """Revisions from each script's header (through ``cache``); appends warnings."""
     prefix = os.path.join(os.fspath(config.root), "")
     revisions: list[Revision] = []
     files: dict[str, str] = {}
@@ -146,8 +161,6 @@ def _read_revisions(
             )
         revisions.append(revision_from(header, shown, unreadable))
         files.setdefault(header.revision, path)
-    if cache is not None:
-        cache.save()
     return revisions, files
 
 
@@ -179,8 +192,7 @@ def _read_header(
         hit, header = cache.get(path, stat)
         if hit:
             return header
-    with open(path, encoding="utf-8") as handle:
-        header = parse_header(handle.read(), shown)
+    header = parse_header(read_source(path, shown), shown)
     if cache is not None:
         cache.put(path, stat, header)
     return header
@@ -193,19 +205,34 @@ def iter_script_files(
 
     Args:
         locations: version folders, in order; missing ones are skipped.
-        recursive: descend into sub-folders (sorted), as ``recursive_version_locations``.
+        recursive: descend into sub-folders (sorted), as ``recursive_version_locations``;
+            a folder reached twice (a link back to an ancestor) is walked once.
+
+    Raises:
+        UnreadableScriptError: a folder cannot be listed, or a ``*.py`` entry cannot be
+            looked at (a dangling link, a link loop); ``path`` is absolute.
     """
     # The same file can only be met twice when locations overlap (or link into each other).
     dedupe = recursive or len(locations) > 1
     seen: set[tuple[int, int]] = set()
+    # Folders already walked: a link back to an ancestor is a loop, walked once.
+    walked: set[tuple[int, int]] = set()
     for location in locations:
+        try:
+            top = os.stat(location)
+        except OSError:
+            continue  # a missing location is a warning of load_history's
+        walked.add((top.st_dev, top.st_ino))
         folders = [os.fspath(location)]
         while folders:
             folder = folders.pop()
             subfolders: list[str] = []
             for path, stat in _folder_entries(folder, recursive):
                 if S_ISDIR(stat.st_mode):
-                    subfolders.append(path)
+                    identity = (stat.st_dev, stat.st_ino)
+                    if identity not in walked:
+                        walked.add(identity)
+                        subfolders.append(path)
                     continue
                 if dedupe:
                     identity = (stat.st_dev, stat.st_ino)
@@ -222,10 +249,12 @@ def _folder_entries(folder: str, recursive: bool) -> Iterator[tuple[str, os.stat
     allows it, which for 10,000 scripts is a quarter faster than full-path lookups."""
     try:
         names = sorted(os.listdir(folder))
+        fd = os.open(folder, os.O_RDONLY) if _STAT_DIR_FD else None
     except (FileNotFoundError, NotADirectoryError):
         return
+    except OSError as exc:
+        raise UnreadableScriptError(folder, exc.strerror or type(exc).__name__) from None
     prefix = os.path.join(folder, "")
-    fd = os.open(folder, os.O_RDONLY) if _STAT_DIR_FD else None
     try:
         for name in names:
             if name.startswith(".") or name in ("__init__.py", "__pycache__"):
@@ -235,8 +264,21 @@ def _folder_entries(folder: str, recursive: bool) -> Iterator[tuple[str, os.stat
                 continue
             try:
                 stat = os.stat(name, dir_fd=fd) if fd is not None else os.stat(prefix + name)
-            except (FileNotFoundError, NotADirectoryError):
+            except FileNotFoundError:
+                if is_script and os.path.islink(prefix + name):
+                    # A script that points nowhere is a revision gone missing, not nothing.
+                    raise UnreadableScriptError(
+                        prefix + name, "it is a symbolic link to a file that does not exist"
+                    ) from None
                 continue
+            except NotADirectoryError:
+                continue
+            except OSError as exc:
+                if not is_script:
+                    continue
+                raise UnreadableScriptError(
+                    prefix + name, exc.strerror or type(exc).__name__
+                ) from None
             if S_ISDIR(stat.st_mode):
                 if recursive:
                     yield prefix + name, stat

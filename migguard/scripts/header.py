@@ -7,7 +7,9 @@ annotated assignments (``down_revision: Union[str, None] = "ae10"``) are both re
 
 from __future__ import annotations
 
+import os
 import re
+from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.errors import HistoryError
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 
     _Scan = tuple[dict[str, ast.expr], str, bool]
 
+# Opening a FIFO for reading blocks until a writer comes; O_NONBLOCK lets us see it first.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 _CREATE_DATE = re.compile(r"^\s*Create Date:[ \t]*(.*?)\s*$", re.MULTILINE)
 
@@ -26,6 +30,28 @@ class ScriptSyntaxError(HistoryError):
 
     def __init__(self, path: str, line: int | None, message: str) -> None:
         super().__init__(f"{path}:{line or 1}: syntax error: {message}")
+        self.file, self.line = path, line or 1
+
+
+class ScriptEncodingError(HistoryError):
+    """A revision script is not UTF-8 text."""
+
+    def __init__(self, path: str, exc: UnicodeDecodeError) -> None:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        byte = exc.object[exc.start]
+        super().__init__(
+            f"{path}:{line}: not UTF-8 text (byte 0x{byte:02x}); save the script as UTF-8"
+        )
+        self.file, self.line = path, line
+
+
+class UnreadableScriptError(HistoryError):
+    """A revision script (or a folder of them) cannot be read."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot read: {reason}")
+        self.file = self.path = path
+        self.reason = reason
 
 
 class MissingFieldError(HistoryError):
@@ -35,6 +61,7 @@ class MissingFieldError(HistoryError):
         super().__init__(
             f"{path}: looks like a revision script but has no module-level `{field} = ...`"
         )
+        self.file = path
 
 
 class BadFieldError(HistoryError):
@@ -42,6 +69,7 @@ class BadFieldError(HistoryError):
 
     def __init__(self, path: str, line: int, field: str, expected: str) -> None:
         super().__init__(f"{path}:{line}: {field} must be {expected}")
+        self.file, self.line = path, line
 
 
 class Pending(NamedTuple):
@@ -74,6 +102,48 @@ class Header(NamedTuple):
     pending: tuple[Pending, ...] = ()
 
 
+def decode_source(data: bytes, path: str) -> str:
+    """A script's bytes as text: UTF-8, with a leading byte order mark dropped (Python and
+    Alembic both accept one, https://peps.python.org/pep-0263/).
+
+    Raises:
+        ScriptEncodingError: the bytes are not UTF-8 (names the file and line).
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScriptEncodingError(path, exc) from None
+
+
+def read_source(path: str, shown: str) -> str:
+    """Read one script from disk as text (see :func:`decode_source`).
+
+    Args:
+        path: where the file is.
+        shown: its name for messages (relative to the project).
+
+    Raises:
+        ScriptEncodingError: it is not UTF-8.
+        UnreadableScriptError: it cannot be opened or read (permissions, a dangling
+            link, a FIFO or socket named ``*.py``, a folder that vanished).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+    except OSError as exc:
+        raise UnreadableScriptError(shown, exc.strerror or type(exc).__name__) from None
+    try:
+        # A FIFO named *.py would block the read forever: only regular files are scripts.
+        if not S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableScriptError(shown, "not a regular file")
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise UnreadableScriptError(shown, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+    return decode_source(data, shown)
+
+
 def parse_header(source: str, path: str) -> Header | None:
     """Read the header of one script.
 
@@ -96,6 +166,9 @@ def parse_header(source: str, path: str) -> Header | None:
         module = ast.parse(source, filename=path)
     except SyntaxError as exc:
         raise ScriptSyntaxError(path, exc.lineno, exc.msg) from None
+    except ValueError as exc:
+        # Python 3.11 reports a NUL byte in the source as ValueError, 3.12 as SyntaxError.
+        raise ScriptSyntaxError(path, None, str(exc)) from None
     found = _scan(module)
     values, _, has_upgrade = found
     if not values and not has_upgrade:
@@ -196,7 +269,6 @@ def read_docstring(path: str) -> str:
     import ast
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            return ast.get_docstring(ast.parse(handle.read()), clean=True) or ""
-    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ast.get_docstring(ast.parse(read_source(path, path)), clean=True) or ""
+    except (HistoryError, SyntaxError, ValueError):
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Sequence
@@ -160,13 +161,22 @@ def write_script(folder: Path, name: str, source: str) -> Path:
     """Create ``folder/name.py`` holding ``source``; never overwrites.
 
     Raises:
-        UsageError: the file exists already.
+        UsageError: the file exists already, ``name`` would leave ``folder`` (a path
+            separator, ``..``), or the file cannot be written (names the file and the
+            reason).
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    if not name or "\0" in name or "/" in name or os.sep in name or name.startswith("."):
+        raise UsageError(
+            f"{name!r} is not a script file name (from file_template and the revision id): "
+            "it must not contain a path separator or start with '.'"
+        )
     path = folder / f"{name}.py"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(source)
     except FileExistsError:
         raise UsageError(f"{path} exists already; not overwriting it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
     return path

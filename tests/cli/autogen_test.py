@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.cli.runtime_test import schema
 from tests.conftest import Project
@@ -91,7 +92,48 @@ def test_drift_lists_what_the_database_lacks(shop: Project) -> None:
     [drift_finding] = report["findings"]
     assert drift_finding["code"] == "drift"
     assert drift_finding["details"] == ["add column 'customer.age'"]
+    assert shop.run("diff", "--format", "json").code == 1
+
+
+def test_diff_exits_1_when_the_database_lacks_something_as_check_does(shop: Project) -> None:
+    assert shop.run("revision", "--autogenerate", "-m", "Add customer table").code == 0
+    assert shop.run("upgrade", "head").code == 0
+    clean = shop.run("diff")
+    assert (clean.code, clean.out) == (0, "No differences: the database matches the models.\n")
     assert shop.run("diff", "--format", "json").code == 0
+    write_models(shop.root, age=True)
+    lacking = shop.run("diff")
+    assert (lacking.code, lacking.out) == (1, "add column 'customer.age'\n")
+    assert shop.run("diff", "--format", "json").code == 1
+
+
+def test_autogenerate_on_a_database_ahead_of_the_code_says_what_upgrade_says(
+    shop: Project, db_url: str
+) -> None:
+    assert shop.run("revision", "--autogenerate", "-m", "Add customer table").code == 0
+    assert shop.run("upgrade", "head").code == 0
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    engine.dispose()
+    refused = shop.run("revision", "--autogenerate", "-m", "next")
+    upgrade = shop.run("upgrade", "head")
+    assert (refused.code, refused.err) == (upgrade.code, upgrade.err)
+    assert "is the code older than the database?" in refused.err
+    assert "run `migguard upgrade head`" not in refused.err
+
+
+def test_autogenerate_on_a_database_past_the_chosen_head_says_so(shop: Project) -> None:
+    first = shop.run("revision", "--autogenerate", "-m", "Add customer table", "--rev-id", "a1")
+    assert first.code == 0
+    write_models(shop.root, age=True)
+    assert shop.run("upgrade", "head").code == 0
+    assert shop.run("revision", "--autogenerate", "-m", "age", "--rev-id", "b2").code == 0
+    assert shop.run("upgrade", "head").code == 0
+    refused = shop.run("revision", "--autogenerate", "-m", "x", "--head", "a1", "--splice")
+    assert refused.code == 2
+    assert "the database is at b2, past a1" in refused.err
+    assert "upgrade" not in refused.err
 
 
 def test_models_that_cannot_be_imported_are_named(shop: Project) -> None:

@@ -112,6 +112,53 @@ def test_branches_lists_each_branch_point_with_its_branches(project: Project) ->
     ]
 
 
+def _ids(result_out: str) -> list[str]:
+    return [line.split(" -> ")[1][:2] for line in result_out.splitlines()]
+
+
+def test_alembic_forms_counting_from_the_database(project: Project, sqlite_url: str) -> None:
+    project.add("a1")
+    project.add("b2", "a1")
+    project.add("c3", "b2")
+    project.add("d4", "c3")
+    assert project.run("upgrade", "b2", "--url", sqlite_url).code == 0
+    since = project.run("history", "-r", "current:", "--url", sqlite_url)
+    assert (since.code, _ids(since.out)) == (0, ["d4", "c3", "b2"])
+    below = project.run("history", "-r", "-1:", "--url", sqlite_url)
+    assert (below.code, _ids(below.out)) == (0, ["d4", "c3", "b2", "a1"])
+    assert _ids(project.run("history", "-r-1:current", "--url", sqlite_url).out) == ["b2", "a1"]
+    assert _ids(project.run("history", "--rev-range", "-1:+1", "--url", sqlite_url).out) == [
+        "c3",
+        "b2",
+        "a1",
+    ]
+    shown = project.run("show", "current", "--url", sqlite_url)
+    assert (shown.code, shown.out.splitlines()[0]) == (0, "Rev: b2")
+    assert project.run("show", "current-1", "--url", sqlite_url).out.startswith("Rev: a1\n")
+
+
+def test_forms_counting_from_the_database_need_its_url(project: Project) -> None:
+    project.add("a1")
+    result = project.run("show", "current")
+    assert result.code == 2
+    assert result.err.startswith("migguard: error: no database URL")
+
+
+def test_url_is_accepted_after_the_command_as_config_is(project: Project, sqlite_url: str) -> None:
+    project.add("a1")
+    assert project.run("upgrade", "head", "--url", sqlite_url).code == 0
+    assert project.run("current", "--url", sqlite_url).out.startswith("a1 (head)")
+
+
+def test_a_mistyped_keyword_gets_a_did_you_mean(project: Project) -> None:
+    project.add("a1", branch_labels="core")
+    assert project.run("show", "haed").err == (
+        "migguard: error: no revision or branch label 'haed'; did you mean head, heads?\n"
+    )
+    assert "did you mean current" in project.run("history", "-r", "curent:").err
+    assert "did you mean base?" in project.run("show", "core@bsae").err
+
+
 def test_unknown_and_ambiguous_ids_are_one_line_usage_errors(project: Project) -> None:
     project.add("abc111")
     project.add("abc222", "abc111")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,9 +75,45 @@ def test_syntax_error_in_a_script_is_exit_3_with_file_and_line(project: Project)
     assert "Traceback" not in done.stderr
 
 
-def test_bad_arguments_exit_2(tmp_path: Path) -> None:
-    assert run_process(["history", "--bogus"], tmp_path).returncode == 2
-    assert run_process([], tmp_path).returncode == 2
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    for args, says in (
+        (["history", "--bogus"], "unrecognized arguments: --bogus"),
+        ([], "the following arguments are required: COMMAND"),
+        (["show"], "show: the following arguments are required: REV"),
+        (["histroy"], "invalid choice: 'histroy'; did you mean history?"),
+        (["upgrade", "head", "--lock-timeout", "soon"], "invalid float value: 'soon'"),
+    ):
+        done = run_process(args, tmp_path)
+        assert done.returncode == 2, args
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith("migguard: error: "), done.stderr
+        assert says in done.stderr
+
+
+def test_help_still_shows_the_usage(tmp_path: Path) -> None:
+    done = run_process(["history", "--help"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: migguard history [-h]")
+    assert "--rev-range" in done.stdout
+
+
+def test_a_message_that_is_not_utf8_is_one_line_and_writes_nothing(project: Project) -> None:
+    project.add("a1")
+    before = sorted(project.versions.iterdir())
+    done = subprocess.run(
+        [sys.executable, "-m", "migguard", "revision", "-m", b"caf\xe9 table"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1", "LC_ALL": "C.UTF-8"},
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "migguard: error: --message is not UTF-8 text; use a UTF-8 locale "
+        "(or pass the text in UTF-8)\n"
+    )
+    assert sorted(project.versions.iterdir()) == before
 
 
 def test_config_shows_sources_and_masks_the_password(project: Project) -> None:

@@ -163,6 +163,21 @@ def test_current_json_and_verbose(project: Project, sqlite_url: str) -> None:
     assert f"Rev: {CUSTOMER}" in verbose
 
 
+def test_current_at_a_revision_the_code_lacks_says_what_upgrade_says(
+    project: Project, sqlite_url: str
+) -> None:
+    seed_history(project)
+    assert project.run("--url", sqlite_url, "upgrade", "head").code == 0
+    with sa.create_engine(sqlite_url).begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    current = project.run("--url", sqlite_url, "current")
+    upgrade = project.run("--url", sqlite_url, "upgrade", "head")
+    assert current.code == upgrade.code == 4  # not 3: the history itself is not broken
+    assert current.err == upgrade.err
+    assert current.err.count("\n") == 1
+    assert "is the code older than the database?" in current.err
+
+
 def test_no_url_is_a_configuration_error(project: Project) -> None:
     seed_history(project)
     result = project.run("upgrade", "head")

@@ -142,6 +142,26 @@ def test_relative_steps_start_from_base_when_there_is_no_current_revision(
     assert resolve(line, "base+4") == ("d",)
 
 
+def test_current_names_the_database_revisions_and_walks_from_them(line: RevisionGraph) -> None:
+    assert resolve(line, "current", current=["c"]) == ("c",)
+    assert resolve(line, "current", current=[]) == ()
+    assert resolve(line, "current-1", current=["c"]) == ("b",)
+    assert resolve(line, "current+1", current=["c"]) == ("d",)
+
+
+def test_current_without_the_database_is_an_error_not_base(line: RevisionGraph) -> None:
+    # `revision --head current` would otherwise start a new history from nothing.
+    with pytest.raises(ResolutionError, match="'current'"):
+        resolve(line, "current")
+
+
+def test_a_mistyped_keyword_suggests_the_keyword(line: RevisionGraph) -> None:
+    with pytest.raises(UnknownRevisionError, match="did you mean head, heads"):
+        resolve(line, "haed")
+    with pytest.raises(UnknownRevisionError, match="did you mean current"):
+        resolve(line, "curent", current=["c"])
+
+
 def test_steps_from_a_named_revision(line: RevisionGraph, shop: RevisionGraph) -> None:
     assert resolve(line, "b+2") == ("d",)
     assert resolve(line, "d-3") == ("a",)

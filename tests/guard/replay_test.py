@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from migguard.guard.replay import (
     cache_path,
     comparison_dialect,
 )
+from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
 from tests.guard.shop import Shop, open_shop
@@ -100,21 +102,55 @@ def test_a_damaged_cache_is_a_miss_and_is_rewritten(shop: Shop, damage: str) -> 
     assert not built(shop).replayed
 
 
+def _payload(shop: Shop) -> list[str]:
+    payload = read_cache_file(cache_path(shop.config(), "sqlite"))
+    assert payload is not None
+    return payload.decode().split("\n")
+
+
 def test_a_snapshot_from_another_sqlalchemy_is_a_miss(shop: Shop) -> None:
     built(shop)
     path = cache_path(shop.config(), "sqlite")
-    header, snapshot, _ = path.read_text().split("\n")
+    header, snapshot, _ = _payload(shop)
     document = json.loads(snapshot)
     document["sqlalchemy"] = "1.4.0"
-    path.write_text(f"{header}\n{json.dumps(document)}\n")
+    write_cache_file(path.parent, path.name, f"{header}\n{json.dumps(document)}\n".encode())
     assert built(shop).replayed
 
 
 def test_the_cache_file_round_trips_the_snapshot(shop: Shop) -> None:
     first = built(shop)
-    header, snapshot, _ = cache_path(shop.config(), "sqlite").read_text().split("\n")
+    header, snapshot, _ = _payload(shop)
     assert json.loads(header)["default_schema"] == "main"
     assert snapshot == snapshot_to_json(first.snapshot)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["{}\n{}", '{"format": 1, "key": "KEY", "default_schema": 5}\n{}', "[]\n[]", "\n"],
+    ids=["no-key", "bad-schema", "lists", "empty-lines"],
+)
+def test_a_checksummed_cache_of_the_wrong_shape_is_a_miss(shop: Shop, payload: str) -> None:
+    built(shop)
+    path = cache_path(shop.config(), "sqlite")
+    key = cache_key(shop.config(), "sqlite")
+    write_cache_file(path.parent, path.name, payload.replace("KEY", key).encode())
+    assert built(shop).replayed
+
+
+def test_random_byte_flips_in_the_cache_never_change_the_schema(shop: Shop) -> None:
+    uncached = built(shop)
+    path = cache_path(shop.config(), "sqlite")
+    pristine = path.read_bytes()
+    rng = random.Random(11)
+    for _ in range(60):
+        damaged = bytearray(pristine)
+        damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(damaged))
+        outcome = built(shop)
+        assert outcome.snapshot == uncached.snapshot
+        assert outcome.default_schema == uncached.default_schema
+        assert outcome.replayed
 
 
 def test_a_failed_replay_is_not_cached(shop: Shop) -> None:

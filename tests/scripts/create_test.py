@@ -11,7 +11,6 @@ import pytest
 from migguard.config import load_config
 from migguard.errors import UsageError
 from migguard.graph import (
-    IllegalRevisionIdError,
     MultipleHeadsError,
     RevisionExistsError,
     UnknownRevisionError,
@@ -79,12 +78,40 @@ def test_taken_or_illegal_rev_ids_and_labels_are_refused(project: Project) -> No
     project.add("a1", branch_labels="core")
     with pytest.raises(RevisionExistsError, match=r"'a1' already exists \(migrations/versions"):
         _new(project, rev_id="a1")
-    with pytest.raises(IllegalRevisionIdError):
+    with pytest.raises(UsageError, match="must not be empty or contain"):
         _new(project, rev_id="bad-id")
     with pytest.raises(UsageError, match="branch label 'core' is already used by a1"):
         _new(project, branch_labels=["core"])
     with pytest.raises(UnknownRevisionError):
         _new(project, depends_on=["nope"])
+
+
+@pytest.mark.parametrize(
+    "rev_id",
+    ["../x", "{outside}/x", "a/b", "a\\b", "..", ".hidden", "", " ", "a b", "a\x00b", "a\tb"],
+)
+def test_a_rev_id_that_is_a_path_or_unreadable_is_refused_and_nothing_is_written(
+    project: Project, rev_id: str
+) -> None:
+    project.add("a1")
+    project.add("b2", "a1")
+    project.add("c3", "a1")
+    outside = project.root.parent / f"{project.root.name}-outside"
+    outside.mkdir()
+    rev_id = rev_id.format(outside=outside)
+    _history(project)  # the caches in .migguard/ exist before the snapshot
+
+    def tree() -> list[str]:
+        return sorted(str(p) for p in [*project.root.rglob("*"), *outside.rglob("*")])
+
+    before = tree()
+    with pytest.raises(UsageError, match="--rev-id"):
+        _new(project, head="b2", rev_id=rev_id)
+    with pytest.raises(UsageError, match="--rev-id"):
+        create_merge(
+            load_config(cwd=project.root), _history(project), ["heads"], "m", rev_id=rev_id
+        )
+    assert tree() == before
 
 
 def test_merge_joins_the_heads(project: Project) -> None:

@@ -175,3 +175,75 @@ def test_cached_runs_give_the_same_history_and_repeat_warnings(project: Project)
     assert (project.root / ".migguard" / "history.cache").exists()
     assert list(cached.graph) == list(clean.graph)
     assert cached.graph.branch_labels("c3") == {"feature"}
+
+
+def test_a_script_that_is_not_utf8_is_a_broken_history_naming_file_and_line(
+    project: Project,
+) -> None:
+    project.add("a1")
+    latin = project.versions / "b2_latin.py"
+    latin.write_bytes(revision_source("b2", "a1", message="caf\u00e9 table").encode("latin-1"))
+    for use_cache in (True, False):
+        with pytest.raises(HistoryError, match=r"^migrations/versions/b2_latin\.py:1: not UTF-8"):
+            _load(project.root, use_cache)
+
+
+def test_a_byte_order_mark_at_the_top_of_a_script_is_read_as_python_reads_it(
+    project: Project,
+) -> None:
+    path = project.add("a1", message="with a BOM")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    history = _load(project.root)
+    assert history.graph.get("a1").message == "with a BOM"
+    assert history.docstring("a1").startswith("with a BOM")
+
+
+def test_a_dangling_link_named_like_a_script_is_one_error_naming_it(project: Project) -> None:
+    project.add("a1")
+    (project.versions / "b2_gone.py").symlink_to(project.root / "nowhere.py")
+    with pytest.raises(HistoryError, match=r"^migrations/versions/b2_gone\.py: cannot read: "):
+        _load(project.root)
+
+
+def test_a_link_that_points_at_itself_is_one_error_naming_it(project: Project) -> None:
+    project.add("a1")
+    (project.versions / "loop.py").symlink_to("loop.py")
+    with pytest.raises(HistoryError, match=r"^migrations/versions/loop\.py: cannot read: "):
+        _load(project.root)
+
+
+def test_a_fifo_named_like_a_script_is_refused_without_waiting_for_a_writer(
+    project: Project,
+) -> None:
+    project.add("a1")
+    os.mkfifo(project.versions / "pipe.py")
+    with pytest.raises(HistoryError, match=r"migrations/versions/pipe\.py: cannot read: not a"):
+        _load(project.root)
+
+
+def test_a_link_loop_under_recursive_version_locations_is_walked_once(project: Project) -> None:
+    config = project.root / "migguard.toml"
+    config.write_text(config.read_text() + "recursive_version_locations = true\n")
+    project.add("a1")
+    release = project.versions / "release2"
+    release.mkdir()
+    (release / "b2_rev.py").write_text(revision_source("b2", "a1"))
+    (release / "back").symlink_to("..")
+    (release / "self").symlink_to(".")
+    history = _load(project.root, use_cache=False)
+    assert list(history.graph.ids) == ["a1", "b2"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder whatever its mode")
+def test_a_version_folder_that_cannot_be_read_is_one_error_naming_it(project: Project) -> None:
+    config = project.root / "migguard.toml"
+    config.write_text(config.read_text() + "recursive_version_locations = true\n")
+    project.add("a1")
+    locked = project.versions / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        with pytest.raises(HistoryError, match=r"migrations/versions/locked: cannot read: "):
+            _load(project.root, use_cache=False)
+    finally:
+        locked.chmod(0o755)
