@@ -75,6 +75,17 @@ def _database_at(revision: str) -> Setup:
     return setup
 
 
+def _version_table(columns: str, row: object = None) -> Setup:
+    def setup(root: Path) -> None:
+        with sqlite3.connect(root / "app.db") as connection:
+            connection.execute(f"CREATE TABLE alembic_version ({columns})")
+            if row is not None:
+                connection.execute("INSERT INTO alembic_version VALUES (?)", (row,))
+        connection.close()
+
+    return setup
+
+
 SEEDED = (f"{VERSIONS}/a1_rev.py", f"{VERSIONS}/b2_rev.py")
 
 CASES = [
@@ -229,6 +240,43 @@ CASES = [
             setup=_database_at("f00dfeed"),
         )
         for argv in (["current"], ["upgrade", "head"], ["history", "-r", "current:"])
+    ),
+    # --- URLs that name no database SQLAlchemy has (exit 2, password masked, no file) ---
+    Case(
+        "url-unknown-dialect",
+        ["upgrade", "head", "--url", "nosuchdb://x/y"],
+        EXIT_USAGE,
+        "unknown database 'nosuchdb'",
+    ),
+    Case(
+        "url-heroku-postgres",
+        ["upgrade", "head", "--url", "postgres://u:pw1@localhost/db"],
+        EXIT_USAGE,
+        "postgres://u:***@localhost/db",
+    ),
+    Case(
+        "url-alembic-placeholder",
+        ["current", "--url", "driver://user:pass@localhost/dbname"],
+        EXIT_USAGE,
+        "Alembic's placeholder URL",
+    ),
+    # --- databases migguard cannot use (exit 4) ---
+    *(
+        Case(f"{kind}-{argv[0]}", [*argv, "--url", DB_URL], EXIT_DATABASE, says, setup=setup)
+        for kind, setup, says in (
+            (
+                "not-a-database",
+                lambda root: (root / "app.db").write_text("x" * 200),
+                "not a database",
+            ),
+            (
+                "version-num-integer",
+                _version_table("version_num INTEGER", 5),
+                "version_num column",
+            ),
+            ("version-num-missing", _version_table("other TEXT"), "version_num"),
+        )
+        for argv in (["current"], ["upgrade", "head"], ["stamp", "b2"])
     ),
 ]
 
