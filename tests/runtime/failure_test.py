@@ -131,6 +131,15 @@ def _migguard(
     )
 
 
+def _wait_for(marker: Path, run: subprocess.Popen[str], what: str) -> None:
+    """Wait (at most 60 s) until the revision run by ``run`` writes ``marker``."""
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
 SLOW = """
 import os, pathlib, time
 op.create_table("slow", sa.Column("id", sa.Integer(), primary_key=True))
@@ -149,11 +158,7 @@ def test_kill_9_in_the_middle_of_a_revision_leaves_nothing_behind(
     )
     marker = tmp_path / "inside-d3"
     run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, "the slow revision never started"
-        time.sleep(0.05)
+    _wait_for(marker, run, "the slow revision never started")
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
 
@@ -173,11 +178,7 @@ def test_lock_timeout_is_a_clear_error(project: Project, db_url: str) -> None:
     marker = project.root / "inside"
     slow = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert slow.poll() is None, slow.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_for(marker, slow, "the slow revision never started")
         result = project.run("--url", db_url, "upgrade", "head", "--lock-timeout", "0.5")
         assert result.code == 4
         assert "another migguard run holds the migration lock" in result.err
@@ -231,11 +232,7 @@ def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
     project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
     marker = tmp_path / "inside-d3"
     run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, "the slow revision never started"
-        time.sleep(0.05)
+    _wait_for(marker, run, "the slow revision never started")
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
@@ -347,11 +344,7 @@ def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
     script.write_text(script.read_text() + SLOW_TO_LOAD)
     marker = tmp_path / "loading-e4"
     run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, "e4 never loaded"
-        time.sleep(0.05)
+    _wait_for(marker, run, "e4 never loaded")
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
