@@ -164,19 +164,7 @@ def test_after_kill_9_the_next_run_restores_the_journal_mode(
     project.add("r3", "r2", upgrade=WAIT_FOR_GO.format(started=started, go=go))
     project.add("r4", "r3")
     path = tmp_path / "app.db"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "migguard", "--url", f"sqlite:///{path}", "upgrade", "head"],
-        cwd=project.root,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not started.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, "r3 never started"
-        time.sleep(0.01)
-    run.kill()
-    run.communicate(timeout=30)
+    _kill_9_inside_r3(project, path, started)
     # The killed run could not switch back: the database is left in WAL mode, at r2.
     assert journal_mode(path) == "wal"
     assert sqlite3_client(path, "SELECT version_num FROM alembic_version;").strip() == "r2"
@@ -199,6 +187,18 @@ def test_after_kill_9_a_run_with_nothing_to_do_restores_the_journal_mode(
     add_recording_history(project, 2)
     project.add("r3", "r2", upgrade=WAIT_FOR_GO.format(started=started, go=go))
     path = tmp_path / "app.db"
+    _kill_9_inside_r3(project, path, started)
+    assert journal_mode(path) == "wal"
+
+    result = project.run("--url", f"sqlite:///{path}", "upgrade", "r2")
+    assert result.code == 0, result.err
+    assert "Nothing to do" in result.out
+    assert journal_mode(path) == "delete"
+
+
+def _kill_9_inside_r3(project: Project, path: Path, started: Path) -> None:
+    """Run ``upgrade head`` on the SQLite file ``path`` in a child process and kill it with
+    SIGKILL once revision r3 has written ``started`` (at most 60 s)."""
     run = subprocess.Popen(
         [sys.executable, "-m", "migguard", "--url", f"sqlite:///{path}", "upgrade", "head"],
         cwd=project.root,
@@ -212,9 +212,3 @@ def test_after_kill_9_a_run_with_nothing_to_do_restores_the_journal_mode(
         time.sleep(0.01)
     run.kill()
     run.communicate(timeout=30)
-    assert journal_mode(path) == "wal"
-
-    result = project.run("--url", f"sqlite:///{path}", "upgrade", "r2")
-    assert result.code == 0, result.err
-    assert "Nothing to do" in result.out
-    assert journal_mode(path) == "delete"
