@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib.machinery import ModuleSpec, SourceFileLoader
 from pathlib import Path
@@ -48,12 +48,12 @@ def load_revision_module(
             the application).
 
     Returns:
-        A new module (not registered in ``sys.modules``) with ``upgrade`` and ``downgrade``
-        callables; ``__file__`` is the script's path.
+        A new module (not registered in ``sys.modules``); ``__file__`` is the script's path.
+        Its ``upgrade``/``downgrade`` are looked up by :func:`revision_function` when a step
+        runs.
 
     Raises:
-        HistoryError: the script cannot be read or compiled, its top level raised, or it lacks
-            ``upgrade``/``downgrade``.
+        HistoryError: the script cannot be read or compiled, or its top level raised.
     """
     name = f"migguard_revision_{revision}"
     location = os.fspath(path)
@@ -83,10 +83,34 @@ def load_revision_module(
     finally:
         if added:
             sys.path.remove(root)
-    for function in ("upgrade", "downgrade"):
-        if not callable(getattr(module, function, None)):
-            raise HistoryError(f"{location}: revision {revision} has no {function}() function")
     return module
+
+
+def revision_function(
+    module: types.ModuleType, revision: str, *, upgrade: bool
+) -> Callable[[], object]:
+    """The ``upgrade()`` or ``downgrade()`` function of a loaded revision script.
+
+    A script needs only the function of the direction it is run in: Alembic looks the function
+    up when it runs the step, and many histories ship scripts without ``downgrade()``.
+
+    Args:
+        module: the script, from :func:`load_revision_module`.
+        revision: its id, for the message.
+        upgrade: ``True`` for ``upgrade()``, ``False`` for ``downgrade()``.
+
+    Returns:
+        The function (called with no arguments).
+
+    Raises:
+        HistoryError: the script has no such callable (``FILE: revision R has no downgrade()
+            function``).
+    """
+    name = "upgrade" if upgrade else "downgrade"
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
+    return function  # type: ignore[no-any-return]
 
 
 def _import_failed(location: str, revision: str, exc: BaseException) -> HistoryError:

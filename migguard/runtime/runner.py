@@ -42,7 +42,7 @@ from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.binding import bind
 from migguard.ops.context import ExecutionContext, OfflineContext, OnlineContext
 from migguard.ops.operations import Operations
-from migguard.runtime.modules import load_revision_module
+from migguard.runtime.modules import load_revision_module, revision_function
 from migguard.runtime.plan import Step
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
@@ -249,7 +249,7 @@ def _run_steps(
             module = scripts[step.revision]
             if isinstance(module, HistoryError):
                 raise module
-            function = module.upgrade if step.upgrade else module.downgrade
+            function = revision_function(module, step.revision, upgrade=step.upgrade)
             if listener is not None:
                 listener.step_started(step)
             started = time.perf_counter()
@@ -509,7 +509,7 @@ def write_offline(
     for step in steps:
         path = history.files[step.revision]
         module = load_revision_module(path, step.revision, history.root)
-        function = module.upgrade if step.upgrade else module.downgrade
+        function = revision_function(module, step.revision, upgrade=step.upgrade)
         write(f"-- {step.describe(history.graph)}\n")
 
         def body(function: Callable[[], object] = function, step: Step = step) -> None:

@@ -362,3 +362,26 @@ def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
             "connection: it did commit, the database is at d3"
         )
         assert versions(db_url) == ["d3"]
+
+
+def test_a_history_without_downgrades_upgrades_and_refuses_only_to_downgrade(
+    project: Project, db_url: str
+) -> None:
+    seed_history(project)
+    for script in project.versions.glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        script.write_text(text[: text.index("def downgrade()")], encoding="utf-8")
+
+    assert project.run("--url", db_url, "upgrade", "head", "--sql").code == 0
+    up = project.run("--url", db_url, "upgrade", "head")
+    assert up.code == 0, up.err
+    assert versions(db_url) == ["c2e7eea3f80e"]
+
+    down = project.run("--url", db_url, "downgrade", "-1")
+    assert down.code == 3
+    script = project.versions / "c2e7eea3f80e_rev.py"
+    assert down.err.splitlines() == [
+        f"migguard: error: {script}: revision c2e7eea3f80e has no downgrade() function"
+    ]
+    assert versions(db_url) == ["c2e7eea3f80e"]
+    assert "age" in schema(db_url)["customer"]

@@ -12,7 +12,7 @@ import pytest
 import migguard
 from migguard import op
 from migguard.errors import HistoryError
-from migguard.runtime.modules import load_revision_module
+from migguard.runtime.modules import load_revision_module, revision_function
 from tests.conftest import revision_source
 
 
@@ -95,7 +95,13 @@ def test_a_script_that_raises_while_loading(tmp_path: Path) -> None:
         load_revision_module(path, "a1", tmp_path)
 
 
-def test_a_script_without_downgrade(tmp_path: Path) -> None:
-    path = write(tmp_path, "a1_first.py", "def upgrade():\n    pass\n")
-    with pytest.raises(HistoryError, match=r"revision a1 has no downgrade\(\) function"):
-        load_revision_module(path, "a1", tmp_path)
+def test_a_script_without_downgrade_loads_and_only_its_downgrade_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "a1_first.py", "def upgrade():\n    return 'up'\n")
+    module = load_revision_module(path, "a1", tmp_path)
+
+    assert revision_function(module, "a1", upgrade=True)() == "up"
+    with pytest.raises(HistoryError) as raised:
+        revision_function(module, "a1", upgrade=False)
+    assert str(raised.value) == f"{path}: revision a1 has no downgrade() function"
