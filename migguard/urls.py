@@ -142,14 +142,16 @@ def mask_password(url: str) -> str:
     """
     scheme = _SCHEME.match(url)
     if scheme is None:
-        return _mask_keywords(url)
+        return _mask_values(_KEYWORD_PAIR, url)
     start = scheme.end()
     rest = url[start:]
     span = _password_span(rest)
     if span is None:
-        return url[:start] + _mask_query(rest)
+        return url[:start] + _mask_values(_QUERY_PAIR, rest)
     begin, end = span
-    return url[: start + begin] + MASK + url[start + end] + _mask_query(rest[end + 1 :])
+    return (
+        url[: start + begin] + MASK + url[start + end] + _mask_values(_QUERY_PAIR, rest[end + 1 :])
+    )
 
 
 def written_password(url: str) -> str | None:
@@ -218,7 +220,7 @@ def scrub_secrets(text: str, url: str) -> str:
         else:
             alone = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
             text = re.sub(alone, MASK, text)
-    return _mask_keywords(text)
+    return _mask_values(_KEYWORD_PAIR, text)
 
 
 def resolve_sqlite_url(url: str, folder: Path | str) -> str:
@@ -283,26 +285,17 @@ def _fragments(password: str) -> list[str]:
     return [piece for piece in re.split(r"[@?/:&=]", password) if piece]
 
 
-def _mask_query(text: str) -> str:
-    """Mask the credential values of the ``key=value`` pairs in a URL's tail."""
+def _mask_values(pairs: re.Pattern[str], text: str) -> str:
+    """Mask the credential values of the ``key=value`` pairs ``pairs`` finds in ``text`` (a
+    URL's query, or a keyword string); each match has ``key`` and ``value`` groups."""
 
     def replace(match: re.Match[str]) -> str:
         if not is_secret_key(match["key"]) or not match["value"]:
             return match.group(0)
-        return f"{match['lead']}{match['key']}={MASK}"
+        head = match.start("value") - match.start()
+        return match.group(0)[:head] + MASK
 
-    return _QUERY_PAIR.sub(replace, text)
-
-
-def _mask_keywords(text: str) -> str:
-    """Mask the credential values of ``key=value`` pairs in free text (keyword strings)."""
-
-    def replace(match: re.Match[str]) -> str:
-        if not is_secret_key(match["key"]) or not match["value"]:
-            return match.group(0)
-        return f"{match['key']}{match['eq']}{MASK}"
-
-    return _KEYWORD_PAIR.sub(replace, text)
+    return pairs.sub(replace, text)
 
 
 def _unquote_keyword(value: str) -> str:
