@@ -1,10 +1,14 @@
 """Plans: which revisions to run, in which order, and what the version table holds after each.
 
 Pure functions over the revision graph; no database. The version table holds one row per
-applied *head*: an applied revision none of whose down_revision children is applied. Each step
-updates that set incrementally (applying R removes R's parents and adds R; undoing R removes R
-and restores each parent left without an applied child), so a plan costs time linear in the
-revisions it touches.
+applied *tip*: an applied revision that no applied revision builds on, where "builds on" counts
+depends_on links as Alembic does (a revision's ordering parents are its down_revisions plus the
+dependencies no ancestor already declared, see :meth:`RevisionGraph.parents`). So once ``b2``
+(depends_on ``a2``) is applied, ``a2``'s row is gone, as Alembic writes it; Alembic refuses a
+table that keeps both ("overlaps with other requested revisions"). Each step updates that set
+incrementally (applying R removes R's ordering parents and adds R; undoing R removes R and
+restores each ordering parent left without an applied ordering child), so a plan costs time
+linear in the revisions it touches.
 """
 
 from __future__ import annotations
@@ -80,8 +84,9 @@ def check_known(graph: RevisionGraph, current: Iterable[str]) -> None:
 
     Raises:
         UnknownDatabaseRevisionError: a row is not in the history.
-        OverlappingVersionRowsError: a row is an ancestor of another (through down_revision:
-            a dependency's row stays, as Alembic keeps it).
+        OverlappingVersionRowsError: a row is an ancestor of another through down_revision.
+            A row that is only a dependency of another row is accepted: earlier migguard versions
+            kept such rows, and :func:`tips` drops them at the next move.
     """
     rows = set(current)
     unknown = [rid for rid in rows if rid not in graph]
@@ -107,6 +112,12 @@ def applied(graph: RevisionGraph, current: Iterable[str]) -> set[str]:
     return graph.ancestors(current)
 
 
+def tips(graph: RevisionGraph, done: Collection[str]) -> set[str]:
+    """The rows of an applied set ``done`` (closed under ordering parents): the revisions in
+    it without an ordering child in it."""
+    return {rid for rid in done if not any(c in done for c in graph.ordering_children(rid))}
+
+
 def upgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) -> list[Step]:
     """Steps that bring the database from ``current`` up to ``target``.
 
@@ -129,13 +140,14 @@ def upgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) -> l
     needed = graph.ancestors(targets) - done
     order = newest_first(graph, needed, targets)
     order.reverse()
-    heads = set(current)
+    heads = tips(graph, done)
+    before = frozenset(current)
     steps = []
     for rid in order:
-        before = frozenset(heads)
-        heads.difference_update(graph.get(rid).down_revisions)
+        heads.difference_update(graph.parents(rid))
         heads.add(rid)
         steps.append(Step(rid, True, before, frozenset(heads)))
+        before = steps[-1].heads_after
     return steps
 
 
@@ -160,17 +172,18 @@ def downgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) ->
     done = applied(graph, current)
     removals = _removals(graph, current, target, done)
     order = newest_first(graph, removals, current)
-    heads = set(current)
+    heads = tips(graph, done)
     remaining = set(done)
+    before = frozenset(current)
     steps = []
     for rid in order:
-        before = frozenset(heads)
         heads.discard(rid)
         remaining.discard(rid)
-        for parent in graph.get(rid).down_revisions:
-            if not any(child in remaining for child in graph.children(parent)):
+        for parent in graph.parents(rid):
+            if not any(child in remaining for child in graph.ordering_children(parent)):
                 heads.add(parent)
         steps.append(Step(rid, False, before, frozenset(heads)))
+        before = steps[-1].heads_after
     return steps
 
 
@@ -197,37 +210,94 @@ def _removals(
     return done & (graph.descendants(ends) - set(ends))
 
 
+class StampConflictError(UsageError):
+    """A stamp whose targets and the version table's rows give no single answer (exit 2).
+
+    For instance rows both above and below a target, or two targets replacing the same row.
+    Alembic stops on these too (with an assertion or a missing-row error); ``stamp --purge``
+    states the rows outright.
+    """
+
+
 def stamp_heads(
     graph: RevisionGraph, current: Sequence[str], targets: Sequence[str], *, purge: bool
 ) -> frozenset[str]:
-    """The version table's rows after ``stamp``.
+    """The version table's rows after ``stamp``, as Alembic's ``stamp`` leaves them.
+
+    The rule (Alembic's, so both tools leave the same table): each identifier selects the
+    current rows on its lineage (rows that are ancestors or descendants of what it names, or
+    of its branch label's revision, depends_on links included; ``base`` selects every row).
+    Then each target revision, in turn, is stamped against the selected rows: a target already
+    selected is left alone; a target below or above selected rows replaces them all (when the
+    selected rows are below it and one of them is already gone, it is added beside the rest);
+    a target on no selected lineage is added. With no target revision (``base``,
+    ``label@base``) the selected rows are deleted. No reduction follows: stamping a revision
+    and its ancestor keeps both rows, as Alembic does (and as it then refuses to upgrade).
 
     Args:
         graph: the history.
-        current: the rows now (ignored with ``purge``).
-        targets: identifiers to stamp (``base`` for none, ``heads``, ids, ``label@head``, ...).
-        purge: replace every row, even rows the history does not know.
+        current: the rows now (the starting point is empty with ``purge``).
+        targets: identifiers to stamp (``base``, ``heads``, ids, ``label@head``, ...).
+        purge: start from an empty table, even when rows are unknown to the history.
 
     Returns:
-        The new rows: the targets, plus (without ``purge``) the current rows on branches the
-        targets do not touch.
+        The new rows.
 
     Raises:
-        UnknownDatabaseRevisionError (without ``purge``), ResolutionError.
+        UnknownDatabaseRevisionError (without ``purge``), ResolutionError,
+        StampConflictError.
     """
     if not purge:
         check_known(graph, current)
-    chosen: set[str] = set()
+    rows = set() if purge else set(current)
+    selected: dict[str, None] = {}
+    dests: list[str] = []
     for ident in targets:
-        chosen.update(resolve(graph, ident, () if purge else current))
-    # A stamped revision below another stamped one is implied by it.
-    below = graph.ancestors(chosen, dependencies=False) - chosen
-    chosen -= below
-    if purge:
-        return frozenset(chosen)
-    touched = graph.ancestors(chosen, dependencies=False) | graph.descendants(
-        chosen, dependencies=False
-    )
-    if "base" in targets:
-        touched = set(graph.ids)
-    return frozenset({rid for rid in current if rid not in touched} | chosen)
+        label, _, rest = ident.strip().rpartition("@")
+        named = [] if rest == "base" else list(resolve(graph, ident, tuple(rows)))
+        dests.extend(named)
+        if not label and rest == "base":
+            selected.update(dict.fromkeys(sorted(rows, key=graph.position)))
+            continue
+        anchors = named + ([graph.label_owners.get(label, label)] if label else [])
+        lineage = graph.ancestors(anchors) | graph.descendants(anchors)
+        selected.update(dict.fromkeys(r for r in sorted(rows, key=graph.position) if r in lineage))
+    chosen = list(selected)
+    if not dests:
+        return frozenset(rows - set(chosen))
+    for dest in dict.fromkeys(dests):
+        if dest in selected:
+            continue
+        above = graph.descendants([dest]) & selected.keys()
+        below = graph.ancestors([dest]) & selected.keys()
+        if above and below:
+            raise StampConflictError(
+                f"cannot stamp {dest}: the version table holds revisions both above it "
+                f"({', '.join(sorted(above))}) and below it ({', '.join(sorted(below))}); "
+                "use `stamp --purge` to set the rows outright"
+            )
+        if below and not set(chosen) <= rows:
+            _add(rows, dest)
+        elif above or below:
+            _replace(rows, chosen, dest)
+        else:
+            _add(rows, dest)
+    return frozenset(rows)
+
+
+def _add(rows: set[str], dest: str) -> None:
+    if dest in rows:
+        raise StampConflictError(f"cannot stamp {dest}: it is a row of the version table already")
+    rows.add(dest)
+
+
+def _replace(rows: set[str], chosen: Sequence[str], dest: str) -> None:
+    gone = [rid for rid in chosen if rid not in rows]
+    if gone or dest in rows:
+        raise StampConflictError(
+            f"cannot stamp {dest} over {', '.join(chosen)}: an earlier target of the same "
+            f"stamp already replaced {', '.join(gone) or dest}; stamp the targets one by one "
+            "or use `stamp --purge`"
+        )
+    rows.difference_update(chosen)
+    rows.add(dest)

@@ -76,8 +76,8 @@ def test_dependencies_run_first() -> None:
     graph = build(rev("lib1"), rev("lib2", "lib1"), rev("app1", deps=("lib2",)))
     steps = upgrade_plan(graph, (), "app1")
     assert [s.revision for s in steps] == ["lib1", "lib2", "app1"]
-    # A dependency is not a parent: lib2 stays a row of its own.
-    assert sorted(steps[-1].heads_after) == ["app1", "lib2"]
+    # As in Alembic, app1's row replaces the row of lib2, which it depends on.
+    assert sorted(steps[-1].heads_after) == ["app1"]
 
 
 def test_downgrade_one_step_and_to_base() -> None:
@@ -153,6 +153,10 @@ def test_rows_of_a_revision_and_its_ancestor_are_refused() -> None:
     assert (raised.value.revision, raised.value.ancestor) == ("m4", "a1")
 
 
-def test_a_dependency_s_row_stays_beside_its_dependent() -> None:
-    graph = build(rev("a1"), rev("b1", deps=("a1",)))
-    assert upgrade_plan(graph, ("a1", "b1"), "heads") == []
+def test_a_dependency_s_row_beside_its_dependent_is_accepted_and_dropped() -> None:
+    # Earlier migguard versions kept such a row; the next move removes it.
+    graph = build(rev("a1"), rev("b1", deps=("a1",)), rev("b2", "b1"))
+    assert upgrade_plan(graph, ("a1", "b1"), "b1") == []
+    steps = upgrade_plan(graph, ("a1", "b1"), "heads")
+    assert steps[0].heads_before == {"a1", "b1"}
+    assert walk(steps) == [("b2", ["b2"])]
