@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from migguard.errors import DatabaseError, UsageError
 from migguard.graph import RevisionGraph, newest_first, resolve
+from migguard.runtime.downgrade import removals
 
 
 class Step(NamedTuple):
@@ -170,8 +171,8 @@ def downgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) ->
     check_known(graph, current)
     graph.require_readable("depends_on")
     done = applied(graph, current)
-    removals = _removals(graph, current, target, done)
-    order = newest_first(graph, removals, current)
+    undone = removals(graph, current, target)
+    order = newest_first(graph, undone, current)
     heads = tips(graph, done)
     remaining = set(done)
     before = frozenset(current)
@@ -185,29 +186,6 @@ def downgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) ->
         steps.append(Step(rid, False, before, frozenset(heads)))
         before = steps[-1].heads_after
     return steps
-
-
-def _removals(
-    graph: RevisionGraph, current: Sequence[str], target: str, done: set[str]
-) -> set[str]:
-    """The applied revisions a downgrade to ``target`` undoes."""
-    label, _, rest = target.rpartition("@")
-    if rest == "base":
-        if not label:
-            return set(done)
-        graph.require_readable("branch_labels")
-        on_branch = {rid for rid in done if label in graph.branch_labels(rid)}
-        return done & graph.descendants(on_branch)
-    ends = resolve(graph, target, current)
-    if not ends:
-        return set(done)
-    missing = [rid for rid in ends if rid not in done]
-    if missing:
-        raise UsageError(
-            f"cannot downgrade to {', '.join(missing)}: it is not applied (the database is at "
-            f"{', '.join(sorted(current)) or 'base'})"
-        )
-    return done & (graph.descendants(ends) - set(ends))
 
 
 class StampConflictError(UsageError):

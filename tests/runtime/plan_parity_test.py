@@ -165,12 +165,23 @@ def replay(root: Path, history: Sequence[Rev], moves: Sequence[Move], urls: Sequ
     story = [f"history: {history}"]
     for number, move in enumerate(moves):
         story.append(str(move))
+        if _walks_from_several_rows(move, observe(alembic_url, ok=True).rows):
+            # Alembic picks one of the rows and warns that this "will be disallowed in a
+            # future release"; migguard refuses already, leaving the database as it was.
+            assert not run_migguard(root, mig_url, move), "\n".join(story)
+            assert not run_migguard(root, turns_url, move), "\n".join(story)
+            continue
         expected = observe(alembic_url, run_alembic(root, alembic_url, move))
         got = observe(mig_url, run_migguard(root, mig_url, move))
         assert got == expected, "\n".join(story)
         runner = run_alembic if number % 2 else run_migguard
         turns = observe(turns_url, runner(root, turns_url, move))
         assert turns == expected, "\n".join([*story, "(taking turns)"])
+
+
+def _walks_from_several_rows(move: Move, rows: frozenset[str]) -> bool:
+    target = move.targets[0]
+    return move.command == "downgrade" and target.startswith("-") and len(rows) > 1
 
 
 # --- generated histories ----------------------------------------------------------------------
@@ -266,7 +277,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Rev], list[Move]]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("PARITY_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
