@@ -112,12 +112,25 @@ def _plain(
     if match:
         at = tuple(current or ())
         start = at if lineage is None else tuple(c for c in at if c in lineage)
+        if lineage is not None and at and not start and match[1] == "+":
+            start = _applied_tips(graph, at, lineage)
         return _walk(graph, start, _steps(match[1], match[2]), lineage, ident)
     match = _FROM_REVISION.match(ident)
     if match and ident not in graph and ident not in graph.label_owners:
         start = _plain(graph, match[1], current, lineage)
         return _walk(graph, start, _steps(match[2], match[3]), lineage, ident)
     return (lookup(graph, ident, lineage),)
+
+
+def _applied_tips(
+    graph: RevisionGraph, current: Sequence[str], lineage: Collection[str]
+) -> tuple[str, ...]:
+    """Where ``label@+N`` starts when no row is on the branch (a row above it only through
+    depends_on): the branch's applied revisions that no applied one of it builds on, as in
+    Alembic."""
+    on_branch = graph.ancestors(current) & set(lineage)
+    below = {parent for rid in on_branch for parent in graph.parents(rid)}
+    return tuple(rid for rid in graph.ids if rid in on_branch and rid not in below)
 
 
 def _on_branch(

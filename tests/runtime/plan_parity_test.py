@@ -311,7 +311,32 @@ BRANCH_AND_MERGE = [
     Rev("x2", ("x1",), depends_on=("right",)),
 ]
 
+WALKS = [
+    Rev("r0", label="L0"),
+    Rev("r1", ("r0",)),
+    Rev("r2"),
+    Rev("r3", ("r2",)),
+    Rev("r5", depends_on=("r1",)),
+]
+
 NAMED_STORIES = {
+    "walks-start-where-alembic-starts": (
+        WALKS,
+        [
+            Move("upgrade", ("heads",)),
+            # No row is on L0's branch (r5 is above it only through depends_on): Alembic
+            # walks from r1, which has nothing above it on the branch, and refuses.
+            Move("upgrade", ("L0@+1",)),
+            Move("downgrade", ("r3-1",)),
+            # Undoes r0, r1 and r5 (which depends on r1); r2 stays.
+            Move("downgrade", ("L0@base",)),
+        ],
+    ),
+    "minus-n-reaching-base-keeps-other-branches": (
+        [Rev("r0"), Rev("r1", ("r0",)), Rev("r2", depends_on=("r1",)), Rev("r3", ("r2",))],
+        # The one row is r3; -2 reaches base on r3's line (r2, r3) and keeps r0 and r1.
+        [Move("upgrade", ("heads",)), Move("downgrade", ("-2",))],
+    ),
     "dependency-row-replaced": (
         DEPENDENCY,
         [
