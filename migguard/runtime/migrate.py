@@ -92,7 +92,7 @@ def migrate(
         ResolutionError, UsageError.
     """
     from migguard.runtime.durability import commits_synced_at_end
-    from migguard.runtime.runner import run_online
+    from migguard.runtime.runner import load_first_script, run_online
 
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
@@ -111,6 +111,8 @@ def migrate(
                 current = table.read(connection)
                 connection.rollback()
             steps = plan(history.graph, current, target)
+            # Before anything is written: a first script that cannot load changes nothing.
+            loaded = load_first_script(history, steps)
             if steps:
                 with _database_errors(connection, url, f"create the version table {table.label}"):
                     missing = not table.exists(connection)
@@ -125,7 +127,9 @@ def migrate(
                     connection, len(steps), sync_each_revision=config.sync_each_revision
                 ) as sync,
             ):
-                run_online(connection, history, steps, table, listener, sync.before_last_step)
+                run_online(
+                    connection, history, steps, table, listener, sync.before_last_step, loaded
+                )
             with _database_errors(connection, url, f"read the version table {table.label}"):
                 after = table.read(connection)
                 connection.rollback()

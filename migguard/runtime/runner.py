@@ -29,7 +29,7 @@ import os
 import time
 import traceback
 import types
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
 from typing import Protocol
 
@@ -146,6 +146,7 @@ def run_online(
     version_table: VersionTable,
     listener: Listener | None = None,
     before_last_step: Callable[[], None] | None = None,
+    loaded: Mapping[str, types.ModuleType] | None = None,
 ) -> None:
     """Run ``steps`` on the database, one transaction each. A step's script is loaded
     before the step before it commits.
@@ -160,6 +161,7 @@ def run_online(
             (:class:`migguard.runtime.durability.RunSync` syncs the run's commits there);
             not called when PostgreSQL's transactions are batched, which leaves no moment
             between them.
+        loaded: scripts already loaded, by revision (see :func:`load_first_script`).
 
     Raises:
         MigrationFailedError: a revision failed (exit 4); earlier steps stay committed.
@@ -182,12 +184,36 @@ def run_online(
     if not supports_batching(connection):
         transactions = _ConnectionTransactions(connection, version_table, before_last_step)
         _run_steps(
-            history, steps, OnlineContext(connection), transactions, listener, atomic, read_again
+            history,
+            steps,
+            OnlineContext(connection),
+            transactions,
+            listener,
+            atomic,
+            read_again,
+            loaded,
         )
         return
     with BatchingContext(connection) as context:
         batched = _BatchedTransactions(context, version_table)
-        _run_steps(history, steps, context, batched, listener, atomic, read_again)
+        _run_steps(history, steps, context, batched, listener, atomic, read_again, loaded)
+
+
+def load_first_script(history: History, steps: Sequence[Step]) -> dict[str, types.ModuleType]:
+    """Load the first step's script before the run touches the database (creates the version
+    table, or a SQLite file, or switches its journal mode), so that a first script that cannot
+    be loaded leaves the database exactly as it was.
+
+    Returns:
+        ``{revision: module}`` for :func:`run_online`'s ``loaded``; empty without steps.
+
+    Raises:
+        HistoryError: the script cannot be imported (exit 3, naming the file).
+    """
+    if not steps:
+        return {}
+    revision = steps[0].revision
+    return {revision: load_revision_module(history.files[revision], revision, history.root)}
 
 
 class _Transactions(Protocol):
@@ -222,6 +248,7 @@ def _run_steps(
     listener: Listener | None,
     atomic: bool,
     read_again: Callable[[], tuple[str, ...] | None],
+    loaded: Mapping[str, types.ModuleType] | None,
 ) -> None:
     """Run each step in its own transaction (see :func:`run_online`); ``atomic``: the
     database rolls DDL back, which the failure message says; ``read_again``: the version
@@ -234,7 +261,7 @@ def _run_steps(
     the database runs the previous step's commit. A script that cannot be loaded is raised
     when its step comes, so the steps before it still run."""
     operations = Operations(context)
-    scripts: dict[str, types.ModuleType | HistoryError] = {}
+    scripts: dict[str, types.ModuleType | HistoryError] = dict(loaded or {})
     last = len(steps) - 1
     # Where the database stands between transactions: before the first step, or after the
     # last step that committed.
