@@ -60,3 +60,20 @@ def test_a_first_script_that_cannot_load_creates_no_database_file(
     assert len(result.err.strip().splitlines()) == 1, result.err
     assert "a1_rev.py" in result.err
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("new.db")]
+
+
+def test_a_later_script_that_cannot_load_restores_the_journal_mode(
+    project: Project, tmp_path: Path
+) -> None:
+    project.add("a1", message="First")
+    project.add("b2", "a1", message="Second")
+    project.add("c3", "b2", message="Third")
+    script = project.versions / "b2_rev.py"
+    script.write_text(script.read_text() + BROKEN["import error"])
+    path = tmp_path / "app.db"
+    result = project.run("--url", f"sqlite:///{path}", "upgrade", "head")
+    assert result.code == 3, result.err
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert "b2_rev.py" in result.err
+    # a1 ran and committed; the journal mode is the database's own again.
+    assert _state(path) == ("delete", ["alembic_version", "sqlite_autoindex_alembic_version_1"])
