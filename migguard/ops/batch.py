@@ -83,8 +83,14 @@ class BatchAlterTable(TableOperation):
         return self.recreate == "always" or bool(needing)
 
     def run(self, executor: Executor) -> None:
-        if not self.rebuild_needed(executor.dialect.name):
-            for operation in self.operations:
+        rebuild = self.rebuild_needed(executor.dialect.name)
+        # Applied as one change (a rebuild, or recreate="always" anywhere, which Alembic also
+        # runs as a rebuild), the block may name a column before the change that adds it.
+        operations = (
+            as_one_change(self.operations) if rebuild or self.recreate == "always" else None
+        )
+        if not rebuild:
+            for operation in operations or self.operations:
                 operation.run(executor)
             return
         from migguard.ops.rebuild import rebuild_table
@@ -93,7 +99,7 @@ class BatchAlterTable(TableOperation):
             executor,
             self.table_name,
             self.schema,
-            self.operations,
+            operations or self.operations,
             copy_from=self.copy_from,
             table_args=self.table_args,
             table_kwargs=dict(self.table_kwargs),
@@ -112,6 +118,51 @@ class BatchAlterTable(TableOperation):
             recreate=self.recreate,
             naming_convention=self.naming_convention,
         )
+
+
+def as_one_change(operations: Sequence[TableOperation]) -> tuple[TableOperation, ...]:
+    """The block's changes in an order that applies them as one change of the table.
+
+    Alembic builds a rebuilt table from the whole block, so an index or a constraint there may
+    name a column that a later ``add_column`` of the block adds (its autogenerate writes
+    downgrades that way). Such a change moves to just after the last ``add_column`` it waits
+    for; everything else keeps its place. ``alter_column`` is not moved: Alembic refuses a
+    block that alters a column before adding it, and so does migguard ("table has no
+    column").
+
+    Args:
+        operations: the block's changes, as written.
+
+    Returns:
+        The same changes, reordered.
+    """
+    added_at: dict[str, int] = {}
+    for number, operation in enumerate(operations):
+        if isinstance(operation, AddColumn):
+            added_at.setdefault(operation.column.name, number)
+    if not added_at:
+        return tuple(operations)
+    after: dict[int, list[TableOperation]] = {}
+    ordered: list[TableOperation] = []
+    for number, operation in enumerate(operations):
+        waits_for = [
+            added_at[name] for name in _named_columns(operation) if added_at.get(name, -1) > number
+        ]
+        if waits_for:
+            after.setdefault(max(waits_for), []).append(operation)
+            continue
+        ordered.append(operation)
+        ordered.extend(after.pop(number, ()))
+    return tuple(ordered)
+
+
+def _named_columns(operation: TableOperation) -> tuple[str, ...]:
+    """The column names an index or constraint creation refers to (expressions left out)."""
+    if isinstance(operation, CreateIndex):
+        return tuple(column for column in operation.columns if isinstance(column, str))
+    if isinstance(operation, (CreateForeignKey, CreateUniqueConstraint, CreatePrimaryKey)):
+        return operation.local_columns
+    return ()
 
 
 class BatchOperations:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.ops.batch import BatchAlterTable
-from migguard.ops.context import OfflineContext
+from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import BatchError, OfflineError, UsageError
 from migguard.ops.operations import Operations
 from migguard.ops.schema import AlterColumn, DropColumn
@@ -319,3 +319,71 @@ def test_batch_on_any_database(db: Db) -> None:
     assert schema["indexes"] == [("ix_account_id_title", ("id", "title"), False)]
     assert db.rows("SELECT id, title FROM account") == [(1, "x")]
     assert isinstance(db.seen[-1], BatchAlterTable) and len(db.seen[-1].operations) == 4
+
+
+# A column named by a change before the add_column that adds it, as Alembic's autogenerate
+# writes downgrades. Alembic builds a rebuilt table from the whole block, so there the order
+# does not matter (except for alter_column, which Alembic refuses); changes run in place are
+# run in order, and fail there under Alembic too.
+BEFORE_ITS_COLUMN = {
+    "index": lambda b: b.create_index("ix_t_new", ["new_col"]),
+    "foreign key": lambda b: b.create_foreign_key("fk_t_new", "p", ["new_col"], ["id"]),
+    "unique": lambda b: b.create_unique_constraint("uq_t_new", ["new_col"]),
+    "alter": lambda b: b.alter_column("new_col", nullable=False, existing_type=sa.Integer()),
+}
+
+
+def _fresh_tables(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("DROP TABLE IF EXISTS t")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS p")
+    conn.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+    conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+
+
+def _alembic_outcome(url: str, change: str, recreate: str) -> tuple[bool, dict[str, object]]:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations as AlembicOperations
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            _fresh_tables(conn)
+        try:
+            with engine.begin() as conn:
+                op = AlembicOperations(MigrationContext.configure(conn))
+                with op.batch_alter_table("t", recreate=recreate) as batch:
+                    BEFORE_ITS_COLUMN[change](batch)
+                    batch.add_column(sa.Column("new_col", sa.Integer()))
+        except Exception:  # any refusal: only whether Alembic runs the block is compared
+            return False, {}
+        with engine.begin() as conn:
+            schema = Db(url, conn, Operations(OnlineContext(conn)), []).schema("t")
+            conn.exec_driver_sql("DROP TABLE t")
+            conn.exec_driver_sql("DROP TABLE p")
+        return True, schema
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("recreate", ["auto", "always"])
+@pytest.mark.parametrize("change", sorted(BEFORE_ITS_COLUMN))
+def test_a_change_naming_a_column_added_later_in_the_block_runs_as_under_alembic(
+    db: Db, change: str, recreate: str
+) -> None:
+    ran, expected = _alembic_outcome(db.url, change, recreate)
+    _fresh_tables(db.conn)
+    db.conn.commit()
+    if not ran:
+        with (
+            pytest.raises((BatchError, sa.exc.DBAPIError), match="new_col"),
+            db.op.batch_alter_table("t", recreate=recreate) as batch,
+        ):
+            BEFORE_ITS_COLUMN[change](batch)
+            batch.add_column(sa.Column("new_col", sa.Integer()))
+        db.conn.rollback()
+        assert "new_col" not in db.columns("t")
+        return
+    with db.op.batch_alter_table("t", recreate=recreate) as batch:
+        BEFORE_ITS_COLUMN[change](batch)
+        batch.add_column(sa.Column("new_col", sa.Integer()))
+    assert db.schema("t") == expected
