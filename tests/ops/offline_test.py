@@ -179,3 +179,46 @@ def test_postgresql_sql_keeps_percent_signs() -> None:
     assert "ALTER TABLE rate ADD COLUMN b VARCHAR(20) DEFAULT '7%';" in sql
     assert "UPDATE rate SET a = '1%';" in sql
     assert "%%" not in sql
+
+
+def _downgrade_as_autogenerate_writes_it(
+    copy_from: sa.Table | None, recreate: str
+) -> Callable[[Operations], None]:
+    """A block naming ``new_col`` in an index and a foreign key before adding it."""
+
+    def script(op: Operations) -> None:
+        op.create_table("p", sa.Column("id", sa.Integer, primary_key=True))
+        op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))
+        with op.batch_alter_table("t", copy_from=copy_from, recreate=recreate) as batch:
+            batch.create_index("ix_t_new", ["new_col"])
+            batch.create_foreign_key("fk_t_new", "p", ["new_col"], ["id"])
+            batch.add_column(sa.Column("new_col", sa.Integer()))
+
+    return script
+
+
+T_BEFORE = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+
+
+def test_offline_sqlite_block_naming_a_column_before_adding_it(tmp_path: Path) -> None:
+    for db in open_db(f"sqlite:///{tmp_path / 'online.db'}"):
+        _downgrade_as_autogenerate_writes_it(None, "auto")(db.op)
+        db.conn.commit()
+        online = db.schema("t")
+    assert online["indexes"] == [("ix_t_new", ("new_col",), False)]
+    assert online["fks"] == [("fk_t_new", ("new_col",), "p", ("id",), "")]
+    sql = render(sqlite.dialect(), _downgrade_as_autogenerate_writes_it(T_BEFORE, "auto"))
+    offline_file = tmp_path / "offline.db"
+    sqlite3(offline_file, f"BEGIN;\n{sql}COMMIT;\n")
+    for db in open_db(f"sqlite:///{offline_file}"):
+        assert db.schema("t") == online
+
+
+def test_offline_postgresql_block_naming_a_column_before_adding_it(pg_db: Db) -> None:
+    # recreate="always" is where Alembic rebuilds on PostgreSQL too and so accepts the order.
+    sql = render(postgresql.dialect(), _downgrade_as_autogenerate_writes_it(T_BEFORE, "always"))
+    assert sql.index("ADD COLUMN new_col") < sql.index("CREATE INDEX ix_t_new")
+    psql(pg_db.url, f"BEGIN;\n{sql}COMMIT;\n")
+    schema = pg_db.schema("t")
+    assert schema["indexes"] == [("ix_t_new", ("new_col",), False)]
+    assert schema["fks"] == [("fk_t_new", ("new_col",), "p", ("id",), "")]
