@@ -59,22 +59,25 @@ class UnknownDatabaseRevisionError(DatabaseError):
 
 
 class OverlappingVersionRowsError(DatabaseError):
-    """The version table holds a revision and one of its own ancestors (exit 4).
+    """The version table holds a revision and one it builds on (exit 4): an ancestor, or a
+    revision it depends on (directly or through other revisions).
 
-    Each row is an applied head, and a revision's row replaces its parent's, so such a table
-    was edited by hand or by another tool; Alembic refuses it too. Which row is right only the
-    schema can tell.
+    Each row is an applied tip, and a revision's row replaces the rows of what it builds on,
+    so such a table was edited by hand, stamped that way, or written by migguard before it
+    followed Alembic for depends_on; Alembic refuses to upgrade it too. Which row is right only
+    the schema can tell.
 
     Attributes:
         revision: the upper row.
         ancestor: the row below it.
     """
 
-    def __init__(self, revision: str, ancestor: str) -> None:
+    def __init__(self, revision: str, ancestor: str, *, dependency: bool = False) -> None:
         self.revision = revision
         self.ancestor = ancestor
+        below = "a revision it depends on," if dependency else "its ancestor"
         super().__init__(
-            f"the version table holds both {revision} and its ancestor {ancestor}, which cannot "
+            f"the version table holds both {revision} and {below} {ancestor}, which cannot "
             "both be applied heads (was it edited by hand?); check which one the schema is at, "
             "then reset the table with `migguard stamp --purge REV`"
         )
@@ -85,9 +88,8 @@ def check_known(graph: RevisionGraph, current: Iterable[str]) -> None:
 
     Raises:
         UnknownDatabaseRevisionError: a row is not in the history.
-        OverlappingVersionRowsError: a row is an ancestor of another through down_revision.
-            A row that is only a dependency of another row is accepted: earlier migguard versions
-            kept such rows, and :func:`tips` drops them at the next move.
+        OverlappingVersionRowsError: a row is below another, through down_revision or
+            depends_on (Alembic: "overlaps with other requested revisions").
     """
     rows = set(current)
     unknown = [rid for rid in rows if rid not in graph]
@@ -96,16 +98,14 @@ def check_known(graph: RevisionGraph, current: Iterable[str]) -> None:
     if len(rows) < 2:
         return
     # One walk from the rows' parents finds every row below another.
-    parents = [parent for rid in rows for parent in graph.get(rid).down_revisions]
-    below = graph.ancestors(parents, dependencies=False) & rows
+    parents = [parent for rid in rows for parent in graph.parents(rid)]
+    below = graph.ancestors(parents) & rows
     if below:
         ancestor = min(below)
-        revision = min(
-            rid
-            for rid in rows - {ancestor}
-            if ancestor in graph.ancestors([rid], dependencies=False)
-        )
-        raise OverlappingVersionRowsError(revision, ancestor)
+        above = sorted(rid for rid in rows - {ancestor} if ancestor in graph.ancestors([rid]))
+        lineal = [rid for rid in above if ancestor in graph.ancestors([rid], dependencies=False)]
+        revision = (lineal or above)[0]
+        raise OverlappingVersionRowsError(revision, ancestor, dependency=not lineal)
 
 
 def applied(graph: RevisionGraph, current: Iterable[str]) -> set[str]:
@@ -115,7 +115,8 @@ def applied(graph: RevisionGraph, current: Iterable[str]) -> set[str]:
 
 def tips(graph: RevisionGraph, done: Collection[str]) -> set[str]:
     """The rows of an applied set ``done`` (closed under ordering parents): the revisions in
-    it without an ordering child in it."""
+    it without an ordering child in it. For rows :func:`check_known` accepts, these are the
+    rows themselves."""
     return {rid for rid in done if not any(c in done for c in graph.ordering_children(rid))}
 
 
