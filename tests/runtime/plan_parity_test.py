@@ -32,14 +32,25 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 config = context.config
-engine = engine_from_config(
-    config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
-)
-with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=None)
+if context.is_offline_mode():
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        literal_binds=True,
+        output_buffer=config.attributes["sql"],
+    )
     with context.begin_transaction():
         context.run_migrations()
-engine.dispose()
+else:
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
 """
 
 
@@ -426,3 +437,56 @@ def test_named_stories_on_postgresql(
     finally:
         for dbname in names:
             admin_execute(postgres_server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", dbname)
+
+
+# --- offline (--sql): the SQL each tool writes leaves the same rows -----------------------------
+
+
+def alembic_sql(root: Path, url: str, command_name: str, target: str) -> str:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(root / "alembic.ini"), stdout=io.StringIO())
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["sql"] = io.StringIO()
+    with inside(root):
+        getattr(command, command_name)(config, target, sql=True)
+    return config.attributes["sql"].getvalue()
+
+
+def migguard_sql(root: Path, url: str, command_name: str, target: str) -> str:
+    from migguard.cli.main import main
+
+    out = io.StringIO()
+    with inside(root), contextlib.redirect_stdout(out):
+        assert main(["--url", url, command_name, "--sql", target]) == 0
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command_name", "target", "rows"),
+    [
+        ("upgrade", "heads", {"b2"}),
+        ("upgrade", "a2:heads", {"b2"}),
+        ("downgrade", "b2:b1", {"a2", "b1"}),
+        ("stamp", "heads", {"b2"}),
+    ],
+)
+def test_offline_sql_writes_the_rows_alembic_writes(
+    tmp_path: Path, command_name: str, target: str, rows: set[str]
+) -> None:
+    from tests.postgres_fixture import sqlite3
+
+    root = tmp_path / "project"
+    write_project(root, DEPENDENCY)
+    start = target.partition(":")[0] if ":" in target else ""
+    results = []
+    for name, render in (("alembic", alembic_sql), ("migguard", migguard_sql)):
+        path = tmp_path / f"{name}.db"
+        if start:
+            # The database the SQL is meant for: at START, as the same tool leaves it.
+            up = render(root, f"sqlite:///{path}", "upgrade", start)
+            sqlite3(path, up)
+        sqlite3(path, render(root, f"sqlite:///{path}", command_name, target))
+        results.append(observe(f"sqlite:///{path}", ok=True).rows)
+    assert results[0] == results[1] == rows
