@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from migguard.errors import DatabaseError, UsageError
+from migguard.errors import DatabaseError, HistoryError, UsageError
 from migguard.graph import RevisionGraph, newest_first, resolve
 from migguard.runtime.downgrade import removals
 
@@ -83,6 +83,26 @@ class OverlappingVersionRowsError(DatabaseError):
         )
 
 
+class UnrecordableMergeError(HistoryError):
+    """A merge revision that also depends on a revision above one of its own parents (exit 3).
+
+    When both of the merge's other parents are rows, its step replaces every parent's row,
+    the buried parent's too, which is no row: Alembic fails on that step, so migguard refuses
+    it before running anything rather than write rows Alembic would not.
+    """
+
+    def __init__(self, graph: RevisionGraph, rid: str, buried: Collection[str]) -> None:
+        rev = graph.get(rid)
+        names = ", ".join(sorted(buried))
+        super().__init__(
+            f"revision {rid} ({rev.source}) merges {', '.join(rev.down_revisions)} and depends "
+            f"on {', '.join(graph.dependencies(rid))}, which is above {names}: Alembic cannot "
+            f"record that step in the version table, so it is refused; name the revision above "
+            f"{names} in down_revision instead of {names}"
+        )
+        self.file = rev.source or None
+
+
 def check_known(graph: RevisionGraph, current: Iterable[str]) -> None:
     """Check the version table's rows against the history.
 
@@ -146,11 +166,25 @@ def upgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) -> l
     before = frozenset(current)
     steps = []
     for rid in order:
+        _check_recordable(graph, heads, rid)
         heads.difference_update(graph.parents(rid))
         heads.add(rid)
         steps.append(Step(rid, True, before, frozenset(heads)))
         before = steps[-1].heads_after
     return steps
+
+
+def _check_recordable(graph: RevisionGraph, heads: set[str], rid: str) -> None:
+    """Raise UnrecordableMergeError when applying ``rid`` on rows ``heads`` would replace the
+    row of a parent that is no row (see the error)."""
+    parents = graph.parents(rid)
+    if len(parents) < 2 or len(heads.intersection(parents)) < 2:
+        return
+    others = heads.difference(parents)
+    covered = graph.ancestors(others) if others else set()
+    buried = [p for p in parents if p not in covered and p not in heads]
+    if buried:
+        raise UnrecordableMergeError(graph, rid, buried)
 
 
 def downgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) -> list[Step]:

@@ -10,6 +10,7 @@ from migguard.runtime.plan import (
     OverlappingVersionRowsError,
     Step,
     UnknownDatabaseRevisionError,
+    UnrecordableMergeError,
     downgrade_plan,
     stamp_heads,
     upgrade_plan,
@@ -160,3 +161,15 @@ def test_a_dependency_s_row_beside_its_dependent_is_refused() -> None:
         upgrade_plan(graph, ("a1", "b1"), "heads")
     assert (raised.value.revision, raised.value.ancestor) == ("b1", "a1")
     assert stamp_heads(graph, ("a1", "b1"), ["b2"], purge=True) == {"b2"}
+
+
+def test_a_merge_depending_on_a_revision_above_its_own_parent_is_refused() -> None:
+    # r4 merges r1 and r3 and depends on r2, which is above r1: recording r4 would replace
+    # r1's row, which is no row (r2's is). Alembic fails on that step; migguard refuses it.
+    graph = build(
+        rev("r0"), rev("r1", "r0"), rev("r2", "r1"), rev("r3"), rev("r4", "r1", "r3", deps=("r2",))
+    )
+    with pytest.raises(UnrecordableMergeError, match="merges r1, r3 and depends on r2") as raised:
+        upgrade_plan(graph, (), "heads")
+    assert raised.value.exit_code == 3
+    assert raised.value.file == "versions/r4_.py"
