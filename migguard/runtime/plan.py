@@ -213,14 +213,48 @@ def downgrade_plan(graph: RevisionGraph, current: Sequence[str], target: str) ->
     before = frozenset(current)
     steps = []
     for rid in order:
-        heads.discard(rid)
         remaining.discard(rid)
-        for parent in graph.parents(rid):
-            if not any(child in remaining for child in graph.ordering_children(parent)):
-                heads.add(parent)
+        heads.update(_restored(graph, heads, remaining, rid))
+        heads.discard(rid)
         steps.append(Step(rid, False, before, frozenset(heads)))
         before = steps[-1].heads_after
     return steps
+
+
+def _restored(graph: RevisionGraph, heads: set[str], remaining: set[str], rid: str) -> list[str]:
+    """The rows undoing ``rid`` brings back, by Alembic's rule: each ordering parent that no
+    other row builds on; with no other row, each parent that no other parent builds on.
+
+    That rule looks at rows, not at every applied revision: a parent that only an applied
+    revision which is no row builds on comes back beside it (a merge that depends on a
+    revision above one of its parents leaves both rows when it is undone). Alembic then
+    refuses to upgrade from there, and so does migguard (see :func:`check_known`); a
+    ``stamp --purge`` repairs it.
+    """
+    parents = graph.parents(rid)
+    others = heads - {rid}
+    if not others:
+        return [
+            p for p in parents if not any(q != p and p in graph.ancestors([q]) for q in parents)
+        ]
+    return [p for p in parents if not _below_any(graph, p, others, remaining)]
+
+
+def _below_any(graph: RevisionGraph, rid: str, rows: set[str], remaining: set[str]) -> bool:
+    """Whether ``rid`` is (or is below) one of ``rows``; the walk stays among the applied
+    revisions ``remaining`` (every revision between a row and what it builds on is applied),
+    so it costs what is applied above ``rid``, not the whole history."""
+    seen = {rid}
+    todo = [rid]
+    while todo:
+        node = todo.pop()
+        if node in rows:
+            return True
+        for child in graph.ordering_children(node):
+            if child in remaining and child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return False
 
 
 class StampConflictError(UsageError):

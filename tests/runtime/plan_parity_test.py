@@ -368,6 +368,26 @@ NAMED_STORIES = {
         # Both refuse (Alembic fails recording r4); the revisions below it can still be run.
         [Move("upgrade", ("r3",)), Move("upgrade", ("r2",)), Move("upgrade", ("heads",))],
     ),
+    "undoing-a-merge-of-a-revision-and-one-above-it": (
+        [
+            Rev("r0"),
+            Rev("r1", ("r0",)),
+            Rev("r2", depends_on=("r1",)),
+            Rev("r3", ("r1",), depends_on=("r2",)),
+            Rev("r4", ("r2",), depends_on=("r3",)),
+            Rev("r5"),
+        ],
+        # Undoing r4 brings back the rows of r2 and r3 (r3 is no row, so r2 counts as free),
+        # a table Alembic then refuses to upgrade; a purging stamp repairs it.
+        [
+            Move("upgrade", ("heads",)),
+            Move("downgrade", ("r4-1",)),
+            Move("upgrade", ("heads",)),
+            Move("stamp", ("r3", "r5"), purge=True),
+            Move("upgrade", ("heads",)),
+            Move("downgrade", ("base",)),
+        ],
+    ),
     "minus-n-reaching-base-keeps-other-branches": (
         [Rev("r0"), Rev("r1", ("r0",)), Rev("r2", depends_on=("r1",)), Rev("r3", ("r2",))],
         # The one row is r3; -2 reaches base on r3's line (r2, r3) and keeps r0 and r1.
