@@ -5,10 +5,12 @@ applied *tip*: an applied revision that no applied revision builds on, where "bu
 depends_on links as Alembic does (a revision's ordering parents are its down_revisions plus the
 dependencies no ancestor already declared, see :meth:`RevisionGraph.parents`). So once ``b2``
 (depends_on ``a2``) is applied, ``a2``'s row is gone, as Alembic writes it; Alembic refuses a
-table that keeps both ("overlaps with other requested revisions"). Each step updates that set
-incrementally (applying R removes R's ordering parents and adds R; undoing R removes R and
-restores each ordering parent left without an applied ordering child), so a plan costs time
-linear in the revisions it touches.
+table that keeps both ("overlaps with other requested revisions"). Each step updates the rows
+incrementally, by Alembic's rule, so that both tools write the same rows in every move:
+applying R removes the rows of R's ordering parents and adds R; undoing R removes R and brings
+back each ordering parent that no other row builds on (see :func:`_restored` for the one case
+where that leaves a row below another). A plan costs time about linear in the revisions it
+touches.
 """
 
 from __future__ import annotations
