@@ -1,0 +1,173 @@
+"""Every script that runs under Alembic runs under migguard (issue #19): one minimal history per
+case, in an Alembic project (``alembic.ini``, ``env.py``, ``from alembic import op``), run by
+migguard online on SQLite and PostgreSQL and offline (``--sql``), and by the real Alembic on the
+same files where the behaviour is "as Alembic does"."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from tests.cli.runtime_test import schema, versions
+from tests.conftest import Result, revision_source
+
+ENV_PY = """
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+"""
+
+
+@dataclass
+class AlembicProject:
+    """An Alembic project on ``url``; scripts say ``from alembic import op``."""
+
+    root: Path
+    url: str
+    capsys: pytest.CaptureFixture[str]
+
+    @property
+    def versions(self) -> Path:
+        return self.root / "mig" / "versions"
+
+    def add(
+        self,
+        rid: str,
+        down: str | None = None,
+        *,
+        upgrade: str,
+        downgrade: str = "pass",
+        imports: str = "",
+    ) -> Path:
+        """Write revision ``rid``; ``imports`` are more import lines after ``op``'s."""
+        path = self.versions / f"{rid}_rev.py"
+        op_import = "from alembic import op" + (f"\n{imports.strip()}" if imports else "")
+        source = revision_source(
+            rid, down, upgrade=upgrade, downgrade=downgrade, op_import=op_import
+        )
+        path.write_text(source, encoding="utf-8")
+        return path
+
+    def migguard(self, *args: str) -> Result:
+        """``migguard ARGS`` in-process."""
+        from migguard.cli.main import main
+
+        self.capsys.readouterr()
+        code = main(list(args))
+        out, err = self.capsys.readouterr()
+        return Result(code, out, err)
+
+    def alembic_sql(self, *args: str) -> str:
+        """The SQL the real Alembic writes for ``upgrade ARGS --sql``."""
+        buffer = io.StringIO()
+        config = AlembicConfig(str(self.root / "alembic.ini"), output_buffer=buffer)
+        command.upgrade(config, *args, sql=True)
+        return buffer.getvalue()
+
+    def alembic_upgrade(self, target: str = "head") -> None:
+        command.upgrade(AlembicConfig(str(self.root / "alembic.ini")), target)
+
+
+@pytest.fixture
+def alembic_project(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> AlembicProject:
+    (tmp_path / "mig" / "versions").mkdir(parents=True)
+    (tmp_path / "mig" / "env.py").write_text(ENV_PY, encoding="utf-8")
+    (tmp_path / "alembic.ini").write_text(
+        f"[alembic]\nscript_location = %(here)s/mig\nsqlalchemy.url = {db_url}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MIGGUARD_URL", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return AlembicProject(tmp_path, db_url, capsys)
+
+
+def offline(project: AlembicProject, dialect: str) -> Result:
+    """``migguard upgrade head --sql`` for ``dialect`` (a URL without a server)."""
+    url = "sqlite://" if dialect == "sqlite" else "postgresql+psycopg://u@nowhere/db"
+    return project.migguard("--url", url, "upgrade", "head", "--sql")
+
+
+# -- case 5: op.execute(<DDL element>) ---------------------------------------------------------
+
+DDL_ELEMENTS = """
+on_postgresql = op.get_context().dialect.name == "postgresql"
+if on_postgresql:
+    op.execute(CreateSequence(Sequence("invoice_number")))
+op.execute(CreateTable(sa.Table("invoice", sa.MetaData(), sa.Column("id", sa.Integer))))
+op.execute(DDL("CREATE INDEX ix_invoice_id ON invoice (id)"))
+op.execute(sa.text("INSERT INTO invoice (id) VALUES (7)"))
+if on_postgresql:
+    op.execute(CreateSequence(Sequence("scratch")))
+    op.execute(DropSequence(Sequence("scratch")))
+"""
+DDL_IMPORTS = (
+    "from sqlalchemy.schema import DDL, CreateSequence, CreateTable, DropSequence, Sequence"
+)
+
+
+def test_op_execute_runs_ddl_elements(alembic_project: AlembicProject) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=DDL_ELEMENTS, imports=DDL_IMPORTS)
+
+    done = project.migguard("upgrade", "head")
+    assert done.code == 0, done.err
+    assert schema(project.url)["invoice"] == ["id"]
+    engine = sa.create_engine(project.url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT id FROM invoice").scalar() == 7
+            inspector = sa.inspect(connection)
+            assert [i["name"] for i in inspector.get_indexes("invoice")] == ["ix_invoice_id"]
+            if connection.dialect.name == "postgresql":
+                assert inspector.get_sequence_names() == ["invoice_number"]
+    finally:
+        engine.dispose()
+    assert versions(project.url) == ["a1"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_op_execute_writes_ddl_elements_offline(
+    alembic_project: AlembicProject, dialect: str
+) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=DDL_ELEMENTS, imports=DDL_IMPORTS)
+
+    done = offline(project, dialect)
+    assert done.code == 0, done.err
+    statements = [
+        "CREATE TABLE invoice (\n\tid INTEGER\n);",
+        "CREATE INDEX ix_invoice_id ON invoice (id);",
+        "INSERT INTO invoice (id) VALUES (7);",
+    ]
+    if dialect == "postgresql":
+        statements = [
+            "CREATE SEQUENCE invoice_number;",
+            *statements,
+            "CREATE SEQUENCE scratch;",
+            "DROP SEQUENCE scratch;",
+        ]
+    found = [s for s in done.out.split("\n\n") if s.strip() in statements]
+    assert [s.strip() for s in found] == statements
