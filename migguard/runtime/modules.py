@@ -71,6 +71,7 @@ def load_revision_module(
     module.__spec__ = spec
     module.__loader__ = loader
     module.__file__ = location
+    _dialects_as_attributes()
     root = str(project_root)
     added = root not in sys.path
     if added:
@@ -111,6 +112,33 @@ def revision_function(
     if not callable(function):
         raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
     return function  # type: ignore[no-any-return]
+
+
+def _dialects_as_attributes() -> None:
+    """Make ``sqlalchemy.dialects.<name>`` resolve for every dialect SQLAlchemy ships.
+
+    Scripts written for Alembic reach dialect types as attributes (``from sqlalchemy import
+    dialects`` then ``dialects.postgresql.UUID``, or ``sa.dialects.postgresql.JSONB``), which
+    works under Alembic only because importing Alembic happens to import those modules. Importing
+    all of them up front costs about 80 ms; instead the package gets a module ``__getattr__``
+    (PEP 562) that imports a dialect the first time it is asked for, after which it is an
+    ordinary attribute. Installed once per process; other names raise ``AttributeError`` as
+    before.
+    """
+    import importlib
+
+    from sqlalchemy import dialects
+
+    if "__getattr__" in vars(dialects):
+        return
+    shipped = frozenset(dialects.__all__)
+
+    def dialect_module(name: str) -> types.ModuleType:
+        if name not in shipped:
+            raise AttributeError(f"module {dialects.__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{dialects.__name__}.{name}")
+
+    setattr(dialects, "__getattr__", dialect_module)  # noqa: B010 - PEP 562 hook
 
 
 def _import_failed(location: str, revision: str, exc: BaseException) -> HistoryError:

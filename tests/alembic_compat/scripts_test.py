@@ -6,6 +6,8 @@ same files where the behaviour is "as Alembic does"."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 
 from tests.cli.runtime_test import schema, versions
-from tests.conftest import Result, revision_source
+from tests.conftest import Result, revision_source, run_process
 
 ENV_PY = """
 from alembic import context
@@ -171,3 +173,39 @@ def test_op_execute_writes_ddl_elements_offline(
         ]
     found = [s for s in done.out.split("\n\n") if s.strip() in statements]
     assert [s.strip() for s in found] == statements
+
+
+# -- case 2: sqlalchemy.dialects.<name> after `from sqlalchemy import dialects` -------------------
+
+DIALECT_TYPES = """
+op.create_table(
+    "account",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token", sa.String(36).with_variant(dialects.postgresql.UUID(), "postgresql")),
+    sa.Column("tags", sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")),
+)
+"""
+
+
+def test_scripts_reach_dialect_modules_through_the_dialects_package(
+    alembic_project: AlembicProject,
+) -> None:
+    # A fresh interpreter: in this one, other tests have imported the dialect modules already.
+    project = alembic_project
+    project.add("a1", upgrade=DIALECT_TYPES, imports="from sqlalchemy import dialects")
+
+    under_alembic = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head", "--sql"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert under_alembic.returncode == 0, under_alembic.stderr
+
+    offline_run = run_process(["--url", "sqlite://", "upgrade", "head", "--sql"], project.root)
+    assert offline_run.returncode == 0, offline_run.stderr
+    assert "CREATE TABLE account" in offline_run.stdout
+    online = run_process(["upgrade", "head"], project.root)
+    assert online.returncode == 0, online.stderr
+    assert schema(project.url)["account"] == ["id", "token", "tags"]
