@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, conv
@@ -27,9 +28,8 @@ from migguard.ops.constraints import (
     CreateUniqueConstraint,
     DropConstraint,
 )
-from migguard.ops.context import ExecutionContext
+from migguard.ops.context import ContextImpl, ExecutionContext
 from migguard.ops.data import BulkInsert, Execute
-from migguard.ops.errors import OfflineError
 from migguard.ops.executor import Executor
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.schema import (
@@ -73,12 +73,22 @@ class Operations:
         """The ``ExecutionContext`` of this run (the runtime may hand a subclass)."""
         return self._context
 
-    def get_bind(self) -> Connection:
-        """The live connection; raises ``OfflineError`` in an offline (``--sql``) run."""
-        connection = self._context.connection
-        if connection is None:
-            raise OfflineError("op.get_bind() has no connection in an offline (--sql) run")
-        return connection
+    @property
+    def migration_context(self) -> ExecutionContext:
+        """The same object as ``get_context()`` (Alembic's attribute; scripts reach it as
+        ``op._proxy.migration_context``)."""
+        return self._context
+
+    @property
+    def impl(self) -> ContextImpl:
+        """``get_context().impl`` (see ``ContextImpl``)."""
+        return self._context.impl
+
+    def get_bind(self) -> Connection | MockConnection:
+        """The live connection; in an offline (``--sql``) run, as in Alembic, a mock
+        connection for the dialect that writes the statements executed on it into the SQL
+        (``ENUM(...).create(op.get_bind())``) and returns no results."""
+        return self._context.bind
 
     def f(self, name: str) -> conv:
         """Mark ``name`` as final: a naming convention will not change it."""

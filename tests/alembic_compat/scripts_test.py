@@ -79,11 +79,12 @@ class AlembicProject:
         out, err = self.capsys.readouterr()
         return Result(code, out, err)
 
-    def alembic_sql(self, *args: str) -> str:
-        """The SQL the real Alembic writes for ``upgrade ARGS --sql``."""
+    def alembic_sql(self, target: str, url: str) -> str:
+        """The SQL the real Alembic writes for ``upgrade TARGET --sql`` on ``url``."""
         buffer = io.StringIO()
         config = AlembicConfig(str(self.root / "alembic.ini"), output_buffer=buffer)
-        command.upgrade(config, *args, sql=True)
+        config.set_main_option("sqlalchemy.url", url)
+        command.upgrade(config, target, sql=True)
         return buffer.getvalue()
 
     def alembic_upgrade(self, target: str = "head") -> None:
@@ -106,10 +107,12 @@ def alembic_project(
     return AlembicProject(tmp_path, db_url, capsys)
 
 
+OFFLINE_URLS = {"sqlite": "sqlite://", "postgresql": "postgresql+psycopg://u@nowhere/db"}
+
+
 def offline(project: AlembicProject, dialect: str) -> Result:
     """``migguard upgrade head --sql`` for ``dialect`` (a URL without a server)."""
-    url = "sqlite://" if dialect == "sqlite" else "postgresql+psycopg://u@nowhere/db"
-    return project.migguard("--url", url, "upgrade", "head", "--sql")
+    return project.migguard("--url", OFFLINE_URLS[dialect], "upgrade", "head", "--sql")
 
 
 # -- case 5: op.execute(<DDL element>) ---------------------------------------------------------
@@ -209,3 +212,99 @@ def test_scripts_reach_dialect_modules_through_the_dialects_package(
     online = run_process(["upgrade", "head"], project.root)
     assert online.returncode == 0, online.stderr
     assert schema(project.url)["account"] == ["id", "token", "tags"]
+
+
+# -- case 7: op._proxy.migration_context, op.migration_context, op.impl ---------------------------
+
+CONTEXT_ATTRIBUTES = """
+context = op.get_context()
+assert op._proxy.migration_context is context
+assert op.migration_context is context
+assert op.impl is context.impl
+assert context.impl.dialect is context.dialect
+assert context.bind is op.get_bind()
+assert context.as_sql is context.opts["as_sql"] is context.impl.as_sql
+op.create_table(f"made_on_{context.dialect.name}", sa.Column("id", sa.Integer))
+"""
+
+
+def test_the_migration_context_is_reached_as_in_alembic(alembic_project: AlembicProject) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=CONTEXT_ATTRIBUTES)
+
+    done = project.migguard("upgrade", "head")
+    assert done.code == 0, done.err
+    name = sa.make_url(project.url).get_backend_name()
+    assert f"made_on_{name}" in schema(project.url)
+    for dialect in OFFLINE_URLS:
+        written = offline(project, dialect)
+        assert written.code == 0, written.err
+        assert f"CREATE TABLE made_on_{dialect}" in written.out
+
+
+# -- case 10: offline op.get_bind() is a mock connection that records DDL ------------------------
+
+ENUM_TYPES = """
+bind = op.get_bind()
+ENUM("sad", "ok", "happy", name="mood").create(bind)
+sa.Enum("low", "high", name="grade").create(bind, checkfirst=False)
+op.create_table(
+    "person",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mood", ENUM("sad", "ok", "happy", name="mood", create_type=False)),
+)
+"""
+CREATE_TYPES = [
+    "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');",
+    "CREATE TYPE grade AS ENUM ('low', 'high');",
+]
+
+
+def test_types_created_on_op_get_bind_online(alembic_project: AlembicProject) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=ENUM_TYPES, imports="from sqlalchemy.dialects.postgresql import ENUM")
+
+    done = project.migguard("upgrade", "head")
+    assert done.code == 0, done.err
+    assert schema(project.url)["person"] == ["id", "mood"]
+    if project.url.startswith("postgresql"):
+        engine = sa.create_engine(project.url)
+        try:
+            with engine.connect() as connection:
+                types = connection.exec_driver_sql(
+                    "SELECT typname FROM pg_type WHERE typtype = 'e'"
+                )
+                assert sorted(types.scalars()) == ["grade", "mood"]
+        finally:
+            engine.dispose()
+
+
+def test_offline_op_get_bind_records_ddl_as_alembic_does(alembic_project: AlembicProject) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=ENUM_TYPES, imports="from sqlalchemy.dialects.postgresql import ENUM")
+
+    written = offline(project, "postgresql")
+    assert written.code == 0, written.err
+    by_alembic = project.alembic_sql("head", OFFLINE_URLS["postgresql"])
+    for statement in [*CREATE_TYPES, "CREATE TABLE person ("]:
+        assert statement in by_alembic
+        assert statement in written.out
+    assert written.out.index(CREATE_TYPES[1]) < written.out.index("CREATE TABLE person")
+    on_sqlite = offline(project, "sqlite")
+    assert on_sqlite.code == 0, on_sqlite.err
+    assert "CREATE TYPE" not in on_sqlite.out
+
+
+def test_an_error_in_an_offline_run_names_the_revision_and_file(
+    alembic_project: AlembicProject,
+) -> None:
+    project = alembic_project
+    project.add("a1", upgrade='op.create_table("t", sa.Column("id", sa.Integer))')
+    project.add("b2", "a1", upgrade='raise RuntimeError("needs the live data")')
+
+    written = offline(project, "sqlite")
+    assert written.code == 3
+    assert written.err.splitlines() == [
+        "migguard: error: upgrade a1 -> b2, revision b2 (mig/versions/b2_rev.py:18) failed: "
+        "RuntimeError: needs the live data; the SQL written stops before this revision's end"
+    ]
