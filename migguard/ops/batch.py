@@ -134,9 +134,11 @@ class BatchOperations:
         insert_before: str | None = None,
         insert_after: str | None = None,
         if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
     ) -> None:
         """Add ``column``; ``insert_before``/``insert_after`` place it when the table is
-        rebuilt."""
+        rebuilt; ``inline_*`` as in ``Operations.add_column``."""
         self._add(
             AddColumn(
                 self.table_name,
@@ -145,6 +147,8 @@ class BatchOperations:
                 if_not_exists=if_not_exists,
                 insert_before=insert_before,
                 insert_after=insert_after,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
             )
         )
 
@@ -265,6 +269,17 @@ class BatchOperations:
         self._add(
             CreateCheckConstraint(
                 constraint_name, self.table_name, condition, schema=self.schema, kw=kw
+            )
+        )
+
+    def create_exclude_constraint(self, constraint_name: str, *elements: Any, **kw: Any) -> None:
+        """Add a PostgreSQL EXCLUDE constraint (see ``Operations.create_exclude_constraint``);
+        on SQLite it cannot be part of a rebuild."""
+        from migguard.ops.constraints import CreateExcludeConstraint
+
+        self._add(
+            CreateExcludeConstraint(
+                constraint_name, self.table_name, tuple(elements), schema=self.schema, kw=kw
             )
         )
 

@@ -168,6 +168,10 @@ class AddColumn(TableOperation):
     if_not_exists: bool | None = None
     insert_before: str | None = None
     insert_after: str | None = None
+    # Declare the column's primary key / its one single-column foreign key inside ADD COLUMN
+    # instead of a separate ADD CONSTRAINT (PostgreSQL then validates the key with the column).
+    inline_primary_key: bool | None = None
+    inline_references: bool | None = None
 
     def needs_rebuild(self, dialect_name: str) -> bool:
         column = self.column
@@ -189,9 +193,18 @@ class AddColumn(TableOperation):
         sql = ddl.add_column_sql(dialect, column)
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
+        inline: list[sa.Constraint] = []
+        if self.inline_primary_key and column.primary_key:
+            sql += " PRIMARY KEY"
+            inline.append(table.primary_key)
+        if self.inline_references and (references := ddl.inline_references(dialect, column)):
+            sql += f" {references[1]}"
+            inline.append(references[0])
         executor.execute_ddl(sql)
         for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
             if isinstance(constraint, sa.PrimaryKeyConstraint) and not constraint.columns:
+                continue
+            if any(constraint is done for done in inline):
                 continue
             executor.execute(AddConstraint(constraint))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
