@@ -245,16 +245,32 @@ class DropColumn(TableOperation):
         return dialect_name == "sqlite"
 
     def runs_as_batch(self, executor: Executor) -> bool:
-        if not executor.is_sqlite or executor.offline:
+        if not executor.is_sqlite or executor.offline or self._absent_on_sqlite(executor):
             return False
         from migguard.ops.rebuild import sqlite_can_drop_column
 
         return not sqlite_can_drop_column(executor, self.table_name, self.schema, self.column_name)
 
     def run(self, executor: Executor) -> None:
-        executor.execute_ddl(
-            ddl.drop_column_sql(executor.dialect, self.table_name, self.schema, self.column_name)
-        )
+        """``kw["if_exists"]`` (as in Alembic) adds ``IF EXISTS``; SQLite has no such clause,
+        so there a missing column is skipped online and the plain statement written offline."""
+        sql = ddl.drop_column_sql(executor.dialect, self.table_name, self.schema, self.column_name)
+        if self.kw.get("if_exists"):
+            if executor.is_sqlite:
+                if self._absent_on_sqlite(executor):
+                    return
+            else:
+                sql = sql.replace(" DROP COLUMN ", " DROP COLUMN IF EXISTS ", 1)
+        executor.execute_ddl(sql)
+
+    def _absent_on_sqlite(self, executor: Executor) -> bool:
+        """Whether ``if_exists`` was asked and the column is missing (SQLite, online)."""
+        if not self.kw.get("if_exists") or executor.offline:
+            return False
+        inspector = sa.inspect(executor.context.connection)
+        inspector.clear_cache()
+        columns = inspector.get_columns(self.table_name, schema=self.schema)
+        return all(column["name"] != self.column_name for column in columns)
 
     def reverse(self) -> AddColumn:
         if self.definition is None:

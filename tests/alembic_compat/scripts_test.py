@@ -308,3 +308,113 @@ def test_an_error_in_an_offline_run_names_the_revision_and_file(
         "migguard: error: upgrade a1 -> b2, revision b2 (mig/versions/b2_rev.py:18) failed: "
         "RuntimeError: needs the live data; the SQL written stops before this revision's end"
     ]
+
+
+# -- beyond the cases: Alembic's documented op / MigrationContext surface ------------------------
+
+SURFACE = """
+context = op.get_context()
+postgresql = context.dialect.name == "postgresql"
+for _ in range(2):
+    op.create_table(
+        "item",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(20)),
+        if_not_exists=True,
+    )
+    op.create_index(op.f("ix_item_name"), "item", ["name"], if_not_exists=True)
+    if postgresql:
+        op.add_column("item", sa.Column("price", sa.Integer), if_not_exists=True)
+item = sa.table("item", sa.column("id", sa.Integer), sa.column("name", sa.String))
+op.bulk_insert(item, [{"id": 1, "name": "lamp"}])
+first = item.c.id == op.inline_literal(1)
+op.execute(item.update().where(first).values(name=op.inline_literal("desk")))
+if context.as_sql:
+    context.impl.static_output("-- written by the script")
+with context.autocommit_block():
+    op.execute("SELECT 1")
+for _ in range(2):
+    if postgresql:
+        op.drop_column("item", "price", if_exists=True)
+    op.drop_index("ix_item_name", table_name="item", if_exists=True)
+op.create_table("gone", sa.Column("id", sa.Integer))
+for _ in range(2):
+    op.drop_table("gone", if_exists=True)
+"""
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of an offline script, without transactions, comments (other than the
+    script's own) and version-table statements."""
+    kept = []
+    for statement in sql.split(";\\n\\n"):
+        statement = statement.strip()
+        if statement.startswith("-- Running") or statement.startswith("-- upgrade"):
+            statement = statement.split("\\n", 1)[1].strip() if "\\n" in statement else ""
+        if not statement or statement in ("BEGIN", "COMMIT") or "alembic_version" in statement:
+            continue
+        kept.append(statement)
+    return kept
+
+
+def test_alembic_surface_online(alembic_project: AlembicProject) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=SURFACE)
+
+    done = project.migguard("upgrade", "head")
+    assert done.code == 0, done.err
+    assert schema(project.url) == {"alembic_version": ["version_num"], "item": ["id", "name"]}
+    engine = sa.create_engine(project.url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT name FROM item").scalar() == "desk"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_alembic_surface_offline_writes_what_alembic_writes(
+    alembic_project: AlembicProject, dialect: str
+) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=SURFACE)
+
+    written = offline(project, dialect)
+    assert written.code == 0, written.err
+    assert statements(written.out) == statements(project.alembic_sql("head", OFFLINE_URLS[dialect]))
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        (
+            "op.run_async(lambda connection: None)",
+            "UnsupportedError: op.run_async() needs an async driver's connection, and migguard "
+            "runs revisions on a synchronous one: use op.get_bind() (a Connection) in the "
+            "script instead",
+        ),
+        (
+            "op.get_context().get_current_heads()",
+            "UnsupportedError: op.get_context().get_current_heads (Alembic's "
+            "MigrationContext.get_current_heads) is not supported by migguard",
+        ),
+    ],
+)
+def test_an_alembic_name_migguard_lacks_is_one_line_naming_it(
+    alembic_project: AlembicProject, call: str, reason: str
+) -> None:
+    project = alembic_project
+    project.add("a1", upgrade=call)
+
+    online = project.migguard("upgrade", "head")
+    assert online.code == 3
+    assert online.err.splitlines() == [
+        f"migguard: error: upgrade <base> -> a1, revision a1 (mig/versions/a1_rev.py:18) "
+        f"failed: {reason}; rolled back; the database stays at base"
+    ]
+    written = offline(project, "postgresql")
+    assert written.code == 3
+    assert written.err.splitlines() == [
+        f"migguard: error: upgrade <base> -> a1, revision a1 (mig/versions/a1_rev.py:18) "
+        f"failed: {reason}; the SQL written stops before this revision's end"
+    ]

@@ -366,3 +366,18 @@ def test_schema_qualified_table(pg_db: Db) -> None:
     inspector = pg_db.inspector()
     assert inspector.get_table_names(schema="shop") == ["product"]
     assert [c["name"] for c in inspector.get_columns("product", schema="shop")] == ["id", "name"]
+
+
+def test_drop_column_if_exists_twice(db: Db) -> None:
+    make_orders(db)
+    for _ in range(2):
+        db.op.drop_column("orders", "total", if_exists=True)
+    assert "total" not in db.columns("orders")
+
+
+def test_drop_column_if_exists_offline() -> None:
+    written: list[str] = []
+    Operations(OfflineContext(postgresql.dialect(), written.append)).drop_column(
+        "orders", "total", if_exists=True
+    )
+    assert written == ["ALTER TABLE orders DROP COLUMN IF EXISTS total;\n\n"]
