@@ -138,3 +138,21 @@ def test_without_alembic_a_script_that_needs_only_op_runs(tmp_path: Path) -> Non
     done = fresh(root, NO_ALEMBIC + MIGGUARD, "upgrade", "head")
     assert done.returncode == 0, done.stderr
     assert schema(f"sqlite:///{tmp_path}/shop.db")["customer"] == ["id", "flag"]
+
+
+def test_an_attribute_of_the_stand_in_brings_in_the_real_package(tmp_path: Path) -> None:
+    program = (
+        "import migguard.op\n"
+        "from migguard.alembic_compat.stand_in import stand_in_alembic\n"
+        "with stand_in_alembic():\n"
+        "    import alembic as stand_in\n"
+        "    print(stand_in.context.__name__, stand_in.__version__ > '1')\n"
+        "    import alembic\n"
+        "    print(alembic is not stand_in, alembic.op is migguard.op)\n"
+        "import alembic\n"
+        "print(alembic.op is migguard.op, sys.modules['alembic.op'] is alembic.op)\n"
+    )
+    done = fresh(tmp_path, program)
+    assert done.stdout.split() == ["alembic.context", "True", "True", "True", "False", "True"], (
+        done.stderr
+    )
