@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql.elements import conv
 
 from migguard.ops.base import TableOperation
@@ -313,7 +314,7 @@ class BatchOperations:
         """Run SQL right away (not collected); see ``Operations.execute``."""
         self._operations.execute(sqltext, execution_options=execution_options)
 
-    def get_bind(self) -> Connection:
+    def get_bind(self) -> Connection | MockConnection:
         return self._operations.get_bind()
 
     def get_context(self) -> ExecutionContext:

@@ -249,8 +249,8 @@ class ContextImpl:
     object that revision scripts use.
 
     ``dialect``, ``bind``, ``connection``, ``as_sql``, ``literal_binds``, ``execute(sql)`` and
-    ``static_output(text)`` work as in Alembic; its other names raise ``UnsupportedError``
-    naming them.
+    ``static_output(text)`` work as in Alembic; any other public name raises
+    ``UnsupportedError`` naming it.
     """
 
     def __init__(self, context: ExecutionContext) -> None:
@@ -305,7 +305,8 @@ class ContextImpl:
         if name.startswith("_"):
             raise AttributeError(name)
         raise UnsupportedError(
-            f"op.impl.{name} (Alembic's DefaultImpl.{name}) is not supported by migguard"
+            f"op.impl.{name} is not supported by migguard (its op.impl has dialect, bind, "
+            "connection, as_sql, literal_binds, execute and static_output)"
         )
 
 

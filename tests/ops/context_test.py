@@ -80,6 +80,8 @@ def test_alembic_names_migguard_lacks_fail_naming_them() -> None:
         "is not supported by migguard"
     )
     assert not hasattr(context.impl, "alter_column")
+    with pytest.raises(UnsupportedError, match=r"^op.impl.alter_column is not supported"):
+        context.impl.alter_column  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         context.nonsense  # noqa: B018
 
