@@ -320,6 +320,7 @@ ALEMBIC_CONTEXT_NAMES = frozenset(
         "environment_context",
         "get_current_heads",
         "get_current_revision",
+        "on_version_apply_callbacks",
         "output_buffer",
         "purge",
         "run_migrations",
