@@ -28,4 +28,8 @@ def __getattr__(name: str) -> object:
             f"op.{name} is only available while migguard runs a revision "
             "(migguard upgrade / downgrade)"
         ) from None
+    if name == "_proxy":
+        # Alembic's ``op`` module forwards to an ``Operations`` object it keeps as ``_proxy``;
+        # scripts reach ``op._proxy.migration_context`` through it.
+        return operations
     return getattr(operations, name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql.elements import conv
 
 from migguard.ops.base import TableOperation
@@ -185,9 +186,11 @@ class BatchOperations:
         insert_before: str | None = None,
         insert_after: str | None = None,
         if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
     ) -> None:
         """Add ``column``; ``insert_before``/``insert_after`` place it when the table is
-        rebuilt."""
+        rebuilt; ``inline_*`` as in ``Operations.add_column``."""
         self._add(
             AddColumn(
                 self.table_name,
@@ -196,6 +199,8 @@ class BatchOperations:
                 if_not_exists=if_not_exists,
                 insert_before=insert_before,
                 insert_after=insert_after,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
             )
         )
 
@@ -319,6 +324,17 @@ class BatchOperations:
             )
         )
 
+    def create_exclude_constraint(self, constraint_name: str, *elements: Any, **kw: Any) -> None:
+        """Add a PostgreSQL EXCLUDE constraint (see ``Operations.create_exclude_constraint``);
+        on SQLite it cannot be part of a rebuild."""
+        from migguard.ops.constraints import CreateExcludeConstraint
+
+        self._add(
+            CreateExcludeConstraint(
+                constraint_name, self.table_name, tuple(elements), schema=self.schema, kw=kw
+            )
+        )
+
     def create_primary_key(self, constraint_name: str | None, columns: Sequence[str]) -> None:
         """Set the primary key."""
         self._add(
@@ -349,7 +365,7 @@ class BatchOperations:
         """Run SQL right away (not collected); see ``Operations.execute``."""
         self._operations.execute(sqltext, execution_options=execution_options)
 
-    def get_bind(self) -> Connection:
+    def get_bind(self) -> Connection | MockConnection:
         return self._operations.get_bind()
 
     def get_context(self) -> ExecutionContext:

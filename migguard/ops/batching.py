@@ -229,7 +229,10 @@ class BatchingContext(ExecutionContext):
         if self._deferring and not statement.get_execution_options():
             compiled = statement.compile(dialect=self.dialect)
             sql = str(compiled)
-            if not compiled.binds and ";" not in sql and not _RUNS_NOW.match(sql):
+            # A DDL element (``CreateSequence``, ``DDL("...")``) compiles without parameters:
+            # its compiler has no ``binds`` at all.
+            binds = getattr(compiled, "binds", None)
+            if not binds and ";" not in sql and not _RUNS_NOW.match(sql):
                 self.execute_ddl(sql)
                 return
         self.connection.execute(statement)

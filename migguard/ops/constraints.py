@@ -182,6 +182,59 @@ class CreatePrimaryKey(CreateConstraint):
         return sa.PrimaryKeyConstraint(*(columns or self.columns), name=self.constraint_name)
 
 
+@dataclass(frozen=True)
+class CreateExcludeConstraint(CreateConstraint):
+    """``ALTER TABLE t ADD CONSTRAINT name EXCLUDE USING ... (element WITH operator, ...)``
+    (``op.create_exclude_constraint``), PostgreSQL only
+    (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-EXCLUDE).
+
+    ``elements`` are (column name or SQL expression, operator) pairs, as SQLAlchemy's
+    ``ExcludeConstraint`` takes them; ``kw`` holds its ``using``, ``where`` (SQL text or an
+    expression), ``deferrable``, ``initially`` and ``ops``. Raises ``UsageError`` on any
+    other database, which has no such constraint.
+    """
+
+    constraint_name: str | None
+    table_name: str
+    elements: tuple[tuple[Any, str], ...]
+    schema: str | None = None
+    kw: Mapping[str, Any] = field(default_factory=dict)
+    type_ = "exclude"
+
+    @property
+    def local_columns(self) -> tuple[str, ...]:
+        return tuple(element for element, _ in self.elements if isinstance(element, str))
+
+    def needs_rebuild(self, dialect_name: str) -> bool:
+        return False
+
+    def run(self, executor: Executor) -> None:
+        if not executor.is_postgresql:
+            raise UsageError(
+                "op.create_exclude_constraint: EXCLUDE constraints exist only on PostgreSQL, "
+                f"not on {executor.dialect.name}"
+            )
+        super().run(executor)
+
+    def constraint(self, columns: Sequence[str] | None = None) -> Constraint:
+        from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+        kw = dict(self.kw)
+        if isinstance(kw.get("where"), str):
+            kw["where"] = sa.text(kw["where"])
+        return ExcludeConstraint(*self.elements, name=self.constraint_name, **kw)
+
+    def reverse(self) -> DropConstraint:
+        if self.constraint_name is None:
+            return super().reverse()
+        return DropConstraint(
+            self.constraint_name, self.table_name, schema=self.schema, definition=self
+        )
+
+    def apply_to(self, spec: TableSpec) -> None:
+        raise UsageError("op.create_exclude_constraint cannot be part of a SQLite batch rebuild")
+
+
 def named_constraint(name: str, type_: str | None) -> Constraint:
     """An unattached constraint of ``type_`` carrying only ``name``, enough to drop it; typed
     so that a naming convention applies to the name as it did when the constraint was made."""

@@ -9,14 +9,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, MetaData, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import TextClause
 
-from migguard.ops.errors import OfflineError
+from migguard.ops.errors import OfflineError, UnsupportedError
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -27,18 +29,61 @@ def as_executable(statement: str | Executable) -> Executable:
 
 
 class ExecutionContext(ABC):
-    """The target of one migration run.
+    """The target of one migration run; what ``op.get_context()`` returns.
 
     Attributes: ``dialect`` (the SQLAlchemy dialect SQL is built for), ``offline`` (True when
     SQL is written out instead of executed), ``connection`` (None offline) and
     ``target_metadata`` (optional ``MetaData`` whose ``naming_convention`` names constraints
     and indexes created with ``name=None``; the runtime sets it from the environment).
+
+    Scripts written for Alembic use it as Alembic's ``MigrationContext``: ``dialect``,
+    ``bind``, ``as_sql``, ``opts``, ``impl``, ``execute()`` and ``autocommit_block()`` work as
+    there; the rest of that class's names raise ``UnsupportedError`` naming them.
     """
 
     dialect: Dialect
     offline: bool
     connection: Connection | None
     target_metadata: MetaData | None = None
+
+    @property
+    def as_sql(self) -> bool:
+        """Alembic's name for ``offline``."""
+        return self.offline
+
+    @property
+    def bind(self) -> Connection | MockConnection:
+        """The connection statements go to: the live ``Connection`` online; offline, a
+        SQLAlchemy ``MockConnection`` for the dialect whose executed statements are written
+        as SQL (so ``some_enum.create(bind)`` or ``metadata.create_all(bind)`` end up in the
+        script; it returns no results), as Alembic's offline bind does."""
+        if self.connection is None:
+            raise OfflineError("this context has no connection")
+        return self.connection
+
+    @cached_property
+    def opts(self) -> dict[str, Any]:
+        """The options of the run, as Alembic's ``MigrationContext.opts``: ``as_sql``,
+        ``literal_binds`` (True offline: values are written inline) and ``target_metadata``."""
+        return {
+            "as_sql": self.offline,
+            "literal_binds": self.offline,
+            "target_metadata": self.target_metadata,
+        }
+
+    @cached_property
+    def impl(self) -> ContextImpl:
+        """What Alembic scripts reach as ``op.impl`` (see :class:`ContextImpl`)."""
+        return ContextImpl(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names the context lacks.
+        if name in ALEMBIC_CONTEXT_NAMES:
+            raise UnsupportedError(
+                f"op.get_context().{name} (Alembic's MigrationContext.{name}) is not "
+                "supported by migguard"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @abstractmethod
     def execute(
@@ -175,6 +220,15 @@ class OfflineContext(ExecutionContext):
         """Write generated SQL as it is."""
         self.write(f"{sql.strip()};\n\n")
 
+    @cached_property
+    def bind(self) -> MockConnection:  # type: ignore[override]
+        """A ``MockConnection`` whose statements are written (see ``ExecutionContext.bind``)."""
+
+        def record(statement: Executable, parameters: Params | None = None) -> None:
+            self.execute(statement, parameters)
+
+        return MockConnection(self.dialect, record)
+
     def render(self, executable: Executable) -> str:
         """Compile ``executable`` for the dialect with literal binds; return the SQL text."""
         compiled = executable.compile(  # type: ignore[attr-defined]
@@ -188,6 +242,95 @@ class OfflineContext(ExecutionContext):
         self.write("COMMIT;\n\n")
         yield
         self.write("BEGIN;\n\n")
+
+
+class ContextImpl:
+    """``op.impl`` / ``op.get_context().impl``: the part of Alembic's dialect implementation
+    object that revision scripts use.
+
+    ``dialect``, ``bind``, ``connection``, ``as_sql``, ``literal_binds``, ``execute(sql)`` and
+    ``static_output(text)`` work as in Alembic; any other public name raises
+    ``UnsupportedError`` naming it.
+    """
+
+    def __init__(self, context: ExecutionContext) -> None:
+        self._context = context
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._context.dialect
+
+    @property
+    def bind(self) -> Connection | MockConnection:
+        return self._context.bind
+
+    @property
+    def connection(self) -> Connection | MockConnection:
+        return self._context.bind
+
+    @property
+    def as_sql(self) -> bool:
+        return self._context.offline
+
+    @property
+    def literal_binds(self) -> bool:
+        return self._context.offline
+
+    def execute(
+        self, sql: str | Executable, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run (online) or write (offline) one statement; nothing is returned, as in
+        Alembic."""
+        statement = as_executable(sql)
+        if execution_options:
+            statement = statement.execution_options(**execution_options)
+        self._context.execute_unread(statement)
+
+    def static_output(self, text: str) -> None:
+        """Write ``text`` as it is, followed by a blank line, into the offline SQL.
+
+        Raises:
+            UnsupportedError: the run is online (Alembic then writes the text to its output
+                stream; a migguard run has SQL text only offline).
+        """
+        context = self._context
+        if not isinstance(context, OfflineContext):
+            raise UnsupportedError(
+                "op.get_context().impl.static_output() writes SQL text, which only an offline "
+                "(--sql) run has"
+            )
+        context.write(f"{text}\n\n")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise UnsupportedError(
+            f"op.impl.{name} is not supported by migguard (its op.impl has dialect, bind, "
+            "connection, as_sql, literal_binds, execute and static_output)"
+        )
+
+
+# Alembic's public MigrationContext names the context does not provide
+# (tests/alembic_compat/signature_parity_test.py keeps this list complete).
+ALEMBIC_CONTEXT_NAMES = frozenset(
+    {
+        "begin_transaction",
+        "config",
+        "configure",
+        "environment_context",
+        "get_current_heads",
+        "get_current_revision",
+        "on_version_apply_callbacks",
+        "output_buffer",
+        "purge",
+        "run_migrations",
+        "script",
+        "stamp",
+        "transactional_ddl",
+        "version_table",
+        "version_table_schema",
+    }
+)
 
 
 def _bind_literals(executable: Executable, params: Mapping[str, Any]) -> Executable:

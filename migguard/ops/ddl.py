@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, text
+from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import SetColumnComment, SetTableComment
 from sqlalchemy.sql.elements import TextClause
@@ -103,6 +103,35 @@ def add_column_sql(dialect: Dialect, column: Column[Any]) -> str:
     """``ALTER TABLE t ADD COLUMN <definition>`` for a column attached to its table."""
     table = table_sql(dialect, column.table.name, column.table.schema)
     return f"ALTER TABLE {table} ADD COLUMN {column_spec(dialect, column)}"
+
+
+def inline_references(
+    dialect: Dialect, column: Column[Any]
+) -> tuple[ForeignKeyConstraint, str] | None:
+    """The ``REFERENCES t (c) [ON DELETE ...]`` clause of the column's foreign key, and the
+    constraint, when the column has exactly one foreign key and it is on this column alone;
+    otherwise None (the key is then added as a separate constraint). ``column`` must belong
+    to a ``Table`` (use ``scratch_table``)."""
+    keys = list(column.foreign_keys)
+    if len(keys) != 1 or keys[0].constraint is None or len(keys[0].constraint.columns) != 1:
+        return None
+    key = keys[0]
+    constraint = key.constraint
+    assert constraint is not None
+    compiler = dialect.ddl_compiler(dialect, None)
+    preparer = dialect.identifier_preparer
+    target = key.column
+    clause = (
+        f"REFERENCES {preparer.format_table(target.table)} ({preparer.quote(target.name)})"
+        f"{compiler.define_constraint_match(constraint)}"
+        f"{compiler.define_constraint_cascades(constraint)}"
+        f"{compiler.define_constraint_deferrability(constraint)}"
+    )
+    # An unnamed key is None, or a placeholder that a naming convention may resolve.
+    name = None if constraint.name is None else preparer.format_constraint(constraint)
+    if name is not None:
+        clause = f"CONSTRAINT {name} {clause}"
+    return constraint, clause
 
 
 def drop_column_sql(dialect: Dialect, table_name: str, schema: str | None, column: str) -> str:

@@ -18,3 +18,9 @@ class OfflineError(UsageError):
 
 class BatchError(UsageError):
     """A batch (move-and-copy) change cannot be carried out as asked."""
+
+
+class UnsupportedError(UsageError, AttributeError):
+    """A name of Alembic's ``op`` / ``MigrationContext`` API that migguard does not provide, or
+    not in this mode; the message names it. An ``AttributeError`` too, so that ``hasattr`` and
+    ``getattr(..., default)`` in scripts see the name as missing."""

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, conv
@@ -22,14 +23,15 @@ from migguard.ops.base import Operation
 from migguard.ops.batch import BatchAlterTable, BatchOperations, Recreate
 from migguard.ops.constraints import (
     CreateCheckConstraint,
+    CreateExcludeConstraint,
     CreateForeignKey,
     CreatePrimaryKey,
     CreateUniqueConstraint,
     DropConstraint,
 )
-from migguard.ops.context import ExecutionContext
+from migguard.ops.context import ContextImpl, ExecutionContext
 from migguard.ops.data import BulkInsert, Execute
-from migguard.ops.errors import OfflineError
+from migguard.ops.errors import UnsupportedError
 from migguard.ops.executor import Executor
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.schema import (
@@ -73,12 +75,46 @@ class Operations:
         """The ``ExecutionContext`` of this run (the runtime may hand a subclass)."""
         return self._context
 
-    def get_bind(self) -> Connection:
-        """The live connection; raises ``OfflineError`` in an offline (``--sql``) run."""
-        connection = self._context.connection
-        if connection is None:
-            raise OfflineError("op.get_bind() has no connection in an offline (--sql) run")
-        return connection
+    @property
+    def migration_context(self) -> ExecutionContext:
+        """The same object as ``get_context()`` (Alembic's attribute; scripts reach it as
+        ``op._proxy.migration_context``)."""
+        return self._context
+
+    @property
+    def impl(self) -> ContextImpl:
+        """``get_context().impl`` (see ``ContextImpl``)."""
+        return self._context.impl
+
+    def get_bind(self) -> Connection | MockConnection:
+        """The live connection; in an offline (``--sql``) run, as in Alembic, a mock
+        connection for the dialect that writes the statements executed on it into the SQL
+        (``ENUM(...).create(op.get_bind())``) and returns no results."""
+        return self._context.bind
+
+    @classmethod
+    @contextmanager
+    def context(cls, migration_context: ExecutionContext) -> Iterator[Operations]:
+        """Operations on ``migration_context``, and ``op.*`` bound to them, for the ``with``
+        block (Alembic's way to use ``op`` outside a migration run). Yields the
+        ``Operations``."""
+        from migguard.ops.binding import bind
+
+        with bind(cls(migration_context)) as operations:
+            yield operations
+
+    def run_async(self, async_function: Callable[..., Any], *args: Any, **kw_args: Any) -> Any:
+        """Alembic runs ``async_function`` with an ``AsyncConnection`` when env.py drives the
+        migration through an async engine; migguard runs revisions on a synchronous
+        connection, so there is none to give.
+
+        Raises:
+            UnsupportedError: always, naming ``op.run_async`` and what to do instead.
+        """
+        raise UnsupportedError(
+            "op.run_async() needs an async driver's connection, and migguard runs revisions "
+            "on a synchronous one: use op.get_bind() (a Connection) in the script instead"
+        )
 
     def f(self, name: str) -> conv:
         """Mark ``name`` as final: a naming convention will not change it."""
@@ -165,9 +201,23 @@ class Operations:
         *,
         schema: str | None = None,
         if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
     ) -> None:
-        """Add a column, with the constraints and indexes it declares."""
-        self.invoke(AddColumn(table_name, column, schema=schema, if_not_exists=if_not_exists))
+        """Add a column, with the constraints and indexes it declares. ``inline_primary_key``
+        (with ``primary_key=True`` on the column) and ``inline_references`` (a column with
+        one single-column ``ForeignKey``) declare that key inside ``ADD COLUMN`` rather than
+        as a separate ``ADD CONSTRAINT``; SQLite rebuilds the table for either key anyway."""
+        self.invoke(
+            AddColumn(
+                table_name,
+                column,
+                schema=schema,
+                if_not_exists=if_not_exists,
+                inline_references=inline_references,
+                inline_primary_key=inline_primary_key,
+            )
+        )
 
     def drop_column(
         self, table_name: str, column_name: str, *, schema: str | None = None, **kw: Any
@@ -318,6 +368,19 @@ class Operations:
         """Add a CHECK constraint; ``condition`` is SQL text or a SQLAlchemy expression."""
         self.invoke(
             CreateCheckConstraint(constraint_name, table_name, condition, schema=schema, kw=kw)
+        )
+
+    def create_exclude_constraint(
+        self, constraint_name: str, table_name: str, *elements: Any, **kw: Any
+    ) -> None:
+        """Add a PostgreSQL EXCLUDE constraint; ``elements`` are (column or expression,
+        operator) pairs; ``kw``: ``schema``, ``using``, ``where``, ``deferrable``,
+        ``initially``, ``ops`` (see ``CreateExcludeConstraint``)."""
+        schema = kw.pop("schema", None)
+        self.invoke(
+            CreateExcludeConstraint(
+                constraint_name, table_name, tuple(elements), schema=schema, kw=kw
+            )
         )
 
     def create_primary_key(

@@ -168,6 +168,10 @@ class AddColumn(TableOperation):
     if_not_exists: bool | None = None
     insert_before: str | None = None
     insert_after: str | None = None
+    # Declare the column's primary key / its one single-column foreign key inside ADD COLUMN
+    # instead of a separate ADD CONSTRAINT (PostgreSQL then validates the key with the column).
+    inline_primary_key: bool | None = None
+    inline_references: bool | None = None
 
     def needs_rebuild(self, dialect_name: str) -> bool:
         column = self.column
@@ -189,9 +193,18 @@ class AddColumn(TableOperation):
         sql = ddl.add_column_sql(dialect, column)
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
+        inline: list[sa.Constraint] = []
+        if self.inline_primary_key and column.primary_key:
+            sql += " PRIMARY KEY"
+            inline.append(table.primary_key)
+        if self.inline_references and (references := ddl.inline_references(dialect, column)):
+            sql += f" {references[1]}"
+            inline.append(references[0])
         executor.execute_ddl(sql)
         for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
             if isinstance(constraint, sa.PrimaryKeyConstraint) and not constraint.columns:
+                continue
+            if any(constraint is done for done in inline):
                 continue
             executor.execute(AddConstraint(constraint))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
@@ -232,16 +245,32 @@ class DropColumn(TableOperation):
         return dialect_name == "sqlite"
 
     def runs_as_batch(self, executor: Executor) -> bool:
-        if not executor.is_sqlite or executor.offline:
+        if not executor.is_sqlite or executor.offline or self._absent_on_sqlite(executor):
             return False
         from migguard.ops.rebuild import sqlite_can_drop_column
 
         return not sqlite_can_drop_column(executor, self.table_name, self.schema, self.column_name)
 
     def run(self, executor: Executor) -> None:
-        executor.execute_ddl(
-            ddl.drop_column_sql(executor.dialect, self.table_name, self.schema, self.column_name)
-        )
+        """``kw["if_exists"]`` (as in Alembic) adds ``IF EXISTS``; SQLite has no such clause,
+        so there a missing column is skipped online and the plain statement written offline."""
+        sql = ddl.drop_column_sql(executor.dialect, self.table_name, self.schema, self.column_name)
+        if self.kw.get("if_exists"):
+            if executor.is_sqlite:
+                if self._absent_on_sqlite(executor):
+                    return
+            else:
+                sql = sql.replace(" DROP COLUMN ", " DROP COLUMN IF EXISTS ", 1)
+        executor.execute_ddl(sql)
+
+    def _absent_on_sqlite(self, executor: Executor) -> bool:
+        """Whether ``if_exists`` was asked and the column is missing (SQLite, online)."""
+        if not self.kw.get("if_exists") or executor.offline:
+            return False
+        inspector = sa.inspect(executor.context.connection)
+        inspector.clear_cache()
+        columns = inspector.get_columns(self.table_name, schema=self.schema)
+        return all(column["name"] != self.column_name for column in columns)
 
     def reverse(self) -> AddColumn:
         if self.definition is None:

@@ -1,13 +1,8 @@
 """Loading revision scripts to run their ``upgrade()`` / ``downgrade()``.
 
 Scripts written for Alembic say ``from alembic import op``. While such a script is loaded for a
-run, ``alembic.op`` is migguard's ``op``, so existing histories run unchanged. This works whether
-or not Alembic is installed. Importing the real Alembic package costs about a tenth of a second,
-so a script whose only Alembic import is ``from alembic import op`` is loaded against a small
-stand-in ``alembic`` package (unless the real one is already imported); a script that imports
-anything else from Alembic gets the real package, whose ``op`` is given back afterwards. Once the
-script is loaded, neither the stand-in nor migguard's ``op`` is left in ``sys.modules`` as
-``alembic`` or ``alembic.op``.
+run, ``alembic.op`` is migguard's ``op``, so existing histories run unchanged, whether or not
+Alembic is installed (see :mod:`migguard.alembic_compat.stand_in`).
 
 A script is loaded without the import system's finders: its code object comes straight from the
 bytecode cache in ``__pycache__`` (written on first use, as ``import`` does) and is executed in a
@@ -20,8 +15,8 @@ import os
 import re
 import sys
 import types
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from importlib.machinery import ModuleSpec, SourceFileLoader
 from pathlib import Path
 
@@ -71,6 +66,7 @@ def load_revision_module(
     module.__spec__ = spec
     module.__loader__ = loader
     module.__file__ = location
+    _dialects_as_attributes()
     root = str(project_root)
     added = root not in sys.path
     if added:
@@ -113,6 +109,33 @@ def revision_function(
     return function  # type: ignore[no-any-return]
 
 
+def _dialects_as_attributes() -> None:
+    """Make ``sqlalchemy.dialects.<name>`` resolve for every dialect SQLAlchemy ships.
+
+    Scripts written for Alembic reach dialect types as attributes (``from sqlalchemy import
+    dialects`` then ``dialects.postgresql.UUID``, or ``sa.dialects.postgresql.JSONB``), which
+    works under Alembic only because importing Alembic happens to import those modules. Importing
+    all of them up front costs about 80 ms; instead the package gets a module ``__getattr__``
+    (PEP 562) that imports a dialect the first time it is asked for, after which it is an
+    ordinary attribute. Installed once per process; other names raise ``AttributeError`` as
+    before.
+    """
+    import importlib
+
+    from sqlalchemy import dialects
+
+    if "__getattr__" in vars(dialects):
+        return
+    shipped = frozenset(dialects.__all__)
+
+    def dialect_module(name: str) -> types.ModuleType:
+        if name not in shipped:
+            raise AttributeError(f"module {dialects.__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{dialects.__name__}.{name}")
+
+    setattr(dialects, "__getattr__", dialect_module)  # noqa: B010 - PEP 562 hook
+
+
 def _import_failed(location: str, revision: str, exc: BaseException) -> HistoryError:
     reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
     return HistoryError(f"{location}: importing revision {revision} failed: {reason}")
@@ -126,55 +149,8 @@ def _alembic_alias(source: bytes) -> AbstractContextManager[None]:
     imports = _ALEMBIC_IMPORT.findall(source)
     if not imports:
         return nullcontext()
+    from migguard.alembic_compat.stand_in import real_alembic_with_our_op, stand_in_alembic
+
     if "alembic" not in sys.modules and all(_OP_ONLY.fullmatch(line) for line in imports):
-        return _stand_in_alembic()
-    return _real_alembic_with_our_op()
-
-
-@contextmanager
-def _stand_in_alembic() -> Iterator[None]:
-    """``alembic`` and ``alembic.op`` are a stand-in package and migguard's ``op``."""
-    from migguard import op
-
-    stand_in = types.ModuleType("alembic")
-    stand_in.__path__ = []  # a package, so `import alembic.op` resolves too
-    setattr(stand_in, "op", op)  # noqa: B010 - a module attribute, set dynamically
-    saved = {key: sys.modules.get(key) for key in ("alembic", "alembic.op")}
-    sys.modules["alembic"] = stand_in
-    sys.modules["alembic.op"] = op
-    try:
-        yield
-    finally:
-        _restore(saved)
-
-
-@contextmanager
-def _real_alembic_with_our_op() -> Iterator[None]:
-    """The real ``alembic`` package (the stand-in when it is not installed) with migguard's
-    ``op`` as ``alembic.op``; the real ``op`` is given back afterwards."""
-    from migguard import op
-
-    try:
-        import alembic as real
-    except ImportError:
-        with _stand_in_alembic():
-            yield
-        return
-    saved_module = sys.modules.get("alembic.op")
-    saved_attr = getattr(real, "op", None)
-    setattr(real, "op", op)  # noqa: B010
-    sys.modules["alembic.op"] = op
-    try:
-        yield
-    finally:
-        if saved_attr is not None:
-            setattr(real, "op", saved_attr)  # noqa: B010
-        _restore({"alembic.op": saved_module})
-
-
-def _restore(saved: dict[str, types.ModuleType | None]) -> None:
-    for key, module in saved.items():
-        if module is None:
-            sys.modules.pop(key, None)
-        else:
-            sys.modules[key] = module
+        return stand_in_alembic()
+    return real_alembic_with_our_op()

@@ -540,11 +540,31 @@ def write_offline(
         write(f"-- {step.describe(history.graph)}\n")
 
         def body(function: Callable[[], object] = function, step: Step = step) -> None:
-            with bind(Operations(context)):
-                function()
+            try:
+                with bind(Operations(context)):
+                    function()
+            except Exception as exc:
+                raise _offline_failure(history, step, exc) from exc
             version_table.change(context.execute, step.heads_before, step.heads_after)
 
         _offline_block(write, transactional, body)
+
+
+def _offline_failure(history: History, step: Step, exc: Exception) -> MigrationFailedError:
+    """A revision's ``upgrade()``/``downgrade()`` raised while its SQL was written: named
+    like an online failure (revision, file and line), exit 3 unless a database's error."""
+    where = history.display_path(step.revision)
+    script_error = not _from_database(exc)
+    if script_error and (line := _script_line(exc, history.files[step.revision])):
+        where = f"{where}:{line}"
+    return MigrationFailedError(
+        step,
+        f"{step.describe(history.graph)} ({where})",
+        _reason(exc),
+        traceback.format_exc(),
+        "the SQL written stops before this revision's end",
+        script_error=script_error,
+    )
 
 
 def _offline_block(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from migguard.ops.constraints import (
     CreateCheckConstraint,
@@ -12,7 +16,7 @@ from migguard.ops.constraints import (
     CreateUniqueConstraint,
     DropConstraint,
 )
-from migguard.ops.context import OnlineContext
+from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import IrreversibleError, UsageError
 from migguard.ops.operations import Operations
 from tests.ops.conftest import Db
@@ -144,3 +148,48 @@ def test_naming_convention_names_constraints_and_f_bypasses_it(db: Db) -> None:
     # drop_constraint applies the convention to a check constraint's name as create did.
     op.drop_constraint("positive", "book", type_="check")
     assert [name for name, _ in db.schema("book")["checks"]] == ["exactly_this"]
+
+
+def exclude_booking(op: Any) -> None:
+    op.create_exclude_constraint(
+        "no_double_booking", "booking", ("during", "&&"), using="gist", where="room > 0"
+    )
+
+
+def test_exclude_constraint_is_written_as_alembic_writes_it() -> None:
+    from alembic.operations import Operations as AlembicOperations
+    from alembic.runtime.migration import MigrationContext
+
+    buffer = io.StringIO()
+    alembic = MigrationContext.configure(
+        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
+    )
+    exclude_booking(AlembicOperations(alembic))
+    written: list[str] = []
+    exclude_booking(Operations(OfflineContext(postgresql.dialect(), written.append)))
+    assert "".join(written) == buffer.getvalue()
+    assert "EXCLUDE USING gist (during WITH &&) WHERE (room > 0)" in buffer.getvalue()
+
+
+def test_exclude_constraint_on_postgresql_and_refused_elsewhere(db: Db) -> None:
+    range_type = postgresql.TSRANGE() if db.name == "postgresql" else sa.String()
+    db.op.create_table("booking", sa.Column("room", sa.Integer), sa.Column("during", range_type))
+    if db.name != "postgresql":
+        with pytest.raises(UsageError, match="EXCLUDE constraints exist only on PostgreSQL"):
+            exclude_booking(db.op)
+        return
+    exclude_booking(db.op)
+    kinds = db.rows("SELECT conname, contype FROM pg_constraint WHERE conname LIKE 'no_%'")
+    assert kinds == [("no_double_booking", "x")]
+    db.op.invoke(db.seen[-1].reverse())
+    assert db.rows("SELECT conname FROM pg_constraint WHERE conname LIKE 'no_%'") == []
+
+
+def test_operations_context_binds_op_outside_a_run() -> None:
+    from migguard import op
+
+    written: list[str] = []
+    with Operations.context(OfflineContext(postgresql.dialect(), written.append)) as operations:
+        op.drop_table("booking")
+        assert op.get_context() is operations.get_context()
+    assert written == ["DROP TABLE booking;\n\n"]

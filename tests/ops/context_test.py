@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from migguard.ops.context import OfflineContext, OnlineContext
-from migguard.ops.errors import OfflineError
+from migguard.ops.errors import OfflineError, UnsupportedError
 from migguard.ops.operations import Operations
 from tests.ops.conftest import Db
 
@@ -52,10 +52,38 @@ def test_offline_autocommit_block_writes_commit_and_begin() -> None:
     assert "".join(written) == "COMMIT;\n\nVACUUM;\n\nBEGIN;\n\n"
 
 
-def test_get_bind_is_refused_offline() -> None:
-    operations = Operations(OfflineContext(sqlite.dialect(), lambda _: None))
-    with pytest.raises(OfflineError, match="offline"):
-        operations.get_bind()
+def test_offline_get_bind_writes_what_is_executed_on_it() -> None:
+    written: list[str] = []
+    operations = Operations(OfflineContext(postgresql.dialect(), written.append))
+    bind = operations.get_bind()
+    assert bind is operations.get_context().bind and bind.dialect.name == "postgresql"
+    postgresql.ENUM("a", "b", name="letter").create(bind)
+    assert bind.execute(sa.text("SELECT 1")) is None
+    assert written == ["CREATE TYPE letter AS ENUM ('a', 'b');\n\n", "SELECT 1;\n\n"]
+
+
+def test_static_output_is_written_offline_and_refused_online(sqlite_db: Db) -> None:
+    written: list[str] = []
+    offline = Operations(OfflineContext(sqlite.dialect(), written.append))
+    offline.impl.static_output("-- hand-written")
+    assert written == ["-- hand-written\n\n"]
+    with pytest.raises(UnsupportedError, match=r"static_output\(\) writes SQL text"):
+        sqlite_db.op.impl.static_output("-- hand-written")
+
+
+def test_alembic_names_migguard_lacks_fail_naming_them() -> None:
+    context = OfflineContext(sqlite.dialect(), lambda _: None)
+    with pytest.raises(UnsupportedError) as raised:
+        context.get_current_heads()
+    assert str(raised.value) == (
+        "op.get_context().get_current_heads (Alembic's MigrationContext.get_current_heads) "
+        "is not supported by migguard"
+    )
+    assert not hasattr(context.impl, "alter_column")
+    with pytest.raises(UnsupportedError, match=r"^op.impl.alter_column is not supported"):
+        context.impl.alter_column  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        context.nonsense  # noqa: B018
 
 
 def test_autocommit_block_commits_before_and_begins_after(db: Db) -> None:

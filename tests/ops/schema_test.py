@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from migguard.ops.context import OfflineContext
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.operations import Operations
 from migguard.ops.schema import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 from tests.ops.conftest import Db
 
@@ -106,6 +111,43 @@ def test_add_column_with_default_index_and_foreign_key(db: Db) -> None:
     # Data and the other constraints survived (SQLite rebuilt the table for the foreign key).
     assert db.rows("SELECT id, customer_id, code FROM orders") == [(1, 1, "A")]
     assert [name for name, _ in db.schema("orders")["checks"]] == ["ck_orders_total"]
+
+
+def inline_keys(op: Any) -> None:
+    op.add_column(
+        "orders",
+        sa.Column("referrer_id", sa.Integer, sa.ForeignKey("customer.id", ondelete="SET NULL")),
+        inline_references=True,
+    )
+    op.add_column("tag", sa.Column("id", sa.Integer, primary_key=True), inline_primary_key=True)
+
+
+def test_add_column_declares_keys_inline_as_alembic_writes_them() -> None:
+    from alembic.operations import Operations as AlembicOperations
+    from alembic.runtime.migration import MigrationContext
+
+    buffer = io.StringIO()
+    alembic = MigrationContext.configure(
+        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
+    )
+    inline_keys(AlembicOperations(alembic))
+    written: list[str] = []
+    inline_keys(Operations(OfflineContext(postgresql.dialect(), written.append)))
+    assert "".join(written) == buffer.getvalue()
+    assert "".join(written) == (
+        "ALTER TABLE orders ADD COLUMN referrer_id INTEGER REFERENCES customer (id) "
+        "ON DELETE SET NULL;\n\n"
+        "ALTER TABLE tag ADD COLUMN id SERIAL NOT NULL PRIMARY KEY;\n\n"
+    )
+
+
+def test_add_column_with_inline_keys(db: Db) -> None:
+    make_orders(db)
+    db.op.create_table("tag", sa.Column("name", sa.String(20)))
+    inline_keys(db.op)
+    fks = {fk[1]: fk for fk in db.schema("orders")["fks"]}
+    assert fks[("referrer_id",)][2:] == ("customer", ("id",), "SET NULL")
+    assert db.schema("tag")["pk"] == ["id"]
 
 
 def test_add_not_null_column_without_default(db: Db) -> None:
@@ -324,3 +366,18 @@ def test_schema_qualified_table(pg_db: Db) -> None:
     inspector = pg_db.inspector()
     assert inspector.get_table_names(schema="shop") == ["product"]
     assert [c["name"] for c in inspector.get_columns("product", schema="shop")] == ["id", "name"]
+
+
+def test_drop_column_if_exists_twice(db: Db) -> None:
+    make_orders(db)
+    for _ in range(2):
+        db.op.drop_column("orders", "total", if_exists=True)
+    assert "total" not in db.columns("orders")
+
+
+def test_drop_column_if_exists_offline() -> None:
+    written: list[str] = []
+    Operations(OfflineContext(postgresql.dialect(), written.append)).drop_column(
+        "orders", "total", if_exists=True
+    )
+    assert written == ["ALTER TABLE orders DROP COLUMN IF EXISTS total;\n\n"]

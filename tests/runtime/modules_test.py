@@ -105,3 +105,27 @@ def test_a_script_without_downgrade_loads_and_only_its_downgrade_is_refused(
     with pytest.raises(HistoryError) as raised:
         revision_function(module, "a1", upgrade=False)
     assert str(raised.value) == f"{path}: revision a1 has no downgrade() function"
+
+
+def test_a_script_reaches_every_shipped_dialect_as_an_attribute(tmp_path: Path) -> None:
+    # Alembic's import loads some dialect modules as a side effect; scripts rely on it.
+    upgrade = (
+        "return [dialects.postgresql.UUID, sa.dialects.mysql.LONGTEXT, dialects.oracle.NUMBER,\n"
+        "        dialects.mssql.BIT, dialects.sqlite.JSON]"
+    )
+    source = revision_source("a1", upgrade=upgrade) + "from sqlalchemy import dialects\n"
+    path = write(tmp_path, "a1_first.py", source)
+    program = (
+        "from pathlib import Path\n"
+        "from migguard.runtime.modules import load_revision_module\n"
+        "import sqlalchemy.dialects\n"
+        f"module = load_revision_module(Path({str(path)!r}), 'a1', Path({str(tmp_path)!r}))\n"
+        "print(*[t.__name__ for t in module.upgrade()])\n"
+        "print(hasattr(sqlalchemy.dialects, 'nosuchdb'))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(migguard.__file__).parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env, check=False
+    )
+    expected = ["UUID", "LONGTEXT", "NUMBER", "BIT", "JSON", "False"]
+    assert done.stdout.split() == expected, done.stderr
