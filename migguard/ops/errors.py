@@ -18,3 +18,8 @@ class OfflineError(UsageError):
 
 class BatchError(UsageError):
     """A batch (move-and-copy) change cannot be carried out as asked."""
+
+
+class UnknownOperationError(UsageError):
+    """``op.invoke`` was given an object that is neither a migguard operation nor one an
+    Alembic plugin registered an implementation for."""

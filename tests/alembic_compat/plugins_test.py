@@ -1,0 +1,426 @@
+"""An Alembic project whose scripts call operations that plugins register on Alembic's
+``Operations`` runs under migguard: alembic-postgresql-enum's ``op.sync_enum_values``,
+alembic-utils' ``op.create_entity`` / ``replace_entity`` / ``drop_entity`` (a function and a
+view), and the project's own ``op.create_sequence`` written as in Alembic's "Operation Plugins"
+cookbook, also through ``op.invoke``. Online and offline (``--sql``) on PostgreSQL, the real
+plugins from PyPI, and the real Alembic building the same schema from the same files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from tests.conftest import Result, revision_source
+from tests.postgres_fixture import PostgresServer, admin_execute, psql
+
+TICKET, RENAME, DROP = "a1b2c3d4e5f6", "b2c3d4e5f6a1", "c3d4e5f6a1b2"
+
+ENV_PY = """
+import alembic_postgresql_enum  # registers op.sync_enum_values, as Alembic projects do here
+import ticket_ops  # the project's own operations (Alembic's "Operation Plugins" cookbook)
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+"""
+
+# Alembic's cookbook "Operation Plugins": an operation class registered as op.<name>, its
+# reverse, and the function that carries it out.
+TICKET_OPS = """
+from alembic.operations import MigrateOperation, Operations
+
+
+@Operations.register_operation("create_sequence")
+class CreateSequenceOp(MigrateOperation):
+    def __init__(self, sequence_name, schema=None):
+        self.sequence_name = sequence_name
+        self.schema = schema
+
+    @classmethod
+    def create_sequence(cls, operations, sequence_name, **kw):
+        return operations.invoke(cls(sequence_name, **kw))
+
+    def reverse(self):
+        return DropSequenceOp(self.sequence_name, schema=self.schema)
+
+
+@Operations.register_operation("drop_sequence")
+class DropSequenceOp(MigrateOperation):
+    def __init__(self, sequence_name, schema=None):
+        self.sequence_name = sequence_name
+        self.schema = schema
+
+    @classmethod
+    def drop_sequence(cls, operations, sequence_name, **kw):
+        return operations.invoke(cls(sequence_name, **kw))
+
+    def reverse(self):
+        return CreateSequenceOp(self.sequence_name, schema=self.schema)
+
+
+def _name(operation):
+    if operation.schema is None:
+        return operation.sequence_name
+    return f"{operation.schema}.{operation.sequence_name}"
+
+
+@Operations.implementation_for(CreateSequenceOp)
+def create_sequence(operations, operation):
+    operations.execute(f"CREATE SEQUENCE {_name(operation)}")
+
+
+@Operations.implementation_for(DropSequenceOp)
+def drop_sequence(operations, operation):
+    operations.execute(f"DROP SEQUENCE {_name(operation)}")
+"""
+
+ENTITIES = """
+LABEL_V1 = PGFunction(
+    schema="public",
+    signature="ticket_label(n integer)",
+    definition="RETURNS text LANGUAGE sql AS $$ SELECT 'T-' || n $$",
+)
+LABEL_V2 = PGFunction(
+    schema="public",
+    signature="ticket_label(n integer)",
+    definition="RETURNS text LANGUAGE sql AS $$ SELECT 'TICKET-' || n $$",
+)
+RECENT_V1 = PGView(schema="public", signature="recent_tickets", definition="SELECT id FROM ticket")
+RECENT_V2 = PGView(
+    schema="public", signature="recent_tickets", definition="SELECT id FROM ticket WHERE id > 1"
+)
+"""
+
+IMPORTS = """from alembic_postgresql_enum import TableReference
+from alembic_utils.pg_function import PGFunction
+from alembic_utils.pg_view import PGView
+import ticket_ops
+"""
+
+
+def _status(new_values: list[str], renamed: list[tuple[str, str]]) -> str:
+    return (
+        "op.sync_enum_values(\n"
+        '    enum_schema="public",\n'
+        '    enum_name="status",\n'
+        f"    new_values={new_values!r},\n"
+        "    affected_columns=[\n"
+        '        TableReference(table_schema="public", table_name="ticket", '
+        'column_name="status", existing_server_default="\'draft\'::status")\n'
+        "    ],\n"
+        f"    enum_values_to_rename={renamed!r},\n"
+        ")"
+    )
+
+
+def write_revision(
+    versions: Path, rid: str, down: str | None, upgrade: str, downgrade: str, message: str
+) -> Path:
+    """A script as Alembic's autogenerate and the plugins' renderers write it: the plugin
+    imports and the entities at the top."""
+    source = revision_source(
+        rid,
+        down,
+        message=message,
+        upgrade=upgrade,
+        downgrade=downgrade,
+        op_import=f"from alembic import op\n{IMPORTS}{ENTITIES}",
+    )
+    path = versions / f"{rid}_{message.lower().replace(' ', '_')}.py"
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def build_project(root: Path, url: str) -> Path:
+    """An Alembic project (alembic.ini, env.py, ticket_ops.py, three scripts) on ``url``;
+    returns its alembic.ini."""
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (root / "migrations" / "env.py").write_text(ENV_PY, encoding="utf-8")
+    (root / "ticket_ops.py").write_text(TICKET_OPS, encoding="utf-8")
+    ini = root / "alembic.ini"
+    ini.write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        "prepend_sys_path = .\npath_separator = os\n"
+        f"sqlalchemy.url = {url}\n",
+        encoding="utf-8",
+    )
+    write_revision(
+        versions,
+        TICKET,
+        None,
+        upgrade="""
+op.create_table(
+    "ticket",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "status",
+        sa.Enum("draft", "active", name="status"),
+        server_default="draft",
+        nullable=False,
+    ),
+)
+op.execute("INSERT INTO ticket (id, status) VALUES (1, 'active'), (2, 'draft')")
+op.create_sequence("ticket_no")
+op.create_entity(LABEL_V1)
+op.create_entity(RECENT_V1)
+""",
+        downgrade="""
+op.drop_entity(RECENT_V1)
+op.drop_entity(LABEL_V1)
+op.invoke(ticket_ops.DropSequenceOp("ticket_no"))
+op.drop_table("ticket")
+op.execute("DROP TYPE status")
+""",
+        message="Add ticket",
+    )
+    write_revision(
+        versions,
+        RENAME,
+        TICKET,
+        upgrade=f"""
+{_status(["draft", "open", "closed"], [("active", "open")])}
+op.replace_entity(LABEL_V2)
+op.replace_entity(RECENT_V2)
+op.invoke(ticket_ops.CreateSequenceOp("invoice_no"))
+""",
+        downgrade=f"""
+op.drop_sequence("invoice_no")
+op.replace_entity(RECENT_V1)
+op.replace_entity(LABEL_V1)
+{_status(["draft", "active"], [("open", "active")])}
+""",
+        message="Rename status",
+    )
+    write_revision(
+        versions,
+        DROP,
+        RENAME,
+        upgrade="op.drop_entity(RECENT_V2)\nop.drop_entity(LABEL_V2, cascade=True)",
+        downgrade="op.create_entity(LABEL_V2)\nop.create_entity(RECENT_V2)",
+        message="Drop entities",
+    )
+    return ini
+
+
+def catalog(url: str) -> dict[str, Any]:
+    """What the migrations built, from PostgreSQL's catalog: enum types and their labels,
+    functions with their definitions, views, sequences, columns, ticket rows, version rows."""
+    queries = {
+        "enums": "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) "
+        "FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname",
+        "functions": "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'",
+        "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'",
+        "sequences": "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'",
+        "columns": "SELECT table_name, column_name, udt_name, column_default, is_nullable "
+        "FROM information_schema.columns WHERE table_schema = 'public'",
+        "operators": "SELECT oprname FROM pg_operator o JOIN pg_namespace n "
+        "ON n.oid = o.oprnamespace WHERE n.nspname = 'public'",
+    }
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found: dict[str, Any] = {
+                key: sorted(tuple(row) for row in connection.exec_driver_sql(sql))
+                for key, sql in queries.items()
+            }
+            tables = sa.inspect(connection).get_table_names()
+            found["tickets"] = (
+                sorted(tuple(row) for row in connection.exec_driver_sql("SELECT * FROM ticket"))
+                if "ticket" in tables
+                else None
+            )
+            found["versions"] = (
+                sorted(connection.exec_driver_sql("SELECT version_num FROM alembic_version"))
+                if "alembic_version" in tables
+                else None
+            )
+            return found
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def other_pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A second fresh database on the session's server (for the real Alembic's run)."""
+    dbname = f"test_{uuid.uuid4().hex[:16]}"
+    admin_execute(postgres_server, "CREATE DATABASE {}", dbname)
+    try:
+        yield postgres_server.url(dbname)
+    finally:
+        admin_execute(postgres_server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", dbname)
+
+
+@pytest.fixture
+def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The Alembic project on ``pg_url``, the working folder; returns its alembic.ini."""
+    ini = build_project(tmp_path, pg_url)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MIGGUARD_URL", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return ini
+
+
+def migguard(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    from migguard.cli.main import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return Result(code, out, err)
+
+
+def alembic(ini: Path, url: str, verb: str, target: str) -> None:
+    """Run the real Alembic's ``upgrade``/``downgrade`` on ``url`` with the same files."""
+    config = AlembicConfig(str(ini))
+    config.set_main_option("sqlalchemy.url", url)
+    getattr(command, verb)(config, target)
+
+
+def test_plugin_operations_build_what_alembic_builds_up_and_down(
+    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upgraded = migguard(capsys, "upgrade", "head")
+    assert upgraded.code == 0, upgraded.err
+    alembic(project, other_pg_url, "upgrade", "head")
+    built = catalog(pg_url)
+    assert built == catalog(other_pg_url)
+    # The enum value was renamed in the rows and a value added; the function was replaced,
+    # then both entities dropped; both sequences exist.
+    assert built["enums"] == [("status", ["draft", "open", "closed"])]
+    assert built["tickets"] == [(1, "open"), (2, "draft")]
+    assert built["functions"] == built["views"] == []
+    assert [name for (name,) in built["sequences"]] == ["invoice_no", "ticket_id_seq", "ticket_no"]
+    assert built["versions"] == [(DROP,)]
+
+    # One step down: the entities come back as they were at the rename.
+    assert migguard(capsys, "downgrade", "-1").code == 0
+    alembic(project, other_pg_url, "downgrade", "-1")
+    renamed = catalog(pg_url)
+    assert renamed == catalog(other_pg_url)
+    assert "'TICKET-'" in renamed["functions"][0][1]
+    assert [name for name, _ in renamed["views"]] == ["recent_tickets"]
+
+    # Another: the enum loses "closed" and "open" is "active" again, in the rows too.
+    assert migguard(capsys, "downgrade", "-1").code == 0
+    alembic(project, other_pg_url, "downgrade", "-1")
+    first = catalog(pg_url)
+    assert first == catalog(other_pg_url)
+    assert first["enums"] == [("status", ["draft", "active"])]
+    assert first["tickets"] == [(1, "active"), (2, "draft")]
+    assert "'T-'" in first["functions"][0][1]
+    assert ("invoice_no",) not in first["sequences"]
+
+    assert migguard(capsys, "downgrade", "base").code == 0
+    alembic(project, other_pg_url, "downgrade", "base")
+    empty = catalog(pg_url)
+    assert empty == catalog(other_pg_url)
+    assert empty["enums"] == empty["functions"] == empty["sequences"] == []
+    assert empty["tickets"] is None
+
+
+def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
+    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offline = migguard(capsys, "upgrade", "head", "--sql")
+    assert offline.code == 0, offline.err
+    script = offline.out
+    for emitted in (
+        'ALTER TYPE "public"."status" RENAME TO "status_old"',  # sync_enum_values
+        "CREATE SEQUENCE ticket_no",  # the project's own op
+        "CREATE SEQUENCE invoice_no",  # the same through op.invoke
+        "CREATE OR REPLACE FUNCTION",  # replace_entity
+        'DROP VIEW "public"."recent_tickets"',  # drop_entity
+    ):
+        assert emitted in script
+    # Nothing ran: the database is as empty as before.
+    assert catalog(pg_url)["versions"] is None
+    psql(pg_url, script)
+    alembic(project, other_pg_url, "upgrade", "head")
+    assert catalog(pg_url) == catalog(other_pg_url)
+
+    down = migguard(capsys, "downgrade", f"head:{TICKET}", "--sql")
+    assert down.code == 0, down.err
+    assert "CREATE TYPE \"public\".\"status\" AS ENUM('draft', 'active')" in down.out
+    psql(pg_url, down.out)
+    alembic(project, other_pg_url, "downgrade", TICKET)
+    assert catalog(pg_url) == catalog(other_pg_url)
+
+
+def test_a_failing_plugin_operation_names_revision_and_file(
+    project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = next(project.parent.glob(f"migrations/versions/{RENAME}_*.py"))
+    script.write_text(
+        script.read_text().replace("SELECT 'TICKET-' || n", "SELEKT 'TICKET-' || n"),
+        encoding="utf-8",
+    )
+    failed = migguard(capsys, "upgrade", "head")
+    assert failed.code == 4
+    message = failed.err.strip().splitlines()
+    assert len(message) == 1
+    assert f"{TICKET} -> {RENAME}" in message[0]
+    assert f"migrations/versions/{script.name}" in message[0]
+    assert "SELEKT" in message[0]
+    assert catalog(pg_url)["versions"] == [(TICKET,)]
+
+
+def test_an_operation_no_plugin_registers_is_one_line_naming_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    versions = project.parent / "migrations" / "versions"
+    for path in versions.glob("*.py"):
+        path.unlink()
+    write_revision(versions, TICKET, None, "op.create_view('v')", "pass", "Unknown op")
+    write_revision(
+        versions, RENAME, TICKET, "op.invoke(RECENT_V1)", "pass", "Invoke something else"
+    )
+    unknown = migguard(capsys, "upgrade", TICKET)
+    assert unknown.code == 3
+    assert "op.create_view is not an operation migguard knows" in unknown.err
+    assert f"{TICKET}_unknown_op.py:" in unknown.err
+    assert len(unknown.err.strip().splitlines()) == 1
+    assert migguard(capsys, "stamp", TICKET).code == 0
+    stranger = migguard(capsys, "upgrade", RENAME)
+    assert stranger.code == 3
+    assert "op.invoke(PGView(...)): migguard has no implementation" in stranger.err
+
+
+def test_looking_for_plugin_operations_never_imports_alembic(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from migguard.alembic_compat.plugins import registered_operation\n"
+        "try:\n"
+        "    registered_operation(None, 'sync_enum_values')\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    first, second = done.stdout.splitlines()
+    assert first.startswith("op.sync_enum_values is not an operation migguard knows")
+    assert second == "[]"
