@@ -52,38 +52,41 @@ def registered_operation(operations: Operations, name: str) -> Callable[..., Any
         with the script's arguments, it returns what the plugin returns.
 
     Raises:
-        AttributeError: ``name`` is private, ``alembic.operations`` is not imported, or
-            Alembic's ``Operations`` has no such operation registered by a plugin (the message
-            says the plugin must be imported first).
+        AttributeError: ``name`` is private; or no module outside Alembic registered an
+            operation of that name on Alembic's ``Operations`` (none can have when
+            ``alembic.operations`` is not imported): the message names ``op.<name>`` and says
+            to import the plugin, or that it is one of Alembic's own operations migguard lacks.
     """
     if name.startswith("_"):
         raise AttributeError(name)
-    method = _plugin_method(name)
+    method = _registered_method(name)
     if method is None:
         raise AttributeError(
             f"op.{name} is not an operation migguard knows, and no Alembic operation plugin "
             "imported so far registers it (import the plugin in env.py or the revision script)"
         )
+    if _from_alembic(method.__globals__["op_cls"]):
+        raise AttributeError(f"op.{name} is one of Alembic's operations that migguard lacks")
     return functools.partial(method, PluginOperations(operations))
 
 
-def _plugin_method(name: str) -> Callable[..., Any] | None:
+def _registered_method(name: str) -> Any:
     """The method ``Operations.register_operation`` made for ``name`` on Alembic's
-    ``Operations``, when a module outside Alembic registered it; None otherwise."""
+    ``Operations``, or None (no such name, Alembic's own methods, Alembic not imported)."""
     base = sys.modules.get(_ALEMBIC_OPERATIONS)
     if base is None:
         return None
     method = getattr(base.Operations, name, None)
     # register_operation builds each method with the operation class in its globals (Alembic
-    # 1.x); Alembic's own methods (get_bind, batch_alter_table) have no such entry.
-    operation_class = getattr(method, "__globals__", {}).get("op_cls")
-    if operation_class is None or _from_alembic(operation_class):
+    # 1.x); Alembic's methods proper (get_bind, batch_alter_table) have no such entry.
+    if getattr(method, "__globals__", {}).get("op_cls") is None:
         return None
-    return method  # type: ignore[no-any-return]
+    return method
 
 
-def _from_alembic(cls: type) -> bool:
-    module = getattr(cls, "__module__", "") or ""
+def _from_alembic(obj: Any) -> bool:
+    """Whether ``obj`` (a class, a function) is defined by Alembic itself."""
+    module = getattr(obj, "__module__", "") or ""
     return module == "alembic" or module.startswith("alembic.")
 
 
@@ -198,6 +201,12 @@ class MigrationContextView:
     @property
     def impl(self) -> ImplView:
         return ImplView(self._operations, self._context)
+
+    def execute(
+        self, sql: str | Executable, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run ``sql`` as ``op.execute`` does."""
+        self._operations.execute(sql, execution_options=execution_options)
 
 
 class ImplView:

@@ -7,6 +7,7 @@ plugins from PyPI, and the real Alembic building the same schema from the same f
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import uuid
@@ -217,8 +218,16 @@ op.replace_entity(LABEL_V1)
         versions,
         DROP,
         RENAME,
-        upgrade="op.drop_entity(RECENT_V2)\nop.drop_entity(LABEL_V2, cascade=True)",
-        downgrade="op.create_entity(LABEL_V2)\nop.create_entity(RECENT_V2)",
+        upgrade="""
+op.drop_entity(RECENT_V2)
+op.drop_entity(LABEL_V2, cascade=True)
+op.add_enum_value("public", "status", "archived")
+""",
+        downgrade=f"""
+{_status(["draft", "open", "closed"], [])}
+op.create_entity(LABEL_V2)
+op.create_entity(RECENT_V2)
+""",
         message="Drop entities",
     )
     return ini
@@ -292,11 +301,31 @@ def migguard(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, out, err)
 
 
-def alembic(ini: Path, url: str, verb: str, target: str) -> None:
-    """Run the real Alembic's ``upgrade``/``downgrade`` on ``url`` with the same files."""
-    config = AlembicConfig(str(ini))
+def alembic(ini: Path, url: str, verb: str, target: str, *, sql: bool = False) -> str:
+    """Run the real Alembic's ``upgrade``/``downgrade`` on ``url`` with the same files;
+    returns what it wrote (the SQL script with ``sql``)."""
+    written = io.StringIO()
+    config = AlembicConfig(str(ini), output_buffer=written)
     config.set_main_option("sqlalchemy.url", url)
-    getattr(command, verb)(config, target)
+    getattr(command, verb)(config, target, sql=sql)
+    return written.getvalue()
+
+
+def statements(script: str) -> list[str]:
+    """The statements of an offline script with their white space collapsed, leaving out
+    comments, BEGIN / COMMIT and the version table's statements (whose forms the two tools
+    write differently)."""
+    found = []
+    for chunk in script.split(";\n\n"):
+        lines = [line for line in chunk.splitlines() if not line.lstrip().startswith("--")]
+        statement = " ".join(" ".join(lines).split())
+        if (
+            statement
+            and statement not in ("BEGIN", "COMMIT")
+            and "alembic_version" not in statement
+        ):
+            found.append(statement)
+    return found
 
 
 def test_plugin_operations_build_what_alembic_builds_up_and_down(
@@ -309,7 +338,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     assert built == catalog(other_pg_url)
     # The enum value was renamed in the rows and a value added; the function was replaced,
     # then both entities dropped; both sequences exist.
-    assert built["enums"] == [("status", ["draft", "open", "closed"])]
+    assert built["enums"] == [("status", ["draft", "open", "closed", "archived"])]
     assert built["tickets"] == [(1, "open"), (2, "draft")]
     assert built["functions"] == built["views"] == []
     assert [name for (name,) in built["sequences"]] == ["invoice_no", "ticket_id_seq", "ticket_no"]
@@ -320,6 +349,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     alembic(project, other_pg_url, "downgrade", "-1")
     renamed = catalog(pg_url)
     assert renamed == catalog(other_pg_url)
+    assert renamed["enums"] == [("status", ["draft", "open", "closed"])]
     assert "'TICKET-'" in renamed["functions"][0][1]
     assert [name for name, _ in renamed["views"]] == ["recent_tickets"]
 
@@ -355,6 +385,8 @@ def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
         'DROP VIEW "public"."recent_tickets"',  # drop_entity
     ):
         assert emitted in script
+    # Statement for statement what the real Alembic writes from the same files.
+    assert statements(script) == statements(alembic(project, pg_url, "upgrade", "head", sql=True))
     # Nothing ran: the database is as empty as before.
     assert catalog(pg_url)["versions"] is None
     psql(pg_url, script)
@@ -393,13 +425,13 @@ def test_an_operation_no_plugin_registers_is_one_line_naming_it(
     versions = project.parent / "migrations" / "versions"
     for path in versions.glob("*.py"):
         path.unlink()
-    write_revision(versions, TICKET, None, "op.create_view('v')", "pass", "Unknown op")
+    write_revision(versions, TICKET, None, "op.no_such_operation('v')", "pass", "Unknown op")
     write_revision(
         versions, RENAME, TICKET, "op.invoke(RECENT_V1)", "pass", "Invoke something else"
     )
     unknown = migguard(capsys, "upgrade", TICKET)
     assert unknown.code == 3
-    assert "op.create_view is not an operation migguard knows" in unknown.err
+    assert "op.no_such_operation is not an operation migguard knows" in unknown.err
     assert f"{TICKET}_unknown_op.py:" in unknown.err
     assert len(unknown.err.strip().splitlines()) == 1
     assert migguard(capsys, "stamp", TICKET).code == 0
@@ -424,3 +456,157 @@ def test_looking_for_plugin_operations_never_imports_alembic(tmp_path: Path) -> 
     first, second = done.stdout.splitlines()
     assert first.startswith("op.sync_enum_values is not an operation migguard knows")
     assert second == "[]"
+
+
+def test_a_plugin_reading_through_get_bind_sees_the_revisions_earlier_changes(
+    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The old form of affected_columns makes sync_enum_values read the column's default from
+    # the database, which the same revision has just changed.
+    write_revision(
+        project.parent / "migrations" / "versions",
+        "d4e5f6a1b2c3",
+        DROP,
+        upgrade="""
+op.alter_column("ticket", "status", server_default="open")
+op.sync_enum_values(
+    "public", "status", ["draft", "opened", "closed", "archived"], [("ticket", "status")],
+    [("open", "opened")],
+)
+""",
+        downgrade="pass",
+        message="Opened",
+    )
+    assert migguard(capsys, "upgrade", "head").code == 0
+    alembic(project, other_pg_url, "upgrade", "head")
+    built = catalog(pg_url)
+    assert built == catalog(other_pg_url)
+    assert ("ticket", "status", "status", "'opened'::status", "NO") in built["columns"]
+    assert built["tickets"] == [(1, "opened"), (2, "draft")]
+
+
+NOTE_VIEWS = """
+from alembic.operations import MigrateOperation, Operations
+
+
+@Operations.register_operation("create_note_view")
+class CreateNoteViewOp(MigrateOperation):
+    def __init__(self, view_name, select):
+        self.view_name = view_name
+        self.select = select
+
+    @classmethod
+    def create_note_view(cls, operations, view_name, select):
+        return operations.invoke(cls(view_name, select))
+
+    def reverse(self):
+        return DropNoteViewOp(self.view_name, self.select)
+
+
+@Operations.register_operation("drop_note_view")
+class DropNoteViewOp(MigrateOperation):
+    def __init__(self, view_name, select=None):
+        self.view_name = view_name
+        self.select = select
+
+    @classmethod
+    def drop_note_view(cls, operations, view_name, select=None):
+        return operations.invoke(cls(view_name, select))
+
+    def reverse(self):
+        return CreateNoteViewOp(self.view_name, self.select)
+
+
+@Operations.implementation_for(CreateNoteViewOp)
+def create_note_view(operations, operation):
+    operations.execute(f"CREATE VIEW {operation.view_name} AS {operation.select}")
+
+
+@Operations.implementation_for(DropNoteViewOp)
+def drop_note_view(operations, operation):
+    operations.execute(f"DROP VIEW {operation.view_name}")
+"""
+
+
+@pytest.fixture
+def twin_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second fresh database of the same kind as ``db_url``."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'twin.db'}"
+    return str(request.getfixturevalue("other_pg_url"))
+
+
+def test_a_project_operation_runs_on_each_database_online_and_offline_as_with_alembic(
+    tmp_path: Path,
+    db_url: str,
+    twin_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = tmp_path / "notes"
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (root / "migrations" / "env.py").write_text(
+        ENV_PY.replace("import alembic_postgresql_enum", "import note_views"), encoding="utf-8"
+    )
+    (root / "note_views.py").write_text(NOTE_VIEWS, encoding="utf-8")
+    (root / "ticket_ops.py").write_text(TICKET_OPS, encoding="utf-8")
+    ini = root / "alembic.ini"
+    ini.write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\n"
+        f"prepend_sys_path = .\npath_separator = os\nsqlalchemy.url = {db_url}\n",
+        encoding="utf-8",
+    )
+    imports = "from alembic import op\nimport note_views\n"
+    (versions / f"{TICKET}_note.py").write_text(
+        revision_source(
+            TICKET,
+            message="Note",
+            op_import=imports,
+            upgrade="""
+op.create_table("note", sa.Column("id", sa.Integer(), primary_key=True))
+op.create_note_view("note_ids", "SELECT id FROM note")
+""",
+            downgrade='op.drop_note_view("note_ids")\nop.drop_table("note")',
+        ),
+        encoding="utf-8",
+    )
+    (versions / f"{RENAME}_big_notes.py").write_text(
+        revision_source(
+            RENAME,
+            TICKET,
+            message="Big notes",
+            op_import=imports,
+            upgrade='op.invoke(note_views.CreateNoteViewOp("big_notes", "SELECT id FROM note '
+            'WHERE id > 10"))',
+            downgrade='op.invoke(note_views.CreateNoteViewOp("big_notes", "").reverse())',
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("MIGGUARD_URL", raising=False)
+
+    def views(url: str) -> list[str]:
+        engine = sa.create_engine(url)
+        try:
+            return sorted(sa.inspect(engine).get_view_names())
+        finally:
+            engine.dispose()
+
+    assert migguard(capsys, "upgrade", "head").code == 0
+    alembic(ini, twin_url, "upgrade", "head")
+    assert views(db_url) == views(twin_url) == ["big_notes", "note_ids"]
+    assert migguard(capsys, "downgrade", "-1").code == 0
+    alembic(ini, twin_url, "downgrade", "-1")
+    assert views(db_url) == views(twin_url) == ["note_ids"]
+
+    offline = migguard(capsys, "upgrade", f"{TICKET}:head", "--sql")
+    assert offline.code == 0, offline.err
+    assert "CREATE VIEW big_notes AS SELECT id FROM note WHERE id > 10;" in offline.out
+    alembic_sql = alembic(ini, db_url, "upgrade", f"{TICKET}:head", sql=True)
+    assert statements(offline.out) == statements(alembic_sql)
+    down = migguard(capsys, "downgrade", f"{TICKET}:base", "--sql")
+    assert down.code == 0, down.err
+    assert statements(down.out) == statements(
+        alembic(ini, db_url, "downgrade", f"{TICKET}:base", sql=True)
+    )
