@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from migguard.alembic_compat.plugins import registered_operation
 from tests.conftest import Result, revision_source, run_process
 from tests.postgres_fixture import PostgresServer, admin_execute, psql
 
@@ -451,6 +452,14 @@ def test_an_operation_no_plugin_registers_is_one_line_naming_it(
     stranger = migguard(capsys, "upgrade", RENAME)
     assert stranger.code == 3
     assert "op.invoke(PGView(...)): migguard has no implementation" in stranger.err
+
+
+def test_alembics_own_operations_and_methods_are_not_taken_for_plugins() -> None:
+    # Alembic registers its own op API the way plugins do; migguard has its own.
+    with pytest.raises(AttributeError, match=r"op\.create_exclude_constraint is one of Alembic's"):
+        registered_operation(None, "create_exclude_constraint")  # type: ignore[arg-type]
+    with pytest.raises(AttributeError, match=r"op\.get_bind is not an operation migguard knows"):
+        registered_operation(None, "get_bind")  # type: ignore[arg-type]
 
 
 def test_looking_for_plugin_operations_never_imports_alembic(tmp_path: Path) -> None:
