@@ -509,6 +509,7 @@ op.sync_enum_values(
 
 NOTE_VIEWS = """
 from alembic.operations import MigrateOperation, Operations
+from sqlalchemy import text
 
 
 @Operations.register_operation("create_note_view")
@@ -547,6 +548,29 @@ def create_note_view(operations, operation):
 @Operations.implementation_for(DropNoteViewOp)
 def drop_note_view(operations, operation):
     operations.execute(f"DROP VIEW {operation.view_name}")
+
+
+@Operations.register_operation("add_note")
+class AddNoteOp(MigrateOperation):
+    def __init__(self, note_id):
+        self.note_id = note_id
+
+    @classmethod
+    def add_note(cls, operations, note_id):
+        return operations.invoke(cls(note_id))
+
+
+@Operations.implementation_for(AddNoteOp)
+def add_note(operations, operation):
+    # Online the id depends on the rows already there (read through the bind); offline
+    # there is nothing to read, and a comment goes to the script.
+    context = operations.get_context()
+    note_id = operation.note_id
+    if context.as_sql:
+        context.impl.static_output(f"-- note {note_id}")
+    else:
+        note_id += context.bind.execute(text("SELECT count(*) FROM note")).scalar()
+    operations.migration_context.impl.execute(text(f"INSERT INTO note (id) VALUES ({note_id})"))
 """
 
 
@@ -588,6 +612,8 @@ def test_a_project_operation_runs_on_each_database_online_and_offline_as_with_al
             upgrade="""
 op.create_table("note", sa.Column("id", sa.Integer(), primary_key=True))
 op.create_note_view("note_ids", "SELECT id FROM note")
+op.add_note(10)
+op.add_note(20)
 """,
             downgrade='op.drop_note_view("note_ids")\nop.drop_table("note")',
         ),
@@ -608,6 +634,14 @@ op.create_note_view("note_ids", "SELECT id FROM note")
     monkeypatch.chdir(root)
     monkeypatch.delenv("MIGGUARD_URL", raising=False)
 
+    def notes(url: str) -> list[int]:
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as connection:
+                return sorted(connection.exec_driver_sql("SELECT id FROM note").scalars())
+        finally:
+            engine.dispose()
+
     def views(url: str) -> list[str]:
         engine = sa.create_engine(url)
         try:
@@ -618,14 +652,17 @@ op.create_note_view("note_ids", "SELECT id FROM note")
     assert migguard(capsys, "upgrade", "head").code == 0
     alembic(ini, twin_url, "upgrade", "head")
     assert views(db_url) == views(twin_url) == ["big_notes", "note_ids"]
+    assert notes(db_url) == notes(twin_url) == [10, 21]
     assert migguard(capsys, "downgrade", "-1").code == 0
     alembic(ini, twin_url, "downgrade", "-1")
     assert views(db_url) == views(twin_url) == ["note_ids"]
 
-    offline = migguard(capsys, "upgrade", f"{TICKET}:head", "--sql")
+    offline = migguard(capsys, "upgrade", "head", "--sql")
     assert offline.code == 0, offline.err
+    assert "-- note 20\n\nINSERT INTO note (id) VALUES (20);" in offline.out
     assert "CREATE VIEW big_notes AS SELECT id FROM note WHERE id > 10;" in offline.out
-    alembic_sql = alembic(ini, db_url, "upgrade", f"{TICKET}:head", sql=True)
+    alembic_sql = alembic(ini, db_url, "upgrade", "head", sql=True)
+    assert "-- note 20" in alembic_sql
     assert statements(offline.out) == statements(alembic_sql)
     down = migguard(capsys, "downgrade", f"{TICKET}:base", "--sql")
     assert down.code == 0, down.err
