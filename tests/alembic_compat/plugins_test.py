@@ -7,7 +7,7 @@ plugins from PyPI, and the real Alembic building the same schema from the same f
 
 from __future__ import annotations
 
-import io
+import os
 import subprocess
 import sys
 import uuid
@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 
 from migguard.alembic_compat.plugins import registered_operation
 from tests.conftest import Result, revision_source, run_process
@@ -284,32 +282,51 @@ def other_pg_url(postgres_server: PostgresServer) -> Iterator[str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The Alembic project on ``pg_url``, the working folder; returns its alembic.ini."""
-    ini = build_project(tmp_path, pg_url)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MIGGUARD_URL", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return ini
+def project(tmp_path: Path, pg_url: str) -> Path:
+    """The Alembic project on ``pg_url``; returns its alembic.ini."""
+    return build_project(tmp_path, pg_url)
 
 
-def migguard(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    from migguard.cli.main import main
-
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return Result(code, out, err)
+def migguard(root: Path, *args: str) -> Result:
+    """Run ``migguard ARGS`` in ``root``, in a new interpreter: importing the plugins changes
+    the process for good (alembic-utils adds comparators to every later Alembic
+    autogenerate). Alembic is imported first, as a project's env.py does: see the xfail test
+    below for a process that does not."""
+    starter = "import sys, alembic, migguard.cli.main as m; sys.exit(m.main(sys.argv[1:]))"
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("MIGGUARD_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", starter, *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
 
 
 def alembic(ini: Path, url: str, verb: str, target: str, *, sql: bool = False) -> str:
-    """Run the real Alembic's ``upgrade``/``downgrade`` on ``url`` with the same files;
-    returns what it wrote (the SQL script with ``sql``)."""
-    written = io.StringIO()
-    config = AlembicConfig(str(ini), output_buffer=written)
-    config.set_main_option("sqlalchemy.url", url)
-    getattr(command, verb)(config, target, sql=sql)
-    return written.getvalue()
+    """Run the real Alembic's ``upgrade``/``downgrade`` on ``url`` with the same files, in a
+    new interpreter (as :func:`migguard`); returns its output (the SQL script with ``sql``).
+    """
+    other = ini.with_name("alembic-other.ini")
+    other.write_text(
+        "\n".join(
+            f"sqlalchemy.url = {url}" if line.startswith("sqlalchemy.url") else line
+            for line in ini.read_text(encoding="utf-8").splitlines()
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(other), verb, target, *(["--sql"] * sql)],
+        cwd=ini.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def statements(script: str) -> list[str]:
@@ -330,9 +347,9 @@ def statements(script: str) -> list[str]:
 
 
 def test_plugin_operations_build_what_alembic_builds_up_and_down(
-    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+    project: Path, pg_url: str, other_pg_url: str
 ) -> None:
-    upgraded = migguard(capsys, "upgrade", "head")
+    upgraded = migguard(project.parent, "upgrade", "head")
     assert upgraded.code == 0, upgraded.err
     alembic(project, other_pg_url, "upgrade", "head")
     built = catalog(pg_url)
@@ -346,7 +363,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     assert built["versions"] == [(DROP,)]
 
     # One step down: the entities come back as they were at the rename.
-    assert migguard(capsys, "downgrade", "-1").code == 0
+    assert migguard(project.parent, "downgrade", "-1").code == 0
     alembic(project, other_pg_url, "downgrade", "-1")
     renamed = catalog(pg_url)
     assert renamed == catalog(other_pg_url)
@@ -355,7 +372,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     assert [name for name, _ in renamed["views"]] == ["recent_tickets"]
 
     # Another: the enum loses "closed" and "open" is "active" again, in the rows too.
-    assert migguard(capsys, "downgrade", "-1").code == 0
+    assert migguard(project.parent, "downgrade", "-1").code == 0
     alembic(project, other_pg_url, "downgrade", "-1")
     first = catalog(pg_url)
     assert first == catalog(other_pg_url)
@@ -364,7 +381,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     assert "'T-'" in first["functions"][0][1]
     assert ("invoice_no",) not in first["sequences"]
 
-    assert migguard(capsys, "downgrade", "base").code == 0
+    assert migguard(project.parent, "downgrade", "base").code == 0
     alembic(project, other_pg_url, "downgrade", "base")
     empty = catalog(pg_url)
     assert empty == catalog(other_pg_url)
@@ -373,9 +390,9 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
 
 
 def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
-    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+    project: Path, pg_url: str, other_pg_url: str
 ) -> None:
-    offline = migguard(capsys, "upgrade", "head", "--sql")
+    offline = migguard(project.parent, "upgrade", "head", "--sql")
     assert offline.code == 0, offline.err
     script = offline.out
     for emitted in (
@@ -394,7 +411,7 @@ def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
     alembic(project, other_pg_url, "upgrade", "head")
     assert catalog(pg_url) == catalog(other_pg_url)
 
-    down = migguard(capsys, "downgrade", f"head:{TICKET}", "--sql")
+    down = migguard(project.parent, "downgrade", f"head:{TICKET}", "--sql")
     assert down.code == 0, down.err
     assert "CREATE TYPE \"public\".\"status\" AS ENUM('draft', 'active')" in down.out
     psql(pg_url, down.out)
@@ -415,15 +432,13 @@ def test_a_fresh_migguard_process_runs_the_plugin_history(tmp_path: Path, pg_url
     assert catalog(pg_url)["versions"] == [(DROP,)]
 
 
-def test_a_failing_plugin_operation_names_revision_and_file(
-    project: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_failing_plugin_operation_names_revision_and_file(project: Path, pg_url: str) -> None:
     script = next(project.parent.glob(f"migrations/versions/{RENAME}_*.py"))
     script.write_text(
         script.read_text().replace("SELECT 'TICKET-' || n", "SELEKT 'TICKET-' || n"),
         encoding="utf-8",
     )
-    failed = migguard(capsys, "upgrade", "head")
+    failed = migguard(project.parent, "upgrade", "head")
     assert failed.code == 4
     message = failed.err.strip().splitlines()
     assert len(message) == 1
@@ -433,9 +448,7 @@ def test_a_failing_plugin_operation_names_revision_and_file(
     assert catalog(pg_url)["versions"] == [(TICKET,)]
 
 
-def test_an_operation_no_plugin_registers_is_one_line_naming_it(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_operation_no_plugin_registers_is_one_line_naming_it(project: Path) -> None:
     versions = project.parent / "migrations" / "versions"
     for path in versions.glob("*.py"):
         path.unlink()
@@ -443,19 +456,21 @@ def test_an_operation_no_plugin_registers_is_one_line_naming_it(
     write_revision(
         versions, RENAME, TICKET, "op.invoke(RECENT_V1)", "pass", "Invoke something else"
     )
-    unknown = migguard(capsys, "upgrade", TICKET)
+    unknown = migguard(project.parent, "upgrade", TICKET)
     assert unknown.code == 3
     assert "op.no_such_operation is not an operation migguard knows" in unknown.err
     assert f"{TICKET}_unknown_op.py:" in unknown.err
     assert len(unknown.err.strip().splitlines()) == 1
-    assert migguard(capsys, "stamp", TICKET).code == 0
-    stranger = migguard(capsys, "upgrade", RENAME)
+    assert migguard(project.parent, "stamp", TICKET).code == 0
+    stranger = migguard(project.parent, "upgrade", RENAME)
     assert stranger.code == 3
     assert "op.invoke(PGView(...)): migguard has no implementation" in stranger.err
 
 
 def test_alembics_own_operations_and_methods_are_not_taken_for_plugins() -> None:
     # Alembic registers its own op API the way plugins do; migguard has its own.
+    import alembic.operations  # noqa: F401 - what a plugin's import would have done
+
     with pytest.raises(AttributeError, match=r"op\.create_exclude_constraint is one of Alembic's"):
         registered_operation(None, "create_exclude_constraint")  # type: ignore[arg-type]
     with pytest.raises(AttributeError, match=r"op\.get_bind is not an operation migguard knows"):
@@ -481,7 +496,7 @@ def test_looking_for_plugin_operations_never_imports_alembic(tmp_path: Path) -> 
 
 
 def test_a_plugin_reading_through_get_bind_sees_the_revisions_earlier_changes(
-    project: Path, pg_url: str, other_pg_url: str, capsys: pytest.CaptureFixture[str]
+    project: Path, pg_url: str, other_pg_url: str
 ) -> None:
     # The old form of affected_columns makes sync_enum_values read the column's default from
     # the database, which the same revision has just changed.
@@ -499,7 +514,7 @@ op.sync_enum_values(
         downgrade="pass",
         message="Opened",
     )
-    assert migguard(capsys, "upgrade", "head").code == 0
+    assert migguard(project.parent, "upgrade", "head").code == 0
     alembic(project, other_pg_url, "upgrade", "head")
     built = catalog(pg_url)
     assert built == catalog(other_pg_url)
@@ -586,8 +601,6 @@ def test_a_project_operation_runs_on_each_database_online_and_offline_as_with_al
     tmp_path: Path,
     db_url: str,
     twin_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     root = tmp_path / "notes"
     versions = root / "migrations" / "versions"
@@ -631,8 +644,6 @@ op.add_note(20)
         ),
         encoding="utf-8",
     )
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("MIGGUARD_URL", raising=False)
 
     def notes(url: str) -> list[int]:
         engine = sa.create_engine(url)
@@ -649,22 +660,22 @@ op.add_note(20)
         finally:
             engine.dispose()
 
-    assert migguard(capsys, "upgrade", "head").code == 0
+    assert migguard(root, "upgrade", "head").code == 0
     alembic(ini, twin_url, "upgrade", "head")
     assert views(db_url) == views(twin_url) == ["big_notes", "note_ids"]
     assert notes(db_url) == notes(twin_url) == [10, 21]
-    assert migguard(capsys, "downgrade", "-1").code == 0
+    assert migguard(root, "downgrade", "-1").code == 0
     alembic(ini, twin_url, "downgrade", "-1")
     assert views(db_url) == views(twin_url) == ["note_ids"]
 
-    offline = migguard(capsys, "upgrade", "head", "--sql")
+    offline = migguard(root, "upgrade", "head", "--sql")
     assert offline.code == 0, offline.err
     assert "-- note 20\n\nINSERT INTO note (id) VALUES (20);" in offline.out
     assert "CREATE VIEW big_notes AS SELECT id FROM note WHERE id > 10;" in offline.out
     alembic_sql = alembic(ini, db_url, "upgrade", "head", sql=True)
     assert "-- note 20" in alembic_sql
     assert statements(offline.out) == statements(alembic_sql)
-    down = migguard(capsys, "downgrade", f"{TICKET}:base", "--sql")
+    down = migguard(root, "downgrade", f"{TICKET}:base", "--sql")
     assert down.code == 0, down.err
     assert statements(down.out) == statements(
         alembic(ini, db_url, "downgrade", f"{TICKET}:base", sql=True)
