@@ -24,3 +24,8 @@ class UnsupportedError(UsageError, AttributeError):
     """A name of Alembic's ``op`` / ``MigrationContext`` API that migguard does not provide, or
     not in this mode; the message names it. An ``AttributeError`` too, so that ``hasattr`` and
     ``getattr(..., default)`` in scripts see the name as missing."""
+
+
+class UnknownOperationError(UsageError):
+    """``op.invoke`` was given an object that is neither a migguard operation nor one an
+    Alembic plugin registered an implementation for."""

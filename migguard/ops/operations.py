@@ -64,10 +64,22 @@ class Operations:
         self._listener = listener
 
     def invoke(self, operation: Operation) -> Any:
-        """Run ``operation``; return its result (the ``Table`` for ``CreateTable``)."""
+        """Run ``operation``; return its result (the ``Table`` for ``CreateTable``). An Alembic
+        ``MigrateOperation`` a plugin implements runs through the plugin's implementation
+        (see ``migguard.alembic_compat.plugins``)."""
+        if not isinstance(operation, Operation):
+            from migguard.alembic_compat.plugins import PluginOperations, invoke_registered
+
+            return invoke_registered(PluginOperations(self), operation)
         if self._listener is not None:
             self._listener(operation)
         return self._executor.run(operation)
+
+    def __getattr__(self, name: str) -> Any:
+        # An op.<name> migguard lacks may be an operation an Alembic plugin registered.
+        from migguard.alembic_compat.plugins import registered_operation
+
+        return registered_operation(self, name)
 
     # -- context -----------------------------------------------------------------------------
 
