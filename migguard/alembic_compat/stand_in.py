@@ -122,7 +122,13 @@ class _StandIn(importlib.abc.MetaPathFinder):
         self._real(fullname)
         # The stand-in is out of the way now: this imports the real submodule as usual.
         module = importlib.import_module(fullname)
-        return ModuleSpec(fullname, _Imported(module), origin=getattr(module, "__file__", None))
+        spec = ModuleSpec(fullname, _Imported(module), origin=getattr(module, "__file__", None))
+        # The import system, finding the name in sys.modules already, loads the module's own
+        # ``__spec__`` rather than the one returned here: with the real file's spec that would
+        # execute the module a second time (a new module object, without the submodules its
+        # first run set as attributes). It gets its own spec back once this one has loaded it.
+        module.__spec__ = spec
+        return spec
 
     def _real(self, wanted: str) -> types.ModuleType:
         """The real Alembic package; while the stand-in is ``sys.modules["alembic"]``, the real
@@ -168,7 +174,7 @@ class _Imported(importlib.abc.Loader):
 
     def __init__(self, module: types.ModuleType) -> None:
         self.module = module
-        self.spec = getattr(module, "__spec__", None)
+        self.spec = getattr(module, "__spec__", None)  # read before find_spec replaces it
 
     def create_module(self, spec: ModuleSpec) -> types.ModuleType:
         return self.module

@@ -419,12 +419,6 @@ def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
     assert catalog(pg_url) == catalog(other_pg_url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #19 case 4 (stream B1): a script saying only `from alembic import op` is "
-    "loaded against the stand-in alembic package, which hides alembic.autogenerate from the "
-    "plugins it imports; the tests above run where Alembic is already imported",
-)
 def test_a_fresh_migguard_process_runs_the_plugin_history(tmp_path: Path, pg_url: str) -> None:
     build_project(tmp_path, pg_url)
     done = run_process(["upgrade", "head"], cwd=tmp_path)

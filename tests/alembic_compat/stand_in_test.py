@@ -156,3 +156,18 @@ def test_an_attribute_of_the_stand_in_brings_in_the_real_package(tmp_path: Path)
     assert done.stdout.split() == ["alembic.context", "True", "True", "True", "False", "True"], (
         done.stderr
     )
+
+
+def test_a_submodule_the_real_package_loaded_is_not_run_twice(tmp_path: Path) -> None:
+    # `import alembic.autogenerate` while the stand-in is `alembic` (what alembic-postgresql-enum
+    # does) gets the module the real package's import ran, with its submodules as attributes.
+    program = (
+        "from migguard.alembic_compat.stand_in import stand_in_alembic\n"
+        "with stand_in_alembic():\n"
+        "    import alembic.autogenerate\n"
+        "    loaded = sys.modules['alembic.autogenerate']\n"
+        "    print(alembic.autogenerate is loaded, loaded.render.__name__)\n"
+        "    print(loaded.__spec__.origin.endswith('__init__.py'))\n"
+    )
+    done = fresh(tmp_path, program)
+    assert done.stdout.split() == ["True", "alembic.autogenerate.render", "True"], done.stderr
