@@ -2,7 +2,7 @@
 migguard's key names.
 
 Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
-``prepend_sys_path``) and those are ignored rather than rejected. Values are converted
+``output_encoding``) and those are ignored rather than rejected. Values are converted
 to the shapes the TOML files use, so the checks in ``migguard.config`` apply to both.
 """
 
@@ -39,7 +39,10 @@ _SEPARATORS: dict[str, str] = {
     "newline": "\n",
 }
 _SEPARATOR_KEYS = ("path_separator", "version_path_separator")
+# prepend_sys_path follows only the newer key; without it Alembic also splits on colons.
+_PATH_KEY = ("path_separator",)
 _LEGACY_SPLIT = re.compile(r"[\s,]+")
+_LEGACY_SYS_PATH_SPLIT = re.compile(r"[\s,:]+")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
@@ -54,7 +57,8 @@ def read_alembic_ini(path: Path) -> dict[str, object]:
         path: absolute path of the INI file.
 
     Returns:
-        migguard key -> value: strings, plus ``version_locations`` as a list of strings,
+        migguard key -> value: strings, plus ``version_locations``, ``prepend_sys_path`` and
+        ``metadata`` (split on commas and whitespace) as lists of strings,
         ``recursive_version_locations`` as a bool, ``truncate_slug_length`` as an int and
         ``post_write_hooks`` as a list of ``{"name": ..., key: value}`` dicts.
 
@@ -73,6 +77,14 @@ def read_alembic_ini(path: Path) -> dict[str, object]:
     locations = get("version_locations")
     if locations is not None:
         values["version_locations"] = split_version_locations(locations, _separator(get, path))
+    prepend = get("prepend_sys_path")
+    if prepend is not None:
+        values["prepend_sys_path"] = _split_sys_path(prepend, _separator(get, path, _PATH_KEY))
+    metadata = get("metadata")
+    if metadata is not None:
+        # An import path holds a colon (``app.models:Base.metadata``), so this list is split
+        # the way Alembic splits its other name lists (``hooks``), never on path_separator.
+        values["metadata"] = [name for name in _LEGACY_SPLIT.split(metadata) if name]
     recursive = get("recursive_version_locations")
     if recursive is not None:
         values["recursive_version_locations"] = parse_bool(
@@ -164,12 +176,23 @@ def _parse_int(value: str, *, where: str) -> int:
         raise ConfigError(f"{where} must be an integer, got {value!r}") from None
 
 
-def _separator(get: Callable[[str], str | None], path: Path) -> str | None:
-    """The ``version_locations`` separator the file asks for, or ``None`` for the legacy rule.
+def _split_sys_path(value: str, separator: str | None) -> list[str]:
+    """Split ``prepend_sys_path``: on ``separator``, or (legacy rule, no ``path_separator``)
+    on runs of spaces, commas and colons."""
+    if separator is None:
+        return [part for part in _LEGACY_SYS_PATH_SPLIT.split(value) if part]
+    return split_version_locations(value, separator)
 
-    ``path_separator`` (newer Alembic) wins over ``version_path_separator`` (older).
+
+def _separator(
+    get: Callable[[str], str | None], path: Path, keys: tuple[str, ...] = _SEPARATOR_KEYS
+) -> str | None:
+    """The list separator the file asks for, or ``None`` for the legacy rule.
+
+    ``path_separator`` (newer Alembic) wins over ``version_path_separator`` (older, read for
+    ``version_locations`` only).
     """
-    for key in _SEPARATOR_KEYS:
+    for key in keys:
         name = get(key)
         if name is None:
             continue
