@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, runtime, autogen, guard, hooks):
         module.register(commands)
-    for command in commands.choices.values():
+    # An alias maps to its command's parser: give each parser the options once.
+    for command in {id(parser): parser for parser in commands.choices.values()}.values():
         # Also after the command, where pre-commit's `args:` put it (`migguard check -c x`).
         command.add_argument(
             "-c", "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
