@@ -149,7 +149,10 @@ def _write(config: Config, folder: Path, new: NewRevision) -> Path:
             f"{display_path(template, config.root)} is missing; it is the template new "
             "revision scripts are written from (`migguard init` creates it)"
         )
-    source = render_script(template, new)
+    # The project's own template: in an Alembic project it says `from alembic import op`, so
+    # the team can keep running Alembic on what migguard writes.
+    ini = next((path for path in config.files if path.suffix != ".toml"), None)
+    source = render_script(template, new, ini=ini)
     name = file_name(
         config.file_template,
         new.revision,

@@ -200,3 +200,18 @@ def test_ensure_version_sql_matches_alembic(tmp_path: Path) -> None:
     assert "CREATE TABLE alembic_version" in ours.stdout
     assert "version_num VARCHAR(32) NOT NULL" in ours.stdout
     assert not (tmp_path / "app.db").exists()
+
+
+def test_revision_in_a_multidb_project_renders_its_template_with_config(tmp_path: Path) -> None:
+    # Alembic's multidb template reads `databases` through `config` and each database's body
+    # through Mako's `context`.
+    root = make_project(tmp_path / "app", "multidb", f"sqlite:///{tmp_path}/app.db")
+    done = run_process(["revision", "-m", "first", "--rev-id", "m1"], root)
+    assert done.returncode == 0, done.stderr
+    (script,) = (root / "migrations" / "versions").glob("m1_*.py")
+    source = script.read_text()
+    assert "def upgrade_engine1() -> None:" in source
+    assert "def downgrade_engine2() -> None:" in source
+    heads = alembic(root, "heads")
+    assert heads.returncode == 0, heads.stderr
+    assert heads.stdout.startswith("m1 (head)")
