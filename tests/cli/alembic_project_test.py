@@ -215,3 +215,74 @@ def test_revision_in_a_multidb_project_renders_its_template_with_config(tmp_path
     heads = alembic(root, "heads")
     assert heads.returncode == 0, heads.stderr
     assert heads.stdout.startswith("m1 (head)")
+
+
+ALEMBIC_COMMANDS = [
+    # (Alembic's command line, as its walkthroughs type it; expected exit status)
+    (["revision", "-m", "second", "--head", "head", "--rev-id", "b2"], 0),
+    (["revision", "-m", "side", "--head", "a1", "--splice", "--rev-id", "c3"], 0),
+    (["revision", "-m", "label", "--head", "base", "--branch-label", "extra", "--rev-id", "d4"], 0),
+    (["revision", "-m", "dep", "--head", "extra@head", "--depends-on", "a1", "--rev-id", "e5"], 0),
+    (["branches", "-v"], 0),
+    (["heads", "-v", "--resolve-dependencies"], 0),
+    (["history", "-r", "base:heads", "-v", "-i"], 0),
+    (["show", "a1"], 0),
+    (["merge", "b2", "c3", "-m", "join", "--rev-id", "f6"], 0),
+    (["upgrade", "heads", "--sql"], 0),
+    (["upgrade", "heads"], 0),
+    (["current", "-v"], 0),
+    (["current", "--check-heads"], 0),
+    (["downgrade", "a1", "--sql"], 2),  # needs START:END offline, as Alembic does
+    (["downgrade", "heads:a1", "--sql"], 0),
+    (["stamp", "heads", "--purge"], 0),
+    (["stamp", "base", "--sql"], 0),
+    (["downgrade", "base"], 0),
+    (["current", "--check-heads"], 1),
+    (["list_templates"], 0),
+    (["ensure_version", "--sql"], 0),
+    (["ensure_version"], 0),
+]
+
+
+def test_alembic_command_spellings_and_main_flags_work(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    add_customer_revision(root)
+    for args, expected in ALEMBIC_COMMANDS:
+        done = run_process(args, root)
+        assert done.returncode == expected, (args, done.stderr)
+    # The history migguard wrote is one Alembic reads the same way.
+    theirs = alembic(root, "heads")
+    assert theirs.returncode == 0, theirs.stderr
+    assert sorted(line.split()[0] for line in theirs.stdout.splitlines()) == ["e5", "f6"]
+
+
+def test_heads_resolve_dependencies_as_alembic(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    add_customer_revision(root)
+    made = alembic(
+        root, "revision", "-m", "b", "--head", "base", "--depends-on", "a1", "--rev-id", "b1"
+    )
+    assert made.returncode == 0, made.stderr
+
+    def ids(text: str) -> list[str]:
+        return sorted(line.split()[0] for line in text.splitlines())
+
+    for flags in ([], ["--resolve-dependencies"]):
+        ours = run_process(["heads", *flags], root)
+        assert ours.returncode == 0, ours.stderr
+        assert ids(ours.stdout) == ids(alembic(root, "heads", *flags).stdout), flags
+    assert ids(run_process(["heads", "--resolve-dependencies"], root).stdout) == ["b1"]
+
+
+def test_current_check_heads_is_one_line_exit_1_below_a_head(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    add_customer_revision(root)
+    below = run_process(["current", "--check-heads"], root)
+    assert below.returncode == 1
+    assert below.stderr == (
+        "migguard: error: the database is not at every head (at base; heads: a1); "
+        "run `migguard upgrade heads`\n"
+    )
+    assert alembic(root, "current", "--check-heads").returncode != 0
+    assert run_process(["upgrade", "head"], root).returncode == 0
+    assert run_process(["current", "--check-heads"], root).returncode == 0
