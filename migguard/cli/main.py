@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from migguard import __version__
-from migguard.cli import autogen, environment, guard, history, hooks, revision, runtime
+from migguard.cli import autogen, edit, environment, guard, history, hooks, revision, runtime
 from migguard.errors import EXIT_USAGE, MigguardError, UsageError
 from migguard.report import print_warnings
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--url", help="database URL (overrides MIGGUARD_URL and the configuration)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (environment, history, revision, runtime, autogen, guard, hooks):
+    for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
         module.register(commands)
     # An alias maps to its command's parser: give each parser the options once.
     for command in {id(parser): parser for parser in commands.choices.values()}.values():

@@ -286,3 +286,20 @@ def test_current_check_heads_is_one_line_exit_1_below_a_head(tmp_path: Path) -> 
     assert alembic(root, "current", "--check-heads").returncode != 0
     assert run_process(["upgrade", "head"], root).returncode == 0
     assert run_process(["current", "--check-heads"], root).returncode == 0
+
+
+def test_edit_opens_the_revision_in_the_editor(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    script = add_customer_revision(root)
+    seen = tmp_path / "seen.txt"
+    editor = tmp_path / "editor.py"
+    editor.write_text(f"import sys\nopen({str(seen)!r}, 'w').write(sys.argv[1])\n")
+    env = {"EDITOR": f"{sys.executable} {editor}", "VISUAL": ""}
+    done = run_process(["edit", "head"], root, env)
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text() == str(script)
+    unset = run_process(["edit", "a1"], root, {"EDITOR": "", "VISUAL": ""})
+    assert unset.returncode == 2
+    assert unset.stderr == (
+        "migguard: error: no editor: set the EDITOR (or VISUAL) environment variable\n"
+    )
