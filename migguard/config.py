@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from migguard.config_paths import resolve_location, resolve_path
-from migguard.config_sources import RawConfig, discover_config, read_config_file
+from migguard.config_sources import INI_SECTION, RawConfig, discover_config, read_config_file
 from migguard.config_values import check_values
 from migguard.errors import ConfigError
 from migguard.urls import expand_env, mask_password, resolve_sqlite_url
@@ -116,6 +116,7 @@ def load_config(
     cwd: Path | None = None,
     url: str | None = None,
     environ: Mapping[str, str] | None = None,
+    ini_section: str = INI_SECTION,
 ) -> Config:
     """Find, read, merge, check and resolve the configuration.
 
@@ -129,6 +130,7 @@ def load_config(
         url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the files. Empty means unset.
         environ: environment for ``MIGGUARD_URL`` and ``${VAR}`` expansion; defaults to
             ``os.environ``.
+        ini_section: the section of ``alembic.ini`` read (``-n NAME``, as Alembic's).
 
     Returns:
         The resolved :class:`Config`. Layers merge key by key: ``[tool.alembic]``, then
@@ -141,7 +143,11 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     start = Path.cwd() if cwd is None else cwd
-    layers = read_config_file(config_path) if config_path is not None else _discover(start)
+    layers = (
+        read_config_file(config_path, ini_section)
+        if config_path is not None
+        else _discover(start, ini_section)
+    )
     values: dict[str, object] = {}
     origin: dict[str, RawConfig] = {}
     for layer in layers:
@@ -168,9 +174,9 @@ class _Merged(NamedTuple):
         return " and ".join(layer.where for layer in self.layers)
 
 
-def _discover(start: Path) -> tuple[RawConfig, ...]:
+def _discover(start: Path, ini_section: str) -> tuple[RawConfig, ...]:
     """Discover the configuration from ``start`` upward or raise a ConfigError saying how."""
-    layers = discover_config(start)
+    layers = discover_config(start, ini_section)
     if not layers:
         raise ConfigError(
             f"no migguard configuration found in {os.path.abspath(start)} or any parent folder "
@@ -284,7 +290,8 @@ def _url_where(source: str, merged: _Merged) -> str:
 def _where(key: str, merged: _Merged) -> str:
     """Name a key in its file the way the user wrote it (``sqlalchemy.url`` in alembic.ini)."""
     layer = merged.layer(key)
-    written = "sqlalchemy.url" if key == "url" and layer.section == "alembic" else key
+    # TOML layers are strict except [tool.alembic], which never holds the URL.
+    written = "sqlalchemy.url" if key == "url" and not layer.strict else key
     return f"'{written}' in {layer.where}"
 
 

@@ -14,12 +14,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from migguard.alembic_ini import SECTION as INI_SECTION
 from migguard.alembic_ini import read_alembic_ini
 from migguard.config_tool_alembic import read_tool_alembic
 from migguard.errors import ConfigError
 
 __all__ = [
     "ALEMBIC_INI",
+    "INI_SECTION",
     "MIGGUARD_TOML",
     "PYPROJECT_TOML",
     "RawConfig",
@@ -65,7 +67,7 @@ class RawConfig(NamedTuple):
         return _describe(str(self.path), self.section)
 
 
-def discover_config(start: Path) -> tuple[RawConfig, ...]:
+def discover_config(start: Path, ini_section: str = INI_SECTION) -> tuple[RawConfig, ...]:
     """Find and read the configuration for a command run in ``start``.
 
     Looks in ``start`` and then each parent folder, and stops at the first folder holding any
@@ -74,6 +76,7 @@ def discover_config(start: Path) -> tuple[RawConfig, ...]:
 
     Args:
         start: the folder to start in (made absolute if relative).
+        ini_section: the section of ``alembic.ini`` to read (Alembic's ``-n NAME``).
 
     Returns:
         The layers of that folder, lowest first; empty when no folder up to the filesystem
@@ -83,13 +86,15 @@ def discover_config(start: Path) -> tuple[RawConfig, ...]:
         ConfigError: a candidate file exists but cannot be read or parsed.
     """
     for folder in _folders_upward(start):
-        layers = folder_layers(folder)
+        layers = folder_layers(folder, ini_section=ini_section)
         if layers:
             return layers
     return ()
 
 
-def folder_layers(folder: Path, *, own: RawConfig | None = None) -> tuple[RawConfig, ...]:
+def folder_layers(
+    folder: Path, *, own: RawConfig | None = None, ini_section: str = INI_SECTION
+) -> tuple[RawConfig, ...]:
     """Read the configuration layers of one folder, lowest first.
 
     The Alembic settings are the base: ``[tool.alembic]`` of ``pyproject.toml``, then
@@ -100,6 +105,7 @@ def folder_layers(folder: Path, *, own: RawConfig | None = None) -> tuple[RawCon
     Args:
         folder: the absolute folder.
         own: migguard's own layer when it is given rather than discovered (``-c FILE``).
+        ini_section: the section of ``alembic.ini`` to read (Alembic's ``-n NAME``).
 
     Returns:
         The layers found (empty when the folder has none).
@@ -111,7 +117,7 @@ def folder_layers(folder: Path, *, own: RawConfig | None = None) -> tuple[RawCon
     layers = [] if tool_alembic is None else [tool_alembic]
     ini_path = folder / ALEMBIC_INI
     if ini_path.is_file():
-        layers.append(_read_ini(ini_path))
+        layers.append(_read_ini(ini_path, ini_section))
     if own is None:
         toml_path = folder / MIGGUARD_TOML
         own = read_migguard_toml(toml_path) if toml_path.is_file() else tool_migguard
@@ -120,7 +126,7 @@ def folder_layers(folder: Path, *, own: RawConfig | None = None) -> tuple[RawCon
     return tuple(layers)
 
 
-def read_config_file(path: Path) -> tuple[RawConfig, ...]:
+def read_config_file(path: Path, ini_section: str = INI_SECTION) -> tuple[RawConfig, ...]:
     """Read the configuration named with the CLI's ``-c/--config``, lowest layer first.
 
     An INI file (``.ini``/``.cfg``, or any name whose content has an ``[alembic]`` section
@@ -133,6 +139,7 @@ def read_config_file(path: Path) -> tuple[RawConfig, ...]:
 
     Args:
         path: the file to read; relative paths are taken from the current folder.
+        ini_section: the section of an INI file to read (Alembic's ``-n NAME``).
 
     Returns:
         The layers read.
@@ -148,15 +155,15 @@ def read_config_file(path: Path) -> tuple[RawConfig, ...]:
         raise ConfigError(f"config file {path} does not exist")
     folder = path.parent
     if path.name == PYPROJECT_TOML:
-        layers = folder_layers(folder, own=read_pyproject(path))
+        layers = folder_layers(folder, own=read_pyproject(path), ini_section=ini_section)
         if not layers:
             raise ConfigError(f"no [tool.migguard] or [tool.alembic] table in {path}")
         return layers
     if _is_ini(path):
         tool_alembic = _pyproject_tables(folder / PYPROJECT_TOML)[1]
-        ini = _read_ini(path)
+        ini = _read_ini(path, ini_section)
         return (ini,) if tool_alembic is None else (tool_alembic, ini)
-    return folder_layers(folder, own=read_migguard_toml(path))
+    return folder_layers(folder, own=read_migguard_toml(path), ini_section=ini_section)
 
 
 def read_migguard_toml(path: Path) -> RawConfig:
@@ -246,9 +253,9 @@ def toml_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _read_ini(path: Path) -> RawConfig:
-    """Read an Alembic INI file's ``[alembic]`` section as a layer."""
-    return RawConfig(path, "alembic", strict=False, values=read_alembic_ini(path))
+def _read_ini(path: Path, section: str) -> RawConfig:
+    """Read a section of an Alembic INI file as a layer."""
+    return RawConfig(path, section, strict=False, values=read_alembic_ini(path, section))
 
 
 def _folders_upward(start: Path) -> Iterator[Path]:

@@ -830,3 +830,21 @@ def test_config_option_pyproject_with_only_tool_alembic(tmp_path: Path) -> None:
     config = load(tmp_path, config_path=pyproject)
     assert config.script_location == tmp_path / "proj" / "migrations"
     assert config.url == "sqlite:///a.db"
+
+
+def test_ini_section_names_another_section_as_alembic_n(tmp_path: Path) -> None:
+    # `alembic -n db2`: one alembic.ini, a section per database.
+    write(
+        tmp_path / "alembic.ini",
+        ALEMBIC_INI + "[db2]\nscript_location = %(here)s/db2\nsqlalchemy.url = sqlite:///db2.db\n",
+    )
+    write(tmp_path / "pyproject.toml", '[tool.migguard]\nmetadata = "app:metadata"\n')
+    config = load(tmp_path, ini_section="db2")
+    assert config.script_location == tmp_path / "db2"
+    assert config.url == "sqlite:///db2.db"
+    assert config.sources["url"] == "alembic.ini [db2]"
+    assert config.metadata == ("app:metadata",)
+    assert load(tmp_path).url == f"sqlite:///{tmp_path}/app.db"
+    assert error_of(tmp_path, ini_section="db3") == f"no [db3] section in {tmp_path}/alembic.ini"
+    ini = tmp_path / "alembic.ini"
+    assert load(tmp_path, config_path=ini, ini_section="db2").script_location == tmp_path / "db2"

@@ -21,7 +21,9 @@ def config_from(args: argparse.Namespace) -> Config:
     Raises:
         ConfigError: no configuration found, or it is invalid.
     """
-    config = load_config(Path(args.config) if args.config else None, url=args.url)
+    config = load_config(
+        Path(args.config) if args.config else None, url=args.url, ini_section=args.name
+    )
     sys.path[:0] = [
         str(folder) for folder in config.prepend_sys_path if str(folder) not in sys.path
     ]

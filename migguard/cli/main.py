@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-c", "--config", metavar="PATH", help="configuration file (default: discovered upward)"
     )
     parser.add_argument("--url", help="database URL (overrides MIGGUARD_URL and the configuration)")
+    parser.add_argument(
+        "-n",
+        "--name",
+        default="alembic",
+        metavar="SECTION",
+        help="section of alembic.ini to read, as Alembic's -n (default: alembic)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
         module.register(commands)
@@ -74,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
             "-c", "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
         )
         command.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

@@ -120,7 +120,7 @@ def _refuse_alembic_environment(cwd: Path) -> None:
     from migguard.config_sources import folder_layers  # reads no more than discovery does
 
     for layer in folder_layers(cwd.resolve()):
-        if layer.section in ("alembic", "tool.alembic"):
+        if not layer.strict:  # alembic.ini or [tool.alembic]: Alembic's own settings
             location = layer.values.get("script_location")
             shown = (
                 f" ({resolve_path(location, layer.path.parent)})"

@@ -303,3 +303,18 @@ def test_edit_opens_the_revision_in_the_editor(tmp_path: Path) -> None:
     assert unset.stderr == (
         "migguard: error: no editor: set the EDITOR (or VISUAL) environment variable\n"
     )
+
+
+def test_name_option_picks_the_ini_section_as_alembic_n(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    ini = root / "alembic.ini"
+    ini.write_text(
+        ini.read_text()
+        + f"\n[db2]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///{tmp_path}/db2.db\n"
+    )
+    add_customer_revision(root)
+    theirs = alembic(root, "-n", "db2", "upgrade", "head")
+    assert theirs.returncode == 0, theirs.stderr
+    assert run_process(["-n", "db2", "current"], root).stdout == "a1 (head)\n"
+    assert run_process(["current", "--name", "db2"], root).stdout == "a1 (head)\n"
+    assert run_process(["current"], root).stdout == ""
