@@ -15,6 +15,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     init = commands.add_parser("init", help="create a migration environment")
     init.add_argument("directory", metavar="DIR", help="folder to create, e.g. migrations")
     init.add_argument("-t", "--template", default="generic", help="template (list-templates)")
+    init.add_argument(
+        "--package",
+        action="store_true",
+        help="write __init__.py in DIR and DIR/versions, as Alembic's --package",
+    )
     init.set_defaults(handler=cmd_init)
 
     # Alembic's spellings as aliases: the walkthroughs users learned from type them.
@@ -46,7 +51,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from migguard.scripts.environment import init_environment
 
     cwd = Path.cwd()
-    result = init_environment(Path(args.directory), args.template, cwd)
+    result = init_environment(Path(args.directory), args.template, cwd, package=args.package)
     printer = Printer()
     printer.line(f"Created {result.directory}")
     verb = "Wrote" if result.created_config else "Added [tool.migguard] to"

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECTION",
         help="section of alembic.ini to read, as Alembic's -n (default: alembic)",
     )
+    parser.add_argument(
+        "--raiseerr",
+        action="store_true",
+        help="on an error show the full traceback, as Alembic's --raiseerr (or MIGGUARD_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
         module.register(commands)
@@ -154,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_text(parser, args)
         return int(args.handler(args))
     except MigguardError as exc:
+        if args.raiseerr:
+            raise
         sys.stderr.write(f"migguard: error: {exc}\n")
         print_warnings(getattr(exc, "__notes__", ()))
         return exc.exit_code
@@ -165,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
     except Exception as exc:
-        if os.environ.get("MIGGUARD_DEBUG"):
+        if os.environ.get("MIGGUARD_DEBUG") or args.raiseerr:
             raise
         sys.stderr.write(
             f"migguard: internal error: {type(exc).__name__}: {exc} "

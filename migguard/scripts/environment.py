@@ -71,7 +71,9 @@ def _template_file(templates: dict[str, Template], template: Template, name: str
     raise UsageError(f"template {template.name!r} has no {name}")
 
 
-def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResult:
+def init_environment(
+    directory: Path, template_name: str, cwd: Path, *, package: bool = False
+) -> InitResult:
     """Create a migration environment and write its configuration.
 
     The environment is ``directory`` with ``versions/``, ``script.py.mako`` and ``README``.
@@ -82,6 +84,8 @@ def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResu
         directory: the folder to create (relative paths are taken from ``cwd``).
         template_name: a name from :func:`list_templates`.
         cwd: where the configuration is written.
+        package: also write an empty ``__init__.py`` in the folder and in ``versions/``
+            (for projects that import their migrations as a package).
 
     Returns:
         What was created.
@@ -108,6 +112,9 @@ def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResu
     (directory / "versions").mkdir(parents=True, exist_ok=True)
     for name, source in sources.items():
         shutil.copyfile(source, directory / name)
+    if package:
+        for folder in (directory, directory / "versions"):
+            (folder / "__init__.py").touch()
     location = Path(os.path.relpath(directory, cwd)).as_posix()
     table = _config_text(location, template.config, in_pyproject=existing)
     text = config_file.read_text(encoding="utf-8").rstrip("\n") if existing else ""

@@ -227,7 +227,8 @@ ALEMBIC_COMMANDS = [
     (["heads", "-v", "--resolve-dependencies"], 0),
     (["history", "-r", "base:heads", "-v", "-i"], 0),
     (["show", "a1"], 0),
-    (["merge", "b2", "c3", "-m", "join", "--rev-id", "f6"], 0),
+    (["merge", "b2", "c3", "-m", "join", "--rev-id", "f6", "--branch-label", "j", "--splice"], 0),
+    (["--raiseerr", "heads"], 0),
     (["upgrade", "heads", "--sql"], 0),
     (["upgrade", "heads"], 0),
     (["current", "-v"], 0),
@@ -318,3 +319,26 @@ def test_name_option_picks_the_ini_section_as_alembic_n(tmp_path: Path) -> None:
     assert run_process(["-n", "db2", "current"], root).stdout == "a1 (head)\n"
     assert run_process(["current", "--name", "db2"], root).stdout == "a1 (head)\n"
     assert run_process(["current"], root).stdout == ""
+
+
+def test_raiseerr_shows_the_traceback_as_alembic(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    plain = run_process(["show", "nope"], root)
+    assert plain.returncode == 2
+    assert "Traceback" not in plain.stderr
+    loud = run_process(["--raiseerr", "show", "nope"], root)
+    assert loud.returncode != 0
+    assert "Traceback (most recent call last)" in loud.stderr
+
+
+def test_init_package_writes_init_files_as_alembic(tmp_path: Path) -> None:
+    done = run_process(["init", "--package", "migrations"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "migrations" / "__init__.py").is_file()
+    assert (tmp_path / "migrations" / "versions" / "__init__.py").is_file()
+    # The package marker is not a revision: the history stays empty and readable.
+    assert run_process(["heads"], tmp_path).returncode == 0
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    assert alembic(theirs, "init", "--package", "migrations").returncode == 0
+    assert (theirs / "migrations" / "versions" / "__init__.py").is_file()
