@@ -1,8 +1,11 @@
 """Where configuration comes from: finding the config file and reading it into raw values.
 
-The readers only parse; checking keys and types and resolving paths is ``migguard.config``'s
-job. Every reader returns a :class:`RawConfig` whose ``values`` use the TOML key names, so
-``alembic.ini`` values arrive already renamed and converted (see ``migguard.alembic_ini``).
+The readers only parse; merging, checking keys and types and resolving paths is
+``migguard.config``'s job. Every file (or table) read is one :class:`RawConfig` layer whose
+``values`` use the TOML key names, so ``alembic.ini`` and ``[tool.alembic]`` values arrive
+already renamed and converted (see ``migguard.alembic_ini``, ``migguard.config_tool_alembic``).
+A project's layers all come from one folder, lowest first: ``[tool.alembic]``, ``alembic.ini``,
+then migguard's own ``migguard.toml`` or ``[tool.migguard]``.
 """
 
 from __future__ import annotations

@@ -342,3 +342,16 @@ def test_init_package_writes_init_files_as_alembic(tmp_path: Path) -> None:
     theirs.mkdir()
     assert alembic(theirs, "init", "--package", "migrations").returncode == 0
     assert (theirs / "migrations" / "versions" / "__init__.py").is_file()
+
+
+def test_a_missing_project_template_is_named_without_suggesting_init(tmp_path: Path) -> None:
+    # In an Alembic project `migguard init` refuses, so it cannot be the way to get it back.
+    root = make_project(tmp_path / "app", "generic", f"sqlite:///{tmp_path}/app.db")
+    (root / "migrations" / "script.py.mako").unlink()
+    done = run_process(["revision", "-m", "x"], root)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "migguard: error: migrations/script.py.mako is missing; it is the template new "
+        "revision scripts are written from (restore it from version control, or copy the "
+        "one `alembic init` writes)\n"
+    )
