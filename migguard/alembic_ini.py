@@ -2,7 +2,7 @@
 migguard's key names.
 
 Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
-``prepend_sys_path``) and those are ignored rather than rejected. Values are converted
+``output_encoding``) and those are ignored rather than rejected. Values are converted
 to the shapes the TOML files use, so the checks in ``migguard.config`` apply to both.
 """
 
@@ -39,32 +39,38 @@ _SEPARATORS: dict[str, str] = {
     "newline": "\n",
 }
 _SEPARATOR_KEYS = ("path_separator", "version_path_separator")
+# prepend_sys_path follows only the newer key; without it Alembic also splits on colons.
+_PATH_KEY = ("path_separator",)
 _LEGACY_SPLIT = re.compile(r"[\s,]+")
+_LEGACY_SYS_PATH_SPLIT = re.compile(r"[\s,:]+")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
 
-def read_alembic_ini(path: Path) -> dict[str, object]:
-    """Read the settings migguard uses from the ``[alembic]`` section of an INI file.
+def read_alembic_ini(path: Path, section_name: str = SECTION) -> dict[str, object]:
+    """Read the settings migguard uses from the ``[alembic]`` section of an INI file (or the
+    section Alembic's ``-n NAME`` names).
 
     ``%(here)s`` expands to the file's folder and ``%%`` to ``%``, as in Alembic. Empty values
     count as unset and are left out.
 
     Args:
         path: absolute path of the INI file.
+        section_name: the section to read.
 
     Returns:
-        migguard key -> value: strings, plus ``version_locations`` as a list of strings,
+        migguard key -> value: strings, plus ``version_locations``, ``prepend_sys_path`` and
+        ``metadata`` (split on commas and whitespace) as lists of strings,
         ``recursive_version_locations`` as a bool, ``truncate_slug_length`` as an int and
         ``post_write_hooks`` as a list of ``{"name": ..., key: value}`` dicts.
 
     Raises:
-        ConfigError: the file cannot be read or parsed, has no ``[alembic]`` section, or a
-            value cannot be interpolated or converted.
+        ConfigError: the file cannot be read or parsed, has no such section, or a value
+            cannot be interpolated or converted.
     """
-    parser = _load_parser(path)
-    section = parser[SECTION]
-    get = _getter(section, path)
+    parser = _load_parser(path, section_name)
+    section = parser[section_name]
+    get = _getter(section, path, section_name)
     values: dict[str, object] = {}
     for ini_key, key in INI_KEYS.items():
         text = get(ini_key)
@@ -72,16 +78,28 @@ def read_alembic_ini(path: Path) -> dict[str, object]:
             values[key] = text
     locations = get("version_locations")
     if locations is not None:
-        values["version_locations"] = split_version_locations(locations, _separator(get, path))
+        values["version_locations"] = split_version_locations(
+            locations, _separator(get, path, section_name)
+        )
+    prepend = get("prepend_sys_path")
+    if prepend is not None:
+        values["prepend_sys_path"] = _split_sys_path(
+            prepend, _separator(get, path, section_name, _PATH_KEY)
+        )
+    metadata = get("metadata")
+    if metadata is not None:
+        # An import path holds a colon (``app.models:Base.metadata``), so this list is split
+        # the way Alembic splits its other name lists (``hooks``), never on path_separator.
+        values["metadata"] = [name for name in _LEGACY_SPLIT.split(metadata) if name]
     recursive = get("recursive_version_locations")
     if recursive is not None:
         values["recursive_version_locations"] = parse_bool(
-            recursive, where=f"'recursive_version_locations' in {path} [{SECTION}]"
+            recursive, where=f"'recursive_version_locations' in {path} [{section_name}]"
         )
     slug_length = get("truncate_slug_length")
     if slug_length is not None:
         values["truncate_slug_length"] = _parse_int(
-            slug_length, where=f"'truncate_slug_length' in {path} [{SECTION}]"
+            slug_length, where=f"'truncate_slug_length' in {path} [{section_name}]"
         )
     if parser.has_section(HOOKS_SECTION):
         hooks = _post_write_hooks(parser[HOOKS_SECTION], path)
@@ -164,26 +182,40 @@ def _parse_int(value: str, *, where: str) -> int:
         raise ConfigError(f"{where} must be an integer, got {value!r}") from None
 
 
-def _separator(get: Callable[[str], str | None], path: Path) -> str | None:
-    """The ``version_locations`` separator the file asks for, or ``None`` for the legacy rule.
+def _split_sys_path(value: str, separator: str | None) -> list[str]:
+    """Split ``prepend_sys_path``: on ``separator``, or (legacy rule, no ``path_separator``)
+    on runs of spaces, commas and colons."""
+    if separator is None:
+        return [part for part in _LEGACY_SYS_PATH_SPLIT.split(value) if part]
+    return split_version_locations(value, separator)
 
-    ``path_separator`` (newer Alembic) wins over ``version_path_separator`` (older).
+
+def _separator(
+    get: Callable[[str], str | None],
+    path: Path,
+    section_name: str,
+    keys: tuple[str, ...] = _SEPARATOR_KEYS,
+) -> str | None:
+    """The list separator the file asks for, or ``None`` for the legacy rule.
+
+    ``path_separator`` (newer Alembic) wins over ``version_path_separator`` (older, read for
+    ``version_locations`` only).
     """
-    for key in _SEPARATOR_KEYS:
+    for key in keys:
         name = get(key)
         if name is None:
             continue
         if name not in _SEPARATORS:
             choices = ", ".join(repr(choice) for choice in _SEPARATORS)
             raise ConfigError(
-                f"'{key}' in {path} [{SECTION}] must be one of {choices}, got {name!r}"
+                f"'{key}' in {path} [{section_name}] must be one of {choices}, got {name!r}"
             )
         return _SEPARATORS[name]
     return None
 
 
-def _load_parser(path: Path) -> configparser.ConfigParser:
-    """Parse the INI file with ``here`` set; it must have an ``[alembic]`` section."""
+def _load_parser(path: Path, section_name: str) -> configparser.ConfigParser:
+    """Parse the INI file with ``here`` set; it must have section ``section_name``."""
     # "%" in a folder name would otherwise start an interpolation.
     here = str(path.parent).replace("%", "%%")
     parser = configparser.ConfigParser(defaults={"here": here})
@@ -196,8 +228,8 @@ def _load_parser(path: Path) -> configparser.ConfigParser:
         raise ConfigError(f"invalid INI file {path}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    if not parser.has_section(SECTION):
-        raise ConfigError(f"no [{SECTION}] section in {path}")
+    if not parser.has_section(section_name):
+        raise ConfigError(f"no [{section_name}] section in {path}")
     return parser
 
 

@@ -1,8 +1,9 @@
 """The resolved migguard configuration and how it is loaded.
 
-``load_config`` finds the configuration file (or reads the one given), checks it, resolves
-relative paths against the file's folder, and picks the database URL from ``--url``, the
-``MIGGUARD_URL`` environment variable or the file, in that order. ``connect_url`` gives the
+``load_config`` finds the configuration files (or reads the one given), merges them key by key
+(Alembic's ``[tool.alembic]`` and ``alembic.ini`` below, migguard's own file on top), checks
+them, resolves relative paths against their folder, and picks the database URL from ``--url``,
+the ``MIGGUARD_URL`` environment variable or the files, in that order. ``connect_url`` gives the
 URL to open: a relative SQLite path in the file's URL is taken from the file's folder, like
 every other path in it; one in ``--url`` or ``MIGGUARD_URL`` from the current folder, where
 the user typed it.
@@ -17,7 +18,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from migguard.config_paths import resolve_location, resolve_path
-from migguard.config_sources import RawConfig, discover_config, read_config_file
+from migguard.config_sources import INI_SECTION, RawConfig, discover_config, read_config_file
 from migguard.config_values import check_values
 from migguard.errors import ConfigError
 from migguard.urls import expand_env, mask_password, resolve_sqlite_url
@@ -30,16 +31,19 @@ DEFAULT = "default"
 
 _MASKED_KEYS = frozenset({"url", "check_url"})
 # Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "sources"})
+_NOT_KEYS = frozenset({"path", "root", "files", "sources"})
 
 
 class Config(NamedTuple):
     """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded (and
     otherwise as written, for messages: :func:`connect_url` gives the one to open).
 
-    ``sources`` maps each setting's key to where its value came from: a file label such as
-    ``"migguard.toml"`` or ``"alembic.ini [alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"``
-    or ``"default"``.
+    ``path`` is the top file read (migguard's own when there is one) and ``files`` every
+    file merged, lowest first. ``sources`` maps each setting's key to where its value came
+    from: a file label such as ``"migguard.toml"``, ``"alembic.ini [alembic]"`` or
+    ``"pyproject.toml [tool.alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"`` or ``"default"``.
+    ``prepend_sys_path`` holds the folders Alembic's key of that name puts first on
+    ``sys.path``.
 
     Immutable; a NamedTuple rather than a dataclass because ``migguard heads`` loads it on
     every commit and the dataclasses module costs more to import than the rest of the
@@ -53,6 +57,8 @@ class Config(NamedTuple):
     recursive_version_locations: bool = False
     url: str | None = None
     metadata: tuple[str, ...] = ()
+    prepend_sys_path: tuple[Path, ...] = ()
+    files: tuple[Path, ...] = ()
     file_template: str = "%(rev)s_%(slug)s"
     timezone: str | None = None
     truncate_slug_length: int = 40
@@ -110,20 +116,25 @@ def load_config(
     cwd: Path | None = None,
     url: str | None = None,
     environ: Mapping[str, str] | None = None,
+    ini_section: str = INI_SECTION,
 ) -> Config:
-    """Find, read, check and resolve the configuration.
+    """Find, read, merge, check and resolve the configuration.
 
     Args:
-        config_path: a file named with ``-c/--config``; when ``None`` the configuration is
-            discovered from ``cwd`` upward (``migguard.toml``, then ``[tool.migguard]`` in
-            ``pyproject.toml``, then ``alembic.ini``; first folder with one wins).
+        config_path: a file named with ``-c/--config`` (see
+            :func:`migguard.config_sources.read_config_file` for what is read with it); when
+            ``None`` the configuration is discovered from ``cwd`` upward: the first folder
+            holding ``migguard.toml``, ``alembic.ini``, or a ``pyproject.toml`` with
+            ``[tool.migguard]`` or ``[tool.alembic]``, and only that folder's files.
         cwd: where discovery starts; defaults to the current folder.
-        url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the file. Empty means unset.
+        url: the ``--url`` option; wins over ``MIGGUARD_URL`` and the files. Empty means unset.
         environ: environment for ``MIGGUARD_URL`` and ``${VAR}`` expansion; defaults to
             ``os.environ``.
+        ini_section: the section of ``alembic.ini`` read (``-n NAME``, as Alembic's).
 
     Returns:
-        The resolved :class:`Config`.
+        The resolved :class:`Config`. Layers merge key by key: ``[tool.alembic]``, then
+        ``alembic.ini``, then ``migguard.toml`` (or ``[tool.migguard]``); the higher wins.
 
     Raises:
         ConfigError: no configuration found, a file is missing or invalid, a key is unknown
@@ -132,41 +143,76 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     start = Path.cwd() if cwd is None else cwd
-    raw = read_config_file(config_path) if config_path is not None else _discover(start)
-    return _build(raw, check_values(raw), url, env)
+    layers = (
+        read_config_file(config_path, ini_section)
+        if config_path is not None
+        else _discover(start, ini_section)
+    )
+    values: dict[str, object] = {}
+    origin: dict[str, RawConfig] = {}
+    for layer in layers:
+        checked = check_values(layer)
+        values.update(checked)
+        origin.update(dict.fromkeys(checked, layer))
+    return _build(_Merged(layers, values, origin), url, env)
 
 
-def _discover(start: Path) -> RawConfig:
+class _Merged(NamedTuple):
+    """Checked values of every layer merged, and the layer each value came from."""
+
+    layers: tuple[RawConfig, ...]
+    values: dict[str, object]
+    origin: dict[str, RawConfig]
+
+    def layer(self, key: str) -> RawConfig:
+        """The layer ``key`` came from (the top one when the key is unset)."""
+        return self.origin.get(key, self.layers[-1])
+
+    @property
+    def where(self) -> str:
+        """Every file read, for messages about a key none of them sets."""
+        return " and ".join(layer.where for layer in self.layers)
+
+
+def _discover(start: Path, ini_section: str) -> tuple[RawConfig, ...]:
     """Discover the configuration from ``start`` upward or raise a ConfigError saying how."""
-    raw = discover_config(start)
-    if raw is None:
+    layers = discover_config(start, ini_section)
+    if not layers:
         raise ConfigError(
             f"no migguard configuration found in {os.path.abspath(start)} or any parent folder "
-            "(looked for migguard.toml, [tool.migguard] in pyproject.toml, alembic.ini); "
-            "run `migguard init migrations` to create one"
+            "(looked for migguard.toml, [tool.migguard] or [tool.alembic] in pyproject.toml, "
+            "alembic.ini); run `migguard init migrations` to create one"
         )
-    return raw
+    return layers
 
 
-def _build(
-    raw: RawConfig, values: dict[str, object], url: str | None, environ: Mapping[str, str]
-) -> Config:
-    """Turn checked values into a Config: resolve paths, pick and expand URLs, fill sources."""
-    root = raw.path.parent
+def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Config:
+    """Turn merged values into a Config: resolve paths, pick and expand URLs, fill sources."""
+    top = merged.layers[-1]
+    root = top.path.parent
+    values = merged.values
     if "script_location" not in values:
-        raise ConfigError(f"missing required key 'script_location' in {raw.where}")
-    _check_slug_length(values, raw)
-    script_location = _location(values["script_location"], root, "script_location", raw)
-    sources = {key: raw.label if key in values else DEFAULT for key in setting_keys()}
-    chosen_url, sources["url"] = _choose_url(url, environ, values.get("url"), raw.label)
+        raise ConfigError(f"missing required key 'script_location' in {merged.where}")
+    _check_slug_length(values, merged)
+    script_location = _location(values["script_location"], root, "script_location", merged)
+    sources = {
+        key: merged.origin[key].label if key in values else DEFAULT for key in setting_keys()
+    }
+    chosen_url, sources["url"] = _choose_url(
+        url, environ, values.get("url"), merged.layer("url").label
+    )
     return Config(
-        path=raw.path,
+        path=top.path,
         root=root,
         script_location=script_location,
-        version_locations=_version_locations(values, script_location, root, raw),
+        version_locations=_version_locations(values, script_location, root, merged),
         recursive_version_locations=values.get("recursive_version_locations") is True,
-        url=_expand(chosen_url, environ, _url_where(sources["url"], raw)),
+        url=_expand(chosen_url, environ, _url_where(sources["url"], merged)),
         metadata=_strings(values, "metadata"),
+        prepend_sys_path=tuple(
+            resolve_path(entry, root) for entry in _strings(values, "prepend_sys_path")
+        ),
+        files=tuple(dict.fromkeys(layer.path for layer in merged.layers)),
         file_template=_text(values, "file_template", _DEFAULTS["file_template"]),
         timezone=_optional_text(values, "timezone"),
         truncate_slug_length=_integer(
@@ -179,7 +225,7 @@ def _build(
         compare_type=values.get("compare_type", True) is True,
         compare_server_default=values.get("compare_server_default", True) is True,
         include_object=_optional_text(values, "include_object"),
-        check_url=_expand(values.get("check_url"), environ, _where("check_url", raw)),
+        check_url=_expand(values.get("check_url"), environ, _where("check_url", merged)),
         base_branch=_optional_text(values, "base_branch"),
         heads_file=_optional_path(values.get("heads_file"), root),
         log=_optional_path(values.get("log"), root),
@@ -232,43 +278,46 @@ def _expand(value: object, environ: Mapping[str, str], where: str) -> str | None
     return expand_env(value, environ, where=where) or None
 
 
-def _url_where(source: str, raw: RawConfig) -> str:
+def _url_where(source: str, merged: _Merged) -> str:
     """Describe where the chosen URL came from, for expansion errors."""
     if source == URL_OPTION:
         return f"the {URL_OPTION} option"
     if source.startswith("env "):
         return f"environment variable {URL_ENV_VAR}"
-    return _where("url", raw)
+    return _where("url", merged)
 
 
-def _where(key: str, raw: RawConfig) -> str:
-    """Name a key in a file the way the user wrote it (``sqlalchemy.url`` in alembic.ini)."""
-    written = "sqlalchemy.url" if key == "url" and not raw.strict else key
-    return f"'{written}' in {raw.where}"
+def _where(key: str, merged: _Merged) -> str:
+    """Name a key in its file the way the user wrote it (``sqlalchemy.url`` in alembic.ini)."""
+    layer = merged.layer(key)
+    # TOML layers are strict except [tool.alembic], which never holds the URL.
+    written = "sqlalchemy.url" if key == "url" and not layer.strict else key
+    return f"'{written}' in {layer.where}"
 
 
-def _check_slug_length(values: Mapping[str, object], raw: RawConfig) -> None:
+def _check_slug_length(values: Mapping[str, object], merged: _Merged) -> None:
     """Raise ConfigError unless ``truncate_slug_length`` (when set) is at least 1."""
     length = values.get("truncate_slug_length")
     if isinstance(length, int) and length < 1:
         raise ConfigError(
-            f"key 'truncate_slug_length' in {raw.where} must be at least 1, got {length}"
+            f"key 'truncate_slug_length' in {merged.layer('truncate_slug_length').where} "
+            f"must be at least 1, got {length}"
         )
 
 
 def _version_locations(
-    values: Mapping[str, object], script_location: Path, root: Path, raw: RawConfig
+    values: Mapping[str, object], script_location: Path, root: Path, merged: _Merged
 ) -> tuple[Path, ...]:
     """Resolve ``version_locations``; the default is ``<script_location>/versions``."""
     entries = values.get("version_locations")
     if not isinstance(entries, list):
         return (script_location / "versions",)
-    return tuple(_location(entry, root, "version_locations", raw) for entry in entries)
+    return tuple(_location(entry, root, "version_locations", merged) for entry in entries)
 
 
-def _location(value: object, root: Path, key: str, raw: RawConfig) -> Path:
+def _location(value: object, root: Path, key: str, merged: _Merged) -> Path:
     """Resolve a folder setting (plain path or ``package:path``)."""
-    return resolve_location(str(value), root, where=_where(key, raw))
+    return resolve_location(str(value), root, where=_where(key, merged))
 
 
 def _optional_path(value: object, root: Path) -> Path | None:

@@ -1,8 +1,11 @@
 """Where configuration comes from: finding the config file and reading it into raw values.
 
-The readers only parse; checking keys and types and resolving paths is ``migguard.config``'s
-job. Every reader returns a :class:`RawConfig` whose ``values`` use the TOML key names, so
-``alembic.ini`` values arrive already renamed and converted (see ``migguard.alembic_ini``).
+The readers only parse; merging, checking keys and types and resolving paths is
+``migguard.config``'s job. Every file (or table) read is one :class:`RawConfig` layer whose
+``values`` use the TOML key names, so ``alembic.ini`` and ``[tool.alembic]`` values arrive
+already renamed and converted (see ``migguard.alembic_ini``, ``migguard.config_tool_alembic``).
+A project's layers all come from one folder, lowest first: ``[tool.alembic]``, ``alembic.ini``,
+then migguard's own ``migguard.toml`` or ``[tool.migguard]``.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from migguard.alembic_ini import SECTION as INI_SECTION
 from migguard.alembic_ini import read_alembic_ini
+from migguard.config_tool_alembic import read_tool_alembic
 from migguard.errors import ConfigError
 
 __all__ = [
     "ALEMBIC_INI",
+    "INI_SECTION",
     "MIGGUARD_TOML",
     "PYPROJECT_TOML",
     "RawConfig",
     "discover_config",
+    "folder_layers",
     "read_config_file",
     "read_migguard_toml",
     "read_pyproject",
@@ -63,60 +70,103 @@ class RawConfig(NamedTuple):
         return _describe(str(self.path), self.section)
 
 
-def discover_config(start: Path) -> RawConfig | None:
+def discover_config(start: Path, ini_section: str = INI_SECTION) -> tuple[RawConfig, ...]:
     """Find and read the configuration for a command run in ``start``.
 
-    Looks in ``start`` and then each parent folder. In each folder the first match wins:
-    ``migguard.toml``, then a ``pyproject.toml`` that has a ``[tool.migguard]`` table, then
-    ``alembic.ini``; the search stops at the first folder with a match.
+    Looks in ``start`` and then each parent folder, and stops at the first folder holding any
+    of ``migguard.toml``, ``alembic.ini``, or a ``pyproject.toml`` with a ``[tool.migguard]``
+    or ``[tool.alembic]`` table. Only that folder's files are read (see :func:`folder_layers`).
 
     Args:
         start: the folder to start in (made absolute if relative).
+        ini_section: the section of ``alembic.ini`` to read (Alembic's ``-n NAME``).
 
     Returns:
-        The settings read, or ``None`` when no folder up to the filesystem root has any.
+        The layers of that folder, lowest first; empty when no folder up to the filesystem
+        root has any.
 
     Raises:
         ConfigError: a candidate file exists but cannot be read or parsed.
     """
     for folder in _folders_upward(start):
-        found = _read_folder(folder)
-        if found is not None:
-            return found
-    return None
+        layers = folder_layers(folder, ini_section=ini_section)
+        if layers:
+            return layers
+    return ()
 
 
-def read_config_file(path: Path) -> RawConfig:
-    """Read an explicitly named configuration file (the CLI's ``-c/--config``).
+def folder_layers(
+    folder: Path, *, own: RawConfig | None = None, ini_section: str = INI_SECTION
+) -> tuple[RawConfig, ...]:
+    """Read the configuration layers of one folder, lowest first.
 
-    A file named ``pyproject.toml`` is read from its ``[tool.migguard]`` table, any other
-    ``.toml`` file from its top level, and ``.ini``/``.cfg`` files from their ``[alembic]``
-    section. For other names the content decides: a file with an ``[alembic]`` section line is
-    read as INI, anything else as TOML.
+    The Alembic settings are the base: ``[tool.alembic]`` of ``pyproject.toml``, then
+    ``alembic.ini`` above it (Alembic reads the INI file first too). migguard's own file is
+    the top layer: ``migguard.toml``, or else the ``[tool.migguard]`` table of
+    ``pyproject.toml``. A key set in a higher layer replaces the same key below it.
+
+    Args:
+        folder: the absolute folder.
+        own: migguard's own layer when it is given rather than discovered (``-c FILE``).
+        ini_section: the section of ``alembic.ini`` to read (Alembic's ``-n NAME``).
+
+    Returns:
+        The layers found (empty when the folder has none).
+
+    Raises:
+        ConfigError: a file exists but cannot be read or parsed.
+    """
+    tool_migguard, tool_alembic = _pyproject_tables(folder / PYPROJECT_TOML)
+    layers = [] if tool_alembic is None else [tool_alembic]
+    ini_path = folder / ALEMBIC_INI
+    if ini_path.is_file():
+        layers.append(_read_ini(ini_path, ini_section))
+    if own is None:
+        toml_path = folder / MIGGUARD_TOML
+        own = read_migguard_toml(toml_path) if toml_path.is_file() else tool_migguard
+    if own is not None:
+        layers.append(own)
+    return tuple(layers)
+
+
+def read_config_file(path: Path, ini_section: str = INI_SECTION) -> tuple[RawConfig, ...]:
+    """Read the configuration named with the CLI's ``-c/--config``, lowest layer first.
+
+    An INI file (``.ini``/``.cfg``, or any name whose content has an ``[alembic]`` section
+    line) is an Alembic configuration: it is read from its ``[alembic]`` section, over the
+    ``[tool.alembic]`` table of the ``pyproject.toml`` beside it, as Alembic pairs them;
+    migguard's own files beside it are not read (the user chose this file over them). Any
+    other file is migguard's own (``pyproject.toml`` from its ``[tool.migguard]`` table, other
+    ``.toml`` files from their top level) and adds to the Alembic settings of its folder
+    (``alembic.ini`` and ``[tool.alembic]``), as a discovered one does.
 
     Args:
         path: the file to read; relative paths are taken from the current folder.
+        ini_section: the section of an INI file to read (Alembic's ``-n NAME``).
 
     Returns:
-        The settings read.
+        The layers read.
 
     Raises:
         ConfigError: the file is missing, is a folder, cannot be parsed, or is a
-            ``pyproject.toml`` without ``[tool.migguard]``.
+            ``pyproject.toml`` with neither ``[tool.migguard]`` nor ``[tool.alembic]``.
     """
     path = Path(os.path.abspath(path.expanduser()))
     if path.is_dir():
         raise ConfigError(f"config file {path} is a folder, not a file")
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
+    folder = path.parent
     if path.name == PYPROJECT_TOML:
-        found = read_pyproject(path)
-        if found is None:
-            raise ConfigError(f"no [tool.migguard] table in {path}")
-        return found
+        layers = folder_layers(folder, own=read_pyproject(path), ini_section=ini_section)
+        if not layers:
+            raise ConfigError(f"no [tool.migguard] or [tool.alembic] table in {path}")
+        return layers
     if _is_ini(path):
-        return RawConfig(path, "alembic", strict=False, values=read_alembic_ini(path))
-    return read_migguard_toml(path)
+        tool_alembic = _pyproject_tables(folder / PYPROJECT_TOML)[1]
+        ini = _read_ini(path, ini_section)
+        return (ini,) if tool_alembic is None else (tool_alembic, ini)
+    return folder_layers(folder, own=read_migguard_toml(path), ini_section=ini_section)
 
 
 def read_migguard_toml(path: Path) -> RawConfig:
@@ -147,20 +197,35 @@ def read_pyproject(path: Path) -> RawConfig | None:
         ConfigError: the file cannot be read, is not valid TOML, or ``tool``/``tool.migguard``
             is not a table.
     """
+    return _pyproject_tables(path)[0]
+
+
+def _pyproject_tables(path: Path) -> tuple[RawConfig | None, RawConfig | None]:
+    """The ``[tool.migguard]`` and ``[tool.alembic]`` layers of a ``pyproject.toml``; ``None``
+    for a table (or a file) that is not there."""
+    if not path.is_file():
+        return None, None
     document = _load_toml(path)
     tool = document.get("tool")
     if tool is None:
-        return None
+        return None, None
     if not isinstance(tool, dict):
         raise ConfigError(f"key 'tool' in {path} must be a table, got {toml_type_name(tool)}")
-    table = tool.get("migguard")
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ConfigError(
-            f"key 'tool.migguard' in {path} must be a table, got {toml_type_name(table)}"
-        )
-    return RawConfig(path, "tool.migguard", strict=True, values=table)
+    tables: list[RawConfig | None] = []
+    for name in ("migguard", "alembic"):
+        table = tool.get(name)
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(
+                f"key 'tool.{name}' in {path} must be a table, got {toml_type_name(table)}"
+            )
+        if table is None:
+            tables.append(None)
+        elif name == "migguard":
+            tables.append(RawConfig(path, "tool.migguard", strict=True, values=table))
+        else:
+            values = read_tool_alembic(table, path)
+            tables.append(RawConfig(path, "tool.alembic", strict=False, values=values))
+    return tables[0], tables[1]
 
 
 def toml_type_name(value: object) -> str:
@@ -191,20 +256,9 @@ def toml_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _read_folder(folder: Path) -> RawConfig | None:
-    """Read the winning configuration file of one folder, or ``None`` if it has none."""
-    toml_path = folder / MIGGUARD_TOML
-    if toml_path.is_file():
-        return read_migguard_toml(toml_path)
-    pyproject = folder / PYPROJECT_TOML
-    if pyproject.is_file():
-        found = read_pyproject(pyproject)
-        if found is not None:
-            return found
-    ini_path = folder / ALEMBIC_INI
-    if ini_path.is_file():
-        return RawConfig(ini_path, "alembic", strict=False, values=read_alembic_ini(ini_path))
-    return None
+def _read_ini(path: Path, section: str) -> RawConfig:
+    """Read a section of an Alembic INI file as a layer."""
+    return RawConfig(path, section, strict=False, values=read_alembic_ini(path, section))
 
 
 def _folders_upward(start: Path) -> Iterator[Path]:

@@ -47,6 +47,7 @@ KEYS: dict[str, str] = {
     "recursive_version_locations": "boolean",
     "url": "string",
     "metadata": "string or strings",
+    "prepend_sys_path": "strings",
     "file_template": "string",
     "timezone": "string",
     "truncate_slug_length": "integer",

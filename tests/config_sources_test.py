@@ -22,9 +22,10 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def found(raw: RawConfig | None) -> RawConfig:
-    assert raw is not None
-    return raw
+def found(layers: tuple[RawConfig, ...]) -> RawConfig:
+    """The top layer: the file whose values win."""
+    assert layers
+    return layers[-1]
 
 
 # --- discovery ----------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def test_discovery_finds_nothing(tmp_path: Path) -> None:
     if any(_has_config(folder) for folder in tmp_path.parents):
         pytest.skip("an ancestor of the temporary folder holds a configuration file")
     write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
-    assert discover_config(tmp_path) is None
+    assert discover_config(tmp_path) == ()
 
 
 def _has_config(folder: Path) -> bool:
@@ -121,7 +122,7 @@ def test_discovery_accepts_relative_start(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_read_config_file_other_toml_uses_top_level(tmp_path: Path) -> None:
     path = write(tmp_path / "ci.toml", 'script_location = "m"\n[tool.migguard]\nx = 1\n')
-    raw = read_config_file(path)
+    raw = found(read_config_file(path))
     assert raw.section is None
     assert raw.values["script_location"] == "m"
     assert raw.label == "ci.toml"
@@ -129,20 +130,22 @@ def test_read_config_file_other_toml_uses_top_level(tmp_path: Path) -> None:
 
 def test_read_config_file_pyproject_uses_tool_table(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", '[tool.migguard]\nscript_location = "m"\n')
-    raw = read_config_file(path)
+    raw = found(read_config_file(path))
     assert raw.section == "tool.migguard"
     assert raw.values == {"script_location": "m"}
 
 
 def test_read_config_file_pyproject_without_table_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
-    with pytest.raises(ConfigError, match=r"no \[tool\.migguard\] table in .*pyproject\.toml"):
-        read_config_file(path)
+    with pytest.raises(
+        ConfigError, match=r"no \[tool\.migguard\] or \[tool\.alembic\] table in .*pyproject\.toml"
+    ):
+        found(read_config_file(path))
 
 
 def test_read_config_file_ini(tmp_path: Path) -> None:
     path = write(tmp_path / "db.ini", "[alembic]\nscript_location = m\n")
-    raw = read_config_file(path)
+    raw = found(read_config_file(path))
     assert raw.strict is False
     assert raw.values == {"script_location": "m"}
     assert raw.label == "db.ini [alembic]"
@@ -150,23 +153,23 @@ def test_read_config_file_ini(tmp_path: Path) -> None:
 
 def test_read_config_file_sniffs_ini_without_known_suffix(tmp_path: Path) -> None:
     path = write(tmp_path / "migrations.conf", "[alembic]\nscript_location = m\n")
-    assert read_config_file(path).section == "alembic"
+    assert found(read_config_file(path)).section == "alembic"
 
 
 def test_read_config_file_sniffs_toml_without_known_suffix(tmp_path: Path) -> None:
     path = write(tmp_path / "migguard.conf", 'script_location = "m"\n')
-    assert read_config_file(path).values == {"script_location": "m"}
+    assert found(read_config_file(path)).values == {"script_location": "m"}
 
 
 def test_read_config_file_missing_names_path(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     with pytest.raises(ConfigError, match=f"{missing} does not exist"):
-        read_config_file(missing)
+        found(read_config_file(missing))
 
 
 def test_read_config_file_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a folder"):
-        read_config_file(tmp_path)
+        found(read_config_file(tmp_path))
 
 
 def test_read_config_file_makes_relative_path_absolute(
@@ -174,7 +177,7 @@ def test_read_config_file_makes_relative_path_absolute(
 ) -> None:
     write(tmp_path / "x.toml", 'script_location = "m"\n')
     monkeypatch.chdir(tmp_path)
-    assert read_config_file(Path("x.toml")).path == tmp_path / "x.toml"
+    assert found(read_config_file(Path("x.toml"))).path == tmp_path / "x.toml"
 
 
 def test_pyproject_with_non_table_tool_migguard_is_an_error(tmp_path: Path) -> None:
@@ -186,7 +189,7 @@ def test_pyproject_with_non_table_tool_migguard_is_an_error(tmp_path: Path) -> N
 def test_invalid_toml_message_has_file_and_position(tmp_path: Path) -> None:
     path = write(tmp_path / "x.toml", 'script_location = "m"\nurl = = "x"\nversion_table = "v"\n')
     with pytest.raises(ConfigError) as caught:
-        read_config_file(path)
+        found(read_config_file(path))
     message = str(caught.value)
     assert message.startswith(f"invalid TOML in {path}: ")
     assert "line 2" in message
@@ -249,6 +252,7 @@ def test_ini_reads_all_known_keys_and_ignores_others(tmp_path: Path) -> None:
     )
     assert read_alembic_ini(path) == {
         "script_location": "m",
+        "prepend_sys_path": ["."],
         "timezone": "UTC",
         "truncate_slug_length": 20,
         "recursive_version_locations": True,
@@ -363,3 +367,68 @@ def test_ini_version_locations_with_here(tmp_path: Path) -> None:
 def test_split_version_locations_drops_empty_entries() -> None:
     assert split_version_locations(";a;;b;", ";") == ["a", "b"]
     assert split_version_locations(" , ", None) == []
+
+
+# --- layers (issue #19) ---------------------------------------------------------------------
+
+
+def test_folder_layers_lowest_first(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.alembic]\nscript_location = "%(here)s/m"\n[tool.migguard]\nmetadata = "a:b"\n',
+    )
+    write(tmp_path / "alembic.ini", "[alembic]\nsqlalchemy.url = sqlite://\n")
+    labels = [layer.label for layer in discover_config(tmp_path)]
+    assert labels == [
+        "pyproject.toml [tool.alembic]",
+        "alembic.ini [alembic]",
+        "pyproject.toml [tool.migguard]",
+    ]
+
+
+def test_migguard_toml_replaces_tool_migguard_as_own_layer(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.migguard]\nscript_location = "p"\n')
+    write(tmp_path / "migguard.toml", 'script_location = "t"\n')
+    assert [layer.label for layer in discover_config(tmp_path)] == ["migguard.toml"]
+
+
+def test_tool_alembic_reads_its_keys_with_here_and_ignores_others(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        "[tool.alembic]\n"
+        'script_location = "%(here)s/migrations"\n'
+        'file_template = "%%(rev)s_%%(slug)s"\n'
+        'version_locations = ["%(here)s/a", "b"]\n'
+        "sourceless = false\n"
+        'output_encoding = "utf-8"\n',
+    )
+    (layer,) = discover_config(tmp_path)
+    assert layer.strict is False
+    assert layer.values == {
+        "script_location": f"{tmp_path.as_posix()}/migrations",
+        "file_template": "%(rev)s_%(slug)s",
+        "version_locations": [f"{tmp_path.as_posix()}/a", "b"],
+    }
+
+
+def test_tool_alembic_unknown_token_names_key(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.alembic]\nscript_location = "%(there)s/m"\n')
+    with pytest.raises(ConfigError) as caught:
+        discover_config(tmp_path)
+    assert str(caught.value) == (
+        f"'script_location' in {tmp_path / 'pyproject.toml'} [tool.alembic] names unknown "
+        "token 'there'; only %(here)s is known"
+    )
+
+
+def test_ini_metadata_split_on_commas_and_whitespace_not_colons(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "alembic.ini",
+        "[alembic]\npath_separator = :\nmetadata =\n    app.models:Base.metadata\n"
+        "    app.audit:metadata,app.x:md\n",
+    )
+    assert read_alembic_ini(path)["metadata"] == [
+        "app.models:Base.metadata",
+        "app.audit:metadata",
+        "app.x:md",
+    ]

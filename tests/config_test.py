@@ -42,6 +42,7 @@ version_locations = ["db/migrations/versions", "/abs/extra"]
 recursive_version_locations = true
 url = "postgresql+psycopg://app:pw@localhost/app"
 metadata = ["app.models:Base.metadata", "app.other:metadata"]
+prepend_sys_path = ["src"]
 file_template = "%(year)d_%(rev)s_%(slug)s"
 timezone = "UTC"
 truncate_slug_length = 30
@@ -81,6 +82,7 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert config.recursive_version_locations is True
     assert config.url == "postgresql+psycopg://app:pw@localhost/app"
     assert config.metadata == ("app.models:Base.metadata", "app.other:metadata")
+    assert config.prepend_sys_path == (tmp_path / "src",)
     assert config.file_template == "%(year)d_%(rev)s_%(slug)s"
     assert config.timezone == "UTC"
     assert config.truncate_slug_length == 30
@@ -640,3 +642,209 @@ def test_in_memory_and_server_urls_are_opened_as_written(tmp_path: Path, url: st
 def test_no_url_is_none(tmp_path: Path) -> None:
     write(tmp_path / "migguard.toml", 'script_location = "m"\n')
     assert connect_url(load(tmp_path)) is None
+
+
+# --- Alembic settings as the base layer (issue #19) -----------------------------------------
+
+ALEMBIC_INI = (
+    "[alembic]\n"
+    "script_location = %(here)s/migrations\n"
+    "path_separator = os\n"
+    "sqlalchemy.url = sqlite:///%(here)s/app.db\n"
+)
+
+
+def test_tool_migguard_without_script_location_adds_to_alembic_ini(tmp_path: Path) -> None:
+    # The user adopts migguard for the guard: the table names only the models; the
+    # environment and the URL stay where Alembic reads them.
+    write(tmp_path / "alembic.ini", ALEMBIC_INI)
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.migguard]\nmetadata = "app.models:Base.metadata"\nbase_branch = "main"\n',
+    )
+    config = load(tmp_path)
+    assert config.script_location == tmp_path / "migrations"
+    assert config.url == f"sqlite:///{tmp_path}/app.db"
+    assert config.metadata == ("app.models:Base.metadata",)
+    assert config.sources["script_location"] == "alembic.ini [alembic]"
+    assert config.sources["url"] == "alembic.ini [alembic]"
+    assert config.sources["metadata"] == "pyproject.toml [tool.migguard]"
+    assert config.sources["timezone"] == "default"
+    assert config.path == tmp_path / "pyproject.toml"
+    assert config.files == (tmp_path / "alembic.ini", tmp_path / "pyproject.toml")
+
+
+def test_migguard_toml_overrides_alembic_ini_key_by_key(tmp_path: Path) -> None:
+    write(tmp_path / "alembic.ini", ALEMBIC_INI + "truncate_slug_length = 20\n")
+    write(tmp_path / "migguard.toml", 'url = "sqlite:///other.db"\ntimezone = "UTC"\n')
+    config = load(tmp_path)
+    assert config.url == "sqlite:///other.db"
+    assert config.sources["url"] == "migguard.toml"
+    assert config.timezone == "UTC"
+    assert config.truncate_slug_length == 20
+    assert config.sources["truncate_slug_length"] == "alembic.ini [alembic]"
+    assert config.script_location == tmp_path / "migrations"
+
+
+def test_only_the_nearest_folder_is_merged(tmp_path: Path) -> None:
+    # A migguard.toml in a sub-project does not borrow the parent's alembic.ini.
+    write(tmp_path / "alembic.ini", ALEMBIC_INI)
+    write(tmp_path / "sub" / "migguard.toml", 'metadata = "app:metadata"\n')
+    message = error_of(tmp_path / "sub")
+    assert message == f"missing required key 'script_location' in {tmp_path}/sub/migguard.toml"
+
+
+TOOL_ALEMBIC = """
+[project]
+name = "app"
+
+[tool.alembic]
+script_location = "%(here)s/migrations"
+file_template = "%%(year)d_%%(rev)s_%%(slug)s"
+prepend_sys_path = ["."]
+version_locations = ["%(here)s/migrations/versions", "%(here)s/more"]
+recursive_version_locations = true
+truncate_slug_length = 30
+timezone = "UTC"
+output_encoding = "utf-8"
+
+[[tool.alembic.post_write_hooks]]
+name = "ruff"
+type = "exec"
+executable = "%(here)s/bin/ruff"
+options = "check --fix REVISION_SCRIPT_FILENAME"
+"""
+
+
+def test_tool_alembic_in_pyproject(tmp_path: Path) -> None:
+    # What `alembic init -t pyproject` writes: settings in pyproject.toml, the URL in
+    # alembic.ini.
+    write(tmp_path / "pyproject.toml", TOOL_ALEMBIC)
+    write(tmp_path / "alembic.ini", "[alembic]\nsqlalchemy.url = sqlite:///app.db\n")
+    config = load(tmp_path)
+    assert config.script_location == tmp_path / "migrations"
+    assert config.file_template == "%(year)d_%(rev)s_%(slug)s"
+    assert config.prepend_sys_path == (tmp_path,)
+    assert config.version_locations == (tmp_path / "migrations" / "versions", tmp_path / "more")
+    assert config.recursive_version_locations is True
+    assert config.truncate_slug_length == 30
+    assert config.timezone == "UTC"
+    assert config.post_write_hooks == (
+        {
+            "name": "ruff",
+            "type": "exec",
+            "executable": f"{tmp_path}/bin/ruff",
+            "options": "check --fix REVISION_SCRIPT_FILENAME",
+        },
+    )
+    assert config.url == "sqlite:///app.db"
+    assert config.sources["script_location"] == "pyproject.toml [tool.alembic]"
+    assert config.sources["url"] == "alembic.ini [alembic]"
+    assert config.path == tmp_path / "alembic.ini"
+
+
+def test_tool_alembic_without_alembic_ini(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", TOOL_ALEMBIC)
+    config = load(tmp_path)
+    assert config.script_location == tmp_path / "migrations"
+    assert config.url is None
+    assert config.path == tmp_path / "pyproject.toml"
+
+
+def test_alembic_ini_wins_over_tool_alembic_as_in_alembic(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", TOOL_ALEMBIC)
+    write(tmp_path / "alembic.ini", "[alembic]\nscript_location = ini_env\n")
+    config = load(tmp_path)
+    assert config.script_location == tmp_path / "ini_env"
+    assert config.timezone == "UTC"
+
+
+def test_tool_alembic_wrong_type_names_key_and_table(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.alembic]\nscript_location = "m"\ntimezone = 3\n')
+    assert error_of(tmp_path) == (
+        f"key 'timezone' in {tmp_path}/pyproject.toml [tool.alembic] must be a string, got integer"
+    )
+
+
+def test_tool_migguard_and_tool_alembic_in_one_pyproject(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml", TOOL_ALEMBIC + '\n[tool.migguard]\ntimezone = "Europe/Paris"\n'
+    )
+    config = load(tmp_path)
+    assert config.script_location == tmp_path / "migrations"
+    assert config.timezone == "Europe/Paris"
+    assert config.sources["timezone"] == "pyproject.toml [tool.migguard]"
+
+
+def test_alembic_ini_metadata_key(tmp_path: Path) -> None:
+    # Import paths hold a colon, so the list is split on commas and whitespace, never on
+    # path_separator.
+    write(
+        tmp_path / "alembic.ini",
+        ALEMBIC_INI + "metadata = app.models:Base.metadata, app.audit:metadata\n",
+    )
+    config = load(tmp_path)
+    assert config.metadata == ("app.models:Base.metadata", "app.audit:metadata")
+    assert config.sources["metadata"] == "alembic.ini [alembic]"
+
+
+def test_alembic_ini_prepend_sys_path(tmp_path: Path) -> None:
+    write(tmp_path / "alembic.ini", ALEMBIC_INI + f"prepend_sys_path = .{os.pathsep}src\n")
+    assert load(tmp_path).prepend_sys_path == (tmp_path, tmp_path / "src")
+
+
+def test_alembic_ini_prepend_sys_path_legacy_split(tmp_path: Path) -> None:
+    # Without path_separator Alembic splits on spaces, commas and colons.
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = m\nprepend_sys_path = .:src, lib\n",
+    )
+    config = load(tmp_path)
+    assert config.prepend_sys_path == (tmp_path, tmp_path / "src", tmp_path / "lib")
+
+
+def test_config_option_toml_adds_to_alembic_ini_beside_it(tmp_path: Path) -> None:
+    write(tmp_path / "proj" / "alembic.ini", ALEMBIC_INI)
+    ci = write(tmp_path / "proj" / "ci.toml", 'url = "sqlite:///ci.db"\n')
+    config = load(tmp_path, config_path=ci)
+    assert config.script_location == tmp_path / "proj" / "migrations"
+    assert config.url == "sqlite:///ci.db"
+    assert config.sources["url"] == "ci.toml"
+
+
+def test_config_option_ini_reads_tool_alembic_beside_it_not_migguard_files(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "proj" / "pyproject.toml", TOOL_ALEMBIC)
+    write(tmp_path / "proj" / "migguard.toml", 'url = "sqlite:///dev.db"\n')
+    ini = write(tmp_path / "proj" / "test.ini", "[alembic]\nsqlalchemy.url = sqlite:///test.db\n")
+    config = load(tmp_path, config_path=ini)
+    assert config.script_location == tmp_path / "proj" / "migrations"
+    assert config.url == "sqlite:///test.db"
+    assert config.path == ini
+
+
+def test_config_option_pyproject_with_only_tool_alembic(tmp_path: Path) -> None:
+    pyproject = write(tmp_path / "proj" / "pyproject.toml", TOOL_ALEMBIC)
+    write(tmp_path / "proj" / "alembic.ini", "[alembic]\nsqlalchemy.url = sqlite:///a.db\n")
+    config = load(tmp_path, config_path=pyproject)
+    assert config.script_location == tmp_path / "proj" / "migrations"
+    assert config.url == "sqlite:///a.db"
+
+
+def test_ini_section_names_another_section_as_alembic_n(tmp_path: Path) -> None:
+    # `alembic -n db2`: one alembic.ini, a section per database.
+    write(
+        tmp_path / "alembic.ini",
+        ALEMBIC_INI + "[db2]\nscript_location = %(here)s/db2\nsqlalchemy.url = sqlite:///db2.db\n",
+    )
+    write(tmp_path / "pyproject.toml", '[tool.migguard]\nmetadata = "app:metadata"\n')
+    config = load(tmp_path, ini_section="db2")
+    assert config.script_location == tmp_path / "db2"
+    assert config.url == "sqlite:///db2.db"
+    assert config.sources["url"] == "alembic.ini [db2]"
+    assert config.metadata == ("app:metadata",)
+    assert load(tmp_path).url == f"sqlite:///{tmp_path}/app.db"
+    assert error_of(tmp_path, ini_section="db3") == f"no [db3] section in {tmp_path}/alembic.ini"
+    ini = tmp_path / "alembic.ini"
+    assert load(tmp_path, config_path=ini, ini_section="db2").script_location == tmp_path / "db2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from migguard.config import Config, load_config
@@ -13,10 +14,20 @@ from migguard.scripts.directory import History, load_history
 def config_from(args: argparse.Namespace) -> Config:
     """The configuration for this invocation (``-c`` and ``--url`` applied).
 
+    The folders of ``prepend_sys_path`` are put first on ``sys.path`` for the rest of the
+    command, as Alembic does, since models, env.py and scripts import the project through
+    them; that is done here, at the command boundary, because it changes the process.
+
     Raises:
         ConfigError: no configuration found, or it is invalid.
     """
-    return load_config(Path(args.config) if args.config else None, url=args.url)
+    config = load_config(
+        Path(args.config) if args.config else None, url=args.url, ini_section=args.name
+    )
+    sys.path[:0] = [
+        str(folder) for folder in config.prepend_sys_path if str(folder) not in sys.path
+    ]
+    return config
 
 
 def history_from(args: argparse.Namespace) -> tuple[Config, History]:

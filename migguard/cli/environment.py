@@ -1,4 +1,5 @@
-"""Commands about the environment itself: ``init``, ``list-templates``, ``config``."""
+"""Commands about the environment itself: ``init``, ``list-templates``, ``ensure-version``,
+``config``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,28 @@ def register(commands: argparse._SubParsersAction) -> None:
     init = commands.add_parser("init", help="create a migration environment")
     init.add_argument("directory", metavar="DIR", help="folder to create, e.g. migrations")
     init.add_argument("-t", "--template", default="generic", help="template (list-templates)")
+    init.add_argument(
+        "--package",
+        action="store_true",
+        help="write __init__.py in DIR and DIR/versions, as Alembic's --package",
+    )
     init.set_defaults(handler=cmd_init)
 
-    templates = commands.add_parser("list-templates", help="list environment templates")
+    # Alembic's spellings as aliases: the walkthroughs users learned from type them.
+    templates = commands.add_parser(
+        "list-templates", aliases=["list_templates"], help="list environment templates"
+    )
     templates.set_defaults(handler=cmd_list_templates)
+
+    ensure = commands.add_parser(
+        "ensure-version",
+        aliases=["ensure_version"],
+        help="create the version table if the database lacks it (runs no revision)",
+    )
+    ensure.add_argument(
+        "--sql", action="store_true", help="offline: print the CREATE TABLE instead of running it"
+    )
+    ensure.set_defaults(handler=cmd_ensure_version)
 
     config = commands.add_parser(
         "config", help="show the resolved configuration and where each value came from"
@@ -27,11 +46,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create DIR with versions/, script.py.mako and README, and write the configuration."""
+    """Create DIR with versions/, script.py.mako and README, and write the configuration
+    (refused where an Alembic environment is configured: migguard uses that one)."""
     from migguard.scripts.environment import init_environment
 
     cwd = Path.cwd()
-    result = init_environment(Path(args.directory), args.template, cwd)
+    result = init_environment(Path(args.directory), args.template, cwd, package=args.package)
     printer = Printer()
     printer.line(f"Created {result.directory}")
     verb = "Wrote" if result.created_config else "Added [tool.migguard] to"
@@ -57,6 +77,23 @@ def cmd_list_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ensure_version(args: argparse.Namespace) -> int:
+    """Create the version table if it is missing (or print its ``CREATE TABLE``)."""
+    import sys
+
+    from migguard.runtime.current import shown_url
+    from migguard.runtime.ensure import ensure_version_sql, ensure_version_table
+
+    config = config_from(args)
+    if args.sql:
+        ensure_version_sql(config, sys.stdout.write)
+        return 0
+    created = ensure_version_table(config)
+    state = "Created" if created else "Already there:"
+    Printer().line(f"{state} version table {config.version_table} on {shown_url(config)}")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     """Print every configuration key, its value (passwords masked) and its source."""
     config = config_from(args)
@@ -66,11 +103,13 @@ def cmd_config(args: argparse.Namespace) -> int:
         printer.json(
             {
                 "file": str(config.path) if config.path else None,
+                "files": [str(path) for path in config.files],
                 "keys": [{"key": k, "value": v, "source": s} for k, v, s in items],
             }
         )
         return 0
-    printer.line(f"# {config.path}")
+    # Every file merged, lowest first: a key's source names which one set it.
+    printer.line(f"# {' + '.join(str(path) for path in config.files or (config.path,))}")
     width = max(len(key) for key, _, _ in items)
     for key, value, source in items:
         printer.line([(key.ljust(width), "bold"), (f" = {value}", None), (f"  ({source})", "dim")])

@@ -18,6 +18,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the history commands to the parser."""
     heads = commands.add_parser("heads", help="show the current heads")
     heads.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    heads.add_argument(
+        "--resolve-dependencies",
+        action="store_true",
+        help="leave out heads another revision depends on (the heads `upgrade heads` leaves)",
+    )
     add_format(heads)
     heads.set_defaults(handler=cmd_heads)
 
@@ -50,12 +55,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_heads(args: argparse.Namespace) -> int:
-    """Print every head, in file order."""
+    """Print every head, in file order (with ``--resolve-dependencies``, as Alembic's flag,
+    only those no revision depends on)."""
     _, history = history_from(args)
+    graph = history.graph
     print_revisions(
         Printer(),
         history,
-        history.graph.heads,
+        graph.real_heads if args.resolve_dependencies else graph.heads,
         fmt=args.format,
         verbose=args.verbose,
         style="short",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from migguard import __version__
-from migguard.cli import autogen, environment, guard, history, hooks, revision, runtime
+from migguard.cli import autogen, edit, environment, guard, history, hooks, revision, runtime
 from migguard.errors import EXIT_USAGE, MigguardError, UsageError
 from migguard.report import print_warnings
 
@@ -64,15 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
         "-c", "--config", metavar="PATH", help="configuration file (default: discovered upward)"
     )
     parser.add_argument("--url", help="database URL (overrides MIGGUARD_URL and the configuration)")
+    parser.add_argument(
+        "-n",
+        "--name",
+        default="alembic",
+        metavar="SECTION",
+        help="section of alembic.ini to read, as Alembic's -n (default: alembic)",
+    )
+    parser.add_argument(
+        "--raiseerr",
+        action="store_true",
+        help="on an error show the full traceback, as Alembic's --raiseerr (or MIGGUARD_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (environment, history, revision, runtime, autogen, guard, hooks):
+    for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
         module.register(commands)
-    for command in commands.choices.values():
+    # An alias maps to its command's parser: give each parser the options once.
+    for command in {id(parser): parser for parser in commands.choices.values()}.values():
         # Also after the command, where pre-commit's `args:` put it (`migguard check -c x`).
         command.add_argument(
             "-c", "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
         )
         command.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument("--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -145,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_text(parser, args)
         return int(args.handler(args))
     except MigguardError as exc:
+        if args.raiseerr:
+            raise
         sys.stderr.write(f"migguard: error: {exc}\n")
         print_warnings(getattr(exc, "__notes__", ()))
         return exc.exit_code
@@ -156,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
     except Exception as exc:
-        if os.environ.get("MIGGUARD_DEBUG"):
+        if os.environ.get("MIGGUARD_DEBUG") or args.raiseerr:
             raise
         sys.stderr.write(
             f"migguard: internal error: {type(exc).__name__}: {exc} "

@@ -66,6 +66,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="declare a branch label (repeatable)",
     )
     merge.add_argument("--rev-id", help="use this revision id instead of a generated one")
+    # Alembic's merge accepts --splice too; joining heads never needs it.
+    merge.add_argument("--splice", action="store_true", help=argparse.SUPPRESS)
     merge.set_defaults(handler=cmd_merge)
 
 

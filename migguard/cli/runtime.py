@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from migguard.cli.common import add_format, history_from
-from migguard.errors import UsageError
+from migguard.errors import EXIT_FINDINGS, UsageError
 from migguard.report import Printer, StepProgress, print_revisions, print_warnings
 from migguard.runtime.plan import Step
 from migguard.scripts.directory import History
@@ -41,6 +41,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     current = commands.add_parser("current", help="show the revision(s) the database is at")
     current.add_argument("-v", "--verbose", action="store_true", help="show every detail")
+    # Alembic's flag; its short form -c is migguard's --config, so only the long one.
+    current.add_argument(
+        "--check-heads",
+        action="store_true",
+        help="exit 1 unless the database is at every head (as `upgrade heads` leaves it)",
+    )
     add_format(current)
     current.set_defaults(handler=cmd_current)
 
@@ -181,6 +187,13 @@ def cmd_current(args: argparse.Namespace) -> int:
         if not rows:
             printer.line("Current: base (no revision applied)")
     print_revisions(printer, history, rows, fmt=args.format, verbose=args.verbose, style="short")
+    heads = history.graph.real_heads
+    if args.check_heads and set(rows) != set(heads):
+        sys.stderr.write(
+            f"migguard: error: the database is not at every head (at {', '.join(rows) or 'base'}; "
+            f"heads: {', '.join(heads) or 'none'}); run `migguard upgrade heads`\n"
+        )
+        return EXIT_FINDINGS
     return 0
 
 

@@ -145,11 +145,21 @@ def create_merge(
 def _write(config: Config, folder: Path, new: NewRevision) -> Path:
     template = config.script_location / "script.py.mako"
     if not template.is_file():
+        # `migguard init` refuses in an Alembic project, so it is not the way back there.
+        alembic_project = "alembic" in config.sources.get("script_location", "")
+        how = (
+            "restore it from version control, or copy the one `alembic init` writes"
+            if alembic_project
+            else "`migguard init` creates it"
+        )
         raise ConfigError(
             f"{display_path(template, config.root)} is missing; it is the template new "
-            "revision scripts are written from (`migguard init` creates it)"
+            f"revision scripts are written from ({how})"
         )
-    source = render_script(template, new)
+    # The project's own template: in an Alembic project it says `from alembic import op`, so
+    # the team can keep running Alembic on what migguard writes.
+    ini = next((path for path in config.files if path.suffix != ".toml"), None)
+    source = render_script(template, new, ini=ini)
     name = file_name(
         config.file_template,
         new.revision,

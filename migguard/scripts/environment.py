@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from migguard.config_paths import resolve_path
 from migguard.errors import ConfigError, UsageError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -70,7 +71,9 @@ def _template_file(templates: dict[str, Template], template: Template, name: str
     raise UsageError(f"template {template.name!r} has no {name}")
 
 
-def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResult:
+def init_environment(
+    directory: Path, template_name: str, cwd: Path, *, package: bool = False
+) -> InitResult:
     """Create a migration environment and write its configuration.
 
     The environment is ``directory`` with ``versions/``, ``script.py.mako`` and ``README``.
@@ -81,14 +84,19 @@ def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResu
         directory: the folder to create (relative paths are taken from ``cwd``).
         template_name: a name from :func:`list_templates`.
         cwd: where the configuration is written.
+        package: also write an empty ``__init__.py`` in the folder and in ``versions/``
+            (for projects that import their migrations as a package).
 
     Returns:
         What was created.
 
     Raises:
         UsageError: unknown template, or ``directory`` exists and is not empty.
-        ConfigError: ``cwd`` is configured for migguard already.
+        ConfigError: ``cwd`` is configured for migguard already, or holds an Alembic
+            environment (``alembic.ini``, ``[tool.alembic]``): migguard uses that one, and a
+            second environment configured here would shadow it.
     """
+    _refuse_alembic_environment(cwd)
     templates = {t.name: t for t in list_templates()}
     template = templates.get(template_name)
     if template is None:
@@ -104,11 +112,34 @@ def init_environment(directory: Path, template_name: str, cwd: Path) -> InitResu
     (directory / "versions").mkdir(parents=True, exist_ok=True)
     for name, source in sources.items():
         shutil.copyfile(source, directory / name)
+    if package:
+        for folder in (directory, directory / "versions"):
+            (folder / "__init__.py").touch()
     location = Path(os.path.relpath(directory, cwd)).as_posix()
     table = _config_text(location, template.config, in_pyproject=existing)
     text = config_file.read_text(encoding="utf-8").rstrip("\n") if existing else ""
     config_file.write_text(f"{text}\n\n{table}" if text else table, encoding="utf-8")
     return InitResult(directory=directory, config_file=config_file, created_config=not existing)
+
+
+def _refuse_alembic_environment(cwd: Path) -> None:
+    """Raise ConfigError naming the Alembic environment configured in ``cwd``, if any."""
+    from migguard.config_sources import folder_layers  # reads no more than discovery does
+
+    for layer in folder_layers(cwd.resolve()):
+        if not layer.strict:  # alembic.ini or [tool.alembic]: Alembic's own settings
+            location = layer.values.get("script_location")
+            shown = (
+                f" ({resolve_path(location, layer.path.parent)})"
+                if isinstance(location, str)
+                else ""
+            )
+            raise ConfigError(
+                f"{layer.where} already configures an Alembic environment{shown} and migguard "
+                "uses it as it is: run `migguard check` or `migguard upgrade head` here; put "
+                "migguard's own settings in [tool.migguard] or migguard.toml, without "
+                "script_location"
+            )
 
 
 def _config_target(cwd: Path) -> tuple[Path, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import uuid
@@ -119,15 +120,67 @@ def _as_header_value(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
     return ids[0] if len(ids) == 1 else ids
 
 
-def render_script(template: Path, new: NewRevision) -> str:
+class TemplateConfig:
+    """What a project's ``script.py.mako`` sees as ``config``: Alembic passes its ``Config``,
+    and templates read options from it (the multidb template reads ``databases``).
+
+    Read-only, over the project's Alembic INI file (``%(here)s`` expanded), parsed on first
+    use; without one every option is the default.
+
+    Args:
+        ini: the INI file, or ``None``.
+    """
+
+    config_ini_section = "alembic"
+
+    def __init__(self, ini: Path | None) -> None:
+        self.config_file_name = None if ini is None else str(ini)
+        self._ini = ini
+        self._parser: configparser.ConfigParser | None = None
+
+    def get_main_option(self, name: str, default: str | None = None) -> str | None:
+        """An option of the ``[alembic]`` section, or ``default``."""
+        return self.get_section_option(self.config_ini_section, name, default)
+
+    def get_section_option(self, section: str, name: str, default: str | None = None) -> str | None:
+        """An option of ``section``, or ``default`` when the section or option is missing."""
+        parser = self._load()
+        if not parser.has_option(section, name):
+            return default
+        return parser.get(section, name)
+
+    def get_section(
+        self, name: str, default: dict[str, str] | None = None
+    ) -> dict[str, str] | None:
+        """Every option of section ``name`` as a dict, or ``default`` when it is missing."""
+        parser = self._load()
+        return dict(parser.items(name)) if parser.has_section(name) else default
+
+    def _load(self) -> configparser.ConfigParser:
+        if self._parser is None:
+            here = "" if self._ini is None else str(self._ini.parent).replace("%", "%%")
+            self._parser = configparser.ConfigParser(defaults={"here": here})
+            if self._ini is not None:
+                self._parser.read(self._ini, encoding="utf-8")
+        return self._parser
+
+
+def render_script(template: Path, new: NewRevision, *, ini: Path | None = None) -> str:
     """Render ``template`` (a Mako file) for ``new`` and check the result is valid Python.
 
     The template sees ``up_revision``, ``down_revision`` (None, an id, or a tuple of ids),
     ``branch_labels``, ``depends_on``, ``message``, ``create_date``, ``upgrades``,
-    ``downgrades``, ``imports`` and the ``comma`` filter, as Alembic templates expect.
+    ``downgrades``, ``imports``, the ``comma`` filter and ``config`` (a
+    :class:`TemplateConfig`), as Alembic templates expect; Mako itself provides ``context``.
+
+    Args:
+        template: the ``script.py.mako`` file.
+        new: the revision to write.
+        ini: the project's Alembic INI file, read by ``config``; ``None`` when there is none.
 
     Raises:
-        UsageError: the template cannot be rendered or produces invalid Python.
+        UsageError: the template cannot be rendered (any error it raises: it is the
+            project's code) or produces invalid Python.
     """
     from mako.exceptions import MakoException
     from mako.template import Template
@@ -145,9 +198,14 @@ def render_script(template: Path, new: NewRevision) -> str:
             downgrades=new.downgrades,
             imports="\n".join(new.imports),
             comma=_comma,
+            config=TemplateConfig(ini),
         )
-    except (MakoException, NameError, TypeError, OSError) as exc:
+    except MakoException as exc:
         raise UsageError(f"{template}: cannot render the script template: {exc}") from None
+    except Exception as exc:  # the template's own code raised: report it as its error
+        raise UsageError(
+            f"{template}: cannot render the script template: {type(exc).__name__}: {exc}"
+        ) from None
     try:
         compile(source, str(template), "exec")
     except SyntaxError as exc:

@@ -76,3 +76,34 @@ def test_init_refuses_a_configured_folder(tmp_path: Path, existing: str, content
 def test_unknown_template_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown template 'fancy'; available: dated, generic"):
         init_environment(Path("migrations"), "fancy", tmp_path)
+
+
+ALEMBIC_INI = "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = sqlite:///app.db\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("alembic.ini", ALEMBIC_INI, "alembic.ini [alembic]"),
+        (
+            "pyproject.toml",
+            '[project]\nname = "app"\n[tool.alembic]\nscript_location = "%(here)s/alembic"\n',
+            "pyproject.toml [tool.alembic]",
+        ),
+    ],
+)
+def test_init_refuses_to_shadow_an_alembic_environment(
+    tmp_path: Path, name: str, content: str, named: str
+) -> None:
+    (tmp_path / name).write_text(content)
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(ConfigError) as caught:
+        init_environment(Path("migrations"), "generic", tmp_path)
+    message = str(caught.value)
+    assert message == (
+        f"{tmp_path}/{named} already configures an Alembic environment "
+        f"({tmp_path / 'alembic'}) and migguard uses it as it is: run `migguard check` or "
+        "`migguard upgrade head` here; put migguard's own settings in [tool.migguard] or "
+        "migguard.toml, without script_location"
+    )
+    assert sorted(tmp_path.iterdir()) == before

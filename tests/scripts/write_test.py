@@ -99,6 +99,40 @@ def test_a_template_producing_invalid_python_is_refused(tmp_path: Path) -> None:
         render_script(bad, new)
 
 
+def test_a_template_that_raises_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    # The template is the project's code: its failure is the project's to fix, not a bug in
+    # migguard (exit 70).
+    bad = tmp_path / "script.py.mako"
+    bad.write_text("x = ${up_revision.no_such_attribute}\n")
+    new = NewRevision(revision="a", down_revisions=(), message="m", create_date=CREATED)
+    with pytest.raises(UsageError) as caught:
+        render_script(bad, new)
+    assert str(caught.value).startswith(f"{bad}: cannot render the script template: ")
+    assert "AttributeError" in str(caught.value)
+
+
+def test_the_template_reads_the_projects_alembic_ini_through_config(tmp_path: Path) -> None:
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\ndatabases = one, two\nlogs = %(here)s/logs\n[one]\nurl = x\n")
+    template = tmp_path / "script.py.mako"
+    template.write_text(
+        "revision = ${repr(up_revision)}\n"
+        "databases = ${repr(config.get_main_option('databases'))}\n"
+        "logs = ${repr(config.get_main_option('logs'))}\n"
+        "missing = ${repr(config.get_main_option('nope', 'fallback'))}\n"
+        "one = ${repr(config.get_section('one'))}\n"
+        "body = ${repr(context.get('upgrades', 'none'))}\n"
+    )
+    new = NewRevision(revision="a", down_revisions=(), message="m", create_date=CREATED)
+    source = render_script(template, new, ini=ini)
+    assert "databases = 'one, two'" in source
+    assert f"logs = '{tmp_path}/logs'" in source
+    assert "missing = 'fallback'" in source
+    assert f"one = {{'here': '{tmp_path}', 'url': 'x'}}" in source
+    assert "body = ''" in source
+    assert "databases = None" in render_script(template, new)
+
+
 def test_write_never_overwrites(tmp_path: Path) -> None:
     path = write_script(tmp_path / "versions", "a_b", "x = 1\n")
     assert path.read_text() == "x = 1\n"
