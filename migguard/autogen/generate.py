@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migguard.autogen.diff import CompareOptions, DiffResult, compare
-from migguard.autogen.models import load_callable, load_metadata
+from migguard.autogen.models import configured_models, load_callable
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
 from migguard.config import Config
@@ -61,17 +61,24 @@ def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> 
     """The comparison settings from the configuration (``compare_type``,
     ``compare_server_default``, ``exclude_tables``, ``include_object``) and ``--rename``.
 
+    An Alembic project's env.py hooks (``config.env_py``) are used when the configuration
+    names none: its ``include_object``, and its ``include_name`` asked about each reflected
+    table and column by name. A ``compare_server_default`` function counts as "compare".
+
     Raises:
         ConfigError: ``include_object`` cannot be imported.
     """
     include = (
         load_callable(config.include_object, config.root, "include_object")
         if config.include_object
-        else None
+        else _env_hook(config)
     )
+    server_default = config.compare_server_default
+    if config.env_py is not None and callable(config.env_py.get("compare_server_default")):
+        server_default = True
     return CompareOptions(
         compare_type=config.compare_type,
-        compare_server_default=config.compare_server_default,
+        compare_server_default=server_default,
         exclude_tables=config.exclude_tables,
         include_object=include,
         renames=tuple(renames),
@@ -79,10 +86,46 @@ def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> 
     )
 
 
+def _env_hook(config: Config) -> Callable[[object, str, str, bool, object | None], bool] | None:
+    """env.py's ``include_object`` and ``include_name`` as one ``include_object`` hook.
+
+    Alembic asks ``include_name(name, type_, parent_names)`` before reflecting an object;
+    here it is asked for the reflected side of tables and columns, with the parent names
+    Alembic documents (``schema_name``, ``table_name``, ``schema_qualified_table_name``).
+    """
+    if config.env_py is None:
+        return None
+    include_object = config.env_py.get("include_object")
+    include_name = config.env_py.get("include_name")
+    if not callable(include_object) and not callable(include_name):
+        return None
+
+    def hook(obj: object, name: str, type_: str, reflected: bool, compare_to: object) -> bool:
+        if reflected and callable(include_name) and type_ in {"table", "column"}:
+            if not include_name(name, type_, _parent_names(obj, type_)):
+                return False
+        if callable(include_object):
+            return bool(include_object(obj, name, type_, reflected, compare_to))
+        return True
+
+    return hook
+
+
+def _parent_names(obj: object, type_: str) -> dict[str, str | None]:
+    """The ``parent_names`` Alembic gives ``include_name`` for a table or a column."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    schema = getattr(table, "schema", None)
+    if type_ == "table":
+        return {"schema_name": schema}
+    name = getattr(table, "name", None)
+    qualified = f"{schema}.{name}" if schema and name else name
+    return {"schema_name": schema, "table_name": name, "schema_qualified_table_name": qualified}
+
+
 def _compare_live(
     config: Config, connection: Connection, renames: Sequence[tuple[str, str]]
 ) -> DiffResult:
-    metadata = load_metadata(config.metadata, config.root)
+    metadata = configured_models(config)
     options = compare_options(config, renames)
     excluded = version_table_names(config)
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
