@@ -116,9 +116,7 @@ def build_context_module(recorder: EnvRecorder) -> types.ModuleType:
         values = list(getattr(recorder.config.cmd_opts, "x", None) or [])
         if not as_dictionary:
             return values
-        return dict(
-            (value.split("=", 1) if "=" in value else (value, "")) for value in values
-        )
+        return dict((value.split("=", 1) if "=" in value else (value, "")) for value in values)
 
     def get_head_revisions() -> tuple[str, ...]:
         return recorder.heads()

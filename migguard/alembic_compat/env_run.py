@@ -186,8 +186,8 @@ def _bound(context: types.ModuleType) -> Iterator[None]:
     """``from alembic import context`` gives ``context`` while the block runs: the real
     Alembic package's attribute is swapped when it is installed, else a stand-in package
     serves it. Everything is put back afterwards."""
-    keys = ("alembic", "alembic.context")
-    saved = {key: sys.modules.get(key) for key in keys}
+    absent = object()
+    saved = {key: sys.modules.get(key, absent) for key in ("alembic", "alembic.context")}
     try:
         import alembic as package
     except ImportError:
@@ -203,10 +203,10 @@ def _bound(context: types.ModuleType) -> Iterator[None]:
         if previous is not None:
             package.context = previous  # type: ignore[attr-defined]
         for key, module in saved.items():
-            if module is None:
+            if module is absent:
                 sys.modules.pop(key, None)
             else:
-                sys.modules[key] = module
+                sys.modules[key] = module  # type: ignore[assignment]
 
 
 @contextmanager

@@ -101,9 +101,9 @@ def _env_hook(config: Config) -> Callable[[object, str, str, bool, object | None
         return None
 
     def hook(obj: object, name: str, type_: str, reflected: bool, compare_to: object) -> bool:
-        if reflected and callable(include_name) and type_ in {"table", "column"}:
-            if not include_name(name, type_, _parent_names(obj, type_)):
-                return False
+        asked = reflected and callable(include_name) and type_ in {"table", "column"}
+        if asked and not include_name(name, type_, _parent_names(obj, type_)):
+            return False
         if callable(include_object):
             return bool(include_object(obj, name, type_, reflected, compare_to))
         return True

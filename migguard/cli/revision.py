@@ -75,7 +75,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
 
     if args.rename and not args.autogenerate:
         raise UsageError("--rename goes with --autogenerate")
-    config, history = history_from(args)
+    config, history = history_from(args, env_py=args.autogenerate)
     hooks = _hooks(config)
     if args.autogenerate:
         return _autogenerate(args, config, history, hooks)
