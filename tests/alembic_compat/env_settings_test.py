@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from migguard.cli.main import main
 from tests.alembic_compat.alembic_project import (
     alembic_init,
-    set_ini_option,
     set_target_metadata,
     write_models,
 )
@@ -158,7 +157,8 @@ def test_config_names_env_py_as_the_source_of_its_values(make_project, monkeypat
         )
         .replace(
             "target_metadata = Base.metadata",
-            "target_metadata = Base.metadata\n\n\ndef skip_views(obj, name, type_, reflected, other):\n"
+            "target_metadata = Base.metadata\n\n\n"
+            "def skip_views(obj, name, type_, reflected, other):\n"
             "    return not name.startswith('v_')",
         )
         .replace(
