@@ -22,11 +22,21 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from migguard.errors import ConfigError
 
-__all__ = ["AlembicConfig", "active_config", "alembic_config_for", "config_active"]
+if TYPE_CHECKING:
+    from migguard.config import Config as MigguardConfig
+
+__all__ = [
+    "AlembicConfig",
+    "active_config",
+    "alembic_config_for",
+    "config_active",
+    "ini_of",
+    "project_config_active",
+]
 
 _UNSET: Any = object()
 
@@ -40,8 +50,8 @@ class AlembicConfig:
         ini_section: the section holding the environment's settings (Alembic's ``--name``).
         output_buffer: where :meth:`print_stdout` writes; defaults to ``stdout``.
         stdout: the default output stream.
-        cmd_opts: the command-line options (an ``argparse.Namespace``); one with an empty
-            ``x`` list is made when ``None``.
+        cmd_opts: the command-line options (an ``argparse.Namespace``); one without ``-x``
+            values is made when ``None``.
         config_args: extra interpolation values for the ini file (``here`` is always set).
         attributes: the initial contents of :attr:`attributes`.
     """
@@ -172,11 +182,12 @@ def command_options(
         config_file: the configuration file's path.
 
     Returns:
-        A namespace with Alembic's option names: ``x`` (a list), ``sql``, ``config``,
-        ``name``, ``raiseerr``, ``autogenerate``, ``tag``.
+        A namespace with Alembic's option names: ``x`` (a list, or ``None`` without ``-x``
+        values, as Alembic's parser leaves it), ``sql``, ``config``, ``name``, ``raiseerr``,
+        ``autogenerate``, ``tag``.
     """
     return argparse.Namespace(
-        x=list(x_arguments),
+        x=list(x_arguments) or None,
         sql=sql,
         config=config_file,
         name="alembic",
@@ -226,3 +237,24 @@ def config_active(config: AlembicConfig) -> Any:
         yield config
     finally:
         _ACTIVE.reset(token)
+
+
+@contextmanager
+def project_config_active(config: MigguardConfig, *, sql: bool = False) -> Any:
+    """:func:`config_active` with a new Config for migguard configuration ``config`` (its
+    ``alembic.ini`` when it has one), for the scripts of one run.
+
+    Args:
+        config: migguard's configuration.
+        sql: the run writes SQL (``cmd_opts.sql``).
+    """
+    with config_active(alembic_config_for(ini_of(config), sql=sql)) as active:
+        yield active
+
+
+def ini_of(config: MigguardConfig) -> Path | None:
+    """The configuration file when it is an ini file, else an ``alembic.ini`` beside it."""
+    if config.path is not None and config.path.suffix != ".toml":
+        return config.path
+    beside = config.root / "alembic.ini"
+    return beside if beside.is_file() else None

@@ -53,12 +53,12 @@ def with_env_py(config: Config, *, x_arguments: Sequence[str] = (), sql: bool = 
     env_path = env_py_path(config)
     if env_path is None or config.env_py is not None:
         return config
-    from migguard.alembic_compat.config import alembic_config_for
+    from migguard.alembic_compat.config import alembic_config_for, ini_of
     from migguard.alembic_compat.env_run import run_env_py
 
     settings = run_env_py(
         env_path,
-        alembic_config_for(_ini_file(config), x_arguments=x_arguments, sql=sql),
+        alembic_config_for(ini_of(config), x_arguments=x_arguments, sql=sql),
         project_root=config.root,
         heads=lambda: _heads(config),
     )
@@ -106,15 +106,6 @@ def _yields(sources: dict[str, str], key: str) -> bool:
     was read from Alembic's own files (``alembic.ini``, ``[tool.alembic]``)."""
     source = sources.get(key, "default")
     return source == "default" or "alembic" in source.lower()
-
-
-def _ini_file(config: Config) -> Path | None:
-    """The ``alembic.ini`` env.py should see: the configuration file itself when it is one,
-    else an ``alembic.ini`` beside it."""
-    if config.path is not None and config.path.suffix != ".toml":
-        return config.path
-    beside = config.root / "alembic.ini"
-    return beside if beside.is_file() else None
 
 
 def _heads(config: Config) -> tuple[str, ...]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.config import Config as RealConfig
 
 from migguard.alembic_compat.config import AlembicConfig, alembic_config_for
 from migguard.errors import ConfigError
+from tests.alembic_compat.alembic_project import set_ini_option
 
 INI = """\
 [alembic]
@@ -84,3 +86,49 @@ def test_a_toml_configuration_gives_an_empty_config(tmp_path: Path) -> None:
     config = alembic_config_for(tmp_path / "migguard.toml")
     assert config.config_file_name is None
     assert config.get_main_option("sqlalchemy.url") is None
+
+
+SCRIPT_READING_CONFIG = """\
+config = op.get_context().config
+name = config.get_main_option("audit_table")
+assert config.get_section(config.config_ini_section)["audit_table"] == name
+assert config.get_section_option("audit", "retention_days") == "30"
+config.attributes["ran"] = True
+assert config.cmd_opts.x is None  # no -x given
+op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))"""
+
+
+def test_scripts_reach_the_project_config_through_op_get_context(make_project, db_url: str) -> None:
+    project = make_project()
+    ini = project.root / "alembic.ini"
+    set_ini_option(ini, "sqlalchemy.url", db_url)
+    set_ini_option(ini, "audit_table", "audit_trail")
+    ini.write_text(ini.read_text() + "\n[audit]\nretention_days = 30\n")
+    project.add(
+        "a1",
+        None,
+        SCRIPT_READING_CONFIG,
+        'op.drop_table(op.get_context().config.get_main_option("audit_table"))',
+    )
+
+    offline = project.migguard("upgrade", "head", "--sql")
+    assert offline.code == 0, offline.err
+    assert "CREATE TABLE audit_trail" in offline.out
+    assert "CREATE TABLE audit_trail" in project.alembic("upgrade", "head", "--sql").stdout
+
+    assert project.migguard("upgrade", "head").code == 0
+    assert "audit_trail" in table_names(db_url)
+    project.alembic("downgrade", "base")  # Alembic reads the same setting to drop it
+    assert "audit_trail" not in table_names(db_url)
+    assert project.migguard("upgrade", "head").code == 0
+    assert project.migguard("downgrade", "base").code == 0
+    assert "audit_trail" not in table_names(db_url)
+
+
+def table_names(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sa.inspect(connection).get_table_names()
+    finally:
+        engine.dispose()

@@ -4,78 +4,8 @@ and runs use env.py's version table and URL, alternating with the real Alembic."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
-
-from migguard.cli.main import main
-from tests.alembic_compat.alembic_project import (
-    alembic_init,
-    set_target_metadata,
-    write_models,
-)
-from tests.conftest import Result, revision_source
-
-
-class AlembicProject:
-    """An ``alembic init`` project in ``root`` (the working folder), run with migguard."""
-
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root = root
-        self.capsys = capsys
-
-    @property
-    def env_py(self) -> Path:
-        return self.root / "migrations" / "env.py"
-
-    def add(self, rid: str, down: str | None, upgrade: str, downgrade: str = "pass") -> None:
-        source = revision_source(
-            rid, down, upgrade=upgrade, downgrade=downgrade, op_import="from alembic import op"
-        )
-        (self.root / "migrations" / "versions" / f"{rid}_rev.py").write_text(source)
-
-    def migguard(self, *args: str) -> Result:
-        # Each command line is a new process, which imports the models afresh.
-        for name in ("models", "audit_models"):
-            sys.modules.pop(name, None)
-        self.capsys.readouterr()
-        code = main(list(args))
-        captured = self.capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    def alembic(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "alembic", *args],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            check=True,
-            env=dict(os.environ),
-        )
-
-
-@pytest.fixture
-def make_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MIGGUARD_URL", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-
-    def make(template: str = "generic") -> AlembicProject:
-        env_py = alembic_init(tmp_path, template)
-        write_models(tmp_path)
-        set_target_metadata(env_py)
-        return AlembicProject(tmp_path, capsys)
-
-    yield make
-    for name in ("models", "audit_models"):
-        sys.modules.pop(name, None)
-
 
 CREATE_CUSTOMER = (
     "op.create_table('customer', sa.Column('id', sa.Integer(), primary_key=True),"
