@@ -14,7 +14,7 @@ from typing import NamedTuple, NoReturn
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from migguard.autogen.diff import CompareOptions, DiffResult, compare
+from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare
 from migguard.autogen.models import configured_models, load_callable
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
@@ -33,11 +33,12 @@ class Generated(NamedTuple):
 
     Attributes:
         diff: the detected changes.
-        path: the new script.
+        path: the new script, or ``None`` when env.py's ``process_revision_directives``
+            asked for none (Alembic's recipe for skipping empty revisions).
     """
 
     diff: DiffResult
-    path: Path
+    path: Path | None
 
 
 def parse_renames(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -222,21 +223,104 @@ def autogenerate_revision(
             _refuse_start(history, current, wanted, head)
         diff = _compare_live(config, connection, renames)
         dialect = connection.dialect.name
-    upgrade = render_operations(diff.items, dialect_name=dialect)
-    downgrade = render_downgrade(diff.items, dialect_name=dialect)
+    request = _Request(
+        message,
+        head,
+        rev_id,
+        tuple(branch_labels),
+        tuple(depends_on),
+        version_path,
+        splice,
+        list(diff.items),
+    )
+    request = _ask_env_py(config, request, current)
+    if request is None:
+        return Generated(diff, None)
+    upgrade = render_operations(request.items, dialect_name=dialect)
+    downgrade = render_downgrade(request.items, dialect_name=dialect)
     imports = tuple(sorted({*upgrade.imports, *downgrade.imports}))
     path = create_revision(
         config,
         history,
-        message,
-        head=head if len(history.graph) else "base",
-        splice=splice,
-        branch_labels=branch_labels,
-        depends_on=depends_on,
-        rev_id=rev_id,
-        version_path=version_path,
+        request.message,
+        head=request.head if len(history.graph) else "base",
+        splice=request.splice,
+        branch_labels=request.branch_labels,
+        depends_on=request.depends_on,
+        rev_id=request.rev_id,
+        version_path=request.version_path,
         upgrades=upgrade.body,
         downgrades=downgrade.body,
         imports=imports,
     )
     return Generated(diff, path)
+
+
+class _Request(NamedTuple):
+    """What the revision about to be written holds (env.py's hook may change it)."""
+
+    message: str
+    head: str
+    rev_id: str | None
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    version_path: Path | None
+    splice: bool
+    items: list[Item]
+
+
+def _ask_env_py(config: Config, request: _Request, current: Sequence[str]) -> _Request | None:
+    """Let env.py's ``process_revision_directives`` see and change the revision; ``None``
+    when it asks for no revision.
+
+    Raises:
+        UsageError: the hook left more than one revision.
+    """
+    hook = config.env_py.get("process_revision_directives") if config.env_py else None
+    if not callable(hook) or config.env_py is None:
+        return request
+    from migguard.alembic_compat.config import alembic_config_for, ini_of
+    from migguard.alembic_compat.env_directives import (
+        DowngradeOps,
+        MigrationScript,
+        UpgradeOps,
+        ask_revision_directives,
+    )
+
+    script = MigrationScript(
+        request.rev_id,
+        request.message,
+        UpgradeOps(request.items),
+        DowngradeOps(list(reversed(request.items))),
+        head=request.head,
+        splice=request.splice,
+        branch_label=list(request.branch_labels) or None,
+        version_path=str(request.version_path) if request.version_path else None,
+        depends_on=list(request.depends_on) or None,
+    )
+    answer = ask_revision_directives(
+        hook,
+        script,
+        config=alembic_config_for(ini_of(config)),
+        opts=dict(config.env_py.calls[0]) if config.env_py.calls else {},
+        current=current,
+    )
+    if answer is None:
+        return None
+    return _Request(
+        answer.message,
+        answer.head,
+        answer.rev_id,
+        _names(answer.branch_label),
+        _names(answer.depends_on),
+        Path(answer.version_path) if answer.version_path else None,
+        answer.splice,
+        list(answer.upgrade_ops.ops),
+    )
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A label or dependency setting (one name, several, or none) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

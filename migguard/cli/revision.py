@@ -136,6 +136,9 @@ def _autogenerate(
     operations = generated.diff.operations
     for operation in operations:
         printer.line(f"Detected {describe(operation)}")
+    if generated.path is None:
+        printer.line("No revision written: env.py's process_revision_directives asked for none.")
+        return 0
     if not operations:
         printer.line("No changes detected: the revision's upgrade() and downgrade() are empty.")
     _generated(printer, generated.path, hooks)
