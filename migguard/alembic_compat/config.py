@@ -253,8 +253,11 @@ def project_config_active(config: MigguardConfig, *, sql: bool = False) -> Any:
 
 
 def ini_of(config: MigguardConfig) -> Path | None:
-    """The configuration file when it is an ini file, else an ``alembic.ini`` beside it."""
+    """The configuration file when it is an ini file, else an ``alembic.ini`` beside it or
+    in ``script_location`` (where Flask-Migrate keeps it)."""
     if config.path is not None and config.path.suffix != ".toml":
         return config.path
-    beside = config.root / "alembic.ini"
-    return beside if beside.is_file() else None
+    for candidate in (config.root / "alembic.ini", config.script_location / "alembic.ini"):
+        if candidate.is_file():
+            return candidate
+    return None

@@ -23,7 +23,7 @@ import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +144,20 @@ def run_env_py(
     recorder = EnvRecorder(config, heads)
     context = build_context_module(recorder)
     failure: EnvFailure | None = None
-    with _bound(context), _sys_path(_prepend_paths(config, project_root)), _contained():
+    with (
+        _bound(context),
+        _sys_path(_prepend_paths(config, project_root)),
+        _application(env_path, project_root) as not_pushed,
+        _contained(),
+    ):
         try:
             runpy.run_path(str(env_path), run_name="env_py")
         except Exception as error:  # the user's code: reported as a finding, not a crash
             failure = _failure(error, env_path, project_root)
         except SystemExit as error:
             failure = EnvFailure(f"SystemExit: {error.code}", str(env_path))
+    if failure is not None and not_pushed:
+        failure = replace(failure, error=f"{failure.error} ({not_pushed})")
     return EnvSettings(
         path=env_path,
         calls=tuple(recorder.configure_calls),
@@ -159,6 +166,23 @@ def run_env_py(
         ),
         failure=failure,
     )
+
+
+@contextmanager
+def _application(env_path: Path, project_root: Path) -> Iterator[str | None]:
+    """The Flask application context when env.py needs one (Flask-Migrate); yields why it
+    could not be pushed, or ``None``."""
+    from migguard.alembic_compat.env_flask import flask_app_context, uses_flask_app
+
+    try:
+        source = env_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source = ""
+    if not uses_flask_app(source):
+        yield None
+        return
+    with flask_app_context(project_root) as not_pushed:
+        yield not_pushed
 
 
 def _prepend_paths(config: AlembicConfig, root: Path) -> list[str]:
