@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import runpy
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from typing import Any
 
 from migguard.alembic_compat.config import AlembicConfig
 from migguard.alembic_compat.env_context import EnvRecorder, build_context_module
+from migguard.urls import mask_password
 
 __all__ = ["EnvFailure", "EnvSettings", "run_env_py"]
 
@@ -193,8 +195,6 @@ def _prepend_paths(config: AlembicConfig, root: Path) -> list[str]:
     Entries are split as Alembic splits them: on ``path_separator`` when the file sets it,
     else on spaces, commas and colons.
     """
-    import re
-
     value = config.get_main_option("prepend_sys_path") or ""
     separator = _SEPARATORS.get(config.get_main_option("path_separator") or "")
     parts = re.split(r", *|(?: +)|:", value) if separator is None else value.split(separator)
@@ -274,7 +274,7 @@ def _contained() -> Iterator[None]:
 def _failure(error: BaseException, env_path: Path, root: Path) -> EnvFailure:
     """Locate ``error``: the deepest frame in the project (outside site-packages), else the
     deepest one in env.py."""
-    text = " ".join(str(error).split())
+    text = _URL_IN_TEXT.sub(lambda found: mask_password(found[0]), " ".join(str(error).split()))
     message = f"{type(error).__name__}: {text}" if text else type(error).__name__
     frames = traceback.extract_tb(error.__traceback__)
     project = os.path.realpath(root)
@@ -292,6 +292,11 @@ def _failure(error: BaseException, env_path: Path, root: Path) -> EnvFailure:
     if chosen is None:
         return EnvFailure(message, _shown(str(env_path), project))
     return EnvFailure(message, _shown(chosen.filename, project), chosen.lineno)
+
+
+# A URL inside an error message (SQLAlchemy echoes one it cannot parse): its password is
+# masked before the message reaches a finding.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][\w+.-]*://[^\s'\"]+")
 
 
 def _shown(filename: str, root: str) -> str:

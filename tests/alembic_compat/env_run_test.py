@@ -176,3 +176,16 @@ def test_get_bind_offline_is_a_failure_saying_migguard_reads_offline(tmp_path: P
 
     assert failure is not None
     assert "offline" in failure.error and "get_bind" in failure.error
+
+
+def test_a_failure_echoing_a_url_never_shows_its_password(tmp_path: Path) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    env_py.write_text(
+        "raise RuntimeError('cannot reach postgresql://app:s3cretpw@db.example/app')\n"
+    )
+
+    failure = read_env(tmp_path).failure
+
+    assert failure is not None
+    assert "s3cretpw" not in failure.describe()
+    assert "cannot reach postgresql://app:***@db.example/app" in failure.describe()

@@ -161,7 +161,7 @@ def test_runs_use_the_version_table_and_url_env_py_gives_alternating_with_alembi
     assert rows == [("a1",)]
 
 
-def test_heads_and_history_never_run_env_py(make_project) -> None:
+def test_heads_history_and_post_checkout_never_run_env_py(make_project) -> None:
     project = make_project()
     project.env_py.write_text("open('ENV_PY_RAN', 'w').close()\nraise SystemExit(9)\n")
     project.add("a1", None, CREATE_CUSTOMER)
@@ -169,4 +169,5 @@ def test_heads_and_history_never_run_env_py(make_project) -> None:
     assert project.migguard("heads").code == 0
     assert project.migguard("history").code == 0
     assert project.migguard("check", "--select", "graph,heads").code == 0
+    assert project.migguard("hook", "post-checkout", "a" * 40, "b" * 40, "1").code == 0
     assert not (project.root / "ENV_PY_RAN").exists()
