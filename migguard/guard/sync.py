@@ -15,8 +15,9 @@ The models are the ``metadata`` setting's or, in an Alembic project, the ``targe
 its ``env.py`` passes to ``context.configure()`` (env.py is run offline, once per check run,
 only when one of these checks runs). When env.py cannot be run (it needs a server or an
 application context), the checks report one ``warning`` naming the error and how to set
-``metadata`` by hand, so the run never reads as passed. With no models at all both checks
-report one ``info`` finding and pass: there are no models to compare.
+``metadata`` by hand, so the run never reads as passed; so does an env.py that passes no
+``target_metadata``. In a project without env.py and without models both checks report one
+``info`` finding and pass: there are no models to compare.
 """
 
 from __future__ import annotations
@@ -165,16 +166,29 @@ def _with_env_py(context: CheckContext) -> CheckContext:
 
 
 def _without_models(context: CheckContext, code: str) -> list[Finding]:
-    """Why there is nothing to compare: env.py failed (a warning, once per run: the model
-    check did not run) or no models are configured (a note per check)."""
+    """Why there is nothing to compare. In an Alembic project (it has an env.py) the model
+    check is what the guard is for, so its not running is a warning, once per run: env.py
+    failed, or passes no ``target_metadata``. Elsewhere no models is a note per check."""
     env_py = context.config.env_py
-    if env_py is None or env_py.failure is None:
-        return [_no_models(code, env_py is not None)]
+    if env_py is None:
+        return [_no_models(code)]
     if context.memo.get(_REPORTED_KEY):
         return []
     context.memo[_REPORTED_KEY] = True
-    failure = env_py.failure
     shown = display_path(str(env_py.path), context.config.root)
+    failure = env_py.failure
+    if failure is None:
+        return [
+            Finding(
+                code,
+                WARNING,
+                f"the models were not compared: {shown} passes no target_metadata to "
+                "context.configure() and no `metadata` is configured",
+                file=shown,
+                hint="set target_metadata in env.py (e.g. target_metadata = Base.metadata), "
+                f"or {_METADATA_HINT}",
+            )
+        ]
     return [
         Finding(
             code,
@@ -183,11 +197,26 @@ def _without_models(context: CheckContext, code: str) -> list[Finding]:
             f"target_metadata) failed: {failure.describe()}",
             file=failure.file,
             line=failure.line,
-            hint="set `metadata` to your MetaData's import path in migguard's configuration "
-            '(e.g. metadata = "myapp.models:Base.metadata" in migguard.toml or '
-            "[tool.migguard]), or let env.py run without a database or application context",
+            hint=f"{_METADATA_HINT}, or let env.py run without a database or application "
+            f"context{_pre_commit_hint(failure.error)}",
         )
     ]
+
+
+_METADATA_HINT = (
+    "set `metadata` to your MetaData's import path in migguard's configuration "
+    '(e.g. metadata = "myapp.models:Base.metadata" in migguard.toml or [tool.migguard])'
+)
+
+
+def _pre_commit_hint(error: str) -> str:
+    """Under pre-commit (``PRE_COMMIT=1``) the hook has its own environment: a package
+    env.py imports must be in the hook's ``additional_dependencies``."""
+    import os
+
+    if not error.startswith("ModuleNotFoundError") or not os.environ.get("PRE_COMMIT"):
+        return ""
+    return "; under pre-commit, add the missing package to the hook's additional_dependencies"
 
 
 def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:
@@ -237,11 +266,10 @@ def _not_imported(context: CheckContext, missing: list[str], replayed: int) -> F
     )
 
 
-def _no_models(code: str, env_py: bool = False) -> Finding:
-    where = " (env.py passes no target_metadata to context.configure())" if env_py else ""
+def _no_models(code: str) -> Finding:
     return Finding(
         code,
         INFO,
-        f"no models configured{where}: nothing to compare the migrations with",
+        "no models configured: nothing to compare the migrations with",
         hint='set `metadata` to your MetaData\'s import path, e.g. "myapp.models:Base.metadata"',
     )

@@ -171,3 +171,35 @@ def test_heads_history_and_post_checkout_never_run_env_py(make_project) -> None:
     assert project.migguard("check", "--select", "graph,heads").code == 0
     assert project.migguard("hook", "post-checkout", "a" * 40, "b" * 40, "1").code == 0
     assert not (project.root / "ENV_PY_RAN").exists()
+
+
+def test_an_untouched_template_env_py_is_a_warning_not_a_pass(make_project) -> None:
+    project = make_project()
+    project.env_py.write_text(
+        project.env_py.read_text().replace(
+            "target_metadata = Base.metadata", "target_metadata = None"
+        )
+    )
+
+    result = project.migguard("check")
+
+    assert result.code == 0
+    assert (
+        "warning [sync] the models were not compared: migrations/env.py passes no "
+        "target_metadata to context.configure()" in result.out
+    )
+    assert "[models-imported]" not in result.out
+    assert "All checks passed" not in result.out
+
+
+def test_under_pre_commit_a_missing_package_points_at_additional_dependencies(
+    make_project, monkeypatch
+) -> None:
+    project = make_project()
+    project.env_py.write_text("import not_installed_anywhere\n" + project.env_py.read_text())
+    monkeypatch.setenv("PRE_COMMIT", "1")
+
+    result = project.migguard("check", "--select", "sync")
+
+    assert "ModuleNotFoundError: No module named 'not_installed_anywhere'" in result.out
+    assert "additional_dependencies" in result.out
