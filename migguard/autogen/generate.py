@@ -209,6 +209,10 @@ def autogenerate_revision(
     """Compare the database (which must be at ``head``) with the models and write the
     revision that turns one into the other.
 
+    An Alembic project's ``process_revision_directives`` (from ``config.env_py``) sees the
+    revision first and may change its id, message, head, labels, dependencies, folder or
+    operations, or ask for no revision (:attr:`Generated.path` is then ``None``).
+
     Raises:
         UsageError: the database is not at ``head`` (the revision would be written against
             a schema the history does not build); plus everything :func:`create_revision`

@@ -203,3 +203,23 @@ def test_under_pre_commit_a_missing_package_points_at_additional_dependencies(
 
     assert "ModuleNotFoundError: No module named 'not_installed_anywhere'" in result.out
     assert "additional_dependencies" in result.out
+
+
+def test_migguards_own_configuration_wins_over_env_py_key_by_key(make_project) -> None:
+    project = make_project()
+    project.env_py.write_text(
+        project.env_py.read_text().replace(
+            "literal_binds=True,",
+            "literal_binds=True,\n        version_table='schema_history', compare_type=False,",
+        )
+    )
+    (project.root / "pyproject.toml").write_text(
+        '[tool.migguard]\nscript_location = "migrations"\nversion_table = "ours"\n'
+    )
+
+    out = project.migguard("config").out
+
+    lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
+    assert lines["version_table"].endswith("= ours  (pyproject.toml [tool.migguard])")
+    assert lines["compare_type"].endswith("= false  (env.py configure())")
+    assert lines["metadata"].endswith("(env.py configure())")
