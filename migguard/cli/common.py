@@ -28,7 +28,9 @@ def config_from(args: argparse.Namespace, *, env_py: bool = False) -> Config:
         return config
     from migguard.alembic_compat.env_settings import with_env_py
 
-    config = with_env_py(config, sql=bool(getattr(args, "sql", False)))
+    config = with_env_py(
+        config, x_arguments=getattr(args, "x", None) or (), sql=bool(getattr(args, "sql", False))
+    )
     if config.env_py is not None and config.env_py.failure is not None:
         print_warnings(
             [

@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-c", "--config", metavar="PATH", help="configuration file (default: discovered upward)"
     )
     parser.add_argument("--url", help="database URL (overrides MIGGUARD_URL and the configuration)")
+    parser.add_argument(
+        "-x",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an argument for an Alembic project's env.py (context.get_x_argument()); repeatable",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, runtime, autogen, guard, hooks):
         module.register(commands)

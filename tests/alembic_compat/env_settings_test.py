@@ -223,3 +223,20 @@ def test_migguards_own_configuration_wins_over_env_py_key_by_key(make_project) -
     assert lines["version_table"].endswith("= ours  (pyproject.toml [tool.migguard])")
     assert lines["compare_type"].endswith("= false  (env.py configure())")
     assert lines["metadata"].endswith("(env.py configure())")
+
+
+def test_x_arguments_reach_env_py_as_with_alembic(make_project) -> None:
+    project = make_project()
+    project.env_py.write_text(
+        project.env_py.read_text().replace(
+            'url = config.get_main_option("sqlalchemy.url")',
+            "url = 'sqlite:///' + context.get_x_argument(as_dictionary=True).get('db', 'main')"
+            " + '.db'",
+        )
+    )
+
+    default = project.migguard("config").out
+    chosen = project.migguard("-x", "db=tenant_a", "config").out
+
+    assert "sqlite:///main.db  (env.py configure())" in default
+    assert "sqlite:///tenant_a.db  (env.py configure())" in chosen
