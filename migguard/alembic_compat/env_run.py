@@ -24,7 +24,7 @@ import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,9 @@ class EnvSettings:
     """
 
     path: Path
-    calls: tuple[Mapping[str, Any], ...] = ()
+    # Not in the repr: the calls hold the URL, with its password, and a Config (whose repr
+    # includes this) may end up in a traceback or a log.
+    calls: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     engine_names: tuple[str, ...] = ()
     failure: EnvFailure | None = None
 

@@ -189,3 +189,14 @@ def test_a_failure_echoing_a_url_never_shows_its_password(tmp_path: Path) -> Non
     assert failure is not None
     assert "s3cretpw" not in failure.describe()
     assert "cannot reach postgresql://app:***@db.example/app" in failure.describe()
+
+
+def test_the_settings_repr_never_shows_the_url_password(tmp_path: Path) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    set_ini_option(tmp_path / "alembic.ini", "sqlalchemy.url", "postgresql://app:s3cretpw@db/app")
+
+    settings = read_env(tmp_path)
+
+    assert settings.url == "postgresql://app:s3cretpw@db/app"
+    assert "s3cretpw" not in repr(settings)
+    assert str(env_py) in repr(settings)
