@@ -128,12 +128,34 @@ def _compare_live(
 ) -> DiffResult:
     metadata = configured_models(config)
     options = compare_options(config, renames)
+    if config.env_py is not None and config.env_py.get("include_schemas"):
+        options = replace(options, schemas=_all_schemas(config, connection, options.schemas))
     excluded = version_table_names(config)
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":
         options = replace(options, same_default=same_default_asker(connection))
     return compare(metadata, snapshot, connection.dialect, options)
+
+
+def _all_schemas(
+    config: Config, connection: Connection, compared: Sequence[str | None]
+) -> tuple[str | None, ...]:
+    """env.py's ``include_schemas=True``: every schema of the database as the dialect lists
+    them, except ``information_schema`` (as Alembic leaves it out), that env.py's
+    ``include_name`` accepts (asked with ``type_="schema"``), besides those ``compared``."""
+    include_name = config.env_py.get("include_name") if config.env_py else None
+    default = connection.dialect.default_schema_name
+    names = sa.inspect(connection).get_schema_names()
+    connection.rollback()
+    extra = [
+        name
+        for name in names
+        if name not in (default, "information_schema")
+        and name not in compared
+        and (not callable(include_name) or include_name(name, "schema", {}))
+    ]
+    return (*compared, *sorted(extra))
 
 
 def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool]:

@@ -5,6 +5,9 @@ what the real Alembic does with the same env.py."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from tests.alembic_compat.alembic_project import set_ini_option
 
 HOOK = """
@@ -83,3 +86,43 @@ def test_include_object_and_include_name_from_env_py_filter_the_check(make_proje
     with_hook(project, "include_name", "")
 
     assert project.migguard("check", "--select", "sync").code == 0
+
+
+AUDIT_MODEL = """
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+    __table_args__ = {"schema": "audit"}
+    id = sa.Column(sa.Integer, primary_key=True)
+"""
+
+
+def test_include_schemas_compares_every_schema_as_alembic_does(make_project, pg_url) -> None:
+    project = make_project()
+    set_ini_option(project.root / "alembic.ini", "sqlalchemy.url", pg_url)
+    (project.root / "models.py").write_text((project.root / "models.py").read_text() + AUDIT_MODEL)
+    project.add(
+        "a1",
+        None,
+        "op.execute('CREATE SCHEMA audit')\n"
+        "op.create_table('customer', sa.Column('id', sa.Integer(), primary_key=True),"
+        " sa.Column('name', sa.String(50)))",
+    )
+    assert project.migguard("upgrade", "head").code == 0
+    assert project.migguard("diff").code == 0  # the default schema only: nothing missing
+
+    with_hook(project, "include_schemas", "\ninclude_schemas = True\n")
+    result = project.migguard("diff")
+
+    assert result.code == 1
+    assert result.out.splitlines() == ["add table 'audit.audit_entry'"]
+    real = subprocess.run(
+        [sys.executable, "-m", "alembic", "check"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert real.returncode != 0
+    assert "New upgrade operations detected: [('add_table'" in real.stdout
+    assert "schema='audit'" in real.stdout
