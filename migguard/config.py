@@ -15,13 +15,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config_paths import resolve_location, resolve_path
 from migguard.config_sources import INI_SECTION, RawConfig, discover_config, read_config_file
 from migguard.config_values import check_values
 from migguard.errors import ConfigError
 from migguard.urls import expand_env, mask_password, resolve_sqlite_url
+
+if TYPE_CHECKING:
+    from migguard.alembic_compat.env_run import EnvSettings
 
 __all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "connect_url", "load_config", "setting_keys"]
 
@@ -31,7 +34,7 @@ DEFAULT = "default"
 
 _MASKED_KEYS = frozenset({"url", "check_url"})
 # Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "files", "sources"})
+_NOT_KEYS = frozenset({"path", "root", "files", "sources", "env_py"})
 
 
 class Config(NamedTuple):
@@ -77,6 +80,9 @@ class Config(NamedTuple):
     post_merge: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
+    # What the project's env.py passed to context.configure() (models and hooks as objects),
+    # once read (migguard.alembic_compat.env_settings); None when not read.
+    env_py: EnvSettings | None = None
 
     def __repr__(self) -> str:
         # The URLs hold passwords and a Config may end up in a traceback or a log.
@@ -98,6 +104,8 @@ class Config(NamedTuple):
             text = _as_text(value)
             if key in _MASKED_KEYS and value is not None:
                 text = mask_password(text)
+            if not text and self.env_py is not None:
+                text = self.env_py.display(key)
             items.append((key, text, self.sources.get(key, DEFAULT)))
         return items
 

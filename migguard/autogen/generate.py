@@ -14,8 +14,8 @@ from typing import NamedTuple, NoReturn
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from migguard.autogen.diff import CompareOptions, DiffResult, compare
-from migguard.autogen.models import load_callable, load_metadata
+from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare
+from migguard.autogen.models import configured_models, load_callable
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
 from migguard.config import Config
@@ -33,11 +33,12 @@ class Generated(NamedTuple):
 
     Attributes:
         diff: the detected changes.
-        path: the new script.
+        path: the new script, or ``None`` when env.py's ``process_revision_directives``
+            asked for none (Alembic's recipe for skipping empty revisions).
     """
 
     diff: DiffResult
-    path: Path
+    path: Path | None
 
 
 def parse_renames(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -61,17 +62,24 @@ def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> 
     """The comparison settings from the configuration (``compare_type``,
     ``compare_server_default``, ``exclude_tables``, ``include_object``) and ``--rename``.
 
+    An Alembic project's env.py hooks (``config.env_py``) are used when the configuration
+    names none: its ``include_object``, and its ``include_name`` asked about each reflected
+    table and column by name. A ``compare_server_default`` function counts as "compare".
+
     Raises:
         ConfigError: ``include_object`` cannot be imported.
     """
     include = (
         load_callable(config.include_object, config.root, "include_object")
         if config.include_object
-        else None
+        else _env_hook(config)
     )
+    server_default = config.compare_server_default
+    if config.env_py is not None and callable(config.env_py.get("compare_server_default")):
+        server_default = True
     return CompareOptions(
         compare_type=config.compare_type,
-        compare_server_default=config.compare_server_default,
+        compare_server_default=server_default,
         exclude_tables=config.exclude_tables,
         include_object=include,
         renames=tuple(renames),
@@ -79,17 +87,75 @@ def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> 
     )
 
 
+def _env_hook(config: Config) -> Callable[[object, str, str, bool, object | None], bool] | None:
+    """env.py's ``include_object`` and ``include_name`` as one ``include_object`` hook.
+
+    Alembic asks ``include_name(name, type_, parent_names)`` before reflecting an object;
+    here it is asked for the reflected side of tables and columns, with the parent names
+    Alembic documents (``schema_name``, ``table_name``, ``schema_qualified_table_name``).
+    """
+    if config.env_py is None:
+        return None
+    include_object = config.env_py.get("include_object")
+    include_name = config.env_py.get("include_name")
+    if not callable(include_object) and not callable(include_name):
+        return None
+
+    def hook(obj: object, name: str, type_: str, reflected: bool, compare_to: object) -> bool:
+        asked = reflected and callable(include_name) and type_ in {"table", "column"}
+        if asked and not include_name(name, type_, _parent_names(obj, type_)):
+            return False
+        if callable(include_object):
+            return bool(include_object(obj, name, type_, reflected, compare_to))
+        return True
+
+    return hook
+
+
+def _parent_names(obj: object, type_: str) -> dict[str, str | None]:
+    """The ``parent_names`` Alembic gives ``include_name`` for a table or a column."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    schema = getattr(table, "schema", None)
+    if type_ == "table":
+        return {"schema_name": schema}
+    name = getattr(table, "name", None)
+    qualified = f"{schema}.{name}" if schema and name else name
+    return {"schema_name": schema, "table_name": name, "schema_qualified_table_name": qualified}
+
+
 def _compare_live(
     config: Config, connection: Connection, renames: Sequence[tuple[str, str]]
 ) -> DiffResult:
-    metadata = load_metadata(config.metadata, config.root)
+    metadata = configured_models(config)
     options = compare_options(config, renames)
+    if config.env_py is not None and config.env_py.get("include_schemas"):
+        options = replace(options, schemas=_all_schemas(config, connection, options.schemas))
     excluded = version_table_names(config)
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":
         options = replace(options, same_default=same_default_asker(connection))
     return compare(metadata, snapshot, connection.dialect, options)
+
+
+def _all_schemas(
+    config: Config, connection: Connection, compared: Sequence[str | None]
+) -> tuple[str | None, ...]:
+    """env.py's ``include_schemas=True``: every schema of the database as the dialect lists
+    them, except ``information_schema`` (as Alembic leaves it out), that env.py's
+    ``include_name`` accepts (asked with ``type_="schema"``), besides those ``compared``."""
+    include_name = config.env_py.get("include_name") if config.env_py else None
+    default = connection.dialect.default_schema_name
+    names = sa.inspect(connection).get_schema_names()
+    connection.rollback()
+    extra = [
+        name
+        for name in names
+        if name not in (default, "information_schema")
+        and name not in compared
+        and (not callable(include_name) or include_name(name, "schema", {}))
+    ]
+    return (*compared, *sorted(extra))
 
 
 def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool]:
@@ -165,6 +231,10 @@ def autogenerate_revision(
     """Compare the database (which must be at ``head``) with the models and write the
     revision that turns one into the other.
 
+    An Alembic project's ``process_revision_directives`` (from ``config.env_py``) sees the
+    revision first and may change its id, message, head, labels, dependencies, folder or
+    operations, or ask for no revision (:attr:`Generated.path` is then ``None``).
+
     Raises:
         UsageError: the database is not at ``head`` (the revision would be written against
             a schema the history does not build); plus everything :func:`create_revision`
@@ -179,21 +249,104 @@ def autogenerate_revision(
             _refuse_start(history, current, wanted, head)
         diff = _compare_live(config, connection, renames)
         dialect = connection.dialect.name
-    upgrade = render_operations(diff.items, dialect_name=dialect)
-    downgrade = render_downgrade(diff.items, dialect_name=dialect)
+    request = _Request(
+        message,
+        head,
+        rev_id,
+        tuple(branch_labels),
+        tuple(depends_on),
+        version_path,
+        splice,
+        list(diff.items),
+    )
+    request = _ask_env_py(config, request, current)
+    if request is None:
+        return Generated(diff, None)
+    upgrade = render_operations(request.items, dialect_name=dialect)
+    downgrade = render_downgrade(request.items, dialect_name=dialect)
     imports = tuple(sorted({*upgrade.imports, *downgrade.imports}))
     path = create_revision(
         config,
         history,
-        message,
-        head=head if len(history.graph) else "base",
-        splice=splice,
-        branch_labels=branch_labels,
-        depends_on=depends_on,
-        rev_id=rev_id,
-        version_path=version_path,
+        request.message,
+        head=request.head if len(history.graph) else "base",
+        splice=request.splice,
+        branch_labels=request.branch_labels,
+        depends_on=request.depends_on,
+        rev_id=request.rev_id,
+        version_path=request.version_path,
         upgrades=upgrade.body,
         downgrades=downgrade.body,
         imports=imports,
     )
     return Generated(diff, path)
+
+
+class _Request(NamedTuple):
+    """What the revision about to be written holds (env.py's hook may change it)."""
+
+    message: str
+    head: str
+    rev_id: str | None
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    version_path: Path | None
+    splice: bool
+    items: list[Item]
+
+
+def _ask_env_py(config: Config, request: _Request, current: Sequence[str]) -> _Request | None:
+    """Let env.py's ``process_revision_directives`` see and change the revision; ``None``
+    when it asks for no revision.
+
+    Raises:
+        UsageError: the hook left more than one revision.
+    """
+    hook = config.env_py.get("process_revision_directives") if config.env_py else None
+    if not callable(hook) or config.env_py is None:
+        return request
+    from migguard.alembic_compat.config import alembic_config_for, ini_of
+    from migguard.alembic_compat.env_directives import (
+        DowngradeOps,
+        MigrationScript,
+        UpgradeOps,
+        ask_revision_directives,
+    )
+
+    script = MigrationScript(
+        request.rev_id,
+        request.message,
+        UpgradeOps(request.items),
+        DowngradeOps(list(reversed(request.items))),
+        head=request.head,
+        splice=request.splice,
+        branch_label=list(request.branch_labels) or None,
+        version_path=str(request.version_path) if request.version_path else None,
+        depends_on=list(request.depends_on) or None,
+    )
+    answer = ask_revision_directives(
+        hook,
+        script,
+        config=alembic_config_for(ini_of(config)),
+        opts=dict(config.env_py.calls[0]) if config.env_py.calls else {},
+        current=current,
+    )
+    if answer is None:
+        return None
+    return _Request(
+        answer.message,
+        answer.head,
+        answer.rev_id,
+        _names(answer.branch_label),
+        _names(answer.depends_on),
+        Path(answer.version_path) if answer.version_path else None,
+        answer.splice,
+        list(answer.upgrade_ops.ops),
+    )
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """A label or dependency setting (one name, several, or none) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

@@ -20,7 +20,39 @@ from migguard.errors import ConfigError
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
-__all__ = ["load_callable", "load_metadata"]
+    from migguard.config import Config
+
+__all__ = ["configured_models", "has_models", "load_callable", "load_metadata"]
+
+
+def has_models(config: Config) -> bool:
+    """Whether ``config`` names models: the ``metadata`` setting, or the ``target_metadata``
+    of an Alembic project's env.py (once read into ``config.env_py``)."""
+    return bool(config.metadata) or bool(config.env_py and config.env_py.target_metadata)
+
+
+def configured_models(config: Config) -> tuple[MetaData, ...]:
+    """The models to compare: the ``metadata`` setting's (which wins, as migguard's own
+    configuration does), else the ``target_metadata`` env.py passed to ``configure()``.
+
+    Raises:
+        ConfigError: as :func:`load_metadata`; also when env.py's ``target_metadata`` is not
+            a ``MetaData`` (or a list of them), or two of them define the same table.
+    """
+    if config.metadata or config.env_py is None or not config.env_py.target_metadata:
+        return load_metadata(config.metadata, config.root)
+    from sqlalchemy import MetaData
+
+    loaded = []
+    for index, metadata in enumerate(config.env_py.target_metadata):
+        if not isinstance(metadata, MetaData):
+            raise ConfigError(
+                f"target_metadata passed to context.configure() in {config.env_py.path} is "
+                f"a {type(metadata).__name__}, not a sqlalchemy MetaData"
+            )
+        loaded.append((f"env.py target_metadata[{index}]", metadata))
+    _check_each_table_once(loaded)
+    return tuple(metadata for _, metadata in loaded)
 
 
 def load_metadata(import_paths: Sequence[str], project_root: Path) -> tuple[MetaData, ...]:

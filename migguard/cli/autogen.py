@@ -39,7 +39,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from migguard.autogen.diff import describe, to_json
     from migguard.autogen.generate import diff_database, parse_renames
 
-    config = config_from(args)
+    config = config_from(args, env_py=True)
     diff, _ = diff_database(config, parse_renames(args.rename))
     print_warnings(diff.warnings)
     printer = Printer()

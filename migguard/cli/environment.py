@@ -96,7 +96,7 @@ def cmd_ensure_version(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Print every configuration key, its value (passwords masked) and its source."""
-    config = config_from(args)
+    config = config_from(args, env_py=True)
     items = config.display_items()
     printer = Printer()
     if args.format == "json":

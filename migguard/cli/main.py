@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="on an error show the full traceback, as Alembic's --raiseerr (or MIGGUARD_DEBUG=1)",
     )
+    parser.add_argument(
+        "-x",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an argument for an Alembic project's env.py (context.get_x_argument()); repeatable",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
         module.register(commands)

@@ -77,7 +77,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
 
     if args.rename and not args.autogenerate:
         raise UsageError("--rename goes with --autogenerate")
-    config, history = history_from(args)
+    config, history = history_from(args, env_py=args.autogenerate)
     hooks = _hooks(config)
     if args.autogenerate:
         return _autogenerate(args, config, history, hooks)
@@ -138,6 +138,9 @@ def _autogenerate(
     operations = generated.diff.operations
     for operation in operations:
         printer.line(f"Detected {describe(operation)}")
+    if generated.path is None:
+        printer.line("No revision written: env.py's process_revision_directives asked for none.")
+        return 0
     if not operations:
         printer.line("No changes detected: the revision's upgrade() and downgrade() are empty.")
     _generated(printer, generated.path, hooks)

@@ -86,7 +86,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     from migguard.runtime.migrate import migrate, offline_sql
     from migguard.runtime.runner import MigrationFailedError, MigrationInterruptedError
 
-    config, history = history_from(args)
+    config, history = history_from(args, env_py=True)
     if args.sql:
         command = "upgrade" if upgrade else "downgrade"
         offline_sql(config, history, command=command, target=args.target, write=sys.stdout.write)
@@ -140,7 +140,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
     from migguard.runtime.current import shown_url
     from migguard.runtime.migrate import offline_sql, stamp
 
-    config, history = history_from(args)
+    config, history = history_from(args, env_py=True)
     if args.sql:
         if len(args.revisions) != 1:
             raise UsageError("stamp --sql takes one REV or START:END")
@@ -177,7 +177,7 @@ def cmd_current(args: argparse.Namespace) -> int:
     from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import check_known
 
-    config, history = history_from(args)
+    config, history = history_from(args, env_py=True)
     rows = read_current(config)
     check_known(history.graph, rows)
     printer = Printer()

@@ -11,8 +11,13 @@ Both use one replay (:mod:`migguard.guard.replay`), shared through ``context.mem
   imported where the ``metadata`` setting points. Fewer missing tables are ordinary drops,
   left to ``sync``.
 
-Without a ``metadata`` setting both checks report one ``info`` finding and pass: there are no
-models to compare.
+The models are the ``metadata`` setting's or, in an Alembic project, the ``target_metadata``
+its ``env.py`` passes to ``context.configure()`` (env.py is run offline, once per check run,
+only when one of these checks runs). When env.py cannot be run (it needs a server or an
+application context), the checks report one ``warning`` naming the error and how to set
+``metadata`` by hand, so the run never reads as passed; so does an env.py that passes no
+``target_metadata``. In a project without env.py and without models both checks report one
+``info`` finding and pass: there are no models to compare.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.replay import BuiltSchema, ReplayFailure
+from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -52,6 +58,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
     from migguard.autogen.generate import compare_options
     from migguard.guard.replay import comparison_dialect, default_judge
 
+    context = _with_env_py(context)
     inputs = _inputs(context, "sync")
     if isinstance(inputs, list):
         return inputs
@@ -94,6 +101,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     from migguard.autogen.diff_context import Context, qualified
     from migguard.guard.replay import comparison_dialect
 
+    context = _with_env_py(context)
     inputs = _inputs(context, "models-imported")
     if isinstance(inputs, list):
         return inputs
@@ -128,19 +136,87 @@ def _inputs(
 ) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
     """The models and the replayed schema (loaded by whichever check runs first), or the
     findings that stop check ``code`` instead (no models configured, or the replay failed)."""
-    if not context.config.metadata:
-        return [_no_models(code)]
+    from migguard.autogen.models import configured_models, has_models
+
+    if not has_models(context.config):
+        return _without_models(context, code)
     shared = context.memo.get(_MEMO_KEY)
     if not isinstance(shared, _Shared):
-        from migguard.autogen.models import load_metadata
         from migguard.guard.replay import build_schema
 
-        metadata = load_metadata(context.config.metadata, context.config.root)
+        metadata = configured_models(context.config)
         shared = _Shared(metadata, build_schema(context.config, context.history))
         context.memo[_MEMO_KEY] = shared
     if isinstance(shared.built, ReplayFailure):
         return _failure_findings(context, code, shared.built)
     return shared.metadata, shared.built
+
+
+def _with_env_py(context: CheckContext) -> CheckContext:
+    """``context`` whose configuration holds the project's env.py settings (read once per
+    run and shared through ``memo``; unchanged for a project without env.py)."""
+    key = f"{__name__}:env.py"
+    config = context.memo.get(key)
+    if config is None:
+        from migguard.alembic_compat.env_settings import with_env_py
+
+        config = with_env_py(context.config)
+        context.memo[key] = config
+    return context._replace(config=config)
+
+
+def _without_models(context: CheckContext, code: str) -> list[Finding]:
+    """Why there is nothing to compare. In an Alembic project (it has an env.py) the model
+    check is what the guard is for, so its not running is a warning, once per run: env.py
+    failed, or passes no ``target_metadata``. Elsewhere no models is a note per check."""
+    env_py = context.config.env_py
+    if env_py is None:
+        return [_no_models(code)]
+    if context.memo.get(_REPORTED_KEY):
+        return []
+    context.memo[_REPORTED_KEY] = True
+    shown = display_path(str(env_py.path), context.config.root)
+    failure = env_py.failure
+    if failure is None:
+        return [
+            Finding(
+                code,
+                WARNING,
+                f"the models were not compared: {shown} passes no target_metadata to "
+                "context.configure() and no `metadata` is configured",
+                file=shown,
+                hint="set target_metadata in env.py (e.g. target_metadata = Base.metadata), "
+                f"or {_METADATA_HINT}",
+            )
+        ]
+    return [
+        Finding(
+            code,
+            WARNING,
+            f"the models were not compared: running {shown} (offline, to read its "
+            f"target_metadata) failed: {failure.describe()}",
+            file=failure.file,
+            line=failure.line,
+            hint=f"{_METADATA_HINT}, or let env.py run without a database or application "
+            f"context{_pre_commit_hint(failure.error)}",
+        )
+    ]
+
+
+_METADATA_HINT = (
+    "set `metadata` to your MetaData's import path in migguard's configuration "
+    '(e.g. metadata = "myapp.models:Base.metadata" in migguard.toml or [tool.migguard])'
+)
+
+
+def _pre_commit_hint(error: str) -> str:
+    """Under pre-commit (``PRE_COMMIT=1``) the hook has its own environment: a package
+    env.py imports must be in the hook's ``additional_dependencies``."""
+    import os
+
+    if not error.startswith("ModuleNotFoundError") or not os.environ.get("PRE_COMMIT"):
+        return ""
+    return "; under pre-commit, add the missing package to the hook's additional_dependencies"
 
 
 def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:
@@ -179,7 +255,7 @@ def _failure_hint(context: CheckContext) -> str:
 def _not_imported(context: CheckContext, missing: list[str], replayed: int) -> Finding:
     shown = ", ".join(missing[:_SHOWN_TABLES])
     more = f" and {len(missing) - _SHOWN_TABLES} more" if len(missing) > _SHOWN_TABLES else ""
-    paths = ", ".join(context.config.metadata)
+    paths = ", ".join(context.config.metadata) or "env.py's target_metadata"
     return Finding(
         "models-imported",
         ERROR,

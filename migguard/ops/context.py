@@ -110,6 +110,15 @@ class ExecutionContext(ABC):
         """A context manager running its body outside any transaction (see subclasses)."""
 
     @property
+    def config(self) -> Any:
+        """Alembic's ``Config`` of the project being migrated (``op.get_context().config``:
+        ``get_main_option``, ``get_section``, ``attributes``, ``cmd_opts``...); an empty one
+        when the run was started without a project configuration."""
+        from migguard.alembic_compat.config import AlembicConfig, active_config
+
+        return active_config() or AlembicConfig()
+
+    @property
     def naming_convention(self) -> dict[str, Any] | None:
         """The naming convention of ``target_metadata``, or None when there is none."""
         if self.target_metadata is None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from migguard.alembic_compat.config import project_config_active
 from migguard.config import Config
 from migguard.errors import DatabaseError, UsageError
 from migguard.runtime.current import database_url, version_table_label
@@ -126,6 +127,7 @@ def migrate(
                 commits_synced_at_end(
                     connection, len(steps), sync_each_revision=config.sync_each_revision
                 ) as sync,
+                project_config_active(config),
             ):
                 run_online(
                     connection, history, steps, table, listener, sync.before_last_step, loaded
@@ -251,7 +253,8 @@ def offline_sql(
         return []
     plan = upgrade_plan if command == "upgrade" else downgrade_plan
     steps = plan(history.graph, current, end)
-    write_offline(dialect, history, steps, table, write, create_version_table=not current)
+    with project_config_active(config, sql=True):
+        write_offline(dialect, history, steps, table, write, create_version_table=not current)
     return steps
 
 

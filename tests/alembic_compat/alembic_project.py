@@ -1,0 +1,75 @@
+"""Alembic projects as their users have them: made by the real ``alembic init``, then edited
+only where a user would (the models, ``target_metadata``, the URL)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+MODELS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(50))
+"""
+
+
+def alembic_init(root: Path, template: str = "generic", folder: str = "migrations") -> Path:
+    """Run the real ``alembic init -t TEMPLATE FOLDER`` in ``root``; return the env.py."""
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "init", "-t", template, folder],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    return root / folder / "env.py"
+
+
+def write_models(root: Path, extra: str = "", name: str = "models") -> None:
+    """``models.py`` with one ``customer`` table, plus ``extra`` (class bodies, dedented)."""
+    (root / f"{name}.py").write_text(MODELS + textwrap.dedent(extra), encoding="utf-8")
+
+
+def set_target_metadata(
+    env_py: Path, expression: str = "Base.metadata", imports: str = "from models import Base"
+) -> None:
+    """Replace the template's ``target_metadata = ...`` line, as the template asks users to."""
+    source = env_py.read_text(encoding="utf-8")
+    source, count = re.subn(
+        r"^target_metadata = .*$",
+        f"{imports}\ntarget_metadata = {expression}",
+        source,
+        count=1,
+        flags=re.M,
+    )
+    assert count == 1, "the template no longer has a target_metadata line"
+    env_py.write_text(source, encoding="utf-8")
+
+
+def set_ini_option(ini: Path, key: str, value: str, section: str = "alembic") -> None:
+    """Set ``key = value`` in ``[section]`` of the ini file (replacing the template's line)."""
+    lines = ini.read_text(encoding="utf-8").splitlines()
+    current = None
+    for index, line in enumerate(lines):
+        header = re.match(r"^\[(.+)\]\s*$", line)
+        if header:
+            current = header[1]
+        elif current == section and re.match(rf"^{re.escape(key)}\s*=", line):
+            lines[index] = f"{key} = {value}"
+            break
+    else:
+        position = lines.index(f"[{section}]") + 1
+        lines.insert(position, f"{key} = {value}")
+    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
