@@ -39,6 +39,8 @@ __all__ = [
 MIGGUARD_TOML = "migguard.toml"
 PYPROJECT_TOML = "pyproject.toml"
 ALEMBIC_INI = "alembic.ini"
+# The folder `flask db init` creates by default, holding its alembic.ini and env.py.
+FLASK_MIGRATE_FOLDER = "migrations"
 
 _INI_SECTION_LINE = re.compile(r"^[ \t]*\[alembic\][ \t]*$", re.MULTILINE)
 
@@ -76,6 +78,8 @@ def discover_config(start: Path, ini_section: str = INI_SECTION) -> tuple[RawCon
     Looks in ``start`` and then each parent folder, and stops at the first folder holding any
     of ``migguard.toml``, ``alembic.ini``, or a ``pyproject.toml`` with a ``[tool.migguard]``
     or ``[tool.alembic]`` table. Only that folder's files are read (see :func:`folder_layers`).
+    A folder with none of them but Flask-Migrate's ``migrations/alembic.ini`` and
+    ``migrations/env.py`` uses that ``alembic.ini``, with ``migrations`` as ``script_location``.
 
     Args:
         start: the folder to start in (made absolute if relative).
@@ -89,10 +93,26 @@ def discover_config(start: Path, ini_section: str = INI_SECTION) -> tuple[RawCon
         ConfigError: a candidate file exists but cannot be read or parsed.
     """
     for folder in _folders_upward(start):
-        layers = folder_layers(folder, ini_section=ini_section)
+        layers = folder_layers(folder, ini_section=ini_section) or _flask_migrate_layers(
+            folder, ini_section
+        )
         if layers:
             return layers
     return ()
+
+
+def _flask_migrate_layers(folder: Path, ini_section: str) -> tuple[RawConfig, ...]:
+    """The layout ``flask db init`` makes, when ``folder`` has no configuration of its own:
+    ``migrations/alembic.ini`` beside ``migrations/env.py``, with no ``script_location`` (the
+    ``flask`` command passes the folder). That folder is then the ``script_location``."""
+    environment = folder / FLASK_MIGRATE_FOLDER
+    ini_path = environment / ALEMBIC_INI
+    if not (ini_path.is_file() and (environment / "env.py").is_file()):
+        return ()
+    layer = _read_ini(ini_path, ini_section)
+    if "script_location" in layer.values:
+        return (layer,)
+    return (layer._replace(values={**layer.values, "script_location": str(environment)}),)
 
 
 def folder_layers(

@@ -432,3 +432,30 @@ def test_ini_metadata_split_on_commas_and_whitespace_not_colons(tmp_path: Path) 
         "app.audit:metadata",
         "app.x:md",
     ]
+
+
+def test_flask_migrate_layout_is_found_with_its_folder_as_script_location(tmp_path: Path) -> None:
+    # `flask db init` writes migrations/alembic.ini without script_location beside env.py.
+    ini = write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n# template only\n")
+    write(tmp_path / "migrations" / "env.py", "")
+    nested = tmp_path / "app" / "views"
+    nested.mkdir(parents=True)
+
+    layer = found(discover_config(nested))
+
+    assert layer.path == ini
+    assert layer.values["script_location"] == str(tmp_path / "migrations")
+
+
+def test_a_migrations_folder_without_env_py_is_not_taken_for_flask_migrate(tmp_path: Path) -> None:
+    write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n")
+
+    assert discover_config(tmp_path) == ()
+
+
+def test_a_folders_own_configuration_wins_over_a_flask_migrate_layout(tmp_path: Path) -> None:
+    write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n")
+    write(tmp_path / "migrations" / "env.py", "")
+    own = write(tmp_path / "migguard.toml", 'script_location = "db"\n')
+
+    assert found(discover_config(tmp_path)).path == own

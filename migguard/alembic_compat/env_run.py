@@ -185,7 +185,10 @@ def _application(env_path: Path, project_root: Path) -> Iterator[str | None]:
     if not uses_flask_app(source):
         yield None
         return
-    with flask_app_context(project_root) as not_pushed:
+    # Flask-Migrate keeps alembic.ini inside the migrations folder: the application (and the
+    # folder the `flask` command is run from) is the one above it.
+    app_root = project_root.parent if env_path.parent == project_root else project_root
+    with flask_app_context(app_root) as not_pushed:
         yield not_pushed
 
 

@@ -48,8 +48,8 @@ OWN_MODULES = ("app", "application", "models")
 
 @pytest.fixture
 def flask_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A Flask-Migrate project with one migration made by ``flask db migrate``; the only
-    migguard setting is where the migrations are (Flask-Migrate keeps alembic.ini there)."""
+    """A Flask-Migrate project with one migration made by ``flask db migrate``, and no
+    migguard configuration at all (Flask-Migrate keeps alembic.ini in ``migrations/``)."""
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "models.py").write_text(MODELS.format(app="app"))
     for command in (["db", "init"], ["db", "migrate", "-m", "customers"]):
@@ -60,7 +60,6 @@ def flask_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
             capture_output=True,
             env={**os.environ, "PYTHONPATH": str(tmp_path)},
         )
-    (tmp_path / "pyproject.toml").write_text('[tool.migguard]\nscript_location = "migrations"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLASK_APP", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -13,7 +13,7 @@ CREATE_CUSTOMER = (
 )
 
 
-@pytest.mark.parametrize("template", ["generic", "async"])
+@pytest.mark.parametrize("template", ["generic", "pyproject", "async"])
 def test_check_fails_on_a_model_change_without_a_revision(make_project, template: str) -> None:
     project = make_project(template)
     project.add("a1", None, CREATE_CUSTOMER, "op.drop_table('customer')")
