@@ -34,7 +34,7 @@ DEFAULT = "default"
 
 _MASKED_KEYS = frozenset({"url", "check_url"})
 # Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "files", "sources", "env_py"})
+_NOT_KEYS = frozenset({"path", "root", "files", "sources", "env_py", "ini_section"})
 
 
 class Config(NamedTuple):
@@ -83,6 +83,8 @@ class Config(NamedTuple):
     # What the project's env.py passed to context.configure() (models and hooks as objects),
     # once read (migguard.alembic_compat.env_settings); None when not read.
     env_py: EnvSettings | None = None
+    # The alembic.ini section read (Alembic's -n NAME), which env.py's Config reads too.
+    ini_section: str = "alembic"
 
     def __repr__(self) -> str:
         # The URLs hold passwords and a Config may end up in a traceback or a log.
@@ -162,7 +164,7 @@ def load_config(
         checked = check_values(layer)
         values.update(checked)
         origin.update(dict.fromkeys(checked, layer))
-    return _build(_Merged(layers, values, origin), url, env)
+    return _build(_Merged(layers, values, origin), url, env)._replace(ini_section=ini_section)
 
 
 class _Merged(NamedTuple):

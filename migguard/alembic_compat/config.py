@@ -172,7 +172,11 @@ class AlembicConfig:
 
 
 def command_options(
-    x_arguments: Sequence[str] = (), *, sql: bool = False, config_file: str | None = None
+    x_arguments: Sequence[str] = (),
+    *,
+    sql: bool = False,
+    config_file: str | None = None,
+    ini_section: str = "alembic",
 ) -> argparse.Namespace:
     """The ``cmd_opts`` namespace env.py files read (``cmd_opts.x``, ``cmd_opts.sql``...).
 
@@ -180,6 +184,7 @@ def command_options(
         x_arguments: the ``-x`` values, each ``key=value`` or a bare word.
         sql: the run writes SQL (``--sql``).
         config_file: the configuration file's path.
+        ini_section: the section read (``-n NAME``), as ``cmd_opts.name``.
 
     Returns:
         A namespace with Alembic's option names: ``x`` (a list, or ``None`` without ``-x``
@@ -190,7 +195,7 @@ def command_options(
         x=list(x_arguments) or None,
         sql=sql,
         config=config_file,
-        name="alembic",
+        name=ini_section,
         raiseerr=False,
         autogenerate=False,
         tag=None,
@@ -198,7 +203,11 @@ def command_options(
 
 
 def alembic_config_for(
-    config_file: Path | None, *, x_arguments: Sequence[str] = (), sql: bool = False
+    config_file: Path | None,
+    *,
+    x_arguments: Sequence[str] = (),
+    sql: bool = False,
+    ini_section: str = "alembic",
 ) -> AlembicConfig:
     """Alembic's Config for a migguard project: its ``alembic.ini`` when the configuration
     came from one, else an empty in-memory section (scripts reading options get ``None``).
@@ -208,13 +217,15 @@ def alembic_config_for(
             to Alembic's Config (TOML files are not its format).
         x_arguments: ``-x`` values for ``cmd_opts.x``.
         sql: the run writes SQL.
+        ini_section: the section holding the environment's settings (``-n NAME``).
 
     Returns:
         A new :class:`AlembicConfig`.
     """
     ini = config_file if config_file is not None and config_file.suffix != ".toml" else None
     name = None if ini is None else str(ini)
-    return AlembicConfig(name, cmd_opts=command_options(x_arguments, sql=sql, config_file=name))
+    options = command_options(x_arguments, sql=sql, config_file=name, ini_section=ini_section)
+    return AlembicConfig(name, ini_section=ini_section, cmd_opts=options)
 
 
 _ACTIVE: ContextVar[AlembicConfig | None] = ContextVar("migguard_alembic_config", default=None)
@@ -248,7 +259,8 @@ def project_config_active(config: MigguardConfig, *, sql: bool = False) -> Any:
         config: migguard's configuration.
         sql: the run writes SQL (``cmd_opts.sql``).
     """
-    with config_active(alembic_config_for(ini_of(config), sql=sql)) as active:
+    project = alembic_config_for(ini_of(config), sql=sql, ini_section=config.ini_section)
+    with config_active(project) as active:
         yield active
 
 

@@ -58,7 +58,9 @@ def with_env_py(config: Config, *, x_arguments: Sequence[str] = (), sql: bool = 
 
     settings = run_env_py(
         env_path,
-        alembic_config_for(ini_of(config), x_arguments=x_arguments, sql=sql),
+        alembic_config_for(
+            ini_of(config), x_arguments=x_arguments, sql=sql, ini_section=config.ini_section
+        ),
         project_root=config.root,
         heads=lambda: _heads(config),
     )

@@ -155,11 +155,8 @@ class PluginOperations:
         return self.migration_context.impl
 
     def get_bind(self) -> Connection | MockConnection:
-        """The live connection; offline (``--sql``), a stand-in connection that writes what
-        is executed on it to the script (see :func:`offline_connection`)."""
-        context = self._operations.get_context()
-        if context.offline:
-            return offline_connection(context)
+        """The live connection; offline (``--sql``), migguard's mock connection that writes
+        what is executed on it to the script, as ``op.get_bind()`` gives it."""
         return self._operations.get_bind()
 
     def invoke(self, operation: Any) -> Any:
@@ -168,76 +165,55 @@ class PluginOperations:
         return self._operations.invoke(operation)
 
 
-class MigrationContextView:
-    """What plugin code reads on Alembic's ``MigrationContext``, over migguard's
-    ``ExecutionContext``: ``dialect``, ``as_sql`` (True offline), ``bind`` / ``connection``
-    (as :meth:`PluginOperations.get_bind`) and ``impl`` (:class:`ImplView`). Any other
-    attribute is the execution context's own (``autocommit_block``, ``target_metadata``).
-    """
+class _RunView:
+    """What plugin code reads on Alembic's ``MigrationContext`` and its ``impl`` alike, over
+    migguard's ``ExecutionContext``: ``dialect``, ``as_sql`` (True offline), ``bind`` /
+    ``connection`` (as :meth:`PluginOperations.get_bind`) and ``execute``."""
 
     def __init__(self, operations: PluginOperations, context: ExecutionContext) -> None:
         self._operations = operations
         self._context = context
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._context.dialect
+
+    @property
+    def as_sql(self) -> bool:
+        return self._context.offline
+
+    @property
+    def bind(self) -> Connection | MockConnection:
+        return self._operations.get_bind()
+
+    @property
+    def connection(self) -> Connection | MockConnection:
+        return self._operations.get_bind()
+
+    def execute(
+        self, sql: str | Executable, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run ``sql`` as ``op.execute`` does."""
+        self._operations.execute(sql, execution_options=execution_options)
+
+
+class MigrationContextView(_RunView):
+    """Alembic's ``MigrationContext`` as plugin code reads it: the :class:`_RunView` names,
+    ``impl`` (:class:`ImplView`), and any other attribute of the execution context itself
+    (``autocommit_block``, ``target_metadata``).
+    """
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
 
     @property
-    def dialect(self) -> Dialect:
-        return self._context.dialect
-
-    @property
-    def as_sql(self) -> bool:
-        return self._context.offline
-
-    @property
-    def bind(self) -> Connection | MockConnection:
-        return self._operations.get_bind()
-
-    @property
-    def connection(self) -> Connection | MockConnection:
-        return self._operations.get_bind()
-
-    @property
     def impl(self) -> ImplView:
         return ImplView(self._operations, self._context)
 
-    def execute(
-        self, sql: str | Executable, execution_options: Mapping[str, Any] | None = None
-    ) -> None:
-        """Run ``sql`` as ``op.execute`` does."""
-        self._operations.execute(sql, execution_options=execution_options)
 
-
-class ImplView:
+class ImplView(_RunView):
     """What plugin code uses of Alembic's dialect implementation (``migration_context.impl``):
-    ``dialect``, ``as_sql``, ``bind`` / ``connection``, ``execute`` and ``static_output``."""
-
-    def __init__(self, operations: PluginOperations, context: ExecutionContext) -> None:
-        self._operations = operations
-        self._context = context
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._context.dialect
-
-    @property
-    def as_sql(self) -> bool:
-        return self._context.offline
-
-    @property
-    def bind(self) -> Connection | MockConnection:
-        return self._operations.get_bind()
-
-    @property
-    def connection(self) -> Connection | MockConnection:
-        return self._operations.get_bind()
-
-    def execute(
-        self, sql: str | Executable, execution_options: Mapping[str, Any] | None = None
-    ) -> None:
-        """Run ``sql`` as ``op.execute`` does."""
-        self._operations.execute(sql, execution_options=execution_options)
+    the :class:`_RunView` names and ``static_output``."""
 
     def static_output(self, text: str) -> None:
         """Offline, write ``text`` to the script as it is (followed by a blank line). Online
@@ -245,23 +221,3 @@ class ImplView:
         write: Callable[[str], None] | None = getattr(self._context, "write", None)
         if self._context.offline and write is not None:
             write(f"{text}\n\n")
-
-
-def offline_connection(context: ExecutionContext) -> MockConnection:
-    """A stand-in for the connection in an offline (``--sql``) run, as Alembic's ``get_bind()``
-    returns one there: each statement executed on it, DDL run with it as the bind
-    (``ENUM(...).create(bind)``) included, is written to the script through ``context``;
-    ``execute`` returns None (there is no result to read).
-
-    Args:
-        context: the run's offline context.
-
-    Returns:
-        A ``sqlalchemy.engine.mock.MockConnection`` on the context's dialect.
-    """
-    from sqlalchemy.engine.mock import MockConnection
-
-    def write(statement: str | Executable, parameters: Any = None) -> None:
-        context.execute(statement, parameters or None)
-
-    return MockConnection(context.dialect, write)

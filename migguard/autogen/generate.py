@@ -327,7 +327,7 @@ def _ask_env_py(config: Config, request: _Request, current: Sequence[str]) -> _R
     answer = ask_revision_directives(
         hook,
         script,
-        config=alembic_config_for(ini_of(config)),
+        config=alembic_config_for(ini_of(config), ini_section=config.ini_section),
         opts=dict(config.env_py.calls[0]) if config.env_py.calls else {},
         current=current,
     )

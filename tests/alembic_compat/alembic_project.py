@@ -25,6 +25,28 @@ class Customer(Base):
 """
 
 
+# A minimal env.py for Alembic itself to run a test history with, online and offline.
+ENV_PY = """
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section), prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+"""
+
+
 def alembic_init(root: Path, template: str = "generic", folder: str = "migrations") -> Path:
     """Run the real ``alembic init -t TEMPLATE FOLDER`` in ``root``; return the env.py."""
     root.mkdir(parents=True, exist_ok=True)

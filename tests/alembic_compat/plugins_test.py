@@ -19,31 +19,17 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.alembic_compat.plugins import registered_operation
+from tests.alembic_compat.alembic_project import ENV_PY as ALEMBIC_ENV_PY
 from tests.conftest import Result, revision_source, run_process
 from tests.postgres_fixture import PostgresServer, admin_execute, psql
 
 TICKET, RENAME, DROP = "a1b2c3d4e5f6", "b2c3d4e5f6a1", "c3d4e5f6a1b2"
 
-ENV_PY = """
-import alembic_postgresql_enum  # registers op.sync_enum_values, as Alembic projects do here
-import ticket_ops  # the project's own operations (Alembic's "Operation Plugins" cookbook)
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-config = context.config
-if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-else:
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
-    with engine.connect() as connection:
-        context.configure(connection=connection)
-        with context.begin_transaction():
-            context.run_migrations()
-"""
+ENV_PY = (
+    "import alembic_postgresql_enum  # registers op.sync_enum_values, as Alembic projects do\n"
+    "import ticket_ops  # the project's own operations (Alembic's Operation Plugins cookbook)\n"
+    + ALEMBIC_ENV_PY
+)
 
 # Alembic's cookbook "Operation Plugins": an operation class registered as op.<name>, its
 # reverse, and the function that carries it out.

@@ -16,28 +16,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
+from tests.alembic_compat.alembic_project import ENV_PY
 from tests.cli.runtime_test import schema, versions
 from tests.conftest import Result, revision_source, run_process
-
-ENV_PY = """
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-config = context.config
-if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-else:
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section), prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as connection:
-        context.configure(connection=connection)
-        with context.begin_transaction():
-            context.run_migrations()
-"""
 
 
 @dataclass

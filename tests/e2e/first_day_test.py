@@ -22,7 +22,7 @@ from tests.conftest import run_process
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION_START = "## Quick start: a first day\n"
-SECTION_END = "## The guard: `migguard check` and the hooks\n"
+SECTION_END = "## Adopting migguard in an existing Alembic project\n"
 # How the README writes the project folder in the paths migguard prints.
 README_PROJECT = "/home/you/project"
 README_URL = "sqlite:///application.db"
