@@ -318,12 +318,20 @@ def admin_execute(server: PostgresServer, statement: str, dbname: str) -> None:
 def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
     """Yields the SQLAlchemy URL of a new, empty database on the session's server; the
     database is dropped afterwards, even if connections to it are still open."""
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[str]:
+    """A new, empty database on ``server`` for the block; yields its URL and drops it
+    afterwards, even if connections to it are still open."""
     dbname = f"test_{uuid.uuid4().hex[:16]}"
-    admin_execute(postgres_server, "CREATE DATABASE {}", dbname)
+    admin_execute(server, "CREATE DATABASE {}", dbname)
     try:
-        yield postgres_server.url(dbname)
+        yield server.url(dbname)
     finally:
-        admin_execute(postgres_server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", dbname)
+        admin_execute(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", dbname)
 
 
 @pytest.fixture

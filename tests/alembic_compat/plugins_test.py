@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from migguard.alembic_compat.plugins import registered_operation
 from tests.alembic_compat.alembic_project import ENV_PY as ALEMBIC_ENV_PY
 from tests.conftest import Result, revision_source, run_process
-from tests.postgres_fixture import PostgresServer, admin_execute, psql
+from tests.postgres_fixture import PostgresServer, fresh_database, psql
 
 TICKET, RENAME, DROP = "a1b2c3d4e5f6", "b2c3d4e5f6a1", "c3d4e5f6a1b2"
 
@@ -259,12 +258,8 @@ def catalog(url: str) -> dict[str, Any]:
 @pytest.fixture
 def other_pg_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A second fresh database on the session's server (for the real Alembic's run)."""
-    dbname = f"test_{uuid.uuid4().hex[:16]}"
-    admin_execute(postgres_server, "CREATE DATABASE {}", dbname)
-    try:
-        yield postgres_server.url(dbname)
-    finally:
-        admin_execute(postgres_server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", dbname)
+    with fresh_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture
