@@ -34,8 +34,21 @@ def config_from(args: argparse.Namespace, *, env_py: bool = False) -> Config:
     sys.path[:0] = [
         str(folder) for folder in config.prepend_sys_path if str(folder) not in sys.path
     ]
-    if not env_py:
-        return config
+    return with_env_py_settings(args, config) if env_py else config
+
+
+def with_env_py_settings(args: argparse.Namespace, config: Config) -> Config:
+    """``config`` with an Alembic project's env.py settings (its URL, version table, models)
+    taken in, as commands that read the database or the models need; a warning says why
+    when env.py cannot run, and the configuration files' settings are kept.
+
+    Args:
+        args: the parsed command line (``-x`` and ``--sql`` reach env.py).
+        config: the configuration from :func:`config_from`.
+
+    Returns:
+        The configuration to use; ``config`` itself for a project without env.py.
+    """
     from migguard.alembic_compat.env_settings import with_env_py
 
     config = with_env_py(

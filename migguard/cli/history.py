@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from migguard.cli.common import add_format, history_from
+from migguard.cli.common import add_format, history_from, with_env_py_settings
 from migguard.errors import UsageError
 from migguard.graph import RevisionGraph, history_range, newest_first, resolve
 from migguard.report import Printer, print_revisions
@@ -99,7 +99,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.indicate_current or _needs_database(start) or _needs_database(end):
         from migguard.runtime.current import read_current
 
-        current = read_current(config)
+        current = read_current(with_env_py_settings(args, config))
     if args.rev_range is None:
         rids = newest_first(graph, graph.ids, graph.real_heads)
     else:
@@ -126,7 +126,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if _needs_database(args.rev.strip()):
         from migguard.runtime.current import read_current
 
-        current = _known(history.graph, read_current(config))
+        current = _known(history.graph, read_current(with_env_py_settings(args, config)))
     rids = resolve(history.graph, args.rev, current)
     if not rids:
         raise UsageError(f"{args.rev!r} names no revision (it resolves to base)")

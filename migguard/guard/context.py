@@ -30,3 +30,19 @@ class CheckContext(NamedTuple):
     fix: bool = False
     staged: bool = False
     memo: dict[str, object] = {}  # noqa: RUF012 - run_checks always passes a fresh dict
+
+
+def with_env_py_settings(context: CheckContext) -> CheckContext:
+    """``context`` whose configuration holds an Alembic project's env.py settings (the
+    models, the URL, the version table), read once per run and shared through ``memo``;
+    unchanged for a project without env.py. For the checks that need the models or the
+    database (``sync``, ``models-imported``, ``drift``), never the git-only ones.
+    """
+    key = "env.py"
+    config = context.memo.get(key)
+    if not isinstance(config, Config):
+        from migguard.alembic_compat.env_settings import with_env_py
+
+        config = with_env_py(context.config)
+        context.memo[key] = config
+    return context._replace(config=config)

@@ -9,7 +9,7 @@ may be revisions not yet run rather than drift.
 
 from __future__ import annotations
 
-from migguard.guard.context import CheckContext
+from migguard.guard.context import CheckContext, with_env_py_settings
 from migguard.guard.findings import ERROR, WARNING, Finding
 
 __all__ = ["check_drift"]
@@ -35,7 +35,7 @@ def check_drift(context: CheckContext) -> list[Finding]:
     from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import UnknownDatabaseRevisionError, check_known, upgrade_plan
 
-    config = context.config
+    config = with_env_py_settings(context).config
     graph = context.history.graph
     where = shown_url(config)
     current = read_current(config)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from migguard.guard.context import CheckContext
+from migguard.guard.context import CheckContext, with_env_py_settings
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.replay import BuiltSchema, ReplayFailure
 from migguard.scripts.directory import display_path
@@ -58,7 +58,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
     from migguard.autogen.generate import compare_options
     from migguard.guard.replay import comparison_dialect, default_judge
 
-    context = _with_env_py(context)
+    context = with_env_py_settings(context)
     inputs = _inputs(context, "sync")
     if isinstance(inputs, list):
         return inputs
@@ -101,7 +101,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     from migguard.autogen.diff_context import Context, qualified
     from migguard.guard.replay import comparison_dialect
 
-    context = _with_env_py(context)
+    context = with_env_py_settings(context)
     inputs = _inputs(context, "models-imported")
     if isinstance(inputs, list):
         return inputs
@@ -150,19 +150,6 @@ def _inputs(
     if isinstance(shared.built, ReplayFailure):
         return _failure_findings(context, code, shared.built)
     return shared.metadata, shared.built
-
-
-def _with_env_py(context: CheckContext) -> CheckContext:
-    """``context`` whose configuration holds the project's env.py settings (read once per
-    run and shared through ``memo``; unchanged for a project without env.py)."""
-    key = f"{__name__}:env.py"
-    config = context.memo.get(key)
-    if config is None:
-        from migguard.alembic_compat.env_settings import with_env_py
-
-        config = with_env_py(context.config)
-        context.memo[key] = config
-    return context._replace(config=config)
 
 
 def _without_models(context: CheckContext, code: str) -> list[Finding]:

@@ -147,8 +147,14 @@ def test_runs_use_the_version_table_and_url_env_py_gives_alternating_with_alembi
     assert project.migguard("upgrade", "a1").code == 0
     project.alembic("upgrade", "head")
     assert project.migguard("current").out.split()[0] == "a2"
+    # The commands that read the database only for `current` take env.py's settings too.
+    assert "Revision ID: a2" in project.migguard("show", "current").out
+    assert project.migguard("history", "-r", "current:").out.startswith("a1 -> a2 (head)")
     assert project.migguard("downgrade", "a1").code == 0
     assert "a1" in project.alembic("current").stdout
+    # The drift check reads the database env.py names (at a1, it matches the models).
+    drift = project.migguard("check", "--db", "--select", "drift")
+    assert drift.code == 0, drift.out + drift.err
 
     engine = sa.create_engine(db_url)
     try:
