@@ -18,16 +18,20 @@ Matching rules:
 
 A constraint added to an existing table without a name gets the one PostgreSQL would choose
 (``<table>_<columns>_key``, ``_fkey``, ``<table>_pkey``), on SQLite too, so its downgrade can drop
-it by name. A database constraint without a name (SQLite) cannot be dropped by name; the diff
-says so in a warning instead, except a primary key, which SQLite replaces in a rebuild
-(``ReplacePrimaryKey``).
+it by name. A SQLite unique constraint or foreign key without a name is dropped (or replaced) in
+the table rebuild SQLite needs for any constraint change anyway: ``DropUnnamedConstraint``, written
+as ``batch_op.drop_constraint`` inside a ``batch_alter_table`` given ``UNNAMED_CONVENTION``, which
+names the constraint for the length of the rebuild (``fk_<table>_<columns>_<referred table>``,
+``uq_<table>_<columns>``). A primary key without a name is replaced the same way
+(``ReplacePrimaryKey``). Elsewhere a constraint without a name cannot be dropped by name; the diff
+says so in a warning.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -45,15 +49,30 @@ from migguard.autogen.diff_build_tables import (
 from migguard.autogen.diff_context import Context, TablePair, find_constraint, qualified
 from migguard.autogen.diff_match import fk_signature, index_signature, match
 from migguard.autogen.diff_sql import normalise_sql
-from migguard.ops.constraints import CreatePrimaryKey
+from migguard.ops.batch import BatchAlterTable
+from migguard.ops.constraints import CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
 
 if TYPE_CHECKING:
     from migguard.ops.base import Operation
+    from migguard.ops.executor import Executor
 
-__all__ = ["KeyChanges", "ReplacePrimaryKey", "compare_keys"]
+__all__ = [
+    "UNNAMED_CONVENTION",
+    "DropUnnamedConstraint",
+    "KeyChanges",
+    "ReplacePrimaryKey",
+    "compare_keys",
+]
 
 _MAX_NAME = 63
+
+# Names a SQLite rebuild gives the unnamed constraints of the table being rebuilt (SQLAlchemy's
+# naming-convention tokens), so that one of them can be dropped by name.
+UNNAMED_CONVENTION: Mapping[str, str] = {
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,45 @@ class ReplacePrimaryKey(CreatePrimaryKey):
             previous=self.columns,
             previous_name=self.constraint_name,
         )
+
+
+@dataclass(frozen=True)
+class DropUnnamedConstraint(DropConstraint):
+    """Drop a SQLite unique constraint or foreign key that has no name, by the name
+    ``naming_convention`` gives it in the rebuild (``constraint_name``). Run on its own, it is a
+    one-operation ``batch_alter_table`` carrying the convention; ``render.group_batches`` puts
+    the convention on the block it joins. The reverse creates the constraint under that name."""
+
+    naming_convention: Mapping[str, str] = field(default_factory=lambda: dict(UNNAMED_CONVENTION))
+
+    def runs_as_batch(self, executor: Executor) -> bool:
+        # ``run`` builds the batch itself: the executor's own one-operation batch would not
+        # carry the naming convention that finds the constraint.
+        return False
+
+    def run(self, executor: Executor) -> None:
+        if executor.dialect.name != "sqlite":
+            super().run(executor)
+            return
+        batch = BatchAlterTable(
+            self.table_name,
+            (self,),
+            schema=self.schema,
+            naming_convention=self.naming_convention,
+        )
+        batch.run(executor)
+
+
+def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
+    """``DropUnnamedConstraint`` of ``create`` (named as ``UNNAMED_CONVENTION`` names it)."""
+    drop = drop_constraint(create)
+    return DropUnnamedConstraint(
+        drop.constraint_name,
+        drop.table_name,
+        type_=drop.type_,
+        schema=drop.schema,
+        definition=drop.definition,
+    )
 
 
 class KeyChanges(NamedTuple):
@@ -143,6 +201,14 @@ def _cannot_drop(ctx: Context, pair: TablePair, what: str, columns: Sequence[str
     )
 
 
+def _rebuilds(ctx: Context, pair: TablePair, columns: Sequence[str]) -> bool:
+    """True when a constraint without a name on ``columns`` is dropped in a SQLite rebuild
+    (not when it goes with its dropped column)."""
+    if len(columns) == 1 and columns[0] in pair.dropped_columns:
+        return False
+    return ctx.dialect.name == "sqlite"
+
+
 # --- kinds ----------------------------------------------------------------------------------------
 
 
@@ -181,6 +247,11 @@ def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None
     matched = match(model, reflected, lambda u: u.columns)
     changed = [(m, r) for m, r in matched.pairs if m.columns != r.columns]
     for unique in matched.reflected_only + [r for _, r in changed]:
+        if unique.name is None and _rebuilds(ctx, pair, unique.columns):
+            name = f"uq_{pair.model.name}_{'_'.join(unique.columns)}"
+            old = replace(_old(ctx, pair, unique), name=name)
+            out.before.append(_unnamed_drop(unique_op(pair.model, old)))
+            continue
         if unique.name is None:
             _cannot_drop(ctx, pair, "a unique constraint", unique.columns)
             continue
@@ -240,6 +311,11 @@ def _foreign_keys(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) ->
     matched = match(model, reflected, fk_signature)
     changed = [(m, r) for m, r in matched.pairs if fk_signature(m) != fk_signature(r)]
     for fk in matched.reflected_only + [r for _, r in changed]:
+        if fk.name is None and _rebuilds(ctx, pair, fk.columns):
+            name = f"fk_{pair.model.name}_{'_'.join(fk.columns)}_{fk.referred_table}"
+            old = replace(_old(ctx, pair, fk), name=name)
+            out.fk_drops.append(_unnamed_drop(foreign_key_op(pair.model, old)))
+            continue
         if fk.name is None:
             _cannot_drop(ctx, pair, "a foreign key", fk.columns)
             continue

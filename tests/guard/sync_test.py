@@ -229,3 +229,16 @@ def test_postgresql_judges_defaults_written_differently(shop: Shop, pg_url: str)
     shop.write_models(extra='active: Mapped[bool] = mapped_column(server_default="false")')
     assert shop.check("sync") == []
     assert shop.check("sync") == []
+
+
+def test_an_unnamed_foreign_key_dropped_from_the_models_is_a_sync_error_on_sqlite(
+    shop: Shop,
+) -> None:
+    # The migrations create purchase.customer_id's key without a name; SQLite keeps it so.
+    assert shop.check("sync") == []
+    order = shop.root / shop.package / "order.py"
+    order.write_text(order.read_text().replace('sa.ForeignKey("customer.id")', "sa.Integer"))
+    shop.forget_models()
+    finding = only(shop.check("sync"))
+    assert finding.severity == ERROR
+    assert finding.details == ("drop foreign key 'fk_purchase_customer_id_customer' on 'purchase'",)
