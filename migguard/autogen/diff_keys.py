@@ -50,7 +50,7 @@ from migguard.autogen.diff_context import Context, TablePair, find_constraint, q
 from migguard.autogen.diff_match import fk_signature, index_signature, match
 from migguard.autogen.diff_sql import normalise_sql
 from migguard.ops.batch import BatchAlterTable
-from migguard.ops.constraints import CreatePrimaryKey, DropConstraint
+from migguard.ops.constraints import CreateConstraint, CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
 
 if TYPE_CHECKING:
@@ -101,9 +101,13 @@ class DropUnnamedConstraint(DropConstraint):
     """Drop a SQLite unique constraint or foreign key that has no name, by the name
     ``naming_convention`` gives it in the rebuild (``constraint_name``). Run on its own, it is a
     one-operation ``batch_alter_table`` carrying the convention; ``render.group_batches`` puts
-    the convention on the block it joins. The reverse creates the constraint under that name."""
+    the convention on the block it joins. The reverse creates the constraint without a name
+    again, as it was."""
 
     naming_convention: Mapping[str, str] = field(default_factory=lambda: dict(UNNAMED_CONVENTION))
+
+    def reverse(self) -> CreateConstraint:
+        return replace(super().reverse(), constraint_name=None)
 
     def runs_as_batch(self, executor: Executor) -> bool:
         # ``run`` builds the batch itself: the executor's own one-operation batch would not
@@ -268,21 +272,102 @@ def _looks_generated(table: str, name: str) -> bool:
 
 
 def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
-    dialect = ctx.dialect.name
     model = {c.name: c for c in pair.model.checks if c.name is not None}
-    unnamed = {normalise_sql(c.sqltext, dialect) for c in pair.model.checks if c.name is None}
-    reflected = {c.name: c for c in pair.reflected.checks if c.name is not None}
-    for name, check in reflected.items():
-        if name in model:
+    unnamed = [c for c in pair.model.checks if c.name is None]
+    left = []
+    for check in pair.reflected.checks:
+        wanted = model.get(check.name) if check.name is not None else None
+        if wanted is None:
+            left.append(check)
             continue
-        if normalise_sql(check.sqltext, dialect) in unnamed or (
-            unnamed and _looks_generated(pair.model.name, name)
-        ):
+        same = _same_condition(ctx, pair, wanted.sqltext, check.sqltext)
+        if same is None:
+            ctx.warnings.append(_undecided(pair, check.name, wanted.sqltext, check.sqltext))
+        if same is False:
+            out.before.append(drop_constraint(check_op(pair.model, check)))
+            out.after.append(check_op(pair.model, wanted, names))
+    reflected_names = {c.name for c in pair.reflected.checks}
+    for name, check in model.items():
+        if name not in reflected_names:
+            out.after.append(check_op(pair.model, check, names))
+    _unnamed_checks(ctx, pair, unnamed, names, out)
+    for check in left:
+        if unnamed and _stands_for_unnamed(ctx, pair, check, unnamed):
+            continue
+        if check.name is None:
+            _cannot_drop_check(ctx, pair, check)
             continue
         out.before.append(drop_constraint(check_op(pair.model, check)))
-    for name, check in model.items():
-        if name not in reflected:
-            out.after.append(check_op(pair.model, check, names))
+
+
+def _unnamed_checks(
+    ctx: Context, pair: TablePair, unnamed: Sequence[Any], names: Any, out: KeyChanges
+) -> None:
+    """Create each unnamed model check no database check has the condition of, under the name
+    PostgreSQL would give it (``<table>_check``, numbered when taken)."""
+    taken = {c.name for c in (*pair.model.checks, *pair.reflected.checks)}
+    for check in unnamed:
+        verdicts = [
+            _same_condition(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
+        ]
+        if True in verdicts:
+            continue
+        if None in verdicts:
+            table = qualified(pair.model.schema, pair.model.name)
+            ctx.warnings.append(
+                f"an unnamed check constraint on '{table}' ({check.sqltext}): cannot tell "
+                "whether the database has it; compare by hand"
+            )
+            continue
+        base = _default_name(pair.model.name, (), "check") or "check"
+        name = next(
+            f"{base}{n or ''}" for n in range(len(taken) + 1) if f"{base}{n or ''}" not in taken
+        )
+        taken.add(name)
+        out.after.append(check_op(pair.model, replace(check, name=name), names))
+
+
+def _stands_for_unnamed(ctx: Context, pair: TablePair, check: Any, unnamed: Sequence[Any]) -> bool:
+    """Whether a database check no model check is named after is one of the models' unnamed
+    checks: the same condition, or (when the database cannot tell) PostgreSQL's own name."""
+    verdicts = [_same_condition(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
+    if True in verdicts:
+        return True
+    undecided = None in verdicts
+    return undecided and check.name is not None and _looks_generated(pair.model.name, check.name)
+
+
+def _same_condition(ctx: Context, pair: TablePair, ours: str, theirs: str) -> bool | None:
+    """Whether two check conditions are the same: as normalised text, else (PostgreSQL, which
+    rewrites them) as the database parses them; ``None`` when nothing can tell."""
+    dialect = ctx.dialect.name
+    if normalise_sql(ours, dialect) == normalise_sql(theirs, dialect):
+        return True
+    if dialect != "postgresql":
+        # SQLite keeps the condition as it was written (https://www.sqlite.org/schematab.html).
+        return False
+    if ctx.options.same_check is None:
+        return None
+    columns = {c.name: c.type.compiled for c in pair.model.columns if c.type.compiled}
+    columns.update({c.name: c.type.compiled for c in pair.reflected.columns if c.type.compiled})
+    return ctx.options.same_check(ours, theirs, columns)
+
+
+def _undecided(pair: TablePair, name: str, ours: str, theirs: str) -> str:
+    table = qualified(pair.model.schema, pair.model.name)
+    return (
+        f"check constraint '{name}' on '{table}': cannot tell whether its condition changed "
+        f"(models: {ours}; database: {theirs}); compare them by hand"
+    )
+
+
+def _cannot_drop_check(ctx: Context, pair: TablePair, check: Any) -> None:
+    table = qualified(pair.model.schema, pair.model.name)
+    ctx.warnings.append(
+        f"a check constraint on '{table}' ({check.sqltext}) is not in the models but has no "
+        "name in the database, so it cannot be dropped by name: drop it by hand (name it in "
+        "a batch_alter_table rebuild on SQLite)"
+    )
 
 
 def _indexes(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:

@@ -329,3 +329,60 @@ def test_unnamed_unique_dropped_or_replaced_on_sqlite_is_rebuilt(sqlite_url: str
     ]
     script_round_trip(engine, before, after, result)
     engine.dispose()
+
+
+# --- check conditions ---------------------------------------------------------------------------
+
+
+def checked(*values: str, at_least: int = 0) -> sa.MetaData:
+    """Table ``t`` with a named check on ``a`` and a non-native enum's check on ``s``."""
+    metadata = sa.MetaData()
+    status = sa.Enum(*values, name="status", native_enum=False, create_constraint=True)
+    table(
+        metadata,
+        sa.Column("s", status),
+        sa.CheckConstraint(f"a >= {at_least}", name="ck_t_a"),
+        sa.CheckConstraint("b IN (1, 2)", name="ck_t_b"),
+    )
+    return metadata
+
+
+def test_unchanged_check_conditions_are_not_reported(engine: sa.Engine) -> None:
+    metadata = checked("new", "paid")
+    build(engine, metadata)
+    result = diff(engine, metadata)
+    assert (described(result), result.warnings) == ([], [])
+
+
+def test_changed_check_condition_and_enum_values_are_dropped_and_created(
+    engine: sa.Engine,
+) -> None:
+    before, after = checked("new", "paid"), checked("new", "paid", "sent", at_least=1)
+    build(engine, before)
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == [
+        "drop check constraint 'ck_t_a' on 't'",
+        "drop check constraint 'status' on 't'",
+        "add check constraint 'ck_t_a' on 't': a >= 1",
+        "add check constraint 'status' on 't': s IN ('new', 'paid', 'sent')",
+    ]
+    script_round_trip(engine, before, after, result)
+    with engine.connect() as conn:
+        conn.execute(sa.text("INSERT INTO t (id, a, s) VALUES (1, 1, 'sent')"))
+
+
+def test_check_conditions_postgresql_rewrote_are_warnings_without_the_database(
+    pg_url: str,
+) -> None:
+    engine = sa.create_engine(pg_url)
+    before, after = checked("new", "paid"), checked("new", "paid", "sent")
+    build(engine, before)
+    result = diff(engine, after, same_check=None)
+    assert described(result) == []
+    assert [w.split(":")[0] for w in result.warnings] == [
+        "check constraint 'ck_t_b' on 't'",
+        "check constraint 'status' on 't'",
+    ]
+    assert all("cannot tell whether its condition changed" in w for w in result.warnings)
+    engine.dispose()
