@@ -8,11 +8,14 @@ Matching rules:
   definition (an unnamed model constraint is the one the database named itself). A foreign key's
   definition is its columns, referenced table and columns, ``ON DELETE``/``ON UPDATE``,
   ``DEFERRABLE``/``INITIALLY``.
-* Check constraints by name only: PostgreSQL rewrites their SQL (``total >= 0`` comes back as
-  ``total >= 0::numeric``, ``x IN (1, 2)`` as ``x = ANY (ARRAY[1, 2])``), so a changed condition
-  is not detected. A database check no model check is named after is dropped, unless the models
-  have unnamed checks it may stand for (same SQL once normalised, or PostgreSQL's own
-  ``<table>_<column>_check`` naming).
+* Check constraints by name, and a pair by condition: equal once normalised
+  (``migguard.autogen.diff_sql.normalise_sql``), else on PostgreSQL, which rewrites conditions
+  (``total >= 0`` comes back as ``total >= 0::numeric``, ``x IN (1, 2)`` as
+  ``x = ANY (ARRAY[1, 2])``), as the database itself parses both (``CompareOptions.same_check``);
+  a changed condition is dropped and created again, and one nothing can judge is a warning. An
+  unnamed model check is the database check with its condition (or, undecided, PostgreSQL's own
+  ``<table>_<column>_check`` naming); one the database lacks is created as ``<table>_check``. A
+  database check the models do not have is dropped; without a name (SQLite) it is a warning.
 * The primary key by its columns (its name is not compared: renaming a primary key that
   foreign keys rely on is not something to do behind the user's back).
 
