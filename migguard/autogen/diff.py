@@ -34,7 +34,7 @@ Where this differs from Alembic's ``compare_metadata`` on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -82,7 +82,10 @@ class CompareOptions:
     server defaults differ as text, whether the database holds them equal:
     ``(models' default SQL, reflected default SQL, column type SQL) -> bool``. PostgreSQL
     stores typed literals in its own form (``'false'`` reads back as ``false``), which only the
-    database can judge.
+    database can judge. ``same_check``: asked, when two check conditions of one name differ as
+    text on PostgreSQL, whether the database parses them to the same condition: ``(models'
+    condition, reflected condition, {column: type SQL}) -> bool | None`` (``None``: it cannot
+    tell; the diff then warns instead of guessing).
     """
 
     compare_type: bool = True
@@ -92,6 +95,7 @@ class CompareOptions:
     renames: tuple[tuple[str, str], ...] = ()
     schemas: tuple[str | None, ...] = (None,)
     same_default: Callable[[str, str, str], bool] | None = None
+    same_check: Callable[[str, str, Mapping[str, str]], bool | None] | None = None
 
 
 class DiffResult(NamedTuple):

@@ -8,26 +8,33 @@ Matching rules:
   definition (an unnamed model constraint is the one the database named itself). A foreign key's
   definition is its columns, referenced table and columns, ``ON DELETE``/``ON UPDATE``,
   ``DEFERRABLE``/``INITIALLY``.
-* Check constraints by name only: PostgreSQL rewrites their SQL (``total >= 0`` comes back as
-  ``total >= 0::numeric``, ``x IN (1, 2)`` as ``x = ANY (ARRAY[1, 2])``), so a changed condition
-  is not detected. A database check no model check is named after is dropped, unless the models
-  have unnamed checks it may stand for (same SQL once normalised, or PostgreSQL's own
-  ``<table>_<column>_check`` naming).
+* Check constraints by name, and a pair by condition: equal once normalised
+  (``migguard.autogen.diff_sql.normalise_sql``), else on PostgreSQL, which rewrites conditions
+  (``total >= 0`` comes back as ``total >= 0::numeric``, ``x IN (1, 2)`` as
+  ``x = ANY (ARRAY[1, 2])``), as the database itself parses both (``CompareOptions.same_check``);
+  a changed condition is dropped and created again, and one nothing can judge is a warning. An
+  unnamed model check is the database check with its condition (or, undecided, PostgreSQL's own
+  ``<table>_<column>_check`` naming); one the database lacks is created as ``<table>_check``. A
+  database check the models do not have is dropped; without a name (SQLite) it is a warning.
 * The primary key by its columns (its name is not compared: renaming a primary key that
   foreign keys rely on is not something to do behind the user's back).
 
 A constraint added to an existing table without a name gets the one PostgreSQL would choose
 (``<table>_<columns>_key``, ``_fkey``, ``<table>_pkey``), on SQLite too, so its downgrade can drop
-it by name. A database constraint without a name (SQLite) cannot be dropped by name; the diff
-says so in a warning instead, except a primary key, which SQLite replaces in a rebuild
-(``ReplacePrimaryKey``).
+it by name. A SQLite unique constraint or foreign key without a name is dropped (or replaced) in
+the table rebuild SQLite needs for any constraint change anyway: ``DropUnnamedConstraint``, written
+as ``batch_op.drop_constraint`` inside a ``batch_alter_table`` given ``UNNAMED_CONVENTION``, which
+names the constraint for the length of the rebuild (``fk_<table>_<columns>_<referred table>``,
+``uq_<table>_<columns>``). A primary key without a name is replaced the same way
+(``ReplacePrimaryKey``). Elsewhere a constraint without a name cannot be dropped by name; the diff
+says so in a warning.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
@@ -45,15 +52,30 @@ from migguard.autogen.diff_build_tables import (
 from migguard.autogen.diff_context import Context, TablePair, find_constraint, qualified
 from migguard.autogen.diff_match import fk_signature, index_signature, match
 from migguard.autogen.diff_sql import normalise_sql
-from migguard.ops.constraints import CreatePrimaryKey
+from migguard.ops.batch import BatchAlterTable
+from migguard.ops.constraints import CreateConstraint, CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
 
 if TYPE_CHECKING:
     from migguard.ops.base import Operation
+    from migguard.ops.executor import Executor
 
-__all__ = ["KeyChanges", "ReplacePrimaryKey", "compare_keys"]
+__all__ = [
+    "UNNAMED_CONVENTION",
+    "DropUnnamedConstraint",
+    "KeyChanges",
+    "ReplacePrimaryKey",
+    "compare_keys",
+]
 
 _MAX_NAME = 63
+
+# Names a SQLite rebuild gives the unnamed constraints of the table being rebuilt (SQLAlchemy's
+# naming-convention tokens), so that one of them can be dropped by name.
+UNNAMED_CONVENTION: Mapping[str, str] = {
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,49 @@ class ReplacePrimaryKey(CreatePrimaryKey):
             previous=self.columns,
             previous_name=self.constraint_name,
         )
+
+
+@dataclass(frozen=True)
+class DropUnnamedConstraint(DropConstraint):
+    """Drop a SQLite unique constraint or foreign key that has no name, by the name
+    ``naming_convention`` gives it in the rebuild (``constraint_name``). Run on its own, it is a
+    one-operation ``batch_alter_table`` carrying the convention; ``render.group_batches`` puts
+    the convention on the block it joins. The reverse creates the constraint without a name
+    again, as it was."""
+
+    naming_convention: Mapping[str, str] = field(default_factory=lambda: dict(UNNAMED_CONVENTION))
+
+    def reverse(self) -> CreateConstraint:
+        return replace(super().reverse(), constraint_name=None)
+
+    def runs_as_batch(self, executor: Executor) -> bool:
+        # ``run`` builds the batch itself: the executor's own one-operation batch would not
+        # carry the naming convention that finds the constraint.
+        return False
+
+    def run(self, executor: Executor) -> None:
+        if executor.dialect.name != "sqlite":
+            super().run(executor)
+            return
+        batch = BatchAlterTable(
+            self.table_name,
+            (self,),
+            schema=self.schema,
+            naming_convention=self.naming_convention,
+        )
+        batch.run(executor)
+
+
+def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
+    """``DropUnnamedConstraint`` of ``create`` (named as ``UNNAMED_CONVENTION`` names it)."""
+    drop = drop_constraint(create)
+    return DropUnnamedConstraint(
+        drop.constraint_name,
+        drop.table_name,
+        type_=drop.type_,
+        schema=drop.schema,
+        definition=drop.definition,
+    )
 
 
 class KeyChanges(NamedTuple):
@@ -143,6 +208,14 @@ def _cannot_drop(ctx: Context, pair: TablePair, what: str, columns: Sequence[str
     )
 
 
+def _rebuilds(ctx: Context, pair: TablePair, columns: Sequence[str]) -> bool:
+    """True when a constraint without a name on ``columns`` is dropped in a SQLite rebuild
+    (not when it goes with its dropped column)."""
+    if len(columns) == 1 and columns[0] in pair.dropped_columns:
+        return False
+    return ctx.dialect.name == "sqlite"
+
+
 # --- kinds ----------------------------------------------------------------------------------------
 
 
@@ -181,6 +254,11 @@ def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None
     matched = match(model, reflected, lambda u: u.columns)
     changed = [(m, r) for m, r in matched.pairs if m.columns != r.columns]
     for unique in matched.reflected_only + [r for _, r in changed]:
+        if unique.name is None and _rebuilds(ctx, pair, unique.columns):
+            name = f"uq_{pair.model.name}_{'_'.join(unique.columns)}"
+            old = replace(_old(ctx, pair, unique), name=name)
+            out.before.append(_unnamed_drop(unique_op(pair.model, old)))
+            continue
         if unique.name is None:
             _cannot_drop(ctx, pair, "a unique constraint", unique.columns)
             continue
@@ -197,21 +275,102 @@ def _looks_generated(table: str, name: str) -> bool:
 
 
 def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
-    dialect = ctx.dialect.name
     model = {c.name: c for c in pair.model.checks if c.name is not None}
-    unnamed = {normalise_sql(c.sqltext, dialect) for c in pair.model.checks if c.name is None}
-    reflected = {c.name: c for c in pair.reflected.checks if c.name is not None}
-    for name, check in reflected.items():
-        if name in model:
+    unnamed = [c for c in pair.model.checks if c.name is None]
+    left = []
+    for check in pair.reflected.checks:
+        wanted = model.get(check.name) if check.name is not None else None
+        if wanted is None:
+            left.append(check)
             continue
-        if normalise_sql(check.sqltext, dialect) in unnamed or (
-            unnamed and _looks_generated(pair.model.name, name)
-        ):
+        same = _same_condition(ctx, pair, wanted.sqltext, check.sqltext)
+        if same is None:
+            ctx.warnings.append(_undecided(pair, check.name, wanted.sqltext, check.sqltext))
+        if same is False:
+            out.before.append(drop_constraint(check_op(pair.model, check)))
+            out.after.append(check_op(pair.model, wanted, names))
+    reflected_names = {c.name for c in pair.reflected.checks}
+    for name, check in model.items():
+        if name not in reflected_names:
+            out.after.append(check_op(pair.model, check, names))
+    _unnamed_checks(ctx, pair, unnamed, names, out)
+    for check in left:
+        if unnamed and _stands_for_unnamed(ctx, pair, check, unnamed):
+            continue
+        if check.name is None:
+            _cannot_drop_check(ctx, pair, check)
             continue
         out.before.append(drop_constraint(check_op(pair.model, check)))
-    for name, check in model.items():
-        if name not in reflected:
-            out.after.append(check_op(pair.model, check, names))
+
+
+def _unnamed_checks(
+    ctx: Context, pair: TablePair, unnamed: Sequence[Any], names: Any, out: KeyChanges
+) -> None:
+    """Create each unnamed model check no database check has the condition of, under the name
+    PostgreSQL would give it (``<table>_check``, numbered when taken)."""
+    taken = {c.name for c in (*pair.model.checks, *pair.reflected.checks)}
+    for check in unnamed:
+        verdicts = [
+            _same_condition(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
+        ]
+        if True in verdicts:
+            continue
+        if None in verdicts:
+            table = qualified(pair.model.schema, pair.model.name)
+            ctx.warnings.append(
+                f"an unnamed check constraint on '{table}' ({check.sqltext}): cannot tell "
+                "whether the database has it; compare by hand"
+            )
+            continue
+        base = _default_name(pair.model.name, (), "check") or "check"
+        name = next(
+            f"{base}{n or ''}" for n in range(len(taken) + 1) if f"{base}{n or ''}" not in taken
+        )
+        taken.add(name)
+        out.after.append(check_op(pair.model, replace(check, name=name), names))
+
+
+def _stands_for_unnamed(ctx: Context, pair: TablePair, check: Any, unnamed: Sequence[Any]) -> bool:
+    """Whether a database check no model check is named after is one of the models' unnamed
+    checks: the same condition, or (when the database cannot tell) PostgreSQL's own name."""
+    verdicts = [_same_condition(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
+    if True in verdicts:
+        return True
+    undecided = None in verdicts
+    return undecided and check.name is not None and _looks_generated(pair.model.name, check.name)
+
+
+def _same_condition(ctx: Context, pair: TablePair, ours: str, theirs: str) -> bool | None:
+    """Whether two check conditions are the same: as normalised text, else (PostgreSQL, which
+    rewrites them) as the database parses them; ``None`` when nothing can tell."""
+    dialect = ctx.dialect.name
+    if normalise_sql(ours, dialect) == normalise_sql(theirs, dialect):
+        return True
+    if dialect != "postgresql":
+        # SQLite keeps the condition as it was written (https://www.sqlite.org/schematab.html).
+        return False
+    if ctx.options.same_check is None:
+        return None
+    columns = {c.name: c.type.compiled for c in pair.model.columns if c.type.compiled}
+    columns.update({c.name: c.type.compiled for c in pair.reflected.columns if c.type.compiled})
+    return ctx.options.same_check(ours, theirs, columns)
+
+
+def _undecided(pair: TablePair, name: str, ours: str, theirs: str) -> str:
+    table = qualified(pair.model.schema, pair.model.name)
+    return (
+        f"check constraint '{name}' on '{table}': cannot tell whether its condition changed "
+        f"(models: {ours}; database: {theirs}); compare them by hand"
+    )
+
+
+def _cannot_drop_check(ctx: Context, pair: TablePair, check: Any) -> None:
+    table = qualified(pair.model.schema, pair.model.name)
+    ctx.warnings.append(
+        f"a check constraint on '{table}' ({check.sqltext}) is not in the models but has no "
+        "name in the database, so it cannot be dropped by name: drop it by hand (name it in "
+        "a batch_alter_table rebuild on SQLite)"
+    )
 
 
 def _indexes(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
@@ -240,6 +399,11 @@ def _foreign_keys(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) ->
     matched = match(model, reflected, fk_signature)
     changed = [(m, r) for m, r in matched.pairs if fk_signature(m) != fk_signature(r)]
     for fk in matched.reflected_only + [r for _, r in changed]:
+        if fk.name is None and _rebuilds(ctx, pair, fk.columns):
+            name = f"fk_{pair.model.name}_{'_'.join(fk.columns)}_{fk.referred_table}"
+            old = replace(_old(ctx, pair, fk), name=name)
+            out.fk_drops.append(_unnamed_drop(foreign_key_op(pair.model, old)))
+            continue
         if fk.name is None:
             _cannot_drop(ctx, pair, "a foreign key", fk.columns)
             continue

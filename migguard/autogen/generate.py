@@ -6,7 +6,7 @@ prints it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple, NoReturn
@@ -134,7 +134,11 @@ def _compare_live(
     snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":
-        options = replace(options, same_default=same_default_asker(connection))
+        options = replace(
+            options,
+            same_default=same_default_asker(connection),
+            same_check=same_check_asker(connection),
+        )
     return compare(metadata, snapshot, connection.dialect, options)
 
 
@@ -172,6 +176,46 @@ def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool
             equal = False
         connection.rollback()
         return equal
+
+    return same
+
+
+def same_check_asker(
+    connection: Connection,
+) -> Callable[[str, str, Mapping[str, str]], bool | None]:
+    """Ask PostgreSQL whether two check conditions are the same once it has parsed them.
+
+    PostgreSQL stores a check as a parsed tree and prints it back in its own words (casts,
+    ``= ANY (ARRAY[...])`` for ``IN``), see
+    https://www.postgresql.org/docs/current/functions-info.html (``pg_get_constraintdef``). Both
+    conditions are put through the same parser and printer, as the output of ``EXPLAIN
+    (VERBOSE)`` over a row of ``columns`` (name -> type SQL, all null; the subquery is kept
+    apart with ``OFFSET 0`` so nothing is folded into constants), and the two prints compared.
+    ``EXPLAIN`` without ``ANALYZE`` runs nothing and is allowed in a read-only transaction.
+
+    Returns a function ``(models' condition, database's condition, columns) -> bool | None``:
+    ``None`` when the database cannot parse one of them (a column or type it does not know).
+    """
+
+    def printed(condition: str, columns: Mapping[str, str]) -> str | None:
+        quote = connection.dialect.identifier_preparer.quote
+        row = ", ".join(f"NULL::{type_sql} AS {quote(name)}" for name, type_sql in columns.items())
+        query = (
+            f"EXPLAIN (VERBOSE, COSTS OFF) SELECT ({condition}) FROM (SELECT {row} OFFSET 0) AS t"
+        )
+        try:
+            lines = [str(line).strip() for line in connection.exec_driver_sql(query).scalars()]
+        except sa.exc.DBAPIError:
+            return None
+        finally:
+            connection.rollback()
+        return next((line for line in lines if line.startswith("Output:")), None)
+
+    def same(ours: str, theirs: str, columns: Mapping[str, str]) -> bool | None:
+        mine, database = printed(ours, columns), printed(theirs, columns)
+        if mine is None or database is None:
+            return None
+        return mine == database
 
     return same
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple, cast
 
+from migguard.autogen.diff_keys import DropUnnamedConstraint
 from migguard.autogen.render_code import (
     INDENT,
     RenderError,
@@ -123,8 +124,9 @@ def batchable(item: Item) -> bool:
 
 def group_batches(items: Iterable[Item], dialect_name: str) -> list[Item]:
     """``items`` with, on SQLite, each run of consecutive batchable changes to the same table
-    that contains a change needing a rebuild replaced by one ``BatchAlterTable``. Other
-    dialects get ``items`` unchanged (as a list)."""
+    that contains a change needing a rebuild replaced by one ``BatchAlterTable`` (carrying the
+    naming convention of any ``DropUnnamedConstraint`` in it). Other dialects get ``items``
+    unchanged (as a list)."""
     if dialect_name != "sqlite":
         return list(items)
     result: list[Item] = []
@@ -133,7 +135,20 @@ def group_batches(items: Iterable[Item], dialect_name: str) -> list[Item]:
     def flush() -> None:
         if any(operation.needs_rebuild(dialect_name) for operation in run):
             first = run[0]
-            result.append(BatchAlterTable(first.table_name, tuple(run), schema=first.schema))
+            convention = {
+                key: value
+                for operation in run
+                if isinstance(operation, DropUnnamedConstraint)
+                for key, value in operation.naming_convention.items()
+            }
+            result.append(
+                BatchAlterTable(
+                    first.table_name,
+                    tuple(run),
+                    schema=first.schema,
+                    naming_convention=convention or None,
+                )
+            )
         else:
             result.extend(run)
         run.clear()

@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -46,6 +46,7 @@ __all__ = [
     "build_schema",
     "cache_key",
     "cache_path",
+    "check_judge",
     "comparison_dialect",
     "default_judge",
     "scratch_dialect",
@@ -218,6 +219,37 @@ def default_judge(config: Config) -> Iterator[Callable[[str, str, str], bool] | 
             if not opened:
                 opened.append(stack.enter_context(connect(url)))
             return same_default_asker(opened[0])(ours, theirs, type_sql)
+
+        yield same
+
+
+@contextmanager
+def check_judge(
+    config: Config,
+) -> Iterator[Callable[[str, str, Mapping[str, str]], bool | None] | None]:
+    """PostgreSQL's judgement of whether two check conditions are the same (see
+    :func:`migguard.autogen.generate.same_check_asker`), for ``CompareOptions.same_check``.
+
+    Yields ``None`` without ``check_url``; with it, connects only when first asked and closes
+    the connection when the block ends.
+
+    Raises:
+        DatabaseError: the server cannot be reached when asked (one line, password masked).
+    """
+    if not config.check_url:
+        yield None
+        return
+    from migguard.autogen.generate import same_check_asker
+    from migguard.runtime.engine import connect
+
+    url = config.check_url
+    with ExitStack() as stack:
+        opened: list[Connection] = []
+
+        def same(ours: str, theirs: str, columns: Mapping[str, str]) -> bool | None:
+            if not opened:
+                opened.append(stack.enter_context(connect(url)))
+            return same_check_asker(opened[0])(ours, theirs, columns)
 
         yield same
 

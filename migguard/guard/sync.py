@@ -56,7 +56,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import compare, describe
     from migguard.autogen.generate import compare_options
-    from migguard.guard.replay import comparison_dialect, default_judge
+    from migguard.guard.replay import check_judge, comparison_dialect, default_judge
 
     context = with_env_py_settings(context)
     inputs = _inputs(context, "sync")
@@ -65,8 +65,9 @@ def check_sync(context: CheckContext) -> list[Finding]:
     metadata, built = inputs
     options = compare_options(context.config)
     dialect = comparison_dialect(context.config, built)
-    with default_judge(context.config) as judge:
-        diff = compare(metadata, built.snapshot, dialect, replace(options, same_default=judge))
+    with default_judge(context.config) as judge, check_judge(context.config) as checks:
+        options = replace(options, same_default=judge, same_check=checks)
+        diff = compare(metadata, built.snapshot, dialect, options)
     findings = [Finding("sync", WARNING, warning) for warning in diff.warnings]
     operations = diff.operations
     if operations:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import conv
 
 from migguard.autogen.diff_keys import ReplacePrimaryKey
+from migguard.ops.binding import bind
 from migguard.ops.constraints import (
     CreateCheckConstraint,
     CreateForeignKey,
@@ -18,8 +19,11 @@ from migguard.ops.constraints import (
     CreateUniqueConstraint,
     DropConstraint,
 )
+from migguard.ops.context import OnlineContext
 from migguard.ops.indexes import CreateIndex, DropIndex
+from migguard.ops.operations import Operations
 from tests.autogen.diff_test import build, described, diff, engine_for, operations, round_trip
+from tests.autogen.render_roundtrip_test import load_script, write_script
 
 
 @pytest.fixture
@@ -103,20 +107,6 @@ def test_unique_constraints(engine: sa.Engine) -> None:
         "add unique constraint 't_a_b_key' on 't' (a, b)",
     ]
     round_trip(engine, after, result)
-
-
-def test_unnamed_unique_sqlite_cannot_drop_is_a_warning(sqlite_url: str) -> None:
-    engine = sa.create_engine(sqlite_url)
-    before = sa.MetaData()
-    table(before, sa.UniqueConstraint("c"))
-    build(engine, before)
-    after = sa.MetaData()
-    table(after)
-    result = diff(engine, after)
-    assert result.items == []
-    (warning,) = result.warnings
-    assert warning.startswith("a unique constraint on 't' (c) is not in the models but has no name")
-    engine.dispose()
 
 
 def test_foreign_keys_added_dropped_and_changed(engine: sa.Engine) -> None:
@@ -252,3 +242,147 @@ def test_naming_conventions_give_the_names_and_mark_them_final(engine: sa.Engine
         "add foreign key 'fk_t_a_p' on 't' (a) -> 'p' (id)",
     ]
     round_trip(engine, after, result)
+
+
+# --- unnamed constraints on SQLite: changed through the table rebuild --------------------------
+
+
+def script_round_trip(
+    engine: sa.Engine, before: sa.MetaData, after: sa.MetaData, result: Any
+) -> str:
+    """Run the revision script written for ``result`` the way a user does: upgrade (the
+    database then matches ``after``), downgrade (it matches ``before`` again), upgrade again.
+    Returns the script's source."""
+    source = write_script(result.items, engine.dialect.name)
+    script = load_script(source)
+
+    def call(function: str) -> None:
+        with engine.connect() as conn, conn.begin(), bind(Operations(OnlineContext(conn))):
+            script[function]()
+
+    call("upgrade")
+    assert described(diff(engine, after)) == []
+    call("downgrade")
+    assert described(diff(engine, before)) == []
+    call("upgrade")
+    assert described(diff(engine, after)) == []
+    return source
+
+
+def parent_and_child(on_delete: str | None = None, *, key: bool = True) -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table("author", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    reference = [sa.ForeignKey("author.id", ondelete=on_delete)] if key else []
+    sa.Table(
+        "book",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.Integer, *reference),
+    )
+    return metadata
+
+
+def test_unnamed_foreign_key_gaining_on_delete_is_replaced_in_a_sqlite_rebuild(
+    sqlite_url: str,
+) -> None:
+    engine = sa.create_engine(sqlite_url)
+    before, after = parent_and_child(), parent_and_child("CASCADE")
+    build(engine, before)
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == [
+        "drop foreign key 'fk_book_author_id_author' on 'book'",
+        "add foreign key 'book_author_id_fkey' on 'book' (author_id) -> 'author' (id)",
+    ]
+    source = script_round_trip(engine, before, after, result)
+    assert "naming_convention=" in source
+    with engine.connect() as conn:
+        (fk,) = sa.inspect(conn).get_foreign_keys("book")
+    assert fk["options"] == {"ondelete": "CASCADE"}
+    engine.dispose()
+
+
+def test_unnamed_foreign_key_dropped_on_sqlite_is_dropped_in_a_rebuild(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    before, after = parent_and_child(), parent_and_child(key=False)
+    build(engine, before)
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == ["drop foreign key 'fk_book_author_id_author' on 'book'"]
+    script_round_trip(engine, before, after, result)
+    engine.dispose()
+
+
+def test_unnamed_unique_dropped_or_replaced_on_sqlite_is_rebuilt(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    before = sa.MetaData()
+    table(before, sa.UniqueConstraint("a"), sa.UniqueConstraint("c"))
+    build(engine, before)
+    after = sa.MetaData()
+    table(after, sa.UniqueConstraint("a", "b"))
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == [
+        "drop unique constraint 'uq_t_a' on 't'",
+        "drop unique constraint 'uq_t_c' on 't'",
+        "add unique constraint 't_a_b_key' on 't' (a, b)",
+    ]
+    script_round_trip(engine, before, after, result)
+    engine.dispose()
+
+
+# --- check conditions ---------------------------------------------------------------------------
+
+
+def checked(*values: str, at_least: int = 0) -> sa.MetaData:
+    """Table ``t`` with a named check on ``a`` and a non-native enum's check on ``s``."""
+    metadata = sa.MetaData()
+    status = sa.Enum(*values, name="status", native_enum=False, create_constraint=True)
+    table(
+        metadata,
+        sa.Column("s", status),
+        sa.CheckConstraint(f"a >= {at_least}", name="ck_t_a"),
+        sa.CheckConstraint("b IN (1, 2)", name="ck_t_b"),
+    )
+    return metadata
+
+
+def test_unchanged_check_conditions_are_not_reported(engine: sa.Engine) -> None:
+    metadata = checked("new", "paid")
+    build(engine, metadata)
+    result = diff(engine, metadata)
+    assert (described(result), result.warnings) == ([], [])
+
+
+def test_changed_check_condition_and_enum_values_are_dropped_and_created(
+    engine: sa.Engine,
+) -> None:
+    before, after = checked("new", "paid"), checked("new", "paid", "sent", at_least=1)
+    build(engine, before)
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == [
+        "drop check constraint 'ck_t_a' on 't'",
+        "drop check constraint 'status' on 't'",
+        "add check constraint 'ck_t_a' on 't': a >= 1",
+        "add check constraint 'status' on 't': s IN ('new', 'paid', 'sent')",
+    ]
+    script_round_trip(engine, before, after, result)
+    with engine.connect() as conn:
+        conn.execute(sa.text("INSERT INTO t (id, a, s) VALUES (1, 1, 'sent')"))
+
+
+def test_check_conditions_postgresql_rewrote_are_warnings_without_the_database(
+    pg_url: str,
+) -> None:
+    engine = sa.create_engine(pg_url)
+    before, after = checked("new", "paid"), checked("new", "paid", "sent")
+    build(engine, before)
+    result = diff(engine, after, same_check=None)
+    assert described(result) == []
+    assert [w.split(":")[0] for w in result.warnings] == [
+        "check constraint 'ck_t_b' on 't'",
+        "check constraint 'status' on 't'",
+    ]
+    assert all("cannot tell whether its condition changed" in w for w in result.warnings)
+    engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from migguard.autogen.diff import CompareOptions, DiffResult, compare, describe, to_json
 from migguard.autogen.diff_sql import normalise_sql
+from migguard.autogen.generate import same_check_asker
 from migguard.autogen.records import Snapshot, TableInfo, TypeSpec
 from migguard.autogen.render import Note, render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
@@ -89,6 +90,9 @@ def diff(
     options.setdefault("schemas", default_schemas(engine, metadata))
     with engine.connect() as conn:
         taken = reflect(conn, schemas=options["schemas"], exclude=())
+        if conn.dialect.name == "postgresql":
+            # As ``migguard revision --autogenerate`` compares on PostgreSQL.
+            options.setdefault("same_check", same_check_asker(conn))
         return compare(all_metadata, taken, conn.dialect, CompareOptions(**options))
 
 

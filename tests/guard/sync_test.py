@@ -229,3 +229,50 @@ def test_postgresql_judges_defaults_written_differently(shop: Shop, pg_url: str)
     shop.write_models(extra='active: Mapped[bool] = mapped_column(server_default="false")')
     assert shop.check("sync") == []
     assert shop.check("sync") == []
+
+
+def test_an_unnamed_foreign_key_dropped_from_the_models_is_a_sync_error_on_sqlite(
+    shop: Shop,
+) -> None:
+    # The migrations create purchase.customer_id's key without a name; SQLite keeps it so.
+    assert shop.check("sync") == []
+    order = shop.root / shop.package / "order.py"
+    order.write_text(order.read_text().replace('sa.ForeignKey("customer.id")', "sa.Integer"))
+    shop.forget_models()
+    finding = only(shop.check("sync"))
+    assert finding.severity == ERROR
+    assert finding.details == ("drop foreign key 'fk_purchase_customer_id_customer' on 'purchase'",)
+
+
+STATUS = (
+    'status: Mapped[str | None] = mapped_column(sa.Enum({values}, name="status", '
+    "native_enum=False, create_constraint=True))"
+)
+ADD_STATUS = """
+with op.batch_alter_table("customer", recreate="always") as batch_op:
+    batch_op.add_column(
+        sa.Column(
+            "status",
+            sa.Enum("new", "paid", name="status", native_enum=False, create_constraint=True),
+            nullable=True,
+        )
+    )
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_an_enum_gaining_a_value_is_a_sync_error_for_its_check(
+    shop: Shop, database: str, request: pytest.FixtureRequest
+) -> None:
+    if database == "postgresql":
+        shop.configure(f'check_url = "{request.getfixturevalue("pg_url")}"')
+    shop.project.add("c3", "b2", upgrade=ADD_STATUS)
+    shop.write_models(extra=STATUS.format(values='"new", "paid"'))
+    assert shop.check("sync") == []
+    shop.write_models(extra=STATUS.format(values='"new", "paid", "sent"'))
+    finding = only(shop.check("sync"))
+    assert finding.severity == ERROR
+    assert finding.details == (
+        "drop check constraint 'status' on 'customer'",
+        "add check constraint 'status' on 'customer': status IN ('new', 'paid', 'sent')",
+    )
