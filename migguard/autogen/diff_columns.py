@@ -12,6 +12,7 @@ from migguard.autogen.diff_build import (
     server_default_value,
 )
 from migguard.autogen.diff_build_tables import dropped_column
+from migguard.autogen.diff_casts import CastAlterColumn, using_cast, with_using
 from migguard.autogen.diff_context import Context, TablePair, qualified
 from migguard.autogen.diff_sql import defaults_equal, types_equal
 from migguard.autogen.records import ColumnInfo
@@ -27,10 +28,11 @@ __all__ = ["ColumnChanges", "compare_columns", "same_shape"]
 
 class ColumnChanges(NamedTuple):
     """``adds``: added columns, each rename hint as a Note followed by its add and drop;
-    ``alters``: one ``AlterColumn`` per changed or renamed column; ``drops``: the rest."""
+    ``alters``: one ``AlterColumn`` per changed or renamed column, one with a written cast
+    (PostgreSQL) after a Note asking to review it; ``drops``: the rest."""
 
     adds: list[Operation | Note]
-    alters: list[Operation]
+    alters: list[Operation | Note]
     drops: list[Operation]
 
 
@@ -55,13 +57,13 @@ def compare_columns(ctx: Context, pair: TablePair) -> ColumnChanges:
         adds.append(_add(ctx, pair, name))
     for old, new in hints.items():
         adds += [_hint_note(ctx, pair, old, new), _add(ctx, pair, new), _drop(ctx, pair, old)]
-    alters = [
-        alter
-        for name in model_names
-        if name in reflected_names
-        for alter in [_alter(ctx, pair, name)]
-        if alter is not None
-    ]
+    alters: list[Operation | Note] = []
+    for name in model_names:
+        alter = _alter(ctx, pair, name) if name in reflected_names else None
+        if isinstance(alter, CastAlterColumn):
+            alters.append(_cast_note(pair, alter))
+        if alter is not None:
+            alters.append(alter)
     drops: list[Operation] = [_drop(ctx, pair, name) for name in dropped if name not in hints]
     return ColumnChanges(adds, alters, drops)
 
@@ -174,7 +176,7 @@ def _alter(ctx: Context, pair: TablePair, name: str) -> AlterColumn | None:
         changes["new_column_name"] = name
     if not changes:
         return None
-    return AlterColumn(
+    alter = AlterColumn(
         pair.model.name,
         old_name,
         schema=pair.model.schema,
@@ -183,6 +185,47 @@ def _alter(ctx: Context, pair: TablePair, name: str) -> AlterColumn | None:
         existing_server_default=server_default_value(reflected),
         existing_comment=reflected.comment,
         **changes,
+    )
+    if "type_" not in changes or dialect.name != "postgresql":
+        return alter
+    return with_using(alter, *_casts(ctx, pair, name, old_name))
+
+
+def _casts(
+    ctx: Context, pair: TablePair, name: str, old_name: str
+) -> tuple[str | None, str | None]:
+    """The ``USING`` expressions of a PostgreSQL type change of column ``name`` (``old_name``
+    before a rename): upgrade's and downgrade's (see ``diff_casts``)."""
+    import sqlalchemy as sa
+
+    model = pair.model.column(name)
+    reflected = pair.reflected.column(name)
+    assert model is not None and reflected is not None
+    quote = ctx.dialect.identifier_preparer.quote
+
+    def native(type_: Any) -> bool:
+        return isinstance(type_, sa.Enum) and bool(type_.native_enum) and type_.name is not None
+
+    new_native = native(model_type(_model(pair, name).type, ctx.dialect))
+    old_native = native(reflected_type(reflected.type))
+    up = using_cast(
+        quote(old_name), reflected.type.compiled, model.type.compiled, new_is_enum=new_native
+    )
+    down = using_cast(
+        quote(name), model.type.compiled, reflected.type.compiled, new_is_enum=old_native
+    )
+    return up, down
+
+
+def _cast_note(pair: TablePair, alter: CastAlterColumn) -> Note:
+    table = qualified(pair.model.schema, pair.model.name)
+    using = alter.kw.get("postgresql_using")
+    back = alter.reverse_using
+    return Note(
+        f"Review the cast: PostgreSQL converts '{table}.{alter.column_name}' to the new type "
+        f"only with an explicit USING, written as the plain cast "
+        f"({using or 'none needed'}; the downgrade: {back or 'none needed'}). Replace it if "
+        f"the rows need another conversion."
     )
 
 

@@ -1,0 +1,115 @@
+"""Column changes written so that the script runs: on PostgreSQL a type change with no
+automatic cast gets ``postgresql_using`` (a native enum through ``text``), and the written
+upgrade and downgrade run with rows in the table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from migguard.autogen.render import Note, render_operations
+from migguard.ops.schema import AlterColumn
+from tests.autogen.diff_test import build, described, diff, engine_for, operations
+from tests.autogen.render_roundtrip_test import load_script, run_in_transaction, write_script
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
+    yield from engine_for(pg_url)
+
+
+def item(metadata: sa.MetaData, column_type: Any) -> sa.Table:
+    return sa.Table(
+        "item",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("value", column_type),
+    )
+
+
+def script_round_trip(engine: sa.Engine, before: sa.MetaData, after: sa.MetaData) -> dict[str, Any]:
+    """Write the revision for ``after``, run its upgrade (then nothing differs), its downgrade
+    (then ``before`` matches again) and its upgrade once more; the rendered script's module."""
+    result = diff(engine, after)
+    script = load_script(write_script(result.items, engine.dialect.name))
+    url = engine.url.render_as_string(hide_password=False)
+    run_in_transaction(url, lambda _: script["upgrade"]())
+    assert described(diff(engine, after)) == []
+    run_in_transaction(url, lambda _: script["downgrade"]())
+    assert described(diff(engine, before)) == []
+    run_in_transaction(url, lambda _: script["upgrade"]())
+    assert described(diff(engine, after)) == []
+    return {"result": result, "script": script}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "row", "using"),
+    [
+        (
+            sa.String(20),
+            sa.Enum("new", "paid", name="order_status"),
+            "'paid'",
+            "value::text::order_status",
+        ),
+        (
+            sa.Enum("new", "paid", name="order_status", native_enum=False),
+            sa.Enum("new", "paid", name="order_status"),
+            "'paid'",
+            "value::text::order_status",
+        ),
+        (sa.Integer, sa.Boolean, "1", "value::BOOLEAN"),
+        (sa.String(36), pg.UUID, "'0d8f5e5c-6b1a-4a2e-9a51-3f1f2f0e8c11'", "value::UUID"),
+        (sa.Text, pg.BYTEA, "'abc'", "value::BYTEA"),
+    ],
+    ids=[
+        "varchar-to-native-enum",
+        "non-native-to-native-enum",
+        "integer-to-boolean",
+        "varchar-to-uuid",
+        "text-to-bytea",
+    ],
+)
+def test_type_change_without_automatic_cast_is_written_with_using(
+    pg_engine: sa.Engine, old: Any, new: Any, row: str, using: str
+) -> None:
+    before = sa.MetaData()
+    item(before, old)
+    build(pg_engine, before, rows=[f"INSERT INTO item (id, value) VALUES (1, {row})"])
+    after = sa.MetaData()
+    item(after, new)
+    result = diff(pg_engine, after)
+    (alter,) = [o for o in operations(result) if isinstance(o, AlterColumn)]
+    assert alter.kw == {"postgresql_using": using}
+    upgrade = render_operations(result.items, dialect_name="postgresql").body
+    assert f"postgresql_using={using!r}" in upgrade
+    assert any(isinstance(i, Note) and "Review the cast" in i.text for i in result.items)
+    script_round_trip(pg_engine, before, after)
+    with pg_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar() == 1
+
+
+def test_enum_type_renamed_converts_the_column(pg_engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    item(before, sa.Enum("new", "paid", name="order_status"))
+    build(pg_engine, before, rows=["INSERT INTO item (id, value) VALUES (1, 'paid')"])
+    after = sa.MetaData()
+    item(after, sa.Enum("new", "paid", name="payment_status"))
+    script_round_trip(pg_engine, before, after)
+    with pg_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT value::text FROM item")).scalar() == "paid"
+
+
+def test_automatic_cast_up_and_explicit_cast_back(pg_engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    item(before, sa.Integer)
+    build(pg_engine, before, rows=["INSERT INTO item (id, value) VALUES (1, 7)"])
+    after = sa.MetaData()
+    item(after, sa.String(20))
+    (alter,) = operations(diff(pg_engine, after))
+    assert isinstance(alter, AlterColumn) and alter.kw == {}
+    assert alter.reverse().kw == {"postgresql_using": "value::INTEGER"}
+    script_round_trip(pg_engine, before, after)
