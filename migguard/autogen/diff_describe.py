@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.diff_context import qualified
 from migguard.autogen.diff_enums import EnumTypeChange
+from migguard.autogen.diff_identity import IdentityChange
 from migguard.autogen.render import Note
 from migguard.ops.constraints import (
     CreateCheckConstraint,
@@ -112,6 +113,22 @@ def _enum(operation: EnumTypeChange) -> str:
     )
 
 
+def _identity(operation: IdentityChange) -> str:
+    column = f"'{_table(operation)}.{operation.column_name}'"
+    changes = "; ".join(operation.changes())
+    if operation.old is None:
+        return f"add identity to column {column} ({changes})"
+    if operation.new is None:
+        return f"drop identity of column {column}"
+    return f"alter identity of column {column}: {changes}"
+
+
+def _identity_kind(operation: IdentityChange) -> str:
+    if operation.old is None:
+        return "add_identity"
+    return "drop_identity" if operation.new is None else "alter_identity"
+
+
 def _constraint(operation: CreateConstraint) -> str:
     words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
     name = f" '{operation.constraint_name}'" if operation.constraint_name else ""
@@ -135,6 +152,8 @@ def describe(operation: Operation) -> str:
     nullable False -> True``. Tables in a schema read ``'schema.table'``."""
     if isinstance(operation, EnumTypeChange):
         return _enum(operation)
+    if isinstance(operation, IdentityChange):
+        return _identity(operation)
     if isinstance(operation, CreateConstraint):
         return _constraint(operation)
     if isinstance(operation, DropConstraint):
@@ -169,9 +188,11 @@ def kind_of(operation: Operation) -> str:
     ``add_column``, ``drop_column``, ``alter_column``, ``add_index``, ``drop_index``,
     ``add_unique``/``add_foreign_key``/``add_check``/``add_primary_key`` and their ``drop_``
     forms, ``add_table_comment``, ``drop_table_comment``, ``add_enum``, ``drop_enum``,
-    ``alter_enum``, ``execute``."""
+    ``alter_enum``, ``add_identity``, ``alter_identity``, ``drop_identity``, ``execute``."""
     if isinstance(operation, EnumTypeChange):
         return operation.kind
+    if isinstance(operation, IdentityChange):
+        return _identity_kind(operation)
     if isinstance(operation, CreateConstraint | DropConstraint):
         verb = "add" if isinstance(operation, CreateConstraint) else "drop"
         return f"{verb}_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
@@ -202,7 +223,7 @@ def _json(operation: Operation) -> dict[str, Any]:
     }
     if isinstance(operation, AddColumn):
         entry["column"] = operation.column.name
-    elif isinstance(operation, DropColumn | AlterColumn):
+    elif isinstance(operation, DropColumn | AlterColumn | IdentityChange):
         entry["column"] = operation.column_name
     elif isinstance(operation, CreateIndex | DropIndex):
         entry["name"] = operation.index_name

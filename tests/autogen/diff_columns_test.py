@@ -113,3 +113,95 @@ def test_automatic_cast_up_and_explicit_cast_back(pg_engine: sa.Engine) -> None:
     assert isinstance(alter, AlterColumn) and alter.kw == {}
     assert alter.reverse().kw == {"postgresql_using": "value::INTEGER"}
     script_round_trip(pg_engine, before, after)
+
+
+# --- identity and generated columns (case 5) ----------------------------------------------------
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    yield from engine_for(db_url)
+
+
+def priced(metadata: sa.MetaData, *extra: Any) -> sa.Table:
+    return sa.Table(
+        "priced",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("price", sa.Integer, nullable=False),
+        sa.Column("label", sa.String(20)),
+        *extra,
+    )
+
+
+def test_changed_generation_expression_is_dropped_and_added(engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    priced(before, sa.Column("total", sa.Integer, sa.Computed("price * 2")))
+    build(engine, before, rows=["INSERT INTO priced (id, price) VALUES (1, 5)"])
+    after = sa.MetaData()
+    priced(after, sa.Column("total", sa.Integer, sa.Computed("price * 3")))
+    result = script_round_trip(engine, before, after)["result"]
+    assert described(result) == ["drop column 'priced.total'", "add column 'priced.total'"]
+    (note,) = [i for i in result.items if isinstance(i, Note)]
+    assert "cannot change the generation expression" in note.text
+    assert any("priced.total" in w and "drop + add" in w for w in result.warnings)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT total FROM priced")).scalar() == 15
+
+
+def test_generated_columns_written_alike_are_not_changes(engine: sa.Engine) -> None:
+    metadata = sa.MetaData()
+    priced(
+        metadata,
+        sa.Column("total", sa.Integer, sa.Computed("(price * 2) + 1")),
+        sa.Column("low", sa.String(20), sa.Computed("lower(label)")),
+    )
+    build(engine, metadata)
+    assert described(diff(engine, metadata)) == []
+
+
+def test_column_becoming_generated_is_dropped_and_added(engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    priced(before, sa.Column("total", sa.Integer))
+    build(engine, before)
+    after = sa.MetaData()
+    priced(after, sa.Column("total", sa.Integer, sa.Computed("price * 2")))
+    result = script_round_trip(engine, before, after)["result"]
+    assert described(result) == ["drop column 'priced.total'", "add column 'priced.total'"]
+
+
+def counter(metadata: sa.MetaData, *identity: sa.Identity) -> sa.Table:
+    return sa.Table(
+        "counter",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("seq", sa.BigInteger, *identity, nullable=False),
+    )
+
+
+def test_identity_options_changed_in_place(pg_engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    counter(before, sa.Identity(start=1))
+    build(pg_engine, before, rows=["INSERT INTO counter (id) VALUES (1)"])
+    after = sa.MetaData()
+    counter(after, sa.Identity(always=True, start=100, increment=5, cycle=True))
+    result = script_round_trip(pg_engine, before, after)["result"]
+    assert described(result) == [
+        "alter identity of column 'counter.seq': always False -> True; cycle False -> True; "
+        "increment 1 -> 5; start 1 -> 100"
+    ]
+    with pg_engine.connect() as conn:
+        conn.execute(sa.text("ALTER TABLE counter ALTER COLUMN seq RESTART"))
+        conn.execute(sa.text("INSERT INTO counter (id) VALUES (2)"))
+        assert conn.execute(sa.text("SELECT seq FROM counter WHERE id = 2")).scalar() == 100
+        conn.commit()
+
+
+def test_identity_added_to_and_removed_from_a_column(pg_engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    counter(before)
+    build(pg_engine, before, rows=["INSERT INTO counter (id, seq) VALUES (1, 1)"])
+    after = sa.MetaData()
+    counter(after, sa.Identity(start=10))
+    result = script_round_trip(pg_engine, before, after)["result"]
+    assert described(result) == ["add identity to column 'counter.seq' (start 10)"]
