@@ -205,3 +205,60 @@ def test_identity_added_to_and_removed_from_a_column(pg_engine: sa.Engine) -> No
     counter(after, sa.Identity(start=10))
     result = script_round_trip(pg_engine, before, after)["result"]
     assert described(result) == ["add identity to column 'counter.seq' (start 10)"]
+
+
+# --- type names and false positives (case 7) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "old_sql"), [(sa.Text, sa.String(), "TEXT"), (sa.String(), sa.Text, "VARCHAR")]
+)
+def test_text_and_unbounded_string_are_one_type_on_sqlite(
+    sqlite_url: str, old: Any, new: Any, old_sql: str
+) -> None:
+    engine = sa.create_engine(sqlite_url)
+    before = sa.MetaData()
+    item(before, old)
+    build(engine, before)
+    after = sa.MetaData()
+    item(after, new)
+    assert described(diff(engine, after)) == []
+    bounded = sa.MetaData()
+    item(bounded, sa.String(20))
+    assert described(diff(engine, bounded)) == [
+        f"alter column 'item.value': type {old_sql} -> VARCHAR(20)"
+    ]
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        (sa.String(36), sa.Uuid(), "VARCHAR(36) -> UUID"),
+        (sa.Text, sa.LargeBinary(), "TEXT -> BYTEA"),
+        (pg.BYTEA, sa.Text, "BYTEA -> TEXT"),
+    ],
+)
+def test_type_changes_name_the_types_postgresql_has(
+    pg_engine: sa.Engine, old: Any, new: Any, words: str
+) -> None:
+    before = sa.MetaData()
+    item(before, old)
+    build(pg_engine, before)
+    after = sa.MetaData()
+    item(after, new)
+    assert described(diff(pg_engine, after)) == [f"alter column 'item.value': type {words}"]
+
+
+def test_renaming_the_only_table_is_a_rename_hint_not_every_table_dropped(
+    engine: sa.Engine,
+) -> None:
+    before = sa.MetaData()
+    item(before, sa.Integer)
+    build(engine, before)
+    after = sa.MetaData()
+    sa.Table("thing", after, *(c.copy() for c in before.tables["item"].columns))
+    result = diff(engine, after)
+    assert described(result) == ["add table 'thing'", "drop table 'item'"]
+    (warning,) = result.warnings
+    assert warning.startswith("possible rename: table 'item' -> 'thing'")

@@ -263,3 +263,11 @@ def test_a_changed_identity_is_a_sync_error_on_postgresql(shop: Shop, pg_url: st
     assert only(shop.check("sync")).details == (
         "alter identity of column 'customer.seq': start 1 -> 100",
     )
+
+
+def test_text_written_as_an_unbounded_string_is_no_sync_error_on_sqlite(shop: Shop) -> None:
+    shop.project.add(
+        "c3", "b2", upgrade='op.add_column("customer", sa.Column("note", sa.Text(), nullable=True))'
+    )
+    shop.write_models(extra="note: Mapped[str | None] = mapped_column(sa.String())")
+    assert shop.check("sync") == []
