@@ -247,8 +247,8 @@ def _regenerate(ctx: Context, pair: TablePair, name: str) -> list[Operation | No
     """Drop and add column ``name``, whose generation expression changed: neither SQLite nor
     PostgreSQL before 17 can change it in place
     (https://www.postgresql.org/docs/current/sql-altertable.html, ``SET EXPRESSION``;
-    https://www.sqlite.org/gencol.html), and a generated column's values are computed again
-    from the other columns, so nothing is lost."""
+    https://www.sqlite.org/gencol.html). A generated column's values are computed again from
+    the other columns; a column that stops or starts being generated loses its values."""
     table = qualified(pair.model.schema, pair.model.name)
     old_name = _old_name(pair, name)
     ctx.warnings.append(
@@ -257,7 +257,8 @@ def _regenerate(ctx: Context, pair: TablePair, name: str) -> list[Operation | No
     )
     note = Note(
         f"The database cannot change the generation expression of '{table}.{name}' in "
-        f"place: the column is dropped and added again, its values computed anew."
+        f"place: the column is dropped and added again. Generated values are computed anew; "
+        f"values of a column that was not generated are lost."
     )
     drop = _drop(ctx, pair, name)
     if old_name != name:

@@ -54,7 +54,7 @@ class IdentityChange(Execute):
 
     def changes(self) -> list[str]:
         """The options that differ as ``"name old -> new"``, by name; adding or removing
-        identity lists the new or old options as ``"name value"``."""
+        identity gives its start value alone, ``["start n"]``."""
         old, new = dict(self.old or ()), dict(self.new or ())
         if self.old is not None and self.new is not None:
             return [

@@ -262,3 +262,13 @@ def test_renaming_the_only_table_is_a_rename_hint_not_every_table_dropped(
     assert described(result) == ["add table 'thing'", "drop table 'item'"]
     (warning,) = result.warnings
     assert warning.startswith("possible rename: table 'item' -> 'thing'")
+
+
+def test_serial_column_becoming_identity_and_back(pg_engine: sa.Engine) -> None:
+    before = sa.MetaData()
+    sa.Table("ticket", before, sa.Column("id", sa.Integer, primary_key=True))
+    build(pg_engine, before, rows=["INSERT INTO ticket DEFAULT VALUES"])
+    after = sa.MetaData()
+    sa.Table("ticket", after, sa.Column("id", sa.Integer, sa.Identity(), primary_key=True))
+    result = script_round_trip(pg_engine, before, after)["result"]
+    assert described(result) == ["add identity to column 'ticket.id' (start 1)"]
