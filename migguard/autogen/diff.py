@@ -102,10 +102,12 @@ class DiffResult(NamedTuple):
     """``items``: upgrade operations in a safe order, each rename hint's ``Note`` just before
     the operations it concerns; ``warnings``: one line each (rename hints, requested renames
     that did not fit, constraints that cannot be dropped by name, a diff dropping every
-    table)."""
+    table); ``dialect``: the name of the database compared (``describe`` names types as it
+    does)."""
 
     items: list[Item]
     warnings: list[str]
+    dialect: str | None = None
 
     @property
     def operations(self) -> list[Operation]:
@@ -164,7 +166,7 @@ def compare(
         *enums_last,
     ]
     _warn_if_everything_dropped(ctx, tables)
-    return DiffResult(items, ctx.warnings)
+    return DiffResult(items, ctx.warnings, dialect.name)
 
 
 def _schema(schema: str | None, dialect: Dialect) -> str | None:
@@ -286,7 +288,10 @@ def _enums(
 
 
 def _warn_if_everything_dropped(ctx: Context, tables: TableMatch) -> None:
-    if tables.dropped and not tables.pairs:
+    """Warn when every table of the database goes and none looks renamed: a table with a
+    rename hint has its own warning, and models that name it were imported."""
+    unhinted = [t for t in tables.dropped if (t.schema, t.name) not in tables.hints]
+    if unhinted and not tables.pairs:
         ctx.warnings.append(
             f"would drop every table of the database ({len(tables.dropped)}): are the models "
             "imported? A MetaData whose model modules were never imported is empty; import "

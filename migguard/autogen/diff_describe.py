@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.diff_context import qualified
 from migguard.autogen.diff_enums import EnumTypeChange
+from migguard.autogen.diff_identity import IdentityChange
 from migguard.autogen.render import Note
 from migguard.ops.constraints import (
     CreateCheckConstraint,
@@ -67,28 +68,33 @@ def _sql(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _type(type_: Any) -> str:
-    """A type in SQL (generic spelling): a named enum by its name, an array as ``item[]``, and
-    a type without a generic spelling by its ``repr``."""
+def _type(type_: Any, dialect_name: str | None) -> str:
+    """A type in SQL as the database ``dialect_name`` spells it (``None``: SQLAlchemy's generic
+    spelling): a named enum by its name, an array as ``item[]``, and a type the dialect cannot
+    spell by its ``repr``."""
     import sqlalchemy as sa
     from sqlalchemy.exc import CompileError
+
+    from migguard.autogen.render_types import load_dialect
 
     if isinstance(type_, sa.Enum) and type_.name:
         return str(type_.name)
     if isinstance(type_, sa.ARRAY):
-        return f"{_type(type_.item_type)}[]"
+        return f"{_type(type_.item_type, dialect_name)}[]"
+    dialect = load_dialect(dialect_name) if dialect_name is not None else None
     try:
-        return str(type_.compile())
+        return str(type_.compile(dialect=dialect))
     except CompileError:
         return repr(type_)
 
 
-def _alter(operation: AlterColumn) -> str:
+def _alter(operation: AlterColumn, dialect_name: str | None) -> str:
     changes = []
     if operation.new_column_name is not None:
         changes.append(f"rename to {operation.new_column_name!r}")
     if operation.type_ is not None:
-        changes.append(f"type {_type(operation.existing_type)} -> {_type(operation.type_)}")
+        before = _type(operation.existing_type, dialect_name)
+        changes.append(f"type {before} -> {_type(operation.type_, dialect_name)}")
     if operation.nullable is not None:
         changes.append(f"nullable {operation.existing_nullable} -> {operation.nullable}")
     if operation.server_default is not False:
@@ -112,6 +118,22 @@ def _enum(operation: EnumTypeChange) -> str:
     )
 
 
+def _identity(operation: IdentityChange) -> str:
+    column = f"'{_table(operation)}.{operation.column_name}'"
+    changes = "; ".join(operation.changes())
+    if operation.old is None:
+        return f"add identity to column {column} ({changes})"
+    if operation.new is None:
+        return f"drop identity of column {column}"
+    return f"alter identity of column {column}: {changes}"
+
+
+def _identity_kind(operation: IdentityChange) -> str:
+    if operation.old is None:
+        return "add_identity"
+    return "drop_identity" if operation.new is None else "alter_identity"
+
+
 def _constraint(operation: CreateConstraint) -> str:
     words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
     name = f" '{operation.constraint_name}'" if operation.constraint_name else ""
@@ -129,12 +151,15 @@ def _constraint(operation: CreateConstraint) -> str:
     return line
 
 
-def describe(operation: Operation) -> str:
+def describe(operation: Operation, dialect_name: str | None = None) -> str:
     """One line saying what ``operation`` does, e.g. ``add table 'customer'``, ``add column
     'customer.age'``, ``drop index 'ix_x' on 'product'``, ``alter column 'customer.name':
-    nullable False -> True``. Tables in a schema read ``'schema.table'``."""
+    nullable False -> True``. Tables in a schema read ``'schema.table'``; types are spelled as
+    database ``dialect_name`` spells them (``DiffResult.dialect``; ``None``: generic SQL)."""
     if isinstance(operation, EnumTypeChange):
         return _enum(operation)
+    if isinstance(operation, IdentityChange):
+        return _identity(operation)
     if isinstance(operation, CreateConstraint):
         return _constraint(operation)
     if isinstance(operation, DropConstraint):
@@ -148,7 +173,7 @@ def describe(operation: Operation) -> str:
         ),
         AddColumn: lambda o: f"add column '{_table(o)}.{o.column.name}'",
         DropColumn: lambda o: f"drop column '{_table(o)}.{o.column_name}'",
-        AlterColumn: _alter,
+        AlterColumn: lambda o: _alter(o, dialect_name),
         CreateIndex: lambda o: (
             f"add {'unique ' if o.unique else ''}index '{o.index_name}' on '{_table(o)}' "
             f"({_columns(o.columns)})"
@@ -169,9 +194,11 @@ def kind_of(operation: Operation) -> str:
     ``add_column``, ``drop_column``, ``alter_column``, ``add_index``, ``drop_index``,
     ``add_unique``/``add_foreign_key``/``add_check``/``add_primary_key`` and their ``drop_``
     forms, ``add_table_comment``, ``drop_table_comment``, ``add_enum``, ``drop_enum``,
-    ``alter_enum``, ``execute``."""
+    ``alter_enum``, ``add_identity``, ``alter_identity``, ``drop_identity``, ``execute``."""
     if isinstance(operation, EnumTypeChange):
         return operation.kind
+    if isinstance(operation, IdentityChange):
+        return _identity_kind(operation)
     if isinstance(operation, CreateConstraint | DropConstraint):
         verb = "add" if isinstance(operation, CreateConstraint) else "drop"
         return f"{verb}_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
@@ -194,7 +221,7 @@ def kind_of(operation: Operation) -> str:
     return type(operation).__name__
 
 
-def _json(operation: Operation) -> dict[str, Any]:
+def _json(operation: Operation, dialect_name: str | None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "kind": kind_of(operation),
         "schema": getattr(operation, "schema", None),
@@ -202,7 +229,7 @@ def _json(operation: Operation) -> dict[str, Any]:
     }
     if isinstance(operation, AddColumn):
         entry["column"] = operation.column.name
-    elif isinstance(operation, DropColumn | AlterColumn):
+    elif isinstance(operation, DropColumn | AlterColumn | IdentityChange):
         entry["column"] = operation.column_name
     elif isinstance(operation, CreateIndex | DropIndex):
         entry["name"] = operation.index_name
@@ -212,7 +239,7 @@ def _json(operation: Operation) -> dict[str, Any]:
         entry.update(table=operation.old_table_name, name=operation.new_table_name)
     elif isinstance(operation, EnumTypeChange):
         entry.update(schema=operation.type_schema, table=None, name=operation.type_name)
-    entry["detail"] = describe(operation)
+    entry["detail"] = describe(operation, dialect_name)
     return entry
 
 
@@ -226,5 +253,5 @@ def to_json(result: DiffResult) -> list[dict[str, Any]]:
         if isinstance(item, Note):
             entries.append({"kind": "note", "detail": item.text})
         else:
-            entries.append(_json(item))
+            entries.append(_json(item, result.dialect))
     return entries

@@ -58,7 +58,8 @@ RELIABLE_DEFAULTS = frozenset({"postgresql", "sqlite"})
 # ``varchar`` (https://www.postgresql.org/docs/current/datatype.html, table 8.1). SQLite keeps
 # the declared type text and gives ``INT`` the ``INTEGER`` affinity and ``DECIMAL`` the
 # ``NUMERIC`` one (https://www.sqlite.org/datatype3.html#determination_of_column_affinity);
-# other spellings stay distinct there, as the text SQLite reports back differs.
+# other spellings stay distinct there, as the text SQLite reports back differs, except that an
+# unbounded ``VARCHAR`` is ``TEXT`` (``_UNBOUNDED_TEXT``).
 TYPE_SYNONYMS: dict[str, dict[str, str]] = {
     "postgresql": {
         "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
@@ -76,6 +77,12 @@ TYPE_SYNONYMS: dict[str, dict[str, str]] = {
     },
     "sqlite": {"INT": "INTEGER", "DECIMAL": "NUMERIC"},
 }
+
+# SQLite gives ``VARCHAR`` and ``TEXT`` the one TEXT affinity and no length
+# (https://www.sqlite.org/datatype3.html#determination_of_column_affinity, rule 2), so a model's
+# ``String()`` and ``Text`` store the same; a ``VARCHAR(n)`` keeps its length in the models'
+# comparison, as the length is what the models say.
+_UNBOUNDED_TEXT = {"sqlite": {"VARCHAR": "TEXT"}}
 
 # Normalised spellings that PostgreSQL documents as the same function -> the one compared.
 _PG_SAME_FUNCTION = {"now()": "current_timestamp", "transaction_timestamp()": "current_timestamp"}
@@ -187,6 +194,7 @@ def types_equal(model: TypeSpec, reflected: TypeSpec, dialect_name: str) -> bool
 @functools.lru_cache(maxsize=1024)
 def _type_key(compiled: str, dialect_name: str) -> str:
     text = _ARGS.sub(r"\1", " ".join(compiled.upper().split()))
+    text = _UNBOUNDED_TEXT.get(dialect_name, {}).get(text, text)
     base, bracket, rest = text.partition("(")
     canonical = TYPE_SYNONYMS.get(dialect_name, {}).get(base)
     if canonical is None or (bracket and not rest.endswith(")")):

@@ -51,5 +51,5 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not operations:
         printer.line("No differences: the database matches the models.")
     for operation in operations:
-        printer.line(describe(operation))
+        printer.line(describe(operation, diff.dialect))
     return status

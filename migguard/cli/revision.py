@@ -137,7 +137,7 @@ def _autogenerate(
     printer = Printer()
     operations = generated.diff.operations
     for operation in operations:
-        printer.line(f"Detected {describe(operation)}")
+        printer.line(f"Detected {describe(operation, generated.diff.dialect)}")
     if generated.path is None:
         printer.line("No revision written: env.py's process_revision_directives asked for none.")
         return 0

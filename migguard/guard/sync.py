@@ -79,7 +79,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
                 "the models differ from the schema the migrations build: "
                 f"{count} operation{'s' if count != 1 else ''} missing",
                 hint=_AUTOGENERATE_HINT,
-                details=tuple(describe(operation) for operation in operations),
+                details=tuple(describe(operation, diff.dialect) for operation in operations),
             )
         )
     return findings

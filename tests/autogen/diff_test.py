@@ -101,7 +101,7 @@ def operations(result: DiffResult) -> list[Operation]:
 
 
 def described(result: DiffResult) -> list[str]:
-    return [describe(operation) for operation in operations(result)]
+    return [describe(operation, result.dialect) for operation in operations(result)]
 
 
 def run(engine: sa.Engine, items: Sequence[Operation | Note]) -> None:

@@ -276,3 +276,45 @@ def test_an_enum_gaining_a_value_is_a_sync_error_for_its_check(
         "drop check constraint 'status' on 'customer'",
         "add check constraint 'status' on 'customer': status IN ('new', 'paid', 'sent')",
     )
+
+
+GENERATED_TOTAL = (
+    'op.add_column("customer", sa.Column("total", sa.Integer(), sa.Computed("id * 2"), '
+    "nullable=True))"
+)
+
+
+def test_a_changed_generation_expression_is_a_sync_error(shop: Shop) -> None:
+    shop.project.add("c3", "b2", upgrade=GENERATED_TOTAL)
+    shop.write_models(extra='total: Mapped[int | None] = mapped_column(sa.Computed("id * 2"))')
+    assert shop.check("sync") == []
+    shop.write_models(extra='total: Mapped[int | None] = mapped_column(sa.Computed("id * 3"))')
+    error, warning = shop.check("sync")
+    assert error.details == ("drop column 'customer.total'", "add column 'customer.total'")
+    assert "generation expression of column 'customer.total'" in warning.message
+
+
+def test_a_changed_identity_is_a_sync_error_on_postgresql(shop: Shop, pg_url: str) -> None:
+    shop.configure(f'check_url = "{pg_url}"')
+    shop.project.add(
+        "c3",
+        "b2",
+        upgrade='op.add_column("customer", sa.Column("seq", sa.BigInteger(), sa.Identity(), '
+        "nullable=False))",
+    )
+    shop.write_models(extra="seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity())")
+    assert shop.check("sync") == []
+    shop.write_models(
+        extra="seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(start=100))"
+    )
+    assert only(shop.check("sync")).details == (
+        "alter identity of column 'customer.seq': start 1 -> 100",
+    )
+
+
+def test_text_written_as_an_unbounded_string_is_no_sync_error_on_sqlite(shop: Shop) -> None:
+    shop.project.add(
+        "c3", "b2", upgrade='op.add_column("customer", sa.Column("note", sa.Text(), nullable=True))'
+    )
+    shop.write_models(extra="note: Mapped[str | None] = mapped_column(sa.String())")
+    assert shop.check("sync") == []
