@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migguard import __version__
 from migguard.config import Config
@@ -205,22 +205,10 @@ def default_judge(config: Config) -> Iterator[Callable[[str, str, str], bool] | 
     Raises:
         DatabaseError: the server cannot be reached when asked (one line, password masked).
     """
-    if not config.check_url:
-        yield None
-        return
     from migguard.autogen.generate import same_default_asker
-    from migguard.runtime.engine import connect
 
-    url = config.check_url
-    with ExitStack() as stack:
-        opened: list[Connection] = []
-
-        def same(ours: str, theirs: str, type_sql: str) -> bool:
-            if not opened:
-                opened.append(stack.enter_context(connect(url)))
-            return same_default_asker(opened[0])(ours, theirs, type_sql)
-
-        yield same
+    with _server_judge(config, same_default_asker) as judge:
+        yield judge
 
 
 @contextmanager
@@ -236,22 +224,33 @@ def check_judge(
     Raises:
         DatabaseError: the server cannot be reached when asked (one line, password masked).
     """
+    from migguard.autogen.generate import same_check_asker
+
+    with _server_judge(config, same_check_asker) as judge:
+        yield judge
+
+
+@contextmanager
+def _server_judge(
+    config: Config, make_asker: Callable[[Connection], Callable[..., Any]]
+) -> Iterator[Callable[..., Any] | None]:
+    """The asker ``make_asker`` builds on a connection to ``check_url``, opened only when it
+    is first asked and closed when the block ends; ``None`` without ``check_url``."""
     if not config.check_url:
         yield None
         return
-    from migguard.autogen.generate import same_check_asker
     from migguard.runtime.engine import connect
 
     url = config.check_url
     with ExitStack() as stack:
-        opened: list[Connection] = []
+        opened: list[Callable[..., Any]] = []
 
-        def same(ours: str, theirs: str, columns: Mapping[str, str]) -> bool | None:
+        def ask(*args: Any) -> Any:
             if not opened:
-                opened.append(stack.enter_context(connect(url)))
-            return same_check_asker(opened[0])(ours, theirs, columns)
+                opened.append(make_asker(stack.enter_context(connect(url))))
+            return opened[0](*args)
 
-        yield same
+        yield ask
 
 
 # --- replay --------------------------------------------------------------------------------------
