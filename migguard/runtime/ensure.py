@@ -26,11 +26,11 @@ def ensure_version_table(config: Config) -> bool:
 
     from migguard.runtime.current import database_url
     from migguard.runtime.engine import connect
-    from migguard.runtime.migrate import _database_errors, version_table
+    from migguard.runtime.migrate import database_errors, version_table
 
     url = database_url(config)
     table = version_table(config)
-    with connect(url) as connection, _database_errors(connection, url, "create the version table"):
+    with connect(url) as connection, database_errors(connection, url, "create the version table"):
         if table.exists(connection):
             return False
         try:

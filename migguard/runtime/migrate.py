@@ -100,7 +100,7 @@ def migrate(
     url = database_url(config)
     with connect(url, read_only=dry_run) as connection:
         if dry_run:
-            with _database_errors(connection, url, f"read the version table {table.label}"):
+            with database_errors(connection, url, f"read the version table {table.label}"):
                 current = table.read(connection)
                 connection.rollback()
             steps = plan(history.graph, current, target)
@@ -108,14 +108,14 @@ def migrate(
             return Outcome(steps, current, _ordered(history, after), False)
         label = version_table_label(config)
         with migration_lock(connection, label, lock_timeout, on_wait) as locked:
-            with _database_errors(connection, url, f"read the version table {table.label}"):
+            with database_errors(connection, url, f"read the version table {table.label}"):
                 current = table.read(connection)
                 connection.rollback()
             steps = plan(history.graph, current, target)
             # Before anything is written: a first script that cannot load changes nothing.
             loaded = load_first_script(history, steps)
             if steps:
-                with _database_errors(connection, url, f"create the version table {table.label}"):
+                with database_errors(connection, url, f"create the version table {table.label}"):
                     missing = not table.exists(connection)
                     connection.rollback()  # reflection opened a transaction; steps open their own
                     if missing:
@@ -123,7 +123,7 @@ def migrate(
                         table.table.create(connection)
                         connection.commit()
             with (
-                _database_errors(connection, url, "run the migration"),
+                database_errors(connection, url, "run the migration"),
                 commits_synced_at_end(
                     connection, len(steps), sync_each_revision=config.sync_each_revision
                 ) as sync,
@@ -132,7 +132,7 @@ def migrate(
                 run_online(
                     connection, history, steps, table, listener, sync.before_last_step, loaded
                 )
-            with _database_errors(connection, url, f"read the version table {table.label}"):
+            with database_errors(connection, url, f"read the version table {table.label}"):
                 after = table.read(connection)
                 connection.rollback()
     return Outcome(steps, current, after, locked, tuple(sync.warnings))
@@ -161,13 +161,13 @@ def stamp(
         connect(url) as connection,
         migration_lock(connection, version_table_label(config), lock_timeout, on_wait) as locked,
     ):
-        with _database_errors(connection, url, f"read the version table {table.label}"):
+        with database_errors(connection, url, f"read the version table {table.label}"):
             current = table.read(connection)
             connection.rollback()
         after = stamp_heads(history.graph, current, targets, purge=purge)
         if not dry_run and after != frozenset(current):
             with (
-                _database_errors(connection, url, f"write the version table {table.label}"),
+                database_errors(connection, url, f"write the version table {table.label}"),
                 connection.begin(),
             ):
                 if not table.exists(connection):
@@ -177,9 +177,14 @@ def stamp(
 
 
 @contextmanager
-def _database_errors(connection: Connection, url: str, doing: str) -> Iterator[None]:
+def database_errors(connection: Connection, url: str, doing: str) -> Iterator[None]:
     """Turn the database's errors in the block (outside any revision) into one line:
     ``cannot DOING on URL [as role ROLE]: REASON``, the password masked.
+
+    Args:
+        connection: the open connection (asked for the role on PostgreSQL).
+        url: the database URL, shown with its password masked.
+        doing: what the block does, e.g. ``"read the version table alembic_version"``.
 
     Raises:
         DatabaseError: the block raised a driver error (through SQLAlchemy or not).
