@@ -3,16 +3,18 @@ on a fresh SQLite file or PostgreSQL database, and reflection helpers."""
 
 from __future__ import annotations
 
+import io
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from migguard.ops.base import Operation
-from migguard.ops.context import OnlineContext
+from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.operations import Operations
 
 
@@ -105,3 +107,19 @@ def sqlite_db(sqlite_url: str) -> Iterator[Db]:
 def pg_db(pg_url: str) -> Iterator[Db]:
     """A ``Db`` on a fresh PostgreSQL database."""
     yield from open_db(pg_url)
+
+
+def postgresql_sql(calls: Callable[[Any], None]) -> tuple[str, str]:
+    """The offline PostgreSQL SQL that ``calls(op)`` writes through migguard's ``Operations``
+    and through Alembic's, as ``(migguard's, Alembic's)``."""
+    from alembic.operations import Operations as AlembicOperations
+    from alembic.runtime.migration import MigrationContext
+
+    buffer = io.StringIO()
+    alembic = MigrationContext.configure(
+        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
+    )
+    calls(AlembicOperations(alembic))
+    written: list[str] = []
+    calls(Operations(OfflineContext(postgresql.dialect(), written.append)))
+    return "".join(written), buffer.getvalue()

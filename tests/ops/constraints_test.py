@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from migguard.ops.constraints import (
 from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import IrreversibleError, UsageError
 from migguard.ops.operations import Operations
-from tests.ops.conftest import Db
+from tests.ops.conftest import Db, postgresql_sql
 
 CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,18 +156,9 @@ def exclude_booking(op: Any) -> None:
 
 
 def test_exclude_constraint_is_written_as_alembic_writes_it() -> None:
-    from alembic.operations import Operations as AlembicOperations
-    from alembic.runtime.migration import MigrationContext
-
-    buffer = io.StringIO()
-    alembic = MigrationContext.configure(
-        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
-    )
-    exclude_booking(AlembicOperations(alembic))
-    written: list[str] = []
-    exclude_booking(Operations(OfflineContext(postgresql.dialect(), written.append)))
-    assert "".join(written) == buffer.getvalue()
-    assert "EXCLUDE USING gist (during WITH &&) WHERE (room > 0)" in buffer.getvalue()
+    ours, alembics = postgresql_sql(exclude_booking)
+    assert ours == alembics
+    assert "EXCLUDE USING gist (during WITH &&) WHERE (room > 0)" in alembics
 
 
 def test_exclude_constraint_on_postgresql_and_refused_elsewhere(db: Db) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from migguard.ops.context import OfflineContext
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.operations import Operations
 from migguard.ops.schema import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
-from tests.ops.conftest import Db
+from tests.ops.conftest import Db, postgresql_sql
 
 
 def make_parent(db: Db) -> None:
@@ -123,18 +122,9 @@ def inline_keys(op: Any) -> None:
 
 
 def test_add_column_declares_keys_inline_as_alembic_writes_them() -> None:
-    from alembic.operations import Operations as AlembicOperations
-    from alembic.runtime.migration import MigrationContext
-
-    buffer = io.StringIO()
-    alembic = MigrationContext.configure(
-        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
-    )
-    inline_keys(AlembicOperations(alembic))
-    written: list[str] = []
-    inline_keys(Operations(OfflineContext(postgresql.dialect(), written.append)))
-    assert "".join(written) == buffer.getvalue()
-    assert "".join(written) == (
+    ours, alembics = postgresql_sql(inline_keys)
+    assert ours == alembics
+    assert ours == (
         "ALTER TABLE orders ADD COLUMN referrer_id INTEGER REFERENCES customer (id) "
         "ON DELETE SET NULL;\n\n"
         "ALTER TABLE tag ADD COLUMN id SERIAL NOT NULL PRIMARY KEY;\n\n"
