@@ -13,9 +13,11 @@ Detected (the models' snapshot, ``snapshot_of_metadata``, against the reflected 
   elsewhere ``compare_server_default`` has no effect); column and table comments;
 * indexes, unique constraints, foreign keys, named check constraints, the primary key
   (matching rules in ``migguard.autogen.diff_keys``);
-* PostgreSQL enum types: created, dropped, labels changed (``migguard.autogen.diff_enums``).
+* PostgreSQL enum types: created, dropped, labels changed (``migguard.autogen.diff_enums``);
+* tables in every schema the models name, and the schemas themselves created where missing.
 
-Order of the upgrade: enum types created or changed; tables renamed; foreign keys dropped; then
+Order of the upgrade: schemas created (``migguard.autogen.diff_schemas``); enum types created
+or changed; tables renamed; foreign keys dropped; then
 each existing table in turn (indexes and constraints dropped, columns added, altered and
 dropped, constraints and indexes created, comment); new tables, those referenced first (a
 cycle between new tables is broken by adding its foreign keys afterwards); foreign keys
@@ -50,6 +52,7 @@ from migguard.autogen.diff_context import Context, TableKey, qualified
 from migguard.autogen.diff_describe import describe, to_json
 from migguard.autogen.diff_enums import enum_change, enum_users
 from migguard.autogen.diff_keys import compare_keys
+from migguard.autogen.diff_schemas import plan_schemas
 from migguard.autogen.diff_tables import TableMatch, dependency_order, match_tables, referred
 from migguard.autogen.records import Snapshot, TableInfo
 from migguard.autogen.render import Note
@@ -78,7 +81,8 @@ class CompareOptions:
     ``"foreign_key_constraint"``) on each side that has them; an object takes part only when
     every answer is true. ``renames``: ``("old_table", "new_table")`` or ``("table.old_column",
     "table.new_column")`` pairs to emit as renames instead of drop + add. ``schemas``: the
-    schemas compared (``None``: the default schema). ``same_default``: asked, when two constant
+    schemas compared besides every schema the models name (``None``: the default schema; all
+    of the database's for Alembic's ``include_schemas``). ``same_default``: asked, when two constant
     server defaults differ as text, whether the database holds them equal:
     ``(models' default SQL, reflected default SQL, column type SQL) -> bool``. PostgreSQL
     stores typed literals in its own form (``'false'`` reads back as ``false``), which only the
@@ -138,10 +142,12 @@ def compare(
     metadata_list = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
     ctx = Context(dialect, options)
     model = snapshot_of_metadata(metadata_list, dialect)
-    schemas = frozenset(_schema(schema, dialect) for schema in options.schemas)
+    asked = {_schema(schema, dialect) for schema in options.schemas}
+    schemas = plan_schemas(model, snapshot, asked, dialect)
+    ctx.warnings.extend(schemas.warnings)
     model_tables = _model_tables(metadata_list, dialect)
-    tables = match_tables(ctx, model, snapshot, model_tables, schemas)
-    enums_first, enums_last = _enums(ctx, model, snapshot, tables, schemas)
+    tables = match_tables(ctx, model, snapshot, model_tables, schemas.compared)
+    enums_first, enums_last = _enums(ctx, model, snapshot, tables, schemas.compared)
     fk_drops: list[Item] = []
     blocks: list[Item] = []
     fk_creates: list[Item] = []
@@ -154,6 +160,7 @@ def compare(
     creates, early_drops, cycle_fks = _creates(ctx, tables, model_tables)
     cycle_fk_drops, drops = _drops(ctx, tables, early_drops)
     items = [
+        *schemas.creates,
         *enums_first,
         *tables.renames,
         *cycle_fk_drops,

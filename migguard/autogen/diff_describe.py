@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from migguard.autogen.diff_context import qualified
 from migguard.autogen.diff_enums import EnumTypeChange
 from migguard.autogen.diff_identity import IdentityChange
+from migguard.autogen.diff_schemas import SchemaChange
 from migguard.autogen.render import Note
 from migguard.ops.constraints import (
     CreateCheckConstraint,
@@ -160,6 +161,8 @@ def describe(operation: Operation, dialect_name: str | None = None) -> str:
         return _enum(operation)
     if isinstance(operation, IdentityChange):
         return _identity(operation)
+    if isinstance(operation, SchemaChange):
+        return f"{'add' if operation.created else 'drop'} schema '{operation.schema_name}'"
     if isinstance(operation, CreateConstraint):
         return _constraint(operation)
     if isinstance(operation, DropConstraint):
@@ -194,11 +197,14 @@ def kind_of(operation: Operation) -> str:
     ``add_column``, ``drop_column``, ``alter_column``, ``add_index``, ``drop_index``,
     ``add_unique``/``add_foreign_key``/``add_check``/``add_primary_key`` and their ``drop_``
     forms, ``add_table_comment``, ``drop_table_comment``, ``add_enum``, ``drop_enum``,
-    ``alter_enum``, ``add_identity``, ``alter_identity``, ``drop_identity``, ``execute``."""
+    ``alter_enum``, ``add_identity``, ``alter_identity``, ``drop_identity``, ``add_schema``,
+    ``drop_schema``, ``execute``."""
     if isinstance(operation, EnumTypeChange):
         return operation.kind
     if isinstance(operation, IdentityChange):
         return _identity_kind(operation)
+    if isinstance(operation, SchemaChange):
+        return "add_schema" if operation.created else "drop_schema"
     if isinstance(operation, CreateConstraint | DropConstraint):
         verb = "add" if isinstance(operation, CreateConstraint) else "drop"
         return f"{verb}_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
@@ -239,6 +245,8 @@ def _json(operation: Operation, dialect_name: str | None) -> dict[str, Any]:
         entry.update(table=operation.old_table_name, name=operation.new_table_name)
     elif isinstance(operation, EnumTypeChange):
         entry.update(schema=operation.type_schema, table=None, name=operation.type_name)
+    elif isinstance(operation, SchemaChange):
+        entry.update(schema=operation.schema_name, table=None)
     entry["detail"] = describe(operation, dialect_name)
     return entry
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
     from sqlalchemy.sql.compiler import DDLCompiler
 
-__all__ = ["snapshot_of_metadata"]
+__all__ = ["named_schemas", "snapshot_of_metadata"]
 
 # The range of PostgreSQL's integer types, which bounds an identity's sequence by default
 # (https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-INT).
@@ -84,11 +84,25 @@ def snapshot_of_metadata(
             tables[(info.schema, info.name)] = info
             for enum in _enums(table, dialect):
                 enums[(enum.schema, enum.name)] = enum
+    named = {key[0] for key in (*tables, *enums) if key[0] is not None}
     return Snapshot(
         dialect=dialect.name,
         tables=tuple(sorted(tables.values(), key=table_sort_key)),
         enums=tuple(sorted(enums.values(), key=table_sort_key)),
+        schemas=tuple(sorted(named)),
     )
+
+
+def named_schemas(metadata_list: Iterable[MetaData], dialect: Dialect) -> tuple[str, ...]:
+    """The schemas other than the default one that the tables and enum types of
+    ``metadata_list`` are in, sorted: what must be reflected to compare them (cheaper than
+    ``snapshot_of_metadata(...).schemas``, which compiles every table)."""
+    named = set()
+    for metadata in metadata_list:
+        for table in metadata.tables.values():
+            named.add(_schema(table.schema, dialect))
+            named.update(enum.schema for enum in _enums(table, dialect))
+    return tuple(sorted(name for name in named if name is not None))
 
 
 def _dialect(dialect: Dialect | str) -> Dialect:

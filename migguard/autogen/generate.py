@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare
+from migguard.autogen.from_metadata import named_schemas
 from migguard.autogen.models import configured_models, load_callable
+from migguard.autogen.reflect import database_schemas
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
 from migguard.config import Config
@@ -83,7 +85,24 @@ def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> 
         exclude_tables=config.exclude_tables,
         include_object=include,
         renames=tuple(renames),
-        schemas=(config.version_table_schema,) if config.version_table_schema else (None,),
+    )
+
+
+def included_schemas(config: Config, available: Sequence[str]) -> tuple[str | None, ...]:
+    """The schemas compared besides those the models name: the default one and, with env.py's
+    ``include_schemas=True`` (Alembic's option), every schema of ``available`` (the database's,
+    as ``database_schemas`` lists them) that env.py's ``include_name`` accepts when asked with
+    ``type_="schema"``."""
+    if config.env_py is None or not config.env_py.get("include_schemas"):
+        return (None,)
+    include_name = config.env_py.get("include_name")
+    return (
+        None,
+        *(
+            name
+            for name in available
+            if not callable(include_name) or include_name(name, "schema", {})
+        ),
     )
 
 
@@ -127,11 +146,11 @@ def _compare_live(
     config: Config, connection: Connection, renames: Sequence[tuple[str, str]]
 ) -> DiffResult:
     metadata = configured_models(config)
-    options = compare_options(config, renames)
-    if config.env_py is not None and config.env_py.get("include_schemas"):
-        options = replace(options, schemas=_all_schemas(config, connection, options.schemas))
+    schemas = included_schemas(config, database_schemas(connection))
+    options = replace(compare_options(config, renames), schemas=schemas)
     excluded = version_table_names(config)
-    snapshot = reflect(connection, schemas=options.schemas, exclude=excluded)
+    named = named_schemas(metadata, connection.dialect)
+    snapshot = reflect(connection, schemas=(*schemas, *named), exclude=excluded)
     connection.rollback()
     if connection.dialect.name == "postgresql":
         options = replace(
@@ -140,26 +159,6 @@ def _compare_live(
             same_check=same_check_asker(connection),
         )
     return compare(metadata, snapshot, connection.dialect, options)
-
-
-def _all_schemas(
-    config: Config, connection: Connection, compared: Sequence[str | None]
-) -> tuple[str | None, ...]:
-    """env.py's ``include_schemas=True``: every schema of the database as the dialect lists
-    them, except ``information_schema`` (as Alembic leaves it out), that env.py's
-    ``include_name`` accepts (asked with ``type_="schema"``), besides those ``compared``."""
-    include_name = config.env_py.get("include_name") if config.env_py else None
-    default = connection.dialect.default_schema_name
-    names = sa.inspect(connection).get_schema_names()
-    connection.rollback()
-    extra = [
-        name
-        for name in names
-        if name not in (default, "information_schema")
-        and name not in compared
-        and (not callable(include_name) or include_name(name, "schema", {}))
-    ]
-    return (*compared, *sorted(extra))
 
 
 def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool]:

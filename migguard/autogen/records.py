@@ -160,11 +160,14 @@ class EnumInfo:
 @dataclass(frozen=True)
 class Snapshot:
     """A whole database (or what the models describe) for one dialect (``"sqlite"``,
-    ``"postgresql"``): tables sorted by ``(schema or "", name)``, enums likewise."""
+    ``"postgresql"``): tables sorted by ``(schema or "", name)``, enums likewise; ``schemas``
+    the named schemas other than the default one, sorted: those that exist among the schemas
+    reflected, or those the models name."""
 
     dialect: str
     tables: tuple[TableInfo, ...]
     enums: tuple[EnumInfo, ...] = ()
+    schemas: tuple[str, ...] = ()
 
     def table(self, name: str, schema: str | None = None) -> TableInfo | None:
         """The table ``name`` in ``schema`` (``None``: the default schema), or ``None``."""

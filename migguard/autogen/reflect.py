@@ -45,7 +45,7 @@ from migguard.autogen.types import type_spec
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect, Inspector
 
-__all__ = ["reflect"]
+__all__ = ["database_schemas", "reflect"]
 
 TableKey = tuple[str | None, str]
 
@@ -57,20 +57,24 @@ def reflect(
     exclude: Collection[str] = ("alembic_version",),
 ) -> Snapshot:
     """Reflect the tables of ``schemas`` (``None``: the connection's default schema) and, on
-    PostgreSQL, their enum types.
+    PostgreSQL, their enum types. A schema the database does not have is skipped.
 
     ``exclude`` names tables to leave out, as ``name`` (in any schema) or ``schema.name``; pass
     the version table's name. Views are not reflected. Errors from the database propagate as
     SQLAlchemy's exceptions.
 
-    Returns a ``Snapshot`` with tables sorted by ``(schema or "", name)``.
+    Returns a ``Snapshot`` with tables sorted by ``(schema or "", name)``; its ``schemas`` are
+    those of ``schemas`` the database has, other than the default one.
     """
     from sqlalchemy import exc, inspect
 
     inspector = inspect(connection)
     dialect = connection.dialect
     default_schema = inspector.default_schema_name
-    wanted = dict.fromkeys(None if s == default_schema else s for s in schemas)
+    asked = {None if s == default_schema else s for s in schemas}
+    named = asked - {None}
+    existing = sorted(named & set(inspector.get_schema_names())) if named else []
+    wanted: list[str | None] = [None, *existing] if None in asked else [*existing]
     tables: dict[TableKey, TableInfo] = {}
     enums: dict[TableKey, EnumInfo] = {}
     with warnings.catch_warnings():
@@ -86,7 +90,18 @@ def reflect(
         dialect=dialect.name,
         tables=tuple(sorted(tables.values(), key=table_sort_key)),
         enums=tuple(sorted(enums.values(), key=table_sort_key)),
+        schemas=tuple(existing),
     )
+
+
+def database_schemas(connection: Connection) -> tuple[str, ...]:
+    """Every schema of the database as the dialect lists them (on SQLite: the attached
+    databases), except the default one and ``information_schema``; sorted."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    skipped = {inspector.default_schema_name, "information_schema"}
+    return tuple(sorted(name for name in inspector.get_schema_names() if name not in skipped))
 
 
 def _schema_tables(

@@ -20,7 +20,8 @@ JSON shape (``snapshot_to_json``), one object::
                               "sorting": [[element, ["desc"]], ...]}, ...],
                  "uniques": [{"name", "columns"}], "checks": [{"name", "sqltext"}],
                  "comment": null}, ...],
-     "enums": [{"schema": null, "name": "status", "labels": ["new", "paid"]}]}
+     "enums": [{"schema": null, "name": "status", "labels": ["new", "paid"]}],
+     "schemas": ["audit"]}
 
     TYPE = {"module": "sqlalchemy.sql.sqltypes", "name": "String",
             "args": [["length", 255]], "compiled": "VARCHAR(255)"}
@@ -75,7 +76,7 @@ __all__ = [
     "snapshot_to_json",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class SnapshotFormatError(ValueError):
@@ -96,6 +97,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
         "dialect": snapshot.dialect,
         "tables": [_dump(table) for table in snapshot.tables],
         "enums": [_dump(enum) for enum in snapshot.enums],
+        "schemas": list(snapshot.schemas),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
@@ -128,6 +130,7 @@ def snapshot_from_json(text: str) -> Snapshot:
             enums=tuple(
                 EnumInfo(e["schema"], e["name"], tuple(e["labels"])) for e in document["enums"]
             ),
+            schemas=tuple(str(name) for name in document["schemas"]),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise SnapshotFormatError(f"malformed snapshot: {type(error).__name__}: {error}") from error

@@ -274,6 +274,7 @@ class _Progress:
 
 
 def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayFailure:
+    from migguard.autogen.reflect import database_schemas
     from migguard.autogen.snapshot import reflect
     from migguard.runtime.engine import connect
     from migguard.runtime.migrate import migrate, version_table_names
@@ -289,8 +290,10 @@ def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayF
         rid = progress.pending[0] if progress.pending else None
         return ReplayFailure(rid, history.display_path(rid) if rid else None, str(exc))
     excluded = version_table_names(config)
-    schemas = (config.version_table_schema,) if config.version_table_schema else (None,)
     with connect(url) as connection:
+        # Everything in the scratch database was made by the history: reflect every schema,
+        # and let the comparison pick those the models (or include_schemas) ask for.
+        schemas = (None, *database_schemas(connection))
         snapshot = reflect(connection, schemas=schemas, exclude=excluded)
         default_schema = connection.dialect.default_schema_name
         connection.rollback()

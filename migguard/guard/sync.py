@@ -55,7 +55,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
         DatabaseError: ``check_url``'s server cannot be reached.
     """
     from migguard.autogen.diff import compare, describe
-    from migguard.autogen.generate import compare_options
+    from migguard.autogen.generate import compare_options, included_schemas
     from migguard.guard.replay import check_judge, comparison_dialect, default_judge
 
     context = with_env_py_settings(context)
@@ -63,7 +63,8 @@ def check_sync(context: CheckContext) -> list[Finding]:
     if isinstance(inputs, list):
         return inputs
     metadata, built = inputs
-    options = compare_options(context.config)
+    schemas = included_schemas(context.config, built.snapshot.schemas)
+    options = replace(compare_options(context.config), schemas=schemas)
     dialect = comparison_dialect(context.config, built)
     with default_judge(context.config) as judge, check_judge(context.config) as checks:
         options = replace(options, same_default=judge, same_check=checks)
@@ -88,7 +89,8 @@ def check_sync(context: CheckContext) -> list[Finding]:
 def check_models_imported(context: CheckContext) -> list[Finding]:
     """Report models that look incomplete: the migrations create tables the models lack.
 
-    Tables left out of comparisons (``exclude_tables``) are not counted.
+    Tables left out of comparisons (``exclude_tables``) and tables in schemas ``sync`` does
+    not compare are not counted.
 
     Returns:
         One ``models-imported`` error when at least half of the replayed tables (and at least
@@ -100,6 +102,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import CompareOptions
     from migguard.autogen.diff_context import Context, qualified
+    from migguard.autogen.generate import included_schemas
     from migguard.guard.replay import comparison_dialect
 
     context = with_env_py_settings(context)
@@ -114,10 +117,13 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
         for one in metadata
         for table in one.tables.values()
     }
+    # Only the schemas ``sync`` compares: the history may keep tables in others on purpose.
+    compared = {schema for schema, _ in modelled}
+    compared.update(included_schemas(context.config, built.snapshot.schemas))
     replayed = [
         (table.schema, table.name)
         for table in built.snapshot.tables
-        if not excluded.table_excluded(table.schema, table.name)
+        if table.schema in compared and not excluded.table_excluded(table.schema, table.name)
     ]
     missing = [qualified(*key) for key in replayed if key not in modelled]
     if not missing or len(missing) * 2 < len(replayed):

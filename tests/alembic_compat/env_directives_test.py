@@ -105,17 +105,24 @@ def test_include_schemas_compares_every_schema_as_alembic_does(make_project, pg_
         "a1",
         None,
         "op.execute('CREATE SCHEMA audit')\n"
+        "op.execute('CREATE SCHEMA legacy')\n"
+        "op.create_table('old_report', sa.Column('id', sa.Integer(), primary_key=True),"
+        " schema='legacy')\n"
         "op.create_table('customer', sa.Column('id', sa.Integer(), primary_key=True),"
         " sa.Column('name', sa.String(50)))",
     )
     assert project.migguard("upgrade", "head").code == 0
-    assert project.migguard("diff").code == 0  # the default schema only: nothing missing
+    # Every schema the models name is compared; ``legacy``, which they do not name, is not.
+    assert project.migguard("diff").out.splitlines() == ["add table 'audit.audit_entry'"]
 
     with_hook(project, "include_schemas", "\ninclude_schemas = True\n")
     result = project.migguard("diff")
 
     assert result.code == 1
-    assert result.out.splitlines() == ["add table 'audit.audit_entry'"]
+    assert result.out.splitlines() == [
+        "add table 'audit.audit_entry'",
+        "drop table 'legacy.old_report'",
+    ]
     real = subprocess.run(
         [sys.executable, "-m", "alembic", "check"],
         cwd=project.root,
@@ -126,3 +133,4 @@ def test_include_schemas_compares_every_schema_as_alembic_does(make_project, pg_
     assert real.returncode != 0
     assert "New upgrade operations detected: [('add_table'" in real.stdout
     assert "schema='audit'" in real.stdout
+    assert "('remove_table'" in real.stdout and "schema='legacy'" in real.stdout

@@ -85,11 +85,13 @@ def diff(
     engine: sa.Engine, metadata: sa.MetaData | Sequence[sa.MetaData], **options: Any
 ) -> DiffResult:
     """``compare`` the models with the database behind ``engine``; ``options`` are
-    ``CompareOptions`` fields (``schemas`` defaults to ``default_schemas``)."""
+    ``CompareOptions`` fields (``schemas`` defaults to ``default_schemas``). As the commands
+    do, the schemas the models name are reflected besides those asked for."""
     all_metadata = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
-    options.setdefault("schemas", default_schemas(engine, metadata))
+    named = default_schemas(engine, metadata)
+    options.setdefault("schemas", named)
     with engine.connect() as conn:
-        taken = reflect(conn, schemas=options["schemas"], exclude=())
+        taken = reflect(conn, schemas=(*options["schemas"], *named), exclude=())
         if conn.dialect.name == "postgresql":
             # As ``migguard revision --autogenerate`` compares on PostgreSQL.
             options.setdefault("same_check", same_check_asker(conn))

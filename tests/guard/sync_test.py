@@ -318,3 +318,41 @@ def test_text_written_as_an_unbounded_string_is_no_sync_error_on_sqlite(shop: Sh
     )
     shop.write_models(extra="note: Mapped[str | None] = mapped_column(sa.String())")
     assert shop.check("sync") == []
+
+
+AUDIT_MODULE = """
+import sqlalchemy as sa
+from {package}.base import Base
+
+audit_entry = sa.Table(
+    "audit_entry", Base.metadata, sa.Column("id", sa.Integer, primary_key=True), schema="audit"
+)
+"""
+
+
+def test_a_table_in_a_named_schema_is_compared_on_postgresql(shop: Shop, pg_url: str) -> None:
+    shop.configure(f'check_url = "{pg_url}"')
+    (shop.root / shop.package / "audit.py").write_text(AUDIT_MODULE.format(package=shop.package))
+    models = shop.root / shop.package / "models.py"
+    models.write_text(models.read_text() + f"import {shop.package}.audit\n")
+    assert only(shop.check("sync")).details == (
+        "add schema 'audit'",
+        "add table 'audit.audit_entry'",
+    )
+    shop.project.add(
+        "c3",
+        "b2",
+        upgrade='op.execute("CREATE SCHEMA audit")\n'
+        'op.create_table("audit_entry", sa.Column("id", sa.Integer(), primary_key=True), '
+        'schema="audit")\n'
+        # A schema the models do not name is the history's business, not sync's.
+        'op.execute("CREATE SCHEMA legacy")\n'
+        'op.create_table("old", sa.Column("id", sa.Integer(), primary_key=True), schema="legacy")',
+    )
+    assert shop.check("sync", "models-imported") == []
+    shop.project.add(
+        "c4",
+        "c3",
+        upgrade='op.add_column("audit_entry", sa.Column("note", sa.Text()), schema="audit")',
+    )
+    assert only(shop.check("sync")).details == ("drop column 'audit.audit_entry.note'",)
