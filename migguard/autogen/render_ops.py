@@ -42,7 +42,6 @@ from migguard.autogen.render_types import (
     value_expr,
 )
 from migguard.ops.base import Operation
-from migguard.ops.batch import BatchAlterTable
 from migguard.ops.data import BulkInsert, Execute
 from migguard.ops.schema import (
     AddColumn,
@@ -54,6 +53,7 @@ from migguard.ops.schema import (
     DropTableComment,
     RenameTable,
 )
+from migguard.ops.sqlite.batch import BatchAlterTable
 
 
 def statements(operation: Operation, scope: Scope) -> list[Statement]:

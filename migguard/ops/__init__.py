@@ -7,7 +7,8 @@ Importing this package is cheap; the modules that need SQLAlchemy import it them
 - ``base``: the ``Operation`` base classes; ``executor``: runs operations on a context
 - ``schema``, ``constraints``, ``indexes``, ``data``: the operations themselves
 - ``ddl``: SQL building shared by the operations
-- ``batch``: ``batch_alter_table``; ``spec`` and ``rebuild``: SQLite move-and-copy
+- ``sqlite``: ``batch_alter_table`` and SQLite's move-and-copy rebuild (``batch``,
+  ``batch_operations``, ``table_spec``, ``move_and_copy``, ``catalog``)
 - ``operations``: the ``Operations`` object whose methods are the ``op.*`` API
 - ``errors``: the ``UsageError`` subclasses raised here
 """

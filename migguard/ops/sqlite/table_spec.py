@@ -20,11 +20,12 @@ from sqlalchemy import Column, Table
 from sqlalchemy.schema import Constraint
 from sqlalchemy.sql.elements import conv
 
+from migguard.ops.constraints import CreateConstraint, named_constraint
+from migguard.ops.ddl import stub_referents
 from migguard.ops.errors import BatchError
+from migguard.ops.indexes import CreateIndex
 
 if TYPE_CHECKING:
-    from migguard.ops.constraints import CreateConstraint
-    from migguard.ops.indexes import CreateIndex
     from migguard.ops.schema import AlterColumn
 
 
@@ -196,8 +197,6 @@ class TableSpec:
         )
 
     def _reflected_index(self, index: sa.Index, by_name: dict[str, Slot]) -> IndexSpec:
-        from migguard.ops.indexes import CreateIndex
-
         columns: list[Any] = [
             by_name[expression.name]
             if isinstance(expression, Column) and expression.name in by_name
@@ -249,8 +248,6 @@ class TableSpec:
                 self.primary_key = ConstraintSpec("primary", None, [], _make_primary(None))
             self.primary_key.slots.append(slot)
         if index:
-            from migguard.ops.indexes import CreateIndex
-
             op = CreateIndex(None, self.name, (), schema=self.schema, unique=bool(copy.unique))
             self.indexes.append(IndexSpec(None, [slot], op=op))
 
@@ -335,8 +332,6 @@ class TableSpec:
     def _conventional_name(self, name: str, type_: str | None) -> str:
         """``name`` as the naming convention turns it for a constraint of ``type_`` (a
         convention may embed the given name, e.g. ``ck_%(table_name)s_%(constraint_name)s``)."""
-        from migguard.ops.constraints import named_constraint
-
         constraint = named_constraint(name, type_)
         Table(self.name, sa.MetaData(naming_convention=self.naming_convention)).append_constraint(
             constraint
@@ -376,8 +371,6 @@ class TableSpec:
 
     def build_table(self, metadata: sa.MetaData, name: str) -> Table:
         """The new table, called ``name``, in ``metadata`` (with stubs for referenced tables)."""
-        from migguard.ops.ddl import stub_referents
-
         columns = []
         for slot in self.live_slots:
             column = slot.column._copy()
