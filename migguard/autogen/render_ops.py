@@ -54,6 +54,7 @@ from migguard.ops.schema import (
     RenameTable,
 )
 from migguard.ops.sqlite.batch import BatchAlterTable
+from migguard.sqlalchemy_private import text_bind_parameters
 
 
 def statements(operation: Operation, scope: Scope) -> list[Statement]:
@@ -177,7 +178,7 @@ def _execute(operation: Execute, scope: Scope) -> list[Statement]:
     """``op.execute('SQL')``; a statement object is compiled for the dialect with literal
     values. Raises ``RenderError`` for ``text()`` with bound values."""
     sqltext = operation.sqltext
-    binds = sqltext._bindparams.values() if isinstance(sqltext, TextClause) else ()
+    binds = text_bind_parameters(sqltext).values() if isinstance(sqltext, TextClause) else ()
     if any(bind.value is not None for bind in binds):
         raise RenderError("op.execute(text(...)) with bound values cannot be written out")
     kwargs: Kwargs = []

@@ -24,6 +24,7 @@ from migguard.ops import ddl
 from migguard.ops.base import Operation, TableOperation
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.sqlite.catalog import can_drop_column
+from migguard.sqlalchemy_private import copy_schema_item
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
@@ -186,7 +187,7 @@ class AddColumn(TableOperation):
 
     def run(self, executor: Executor) -> None:
         dialect = executor.dialect
-        column = self.column._copy()
+        column = copy_schema_item(self.column)
         table = ddl.scratch_table(
             self.table_name, self.schema, column, metadata=executor.metadata()
         )

@@ -36,6 +36,7 @@ from migguard.ops.errors import BatchError, OfflineError
 from migguard.ops.executor import Executor
 from migguard.ops.sqlite.catalog import master_table, query
 from migguard.ops.sqlite.table_spec import ConstraintSpec, IndexSpec, TableSpec
+from migguard.sqlalchemy_private import copy_schema_item
 
 TEMP_PREFIX = "_migguard_tmp_"
 
@@ -105,7 +106,7 @@ def _reflect(
         table = Table(
             table_name,
             MetaData(),
-            *[a._copy() for a in reflect_args],
+            *[copy_schema_item(a) for a in reflect_args],
             schema=schema,
             autoload_with=connection,
         )
@@ -293,7 +294,7 @@ def _move_and_copy(
     temporary = f"{TEMP_PREFIX}{spec.name}"
     table = spec.build_table(metadata, temporary)
     for item in table_args:
-        item = item._copy() if isinstance(item, sa.Column | sa.Constraint) else item
+        item = copy_schema_item(item) if isinstance(item, sa.Column | sa.Constraint) else item
         if isinstance(item, sa.Column):
             table.append_column(item)
         else:

@@ -24,6 +24,7 @@ from migguard.ops.constraints import CreateConstraint, named_constraint
 from migguard.ops.ddl import stub_referents
 from migguard.ops.errors import BatchError
 from migguard.ops.indexes import CreateIndex
+from migguard.sqlalchemy_private import copy_schema_item
 
 if TYPE_CHECKING:
     from migguard.ops.schema import AlterColumn
@@ -88,10 +89,10 @@ def detached_column(column: Column[Any]) -> Column[Any]:
     foreign keys, index flag); used for reflected columns."""
     args: list[Any] = []
     if column.computed is not None:
-        args.append(column.computed._copy())
+        args.append(copy_schema_item(column.computed))
     server_default = None
     if column.server_default is not None and column.computed is None:
-        server_default = column.server_default._copy()  # type: ignore[attr-defined]
+        server_default = copy_schema_item(column.server_default)
     return Column(
         column.name,
         column.type,
@@ -234,7 +235,7 @@ class TableSpec:
         becomes an index. ``BatchError`` if the name is taken."""
         if any(slot.name == column.name for slot in self.live_slots):
             raise BatchError(f"table {self.name!r} already has a column {column.name!r}")
-        copy = column._copy()
+        copy = copy_schema_item(column)
         primary, index, unique = copy.primary_key, copy.index, copy.unique
         copy.primary_key = False
         copy.index = None
@@ -373,7 +374,7 @@ class TableSpec:
         """The new table, called ``name``, in ``metadata`` (with stubs for referenced tables)."""
         columns = []
         for slot in self.live_slots:
-            column = slot.column._copy()
+            column = copy_schema_item(slot.column)
             column.name = column.key = slot.name
             columns.append(column)
         self._built = [record.build() for record in self._all_constraints()]
