@@ -7,6 +7,7 @@ when one of them needs it; on other databases each change runs as its own ALTER 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -140,10 +141,20 @@ def as_one_change(operations: Sequence[TableOperation]) -> tuple[TableOperation,
     return tuple(ordered)
 
 
+@functools.singledispatch
 def _named_columns(operation: TableOperation) -> tuple[str, ...]:
-    """The column names an index or constraint creation refers to (expressions left out)."""
-    if isinstance(operation, CreateIndex):
-        return tuple(column for column in operation.columns if isinstance(column, str))
-    if isinstance(operation, (CreateForeignKey, CreateUniqueConstraint, CreatePrimaryKey)):
-        return operation.local_columns
+    """The column names an index or constraint creation refers to (expressions left out);
+    nothing for other changes."""
     return ()
+
+
+@_named_columns.register
+def _(operation: CreateIndex) -> tuple[str, ...]:
+    return tuple(column for column in operation.columns if isinstance(column, str))
+
+
+@_named_columns.register(CreateForeignKey)
+@_named_columns.register(CreateUniqueConstraint)
+@_named_columns.register(CreatePrimaryKey)
+def _(operation: CreateForeignKey | CreateUniqueConstraint | CreatePrimaryKey) -> tuple[str, ...]:
+    return operation.local_columns
