@@ -179,6 +179,18 @@ def test_no_import_cycle_in_the_operations_layer() -> None:
     assert not found, f"import cycles:\n{_shown(found)}"
 
 
+def test_the_operations_layer_does_not_import_the_runtime() -> None:
+    # runtime/pipeline.py builds on ops.context; the reverse edge would close a cycle.
+    graph = import_graph("migguard")
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in restricted(graph, ["migguard.ops.*", "migguard.op"]).items()
+        for target in graph[module]
+        if target == "migguard.runtime" or target.startswith("migguard.runtime.")
+    )
+    assert not upward, "\n".join(upward)
+
+
 def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones() -> None:
     graph = import_graph("migguard")
     # ``migguard.op`` imports the binding only inside its module ``__getattr__``.
