@@ -1,9 +1,9 @@
 """A mutable description of one table while a batch rebuilds it (SQLite move-and-copy).
 
 The description starts from the live table (reflection) or from ``copy_from``; each batched
-operation changes it (``TableOperation.apply_to``); ``rebuild`` then creates the new table from
-it. Columns are tracked as slots, so constraints and indexes follow a column through renames and
-go away with it when it is dropped, as PostgreSQL does for table constraints and indexes on a
+operation changes it (``TableOperation.apply_to``); ``move_and_copy`` then creates the new table
+from it. Columns are tracked as slots, so constraints and indexes follow a column through renames
+and go away with it when it is dropped, as PostgreSQL does for table constraints and indexes on a
 dropped column (https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN).
 """
 
@@ -392,7 +392,7 @@ class TableSpec:
 
     def copied_columns(self) -> list[tuple[str, str]]:
         """(new name, name in the old table) of every column whose data is copied; the old
-        table's columns must already carry their final names (``rebuild`` renames first)."""
+        table's columns must already carry their final names (``move_and_copy`` renames first)."""
         return [(slot.name, slot.name) for slot in self.live_slots if slot.origin is not None]
 
 
