@@ -9,11 +9,7 @@ raises an error that says so.
 
 from __future__ import annotations
 
-from migguard.errors import UsageError
-
-
-class NotRunningError(UsageError, AttributeError):
-    """An ``op.*`` operation was used outside a running migration."""
+from migguard.ops.errors import NotRunningError
 
 
 def __getattr__(name: str) -> object:

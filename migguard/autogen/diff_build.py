@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import conv
 from migguard.autogen.metadata_indexes import ddl_name
 from migguard.autogen.records import ColumnInfo, TypeSpec
 from migguard.autogen.types import build_type, database_type
+from migguard.sqlalchemy_private import copy_schema_item
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -118,7 +119,7 @@ def model_column(column: sa.Column[Any], info: ColumnInfo, dialect: Dialect) -> 
     emits them as constraints and indexes of their own."""
     args: list[Any] = []
     if column.identity is not None:
-        args.append(column.identity._copy())
+        args.append(copy_schema_item(column.identity))
     elif info.computed is not None and column.computed is not None:
         args.append(sa.Computed(sa.text(info.computed), persisted=column.computed.persisted))
     default = column.server_default

@@ -41,6 +41,7 @@ from migguard.ops.constraints import (
 )
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.schema import CreateTable, DropTable
+from migguard.sqlalchemy_private import created_by, made_by_type
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -251,7 +252,7 @@ def create_table_from_model(
             sa.text(ddl_sql(c.sqltext, ddl)), name=final_name(ddl_name(c, ddl), names)
         )
         for c in _model_checks(table)
-        if c._create_rule is None or c._create_rule(ddl)
+        if created_by(c, ddl)
     ]
     items = [*columns, *_key_items(info, names, skip_fks, dialect), *checks]
     return CreateTable(info.name, tuple(items), schema=info.schema, comment=info.comment)
@@ -264,7 +265,7 @@ def _model_checks(table: sa.Table) -> list[sa.CheckConstraint]:
     found += [
         c for col in table.columns for c in col.constraints if isinstance(c, sa.CheckConstraint)
     ]
-    return [c for c in dict.fromkeys(found) if not getattr(c, "_type_bound", False)]
+    return [c for c in dict.fromkeys(found) if not made_by_type(c)]
 
 
 def _column_info(info: TableInfo, name: str) -> ColumnInfo:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.diff_context import qualified
@@ -10,6 +12,7 @@ from migguard.autogen.diff_enums import EnumTypeChange
 from migguard.autogen.diff_identity import IdentityChange
 from migguard.autogen.diff_schemas import SchemaChange
 from migguard.autogen.render import Note
+from migguard.ops.base import Operation
 from migguard.ops.constraints import (
     CreateCheckConstraint,
     CreateConstraint,
@@ -33,7 +36,6 @@ from migguard.ops.schema import (
 
 if TYPE_CHECKING:
     from migguard.autogen.diff import DiffResult
-    from migguard.ops.base import Operation
 
 __all__ = ["describe", "kind_of", "to_json"]
 
@@ -129,102 +131,234 @@ def _identity(operation: IdentityChange) -> str:
     return f"alter identity of column {column}: {changes}"
 
 
-def _identity_kind(operation: IdentityChange) -> str:
-    if operation.old is None:
-        return "add_identity"
-    return "drop_identity" if operation.new is None else "alter_identity"
-
-
-def _constraint(operation: CreateConstraint) -> str:
-    words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
-    name = f" '{operation.constraint_name}'" if operation.constraint_name else ""
-    line = f"add {words}{name} on '{_table(operation)}'"
-    if isinstance(operation, CreateForeignKey):
-        target = qualified(operation.referent_schema, operation.referent_table)
-        return (
-            f"{line} ({_columns(operation.local_cols)}) -> '{target}' "
-            f"({_columns(operation.remote_cols)})"
-        )
-    if isinstance(operation, CreateUniqueConstraint | CreatePrimaryKey):
-        return f"{line} ({_columns(operation.columns)})"
-    if isinstance(operation, CreateCheckConstraint):
-        return f"{line}: {_sql(operation.condition)}"
-    return line
-
-
+@functools.singledispatch
 def describe(operation: Operation, dialect_name: str | None = None) -> str:
     """One line saying what ``operation`` does, e.g. ``add table 'customer'``, ``add column
     'customer.age'``, ``drop index 'ix_x' on 'product'``, ``alter column 'customer.name':
     nullable False -> True``. Tables in a schema read ``'schema.table'``; types are spelled as
-    database ``dialect_name`` spells them (``DiffResult.dialect``; ``None``: generic SQL)."""
-    if isinstance(operation, EnumTypeChange):
-        return _enum(operation)
-    if isinstance(operation, IdentityChange):
-        return _identity(operation)
-    if isinstance(operation, SchemaChange):
-        return f"{'add' if operation.created else 'drop'} schema '{operation.schema_name}'"
-    if isinstance(operation, CreateConstraint):
-        return _constraint(operation)
-    if isinstance(operation, DropConstraint):
-        words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
-        return f"drop {words} '{operation.constraint_name}' on '{_table(operation)}'"
-    simple = {
-        CreateTable: lambda o: f"add table '{_table(o)}'",
-        DropTable: lambda o: f"drop table '{_table(o)}'",
-        RenameTable: lambda o: (
-            f"rename table '{qualified(o.schema, o.old_table_name)}' to '{o.new_table_name}'"
-        ),
-        AddColumn: lambda o: f"add column '{_table(o)}.{o.column.name}'",
-        DropColumn: lambda o: f"drop column '{_table(o)}.{o.column_name}'",
-        AlterColumn: lambda o: _alter(o, dialect_name),
-        CreateIndex: lambda o: (
-            f"add {'unique ' if o.unique else ''}index '{o.index_name}' on '{_table(o)}' "
-            f"({_columns(o.columns)})"
-        ),
-        DropIndex: lambda o: f"drop index '{o.index_name}' on '{_table(o)}'",
-        CreateTableComment: lambda o: f"set comment of table '{_table(o)}' to {o.comment!r}",
-        DropTableComment: lambda o: f"drop comment of table '{_table(o)}'",
-        Execute: lambda o: f"execute SQL: {_sql(o.sqltext)}",
-    }
-    for cls in type(operation).__mro__:
-        if cls in simple:
-            return simple[cls](operation)
+    database ``dialect_name`` spells them (``DiffResult.dialect``; ``None``: generic SQL).
+    An operation class without a description of its own (nor of a base class) reads as its
+    class name."""
     return type(operation).__name__
 
 
+@describe.register
+def _(operation: CreateTable, dialect_name: str | None = None) -> str:
+    return f"add table '{_table(operation)}'"
+
+
+@describe.register
+def _(operation: DropTable, dialect_name: str | None = None) -> str:
+    return f"drop table '{_table(operation)}'"
+
+
+@describe.register
+def _(operation: RenameTable, dialect_name: str | None = None) -> str:
+    old = qualified(operation.schema, operation.old_table_name)
+    return f"rename table '{old}' to '{operation.new_table_name}'"
+
+
+@describe.register
+def _(operation: AddColumn, dialect_name: str | None = None) -> str:
+    return f"add column '{_table(operation)}.{operation.column.name}'"
+
+
+@describe.register
+def _(operation: DropColumn, dialect_name: str | None = None) -> str:
+    return f"drop column '{_table(operation)}.{operation.column_name}'"
+
+
+@describe.register
+def _(operation: AlterColumn, dialect_name: str | None = None) -> str:
+    return _alter(operation, dialect_name)
+
+
+@describe.register
+def _(operation: CreateIndex, dialect_name: str | None = None) -> str:
+    unique = "unique " if operation.unique else ""
+    return (
+        f"add {unique}index '{operation.index_name}' on '{_table(operation)}' "
+        f"({_columns(operation.columns)})"
+    )
+
+
+@describe.register
+def _(operation: DropIndex, dialect_name: str | None = None) -> str:
+    return f"drop index '{operation.index_name}' on '{_table(operation)}'"
+
+
+@describe.register
+def _(operation: CreateTableComment, dialect_name: str | None = None) -> str:
+    return f"set comment of table '{_table(operation)}' to {operation.comment!r}"
+
+
+@describe.register
+def _(operation: DropTableComment, dialect_name: str | None = None) -> str:
+    return f"drop comment of table '{_table(operation)}'"
+
+
+@describe.register
+def _(operation: Execute, dialect_name: str | None = None) -> str:
+    return f"execute SQL: {_sql(operation.sqltext)}"
+
+
+@describe.register
+def _(operation: EnumTypeChange, dialect_name: str | None = None) -> str:
+    return _enum(operation)
+
+
+@describe.register
+def _(operation: IdentityChange, dialect_name: str | None = None) -> str:
+    return _identity(operation)
+
+
+@describe.register
+def _(operation: SchemaChange, dialect_name: str | None = None) -> str:
+    return f"{'add' if operation.created else 'drop'} schema '{operation.schema_name}'"
+
+
+def _constraint_line(operation: CreateConstraint) -> str:
+    words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
+    name = f" '{operation.constraint_name}'" if operation.constraint_name else ""
+    return f"add {words}{name} on '{_table(operation)}'"
+
+
+@describe.register
+def _(operation: CreateConstraint, dialect_name: str | None = None) -> str:
+    return _constraint_line(operation)
+
+
+@describe.register
+def _(operation: CreateForeignKey, dialect_name: str | None = None) -> str:
+    target = qualified(operation.referent_schema, operation.referent_table)
+    return (
+        f"{_constraint_line(operation)} ({_columns(operation.local_cols)}) -> '{target}' "
+        f"({_columns(operation.remote_cols)})"
+    )
+
+
+@describe.register(CreateUniqueConstraint)
+@describe.register(CreatePrimaryKey)
+def _(operation: CreateUniqueConstraint | CreatePrimaryKey, dialect_name: str | None = None) -> str:
+    return f"{_constraint_line(operation)} ({_columns(operation.columns)})"
+
+
+@describe.register
+def _(operation: CreateCheckConstraint, dialect_name: str | None = None) -> str:
+    return f"{_constraint_line(operation)}: {_sql(operation.condition)}"
+
+
+@describe.register
+def _(operation: DropConstraint, dialect_name: str | None = None) -> str:
+    words = _CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[0]
+    return f"drop {words} '{operation.constraint_name}' on '{_table(operation)}'"
+
+
+@functools.singledispatch
 def kind_of(operation: Operation) -> str:
     """The JSON ``kind`` of ``operation``: ``add_table``, ``drop_table``, ``rename_table``,
     ``add_column``, ``drop_column``, ``alter_column``, ``add_index``, ``drop_index``,
     ``add_unique``/``add_foreign_key``/``add_check``/``add_primary_key`` and their ``drop_``
     forms, ``add_table_comment``, ``drop_table_comment``, ``add_enum``, ``drop_enum``,
     ``alter_enum``, ``add_identity``, ``alter_identity``, ``drop_identity``, ``add_schema``,
-    ``drop_schema``, ``execute``."""
-    if isinstance(operation, EnumTypeChange):
-        return operation.kind
-    if isinstance(operation, IdentityChange):
-        return _identity_kind(operation)
-    if isinstance(operation, SchemaChange):
-        return "add_schema" if operation.created else "drop_schema"
-    if isinstance(operation, CreateConstraint | DropConstraint):
-        verb = "add" if isinstance(operation, CreateConstraint) else "drop"
-        return f"{verb}_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
-    kinds = {
-        CreateTable: "add_table",
-        DropTable: "drop_table",
-        RenameTable: "rename_table",
-        AddColumn: "add_column",
-        DropColumn: "drop_column",
-        AlterColumn: "alter_column",
-        CreateIndex: "add_index",
-        DropIndex: "drop_index",
-        CreateTableComment: "add_table_comment",
-        DropTableComment: "drop_table_comment",
-        Execute: "execute",
-    }
-    for cls in type(operation).__mro__:
-        if cls in kinds:
-            return kinds[cls]
+    ``drop_schema``, ``execute``; the
+    class name for an operation class without a kind."""
     return type(operation).__name__
+
+
+def _fixed_kind(kind: str) -> Callable[[Operation], str]:
+    """The ``kind_of`` of an operation class whose kind never varies."""
+
+    def fixed(operation: Operation) -> str:
+        return kind
+
+    return fixed
+
+
+kind_of.register(CreateTable, _fixed_kind("add_table"))
+kind_of.register(DropTable, _fixed_kind("drop_table"))
+kind_of.register(RenameTable, _fixed_kind("rename_table"))
+kind_of.register(AddColumn, _fixed_kind("add_column"))
+kind_of.register(DropColumn, _fixed_kind("drop_column"))
+kind_of.register(AlterColumn, _fixed_kind("alter_column"))
+kind_of.register(CreateIndex, _fixed_kind("add_index"))
+kind_of.register(DropIndex, _fixed_kind("drop_index"))
+kind_of.register(CreateTableComment, _fixed_kind("add_table_comment"))
+kind_of.register(DropTableComment, _fixed_kind("drop_table_comment"))
+kind_of.register(Execute, _fixed_kind("execute"))
+
+
+@kind_of.register
+def _(operation: EnumTypeChange) -> str:
+    return operation.kind
+
+
+@kind_of.register
+def _(operation: IdentityChange) -> str:
+    if operation.old is None:
+        return "add_identity"
+    return "drop_identity" if operation.new is None else "alter_identity"
+
+
+@kind_of.register
+def _(operation: SchemaChange) -> str:
+    return "add_schema" if operation.created else "drop_schema"
+
+
+@kind_of.register
+def _(operation: CreateConstraint) -> str:
+    return f"add_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
+
+
+@kind_of.register
+def _(operation: DropConstraint) -> str:
+    return f"drop_{_CONSTRAINT.get(operation.type_, _CONSTRAINT[None])[1]}"
+
+
+@functools.singledispatch
+def _subject(operation: Operation) -> dict[str, Any]:
+    """The JSON fields naming what ``operation`` changes beyond its table: ``column`` or
+    ``name`` (and, for a rename or an enum type, the fields it replaces)."""
+    return {}
+
+
+@_subject.register
+def _(operation: AddColumn) -> dict[str, Any]:
+    return {"column": operation.column.name}
+
+
+@_subject.register(DropColumn)
+@_subject.register(AlterColumn)
+@_subject.register(IdentityChange)
+def _(operation: DropColumn | AlterColumn | IdentityChange) -> dict[str, Any]:
+    return {"column": operation.column_name}
+
+
+@_subject.register(CreateIndex)
+@_subject.register(DropIndex)
+def _(operation: CreateIndex | DropIndex) -> dict[str, Any]:
+    return {"name": operation.index_name}
+
+
+@_subject.register(CreateConstraint)
+@_subject.register(DropConstraint)
+def _(operation: CreateConstraint | DropConstraint) -> dict[str, Any]:
+    return {"name": operation.constraint_name}
+
+
+@_subject.register
+def _(operation: RenameTable) -> dict[str, Any]:
+    return {"table": operation.old_table_name, "name": operation.new_table_name}
+
+
+@_subject.register
+def _(operation: EnumTypeChange) -> dict[str, Any]:
+    return {"schema": operation.type_schema, "table": None, "name": operation.type_name}
+
+
+@_subject.register
+def _(operation: SchemaChange) -> dict[str, Any]:
+    return {"schema": operation.schema_name, "table": None}
 
 
 def _json(operation: Operation, dialect_name: str | None) -> dict[str, Any]:
@@ -233,20 +367,7 @@ def _json(operation: Operation, dialect_name: str | None) -> dict[str, Any]:
         "schema": getattr(operation, "schema", None),
         "table": getattr(operation, "table_name", None),
     }
-    if isinstance(operation, AddColumn):
-        entry["column"] = operation.column.name
-    elif isinstance(operation, DropColumn | AlterColumn | IdentityChange):
-        entry["column"] = operation.column_name
-    elif isinstance(operation, CreateIndex | DropIndex):
-        entry["name"] = operation.index_name
-    elif isinstance(operation, CreateConstraint | DropConstraint):
-        entry["name"] = operation.constraint_name
-    elif isinstance(operation, RenameTable):
-        entry.update(table=operation.old_table_name, name=operation.new_table_name)
-    elif isinstance(operation, EnumTypeChange):
-        entry.update(schema=operation.type_schema, table=None, name=operation.type_name)
-    elif isinstance(operation, SchemaChange):
-        entry.update(schema=operation.schema_name, table=None)
+    entry.update(_subject(operation))
     entry["detail"] = describe(operation, dialect_name)
     return entry
 

@@ -52,9 +52,9 @@ from migguard.autogen.diff_build_tables import (
 from migguard.autogen.diff_context import Context, TablePair, find_constraint, qualified
 from migguard.autogen.diff_match import fk_signature, index_signature, match
 from migguard.autogen.diff_sql import normalise_sql
-from migguard.ops.batch import BatchAlterTable
 from migguard.ops.constraints import CreateConstraint, CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
+from migguard.ops.sqlite.batch import BatchAlterTable
 
 if TYPE_CHECKING:
     from migguard.ops.base import Operation

@@ -42,6 +42,7 @@ from migguard.autogen.records import (
 from migguard.autogen.reflect import initially, referential_action
 from migguard.autogen.sqlite_sql import strip_outer_parentheses
 from migguard.autogen.types import database_type, type_spec
+from migguard.sqlalchemy_private import created_by, foreign_key_target
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, MetaData, Table
@@ -143,7 +144,7 @@ def _table(table: Table, dialect: Dialect, ddl: DDLCompiler) -> TableInfo:
         checks=_sorted(
             CheckInfo(ddl_name(c, ddl), ddl_sql(c.sqltext, ddl))
             for c in dict.fromkeys(checks)
-            if c._create_rule is None or c._create_rule(ddl)
+            if created_by(c, ddl)
         ),
         comment=table.comment if dialect.supports_comments else None,
     )
@@ -243,9 +244,12 @@ def _target(element: Any, table: Table) -> tuple[str | None, str, str]:
     try:
         column = element.column
     except exc.SQLAlchemyError:
-        tokens = getattr(element, "target_tokens", None) or element._column_tokens
-        schema = tokens[0] if tokens[0] is not None else table.metadata.schema
-        return schema, tokens[1], tokens[2] or element.parent.name
+        schema, table_name, column_name = foreign_key_target(element)
+        return (
+            schema if schema is not None else table.metadata.schema,
+            table_name,
+            column_name or element.parent.name,
+        )
     return column.table.schema, column.table.name, column.name
 
 

@@ -40,8 +40,8 @@ from migguard.autogen.render_ops import statements
 from migguard.autogen.render_scope import Block, Scope, Statement
 from migguard.autogen.render_types import load_dialect
 from migguard.ops.base import Operation, TableOperation
-from migguard.ops.batch import BatchAlterTable
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.sqlite.batch import BatchAlterTable
 
 __all__ = ["Note", "RenderError", "Rendered", "render_downgrade", "render_operations"]
 

@@ -1,11 +1,9 @@
 """Index and constraint operations as ``op.*`` calls: ``create_index``, ``drop_index``,
 ``create_unique_constraint``, ``create_foreign_key``, ``create_check_constraint``,
-``create_primary_key`` and ``drop_constraint``."""
+``create_primary_key`` and ``drop_constraint``; ``migguard.autogen.render_ops.statements``
+dispatches to them."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from migguard.autogen.render_code import Raw, call, str_list, string
 from migguard.autogen.render_schema import index_element
@@ -29,7 +27,7 @@ from migguard.ops.constraints import (
 from migguard.ops.indexes import CreateIndex, DropIndex
 
 
-def _create_index(operation: CreateIndex, scope: Scope) -> list[Statement]:
+def create_index(operation: CreateIndex, scope: Scope) -> list[Statement]:
     columns = expr_list(index_element(c, scope.dialect) for c in operation.columns)
     args = [name_expr(operation.index_name), *table_arg(scope, operation.table_name), columns]
     kwargs: Kwargs = [("unique", Raw(repr(bool(operation.unique))))]
@@ -38,7 +36,7 @@ def _create_index(operation: CreateIndex, scope: Scope) -> list[Statement]:
     return [call(scope.method("create_index"), *args, kwargs=kwargs)]
 
 
-def _drop_index(operation: DropIndex, scope: Scope) -> list[Statement]:
+def drop_index(operation: DropIndex, scope: Scope) -> list[Statement]:
     kwargs: Kwargs = []
     if operation.table_name is not None and not scope.batch:
         kwargs.append(("table_name", string(operation.table_name)))
@@ -47,7 +45,7 @@ def _drop_index(operation: DropIndex, scope: Scope) -> list[Statement]:
     return [call(scope.method("drop_index"), name_expr(operation.index_name), kwargs=kwargs)]
 
 
-def _create_unique(operation: CreateUniqueConstraint, scope: Scope) -> list[Statement]:
+def create_unique(operation: CreateUniqueConstraint, scope: Scope) -> list[Statement]:
     args = [
         name_expr(operation.constraint_name),
         *table_arg(scope, operation.table_name),
@@ -57,7 +55,7 @@ def _create_unique(operation: CreateUniqueConstraint, scope: Scope) -> list[Stat
     return [call(scope.method("create_unique_constraint"), *args, kwargs=kwargs)]
 
 
-def _create_foreign_key(operation: CreateForeignKey, scope: Scope) -> list[Statement]:
+def create_foreign_key(operation: CreateForeignKey, scope: Scope) -> list[Statement]:
     args = [
         name_expr(operation.constraint_name),
         *table_arg(scope, operation.source_table),
@@ -75,7 +73,7 @@ def _create_foreign_key(operation: CreateForeignKey, scope: Scope) -> list[State
     return [call(scope.method("create_foreign_key"), *args, kwargs=kwargs)]
 
 
-def _create_check(operation: CreateCheckConstraint, scope: Scope) -> list[Statement]:
+def create_check(operation: CreateCheckConstraint, scope: Scope) -> list[Statement]:
     args = [
         name_expr(operation.constraint_name),
         *table_arg(scope, operation.table_name),
@@ -85,7 +83,7 @@ def _create_check(operation: CreateCheckConstraint, scope: Scope) -> list[Statem
     return [call(scope.method("create_check_constraint"), *args, kwargs=kwargs)]
 
 
-def _create_primary_key(operation: CreatePrimaryKey, scope: Scope) -> list[Statement]:
+def create_primary_key(operation: CreatePrimaryKey, scope: Scope) -> list[Statement]:
     args = [
         name_expr(operation.constraint_name),
         *table_arg(scope, operation.table_name),
@@ -95,19 +93,8 @@ def _create_primary_key(operation: CreatePrimaryKey, scope: Scope) -> list[State
     return [call(scope.method("create_primary_key"), *args, kwargs=kwargs)]
 
 
-def _drop_constraint(operation: DropConstraint, scope: Scope) -> list[Statement]:
+def drop_constraint(operation: DropConstraint, scope: Scope) -> list[Statement]:
     args = [name_expr(operation.constraint_name), *table_arg(scope, operation.table_name)]
     kwargs = option("type_", operation.type_) + schema_kw(scope, operation.schema)
     kwargs += option("if_exists", operation.if_exists)
     return [call(scope.method("drop_constraint"), *args, kwargs=kwargs)]
-
-
-RENDERERS: dict[type, Callable[[Any, Scope], list[Statement]]] = {
-    CreateIndex: _create_index,
-    DropIndex: _drop_index,
-    CreateUniqueConstraint: _create_unique,
-    CreateForeignKey: _create_foreign_key,
-    CreateCheckConstraint: _create_check,
-    CreatePrimaryKey: _create_primary_key,
-    DropConstraint: _drop_constraint,
-}

@@ -8,8 +8,7 @@ block carries. Tables, columns, data and batches are rendered here, indexes and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -42,8 +41,15 @@ from migguard.autogen.render_types import (
     value_expr,
 )
 from migguard.ops.base import Operation
-from migguard.ops.batch import BatchAlterTable
+from migguard.ops.constraints import (
+    CreateCheckConstraint,
+    CreateForeignKey,
+    CreatePrimaryKey,
+    CreateUniqueConstraint,
+    DropConstraint,
+)
 from migguard.ops.data import BulkInsert, Execute
+from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.schema import (
     AddColumn,
     AlterColumn,
@@ -54,21 +60,31 @@ from migguard.ops.schema import (
     DropTableComment,
     RenameTable,
 )
+from migguard.ops.sqlite.batch import BatchAlterTable
+from migguard.sqlalchemy_private import text_bind_parameters
 
 
+@functools.singledispatch
 def statements(operation: Operation, scope: Scope) -> list[Statement]:
     """The statements writing ``operation`` (usually one call; ``CreateTable`` adds its
-    ``op.create_index`` calls, ``BatchAlterTable`` is a ``Block``).
+    ``op.create_index`` calls, ``BatchAlterTable`` is a ``Block``), by the renderer registered
+    for its class or its nearest base class.
 
     Raises ``RenderError`` for an operation class without a renderer, or for parts of the
     operation that cannot be written (see ``render_types``)."""
-    for cls in type(operation).__mro__:
-        renderer = RENDERERS.get(cls)
-        if renderer is not None:
-            return renderer(operation, scope)
     raise RenderError(f"migguard cannot write {type(operation).__name__} operations as Python")
 
 
+statements.register(CreateIndex, render_keys.create_index)
+statements.register(DropIndex, render_keys.drop_index)
+statements.register(CreateUniqueConstraint, render_keys.create_unique)
+statements.register(CreateForeignKey, render_keys.create_foreign_key)
+statements.register(CreateCheckConstraint, render_keys.create_check)
+statements.register(CreatePrimaryKey, render_keys.create_primary_key)
+statements.register(DropConstraint, render_keys.drop_constraint)
+
+
+@statements.register(CreateTable)
 def _create_table(operation: CreateTable, scope: Scope) -> list[Statement]:
     table = operation.template
     dialect = scope.dialect
@@ -98,17 +114,20 @@ def _create_table(operation: CreateTable, scope: Scope) -> list[Statement]:
     return result
 
 
+@statements.register(DropTable)
 def _drop_table(operation: DropTable, scope: Scope) -> list[Statement]:
     kwargs = schema_kw(scope, operation.schema) + option("if_exists", operation.if_exists)
     kwargs += kwargs_expr(operation.kw.items(), scope.dialect)
     return [call(scope.method("drop_table"), string(operation.table_name), kwargs=kwargs)]
 
 
+@statements.register(RenameTable)
 def _rename_table(operation: RenameTable, scope: Scope) -> list[Statement]:
     old, new = string(operation.old_table_name), string(operation.new_table_name)
     return [call(scope.method("rename_table"), old, new, kwargs=schema_kw(scope, operation.schema))]
 
 
+@statements.register(AddColumn)
 def _add_column(operation: AddColumn, scope: Scope) -> list[Statement]:
     column = column_expr(operation.column, scope.dialect, standalone=True)
     kwargs = schema_kw(scope, operation.schema) + option("if_not_exists", operation.if_not_exists)
@@ -119,6 +138,7 @@ def _add_column(operation: AddColumn, scope: Scope) -> list[Statement]:
     return [call(scope.method("add_column"), *args, kwargs=kwargs)]
 
 
+@statements.register(DropColumn)
 def _drop_column(operation: DropColumn, scope: Scope) -> list[Statement]:
     args = [*table_arg(scope, operation.table_name), string(operation.column_name)]
     kwargs = schema_kw(scope, operation.schema) + kwargs_expr(operation.kw.items(), scope.dialect)
@@ -148,6 +168,7 @@ def _alter_kwargs(operation: AlterColumn, dialect: Dialect) -> Kwargs:
     return kwargs
 
 
+@statements.register(AlterColumn)
 def _alter_column(operation: AlterColumn, scope: Scope) -> list[Statement]:
     args = [*table_arg(scope, operation.table_name), string(operation.column_name)]
     kwargs = _alter_kwargs(operation, scope.dialect)
@@ -159,6 +180,7 @@ def _alter_column(operation: AlterColumn, scope: Scope) -> list[Statement]:
     return [call(scope.method("alter_column"), *args, kwargs=kwargs)]
 
 
+@statements.register(CreateTableComment)
 def _create_table_comment(operation: CreateTableComment, scope: Scope) -> list[Statement]:
     args = [*table_arg(scope, operation.table_name), value_expr(operation.comment, scope.dialect)]
     kwargs = option("existing_comment", operation.existing_comment)
@@ -166,6 +188,7 @@ def _create_table_comment(operation: CreateTableComment, scope: Scope) -> list[S
     return [call(scope.method("create_table_comment"), *args, kwargs=kwargs)]
 
 
+@statements.register(DropTableComment)
 def _drop_table_comment(operation: DropTableComment, scope: Scope) -> list[Statement]:
     kwargs = option("existing_comment", operation.existing_comment)
     kwargs += schema_kw(scope, operation.schema)
@@ -173,11 +196,12 @@ def _drop_table_comment(operation: DropTableComment, scope: Scope) -> list[State
     return [call(scope.method("drop_table_comment"), *args, kwargs=kwargs)]
 
 
+@statements.register(Execute)
 def _execute(operation: Execute, scope: Scope) -> list[Statement]:
     """``op.execute('SQL')``; a statement object is compiled for the dialect with literal
     values. Raises ``RenderError`` for ``text()`` with bound values."""
     sqltext = operation.sqltext
-    binds = sqltext._bindparams.values() if isinstance(sqltext, TextClause) else ()
+    binds = text_bind_parameters(sqltext).values() if isinstance(sqltext, TextClause) else ()
     if any(bind.value is not None for bind in binds):
         raise RenderError("op.execute(text(...)) with bound values cannot be written out")
     kwargs: Kwargs = []
@@ -188,6 +212,7 @@ def _execute(operation: Execute, scope: Scope) -> list[Statement]:
     return [call(scope.method("execute"), sql, kwargs=kwargs)]
 
 
+@statements.register(BulkInsert)
 def _bulk_insert(operation: BulkInsert, scope: Scope) -> list[Statement]:
     """``op.bulk_insert(sa.table('t', sa.column('c', type), ...), [rows])``."""
     dialect = scope.dialect
@@ -203,6 +228,7 @@ def _bulk_insert(operation: BulkInsert, scope: Scope) -> list[Statement]:
     return [call("op.bulk_insert", table, rows, kwargs=kwargs)]
 
 
+@statements.register(BatchAlterTable)
 def _batch(operation: BatchAlterTable, scope: Scope) -> list[Statement]:
     """A ``with op.batch_alter_table(...) as batch_op:`` block. Raises ``RenderError`` for
     ``copy_from``, ``table_args``, ``table_kwargs`` and ``reflect_args``, which hold
@@ -221,19 +247,3 @@ def _batch(operation: BatchAlterTable, scope: Scope) -> list[Statement]:
     inner = Scope(scope.dialect, batch=True)
     body = tuple(s for op in operation.operations for s in statements(op, inner))
     return [Block(head, body)]
-
-
-RENDERERS: dict[type, Callable[[Any, Scope], list[Statement]]] = {
-    CreateTable: _create_table,
-    DropTable: _drop_table,
-    RenameTable: _rename_table,
-    AddColumn: _add_column,
-    DropColumn: _drop_column,
-    AlterColumn: _alter_column,
-    CreateTableComment: _create_table_comment,
-    DropTableComment: _drop_table_comment,
-    Execute: _execute,
-    BulkInsert: _bulk_insert,
-    BatchAlterTable: _batch,
-    **render_keys.RENDERERS,
-}

@@ -21,6 +21,7 @@ from migguard.autogen.render_types import (
     type_expr,
     value_expr,
 )
+from migguard.sqlalchemy_private import made_by_type
 
 # Order of table-level constraints in create_table: primary key, uniques, foreign keys, checks.
 _KIND_ORDER = {"PrimaryKeyConstraint": 0, "UniqueConstraint": 1, "ForeignKeyConstraint": 2}
@@ -126,8 +127,7 @@ def table_constraints(table: sa.Table) -> list[Constraint]:
     found: list[Constraint] = [
         c
         for c in table.constraints
-        if not getattr(c, "_type_bound", False)
-        and not (isinstance(c, sa.PrimaryKeyConstraint) and not c.columns)
+        if not made_by_type(c) and not (isinstance(c, sa.PrimaryKeyConstraint) and not c.columns)
     ]
     for column in table.columns:
         found.extend(c for c in column.constraints if isinstance(c, sa.CheckConstraint))

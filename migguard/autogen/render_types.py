@@ -23,11 +23,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
 from sqlalchemy.sql.type_api import TypeEngine
 
 from migguard.autogen.render_code import Call, Expr, Raw, RenderError, Seq, call, flat, string
+from migguard.sqlalchemy_private import (
+    enum_default_length,
+    enum_inherits_schema,
+    is_unnamed,
+    type_variants,
+)
 
 
 def load_dialect(name: str) -> Dialect:
@@ -46,7 +51,7 @@ def name_expr(name: object) -> Expr:
     """A constraint or index name: ``op.f('...')`` when a naming convention produced it (a
     ``conv``, which the convention must not rename again), a string otherwise, ``None`` when
     unnamed."""
-    if name is None or isinstance(name, _NoneName):
+    if is_unnamed(name):
         return Raw("None")
     if isinstance(name, conv):
         return call("op.f", string(name))
@@ -55,7 +60,7 @@ def name_expr(name: object) -> Expr:
 
 def has_name(name: object) -> bool:
     """True when ``name`` names something (not None and not SQLAlchemy's "no name" marker)."""
-    return name is not None and not isinstance(name, _NoneName)
+    return not is_unnamed(name)
 
 
 def sql_text(clause: object, dialect: Dialect, *, include_table: bool = False) -> str:
@@ -198,9 +203,9 @@ def _enum_args(type_: sa.Enum) -> tuple[list[object], list[tuple[str, object]]]:
         keywords.append(("native_enum", False))
     if type_.create_constraint:
         keywords.append(("create_constraint", True))
-    if type_.length != getattr(type_, "_default_length", type_.length):
+    if type_.length != enum_default_length(type_):
         keywords.append(("length", type_.length))
-    if getattr(type_, "_inherit_schema", False):
+    if enum_inherits_schema(type_):
         keywords.append(("inherit_schema", True))
     if type_.validate_strings:
         keywords.append(("validate_strings", True))
@@ -229,7 +234,7 @@ def type_expr(type_: TypeEngine[Any] | type[TypeEngine[Any]], dialect: Dialect) 
         kwargs=[(name, value_expr(value, dialect)) for name, value in keywords],
         imports=imports,
     )
-    for variant_dialect, variant in getattr(type_, "_variant_mapping", {}).items():
+    for variant_dialect, variant in type_variants(type_).items():
         variant_expr = type_expr(variant, dialect)
         expr = call(
             f"{flat(expr)}.with_variant",

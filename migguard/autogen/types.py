@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.records import TypeSpec, Value
+from migguard.sqlalchemy_private import enum_default_length, type_variants
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -111,7 +112,7 @@ def database_type(type_: TypeEngine[Any], dialect: Dialect) -> TypeEngine[Any]:
     from sqlalchemy.types import TypeDecorator
 
     for _ in range(20):  # decorators may wrap decorators; a cycle would be a bug in the model
-        variant = type_._variant_mapping.get(dialect.name)
+        variant = type_variants(type_).get(dialect.name)
         if variant is not None:
             type_ = variant
         elif isinstance(type_, TypeDecorator) and not _allowed(type(type_).__module__):
@@ -140,7 +141,7 @@ def _constructor_args(type_: TypeEngine[Any], dialect: Dialect) -> Iterator[tupl
         yield ("enums", tuple(type_.enums))
         yield ("name", type_.name)
         candidates: list[tuple[str, Any]] = list(_ENUM_OPTIONS)
-        if type_.length != type_._default_length:
+        if type_.length != enum_default_length(type_):
             candidates.append(("length", None))
     else:
         candidates = list(_signature_defaults(type(type_)))

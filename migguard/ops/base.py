@@ -15,7 +15,7 @@ from migguard.ops.errors import BatchError
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
-    from migguard.ops.spec import TableSpec
+    from migguard.ops.sqlite.table_spec import TableSpec
 
 
 class Operation(ABC):

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from migguard.op import NotRunningError
+from migguard.ops.errors import NotRunningError
 
 if TYPE_CHECKING:
     from migguard.ops.operations import Operations

@@ -24,7 +24,7 @@ from migguard.ops.errors import IrreversibleError, UsageError
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
-    from migguard.ops.spec import TableSpec
+    from migguard.ops.sqlite.table_spec import TableSpec
 
 CONSTRAINT_TYPES = ("foreignkey", "primary", "unique", "check")
 

@@ -17,6 +17,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.types import Enum, NullType, to_instance
 
 from migguard.ops.executor import Executor
+from migguard.sqlalchemy_private import type_variants
 
 # Alembic and SQLAlchemy both accept ``server_default=False`` to mean "not given".
 NOT_GIVEN: Any = False
@@ -194,7 +195,7 @@ def ensure_types(executor: Executor, columns: Iterable[Column[Any]]) -> None:
         type_ = column.type
         # Only an Enum, or a type with per-dialect variants, can be an ENUM on PostgreSQL;
         # adapting every other column's type to the dialect would be wasted work.
-        if not isinstance(type_, Enum) and not getattr(type_, "_variant_mapping", None):
+        if not isinstance(type_, Enum) and not type_variants(type_):
             continue
         impl = type_.dialect_impl(dialect)
         if not isinstance(impl, ENUM) or not impl.create_type or not impl.name:

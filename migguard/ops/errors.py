@@ -8,6 +8,10 @@ from __future__ import annotations
 from migguard.errors import UsageError
 
 
+class NotRunningError(UsageError, AttributeError):
+    """An ``op.*`` operation was used outside a running migration."""
+
+
 class IrreversibleError(UsageError):
     """An operation's reverse needs information the operation does not carry."""
 

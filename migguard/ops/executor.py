@@ -1,4 +1,4 @@
-"""Running operations on an execution context, with SQLite's automatic move-and-copy."""
+"""The executor: what an operation runs through (its context's dialect and statements)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from typing import Any
 from sqlalchemy import CursorResult, MetaData
 from sqlalchemy.sql import Executable
 
-from migguard.ops.base import Operation, TableOperation
 from migguard.ops.context import ExecutionContext, Params
 
 
 class Executor:
-    """Runs ``Operation`` objects against one ``ExecutionContext``.
-
-    An operation SQLite cannot apply in place (``needs_rebuild``) is run as a one-operation
-    batch (move-and-copy), so revision scripts need no SQLite-specific code.
-    """
+    """What an ``Operation`` runs through: one ``ExecutionContext``, its dialect, and the
+    bookkeeping of the run (``first_time``). Operations call ``operation.run(executor)``;
+    ``Operations.invoke`` decides when one runs as a batch instead."""
 
     def __init__(self, context: ExecutionContext) -> None:
         self.context = context
@@ -48,16 +45,6 @@ class Executor:
     def execute_ddl(self, sql: str) -> None:
         """Pass one generated statement to the context (see ``ExecutionContext.execute_ddl``)."""
         self.context.execute_ddl(sql)
-
-    def run(self, operation: Operation) -> Any:
-        """Run ``operation``; return its result (``create_table`` returns the ``Table``)."""
-        if isinstance(operation, TableOperation) and operation.runs_as_batch(self):
-            from migguard.ops.batch import BatchAlterTable
-
-            return BatchAlterTable(operation.table_name, (operation,), schema=operation.schema).run(
-                self
-            )
-        return operation.run(self)
 
     def metadata(self) -> MetaData:
         """A fresh ``MetaData`` carrying the context's naming convention, if any."""

@@ -15,10 +15,11 @@ from sqlalchemy.types import NullType
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
 from migguard.ops.errors import IrreversibleError, UsageError
+from migguard.sqlalchemy_private import attach_index, index_on
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
-    from migguard.ops.spec import TableSpec
+    from migguard.ops.sqlite.table_spec import TableSpec
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class CreateIndex(TableOperation):
     def index(self, table: Table) -> Index:
         """The SQLAlchemy ``Index`` on ``table`` (which must hold the named columns)."""
         expressions = [table.c[c] if isinstance(c, str) else c for c in self.columns]
-        return Index(self.index_name, *expressions, unique=self.unique, _table=table, **self.kw)
+        return index_on(self.index_name, *expressions, table=table, unique=self.unique, **self.kw)
 
     def run(self, executor: Executor) -> None:
         names = [c for c in self.columns if isinstance(c, str)]
@@ -89,7 +90,7 @@ class DropIndex(TableOperation):
         index = Index(self.index_name, **self.kw)
         if self.table_name is not None or self.schema is not None:
             table = Table(self.table_name or "_", sa.MetaData(), schema=self.schema)
-            index._set_parent(table)
+            attach_index(index, table)
         executor.execute(DropIndexDDL(index, if_exists=bool(self.if_exists)))
 
     def reverse(self) -> CreateIndex:

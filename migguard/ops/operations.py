@@ -19,8 +19,8 @@ from sqlalchemy.schema import SchemaItem
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter, conv
 
-from migguard.ops.base import Operation
-from migguard.ops.batch import BatchAlterTable, BatchOperations, Recreate
+from migguard.ops.base import Operation, TableOperation
+from migguard.ops.binding import bind
 from migguard.ops.constraints import (
     CreateCheckConstraint,
     CreateExcludeConstraint,
@@ -44,6 +44,8 @@ from migguard.ops.schema import (
     DropTableComment,
     RenameTable,
 )
+from migguard.ops.sqlite.batch import BatchAlterTable, Recreate
+from migguard.ops.sqlite.batch_operations import BatchOperations
 
 
 class Operations:
@@ -73,7 +75,12 @@ class Operations:
             return invoke_registered(PluginOperations(self), operation)
         if self._listener is not None:
             self._listener(operation)
-        return self._executor.run(operation)
+        executor = self._executor
+        # An operation SQLite cannot apply in place runs as a one-operation batch
+        # (move-and-copy), so revision scripts need no SQLite-specific code.
+        if isinstance(operation, TableOperation) and operation.runs_as_batch(executor):
+            operation = BatchAlterTable(operation.table_name, (operation,), schema=operation.schema)
+        return operation.run(executor)
 
     def __getattr__(self, name: str) -> Any:
         # An op.<name> migguard lacks may be an operation an Alembic plugin registered.
@@ -110,8 +117,6 @@ class Operations:
         """Operations on ``migration_context``, and ``op.*`` bound to them, for the ``with``
         block (Alembic's way to use ``op`` outside a migration run). Yields the
         ``Operations``."""
-        from migguard.ops.binding import bind
-
         with bind(cls(migration_context)) as operations:
             yield operations
 

@@ -23,10 +23,12 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from migguard.ops import ddl
 from migguard.ops.base import Operation, TableOperation
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.sqlite.catalog import can_drop_column
+from migguard.sqlalchemy_private import copy_schema_item
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
-    from migguard.ops.spec import TableSpec
+    from migguard.ops.sqlite.table_spec import TableSpec
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ class AddColumn(TableOperation):
 
     def run(self, executor: Executor) -> None:
         dialect = executor.dialect
-        column = self.column._copy()
+        column = copy_schema_item(self.column)
         table = ddl.scratch_table(
             self.table_name, self.schema, column, metadata=executor.metadata()
         )
@@ -247,9 +249,7 @@ class DropColumn(TableOperation):
     def runs_as_batch(self, executor: Executor) -> bool:
         if not executor.is_sqlite or executor.offline or self._absent_on_sqlite(executor):
             return False
-        from migguard.ops.rebuild import sqlite_can_drop_column
-
-        return not sqlite_can_drop_column(executor, self.table_name, self.schema, self.column_name)
+        return not can_drop_column(executor, self.table_name, self.schema, self.column_name)
 
     def run(self, executor: Executor) -> None:
         """``kw["if_exists"]`` (as in Alembic) adds ``IF EXISTS``; SQLite has no such clause,

@@ -8,7 +8,7 @@ https://www.sqlite.org/lang_transaction.html); on databases without it (MySQL, M
 Oracle) the failure message says the failed revision may be partly applied.
 
 On PostgreSQL with psycopg (3) a revision's DDL, version-table change and ``COMMIT`` travel as
-one query, which also opens the next revision's transaction (:mod:`migguard.ops.batching`); a
+one query, which also opens the next revision's transaction (:mod:`migguard.runtime.pipeline`); a
 failing statement is still named and rolled back with the rest of its revision.
 
 What a failure says about where the database stands is what is known: a revision that failed
@@ -38,11 +38,11 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
 from migguard.errors import EXIT_HISTORY, DatabaseError, HistoryError
-from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.binding import bind
 from migguard.ops.context import ExecutionContext, OfflineContext, OnlineContext
 from migguard.ops.operations import Operations
 from migguard.runtime.modules import load_revision_module, revision_function
+from migguard.runtime.pipeline import PipelineContext, supports_pipeline
 from migguard.runtime.plan import Step
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
@@ -181,7 +181,7 @@ def run_online(
         except sa.exc.DBAPIError:
             return None
 
-    if not supports_batching(connection):
+    if not supports_pipeline(connection):
         transactions = _ConnectionTransactions(connection, version_table, before_last_step)
         _run_steps(
             history,
@@ -194,7 +194,7 @@ def run_online(
             loaded,
         )
         return
-    with BatchingContext(connection) as context:
+    with PipelineContext(connection) as context:
         batched = _BatchedTransactions(context, version_table)
         _run_steps(history, steps, context, batched, listener, atomic, read_again, loaded)
 
@@ -430,13 +430,13 @@ class _ConnectionTransactions:
 
 
 class _BatchedTransactions:
-    """Transactions framed by a :class:`BatchingContext`: a revision's DDL, version-table
+    """Transactions framed by a :class:`PipelineContext`: a revision's DDL, version-table
     change and ``COMMIT`` are one query, which also opens the next revision's transaction.
     The query is sent ahead: the next script loads while the server runs it."""
 
     sends_ahead = True
 
-    def __init__(self, context: BatchingContext, version_table: VersionTable) -> None:
+    def __init__(self, context: PipelineContext, version_table: VersionTable) -> None:
         from psycopg import ClientCursor
 
         self.context = context

@@ -18,10 +18,10 @@ from alembic.operations import Operations as AlembicOperations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import sqlite
 
-from migguard.ops.batch import BatchOperations
 from migguard.ops.context import OfflineContext
 from migguard.ops.errors import UnsupportedError
 from migguard.ops.operations import Operations
+from migguard.ops.sqlite.batch_operations import BatchOperations
 
 # (class, method) -> why migguard's signature differs from Alembic's on purpose.
 DIFFERENT: dict[tuple[str, str], str] = {

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from migguard import op
-from migguard.op import NotRunningError
 from migguard.ops.binding import bind, current
+from migguard.ops.errors import NotRunningError
 from tests.ops.conftest import Db
 
 

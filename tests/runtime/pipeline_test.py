@@ -1,4 +1,4 @@
-"""The batching context on PostgreSQL: a revision's DDL in one query, the same outcome as
+"""The pipeline context on PostgreSQL: a revision's DDL in one query, the same outcome as
 running each statement on its own, and failures that name the statement that failed."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from migguard.ops.batching import BatchingContext, supports_batching
 from migguard.ops.operations import Operations
+from migguard.runtime.pipeline import PipelineContext, supports_pipeline
 from tests.postgres_fixture import PostgresServer
 
 # A line of the server log that starts a message: "<time> <zone> [<pid>] LOG:  <message>".
@@ -24,10 +24,10 @@ LOGGED_QUERY = re.compile(r"(?:statement|execute [^:]*): (.*)$")
 
 @dataclass
 class Batched:
-    """An open batching context and its ``op`` API; the server logs the session's queries."""
+    """An open pipeline context and its ``op`` API; the server logs the session's queries."""
 
     conn: sa.Connection
-    context: BatchingContext
+    context: PipelineContext
     op: Operations
     log: Path
     pid: int
@@ -83,7 +83,7 @@ def batched(pg_url: str, postgres_server: PostgresServer) -> Iterator[Batched]:
             conn.commit()
             log = postgres_server.log_file
             start = log.stat().st_size
-            with BatchingContext(conn) as context:
+            with PipelineContext(conn) as context:
                 yield Batched(conn, context, Operations(context), log, pid, start)
     finally:
         engine.dispose()
@@ -101,7 +101,7 @@ def test_only_psycopg_on_postgresql_batches(pg_url: str, sqlite_url: str) -> Non
     for url, expected in ((pg_url, True), (sqlite_url, False)):
         engine = sa.create_engine(url)
         with engine.connect() as conn:
-            assert supports_batching(conn) is expected
+            assert supports_pipeline(conn) is expected
         engine.dispose()
 
 
@@ -291,7 +291,7 @@ def test_an_enum_made_earlier_in_the_revision_is_reused(batched: Batched) -> Non
 def test_leaving_restores_the_isolation_level(pg_url: str) -> None:
     engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
-        with BatchingContext(conn) as context:
+        with PipelineContext(conn) as context:
             assert conn.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
             context.begin()
             context.commit()

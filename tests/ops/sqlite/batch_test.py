@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from migguard.ops.batch import BatchAlterTable
 from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import BatchError, OfflineError, UsageError
 from migguard.ops.operations import Operations
 from migguard.ops.schema import AlterColumn, DropColumn
+from migguard.ops.sqlite.batch import BatchAlterTable
 from tests.ops.conftest import Db
 
 SHOP = """

@@ -11,7 +11,7 @@ the statements, their order and the transactions are the same as with
 :class:`~migguard.ops.context.OnlineContext`.
 
 Transactions are framed by this context, not by the driver: the connection is switched to
-``AUTOCOMMIT`` for the run, and :meth:`BatchingContext.begin` / :meth:`commit` /
+``AUTOCOMMIT`` for the run, and :meth:`PipelineContext.begin` / :meth:`commit` /
 :meth:`rollback` send ``BEGIN``, ``COMMIT`` and ``ROLLBACK`` themselves. A script that commits
 or rolls back through ``op.get_bind()`` gets a new transaction for the rest of its revision, as
 with the driver's own transactions.
@@ -27,9 +27,9 @@ of a query answers with one result, so the failed one is the one after the last 
 succeeded). A statement of the script's that ends the transaction (``COMMIT``) is followed by
 a new one, as the driver would do.
 
-:meth:`BatchingContext.send_commit` sends a revision's last query without waiting for it, so
+:meth:`PipelineContext.send_commit` sends a revision's last query without waiting for it, so
 the caller can prepare the next revision (load its script) while the server works;
-:meth:`BatchingContext.confirm` then waits for the outcome. The query is sent through the
+:meth:`PipelineContext.confirm` then waits for the outcome. The query is sent through the
 driver's libpq connection (``pgconn.send_query`` and ``get_result``,
 https://www.postgresql.org/docs/current/libpq-async.html); until it is confirmed, the context
 uses the connection for nothing else.
@@ -62,14 +62,14 @@ _RUNS_NOW = re.compile(
 )
 
 
-def supports_batching(connection: Connection) -> bool:
-    """Whether ``connection`` can use :class:`BatchingContext`: psycopg (3) on PostgreSQL
+def supports_pipeline(connection: Connection) -> bool:
+    """Whether ``connection`` can use :class:`PipelineContext`: psycopg (3) on PostgreSQL
     (its queries without parameters use the simple protocol, which takes several
     statements)."""
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
 
-class BatchingContext(ExecutionContext):
+class PipelineContext(ExecutionContext):
     """Operations on a psycopg connection, DDL sent per revision (see the module docstring).
 
     Use as a context manager around the run: entering switches the connection to
@@ -94,7 +94,7 @@ class BatchingContext(ExecutionContext):
         self.commit_unknown = False
         self._doubled_percents = connection.dialect.paramstyle in ("format", "pyformat")
 
-    def __enter__(self) -> BatchingContext:
+    def __enter__(self) -> PipelineContext:
         options = self.connection.get_execution_options()
         self._isolation_level = options.get("isolation_level") or (
             self.connection.default_isolation_level

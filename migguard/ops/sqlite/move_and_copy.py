@@ -34,7 +34,9 @@ from migguard.ops import ddl
 from migguard.ops.base import TableOperation
 from migguard.ops.errors import BatchError, OfflineError
 from migguard.ops.executor import Executor
-from migguard.ops.spec import ConstraintSpec, IndexSpec, TableSpec
+from migguard.ops.sqlite.catalog import master_table, query
+from migguard.ops.sqlite.table_spec import ConstraintSpec, IndexSpec, TableSpec
+from migguard.sqlalchemy_private import copy_schema_item
 
 TEMP_PREFIX = "_migguard_tmp_"
 
@@ -86,77 +88,10 @@ def rebuild_table(
         _move_and_copy(executor, spec, metadata, table_args, dependents)
 
 
-def sqlite_can_drop_column(
-    executor: Executor, table_name: str, schema: str | None, column: str
-) -> bool:
-    """True when SQLite's native ``ALTER TABLE ... DROP COLUMN`` accepts ``column``.
-
-    Follows https://www.sqlite.org/lang_altertable.html#altertabdropcol: SQLite 3.35 or later,
-    and the column is in no primary key, unique constraint, index (nor an index expression or
-    WHERE clause), foreign key, CHECK constraint, trigger or view, and the table has no
-    generated columns. Text is matched by name, so the answer errs towards False (a rebuild,
-    which is always correct).
-    """
-    version = getattr(executor.dialect.dbapi, "sqlite_version_info", (0,))
-    if tuple(version) < (3, 35, 0):
-        return False
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
-        inspector = sa.inspect(executor.context.connection)
-        inspector.clear_cache()
-        pk = inspector.get_pk_constraint(table_name, schema=schema)["constrained_columns"]
-        uniques = inspector.get_unique_constraints(table_name, schema=schema)
-        foreign_keys = inspector.get_foreign_keys(table_name, schema=schema)
-        checks = [c["sqltext"] for c in inspector.get_check_constraints(table_name, schema=schema)]
-    keyed = [pk] + [u["column_names"] for u in uniques]
-    keyed += [f["constrained_columns"] for f in foreign_keys]
-    if any(column in names for names in keyed):
-        return False
-    master = _master(executor, schema)
-    stored = _query(
-        executor,
-        f"SELECT sql FROM {master} WHERE sql IS NOT NULL AND "
-        "(type IN ('trigger', 'view') OR (type = 'index' AND tbl_name = :name))",
-        name=table_name,
-    )
-    prefix = f"{ddl.quote(executor.dialect, schema)}." if schema else ""
-    quoted = ddl.quote(executor.dialect, table_name)
-    hidden = _query(executor, f"PRAGMA {prefix}table_xinfo({quoted})")
-    if any(row[6] in (2, 3) for row in hidden):  # generated columns
-        return False
-    texts = checks + [sql for (sql,) in stored]
-    return not any(
-        re.search(rf"(?<![\w$]){re.escape(column)}(?![\w$])", text, re.IGNORECASE) for text in texts
-    ) and not _indexed(executor, table_name, schema, column)
-
-
-def _indexed(executor: Executor, table_name: str, schema: str | None, column: str) -> bool:
-    """True when an index of the table (also SQLite's automatic ones) covers ``column``."""
-    prefix = f"{ddl.quote(executor.dialect, schema)}." if schema else ""
-    quoted = ddl.quote(executor.dialect, table_name)
-    for row in _query(executor, f"PRAGMA {prefix}index_list({quoted})"):
-        index = ddl.quote(executor.dialect, row[1])
-        names = [info[2] for info in _query(executor, f"PRAGMA {prefix}index_info({index})")]
-        if column in names:
-            return True
-    return False
-
-
 def _metadata(executor: Executor, naming_convention: dict[str, Any] | None) -> MetaData:
     if naming_convention:
         return MetaData(naming_convention=naming_convention)
     return executor.metadata()
-
-
-def _master(executor: Executor, schema: str | None) -> str:
-    """The schema table of the (possibly attached) database holding the table."""
-    return f"{ddl.quote(executor.dialect, schema)}.sqlite_master" if schema else "sqlite_master"
-
-
-def _query(executor: Executor, sql: str, **params: Any) -> list[sa.Row[Any]]:
-    result = executor.execute(sa.text(sql), params)
-    assert result is not None
-    return list(result)
 
 
 def _reflect(
@@ -171,13 +106,13 @@ def _reflect(
         table = Table(
             table_name,
             MetaData(),
-            *[a._copy() for a in reflect_args],
+            *[copy_schema_item(a) for a in reflect_args],
             schema=schema,
             autoload_with=connection,
         )
     spec = TableSpec.from_table(table, with_indexes=False)
-    master = _master(executor, schema)
-    rows = _query(
+    master = master_table(executor, schema)
+    rows = query(
         executor,
         f"SELECT type, name, sql FROM {master} WHERE tbl_name = :name AND sql IS NOT NULL "
         "AND type IN ('table', 'index') ORDER BY rowid",
@@ -201,7 +136,7 @@ def _foreign_keys_off(executor: Executor, spec: TableSpec) -> Iterator[None]:
     explicit ``BEGIN`` / ``COMMIT`` of its own; ``PRAGMA foreign_key_check`` must report nothing
     before it commits, else ``BatchError`` is raised and the rebuild rolled back.
     """
-    if executor.offline or not _query(executor, "PRAGMA foreign_keys")[0][0]:
+    if executor.offline or not query(executor, "PRAGMA foreign_keys")[0][0]:
         yield
         return
     if not _referenced_by_others(executor, spec):
@@ -213,7 +148,7 @@ def _foreign_keys_off(executor: Executor, spec: TableSpec) -> Iterator[None]:
             executor.execute("BEGIN")
             try:
                 yield
-                violations = _query(executor, "PRAGMA foreign_key_check")
+                violations = query(executor, "PRAGMA foreign_key_check")
                 if violations:
                     raise BatchError(
                         f"rebuilding table {spec.name!r} left foreign keys that point nowhere: "
@@ -228,13 +163,13 @@ def _foreign_keys_off(executor: Executor, spec: TableSpec) -> Iterator[None]:
 
 
 def _referenced_by_others(executor: Executor, spec: TableSpec) -> bool:
-    master = _master(executor, spec.schema)
+    master = master_table(executor, spec.schema)
     prefix = f"{ddl.quote(executor.dialect, spec.schema)}." if spec.schema else ""
-    for (name,) in _query(executor, f"SELECT name FROM {master} WHERE type = 'table'"):
+    for (name,) in query(executor, f"SELECT name FROM {master} WHERE type = 'table'"):
         if name == spec.name:
             continue
         quoted = ddl.quote(executor.dialect, name)
-        for row in _query(executor, f"PRAGMA {prefix}foreign_key_list({quoted})"):
+        for row in query(executor, f"PRAGMA {prefix}foreign_key_list({quoted})"):
             if str(row[2]).lower() == spec.name.lower():
                 return True
     return False
@@ -304,9 +239,9 @@ def _reread(executor: Executor, spec: TableSpec, dropped: Sequence[str]) -> None
         if wanted and not _mentions(sqltext, dropped):
             spec.constraints.append(ConstraintSpec("check", name, sqltext=sqltext))
     stored = dict(
-        _query(
+        query(
             executor,
-            f"SELECT name, sql FROM {_master(executor, spec.schema)} "
+            f"SELECT name, sql FROM {master_table(executor, spec.schema)} "
             "WHERE type = 'index' AND tbl_name = :name AND sql IS NOT NULL",
             name=spec.name,
         )
@@ -324,9 +259,9 @@ def _reread(executor: Executor, spec: TableSpec, dropped: Sequence[str]) -> None
 def _dependents(executor: Executor, spec: TableSpec, dropped: Sequence[str]) -> list[str]:
     """The SQL of triggers and views that mention the table; they are dropped before the old
     table goes and recreated at the end (steps 3, 8 and 9 of the SQLite procedure)."""
-    rows = _query(
+    rows = query(
         executor,
-        f"SELECT type, name, tbl_name, sql FROM {_master(executor, spec.schema)} "
+        f"SELECT type, name, tbl_name, sql FROM {master_table(executor, spec.schema)} "
         "WHERE type IN ('trigger', 'view') AND sql IS NOT NULL ORDER BY rowid",
     )
     found: list[tuple[str, str, str]] = []
@@ -359,7 +294,7 @@ def _move_and_copy(
     temporary = f"{TEMP_PREFIX}{spec.name}"
     table = spec.build_table(metadata, temporary)
     for item in table_args:
-        item = item._copy() if isinstance(item, sa.Column | sa.Constraint) else item
+        item = copy_schema_item(item) if isinstance(item, sa.Column | sa.Constraint) else item
         if isinstance(item, sa.Column):
             table.append_column(item)
         else:

@@ -1,9 +1,9 @@
 """A mutable description of one table while a batch rebuilds it (SQLite move-and-copy).
 
 The description starts from the live table (reflection) or from ``copy_from``; each batched
-operation changes it (``TableOperation.apply_to``); ``rebuild`` then creates the new table from
-it. Columns are tracked as slots, so constraints and indexes follow a column through renames and
-go away with it when it is dropped, as PostgreSQL does for table constraints and indexes on a
+operation changes it (``TableOperation.apply_to``); ``move_and_copy`` then creates the new table
+from it. Columns are tracked as slots, so constraints and indexes follow a column through renames
+and go away with it when it is dropped, as PostgreSQL does for table constraints and indexes on a
 dropped column (https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN).
 """
 
@@ -20,11 +20,13 @@ from sqlalchemy import Column, Table
 from sqlalchemy.schema import Constraint
 from sqlalchemy.sql.elements import conv
 
+from migguard.ops.constraints import CreateConstraint, named_constraint
+from migguard.ops.ddl import stub_referents
 from migguard.ops.errors import BatchError
+from migguard.ops.indexes import CreateIndex
+from migguard.sqlalchemy_private import copy_schema_item
 
 if TYPE_CHECKING:
-    from migguard.ops.constraints import CreateConstraint
-    from migguard.ops.indexes import CreateIndex
     from migguard.ops.schema import AlterColumn
 
 
@@ -87,10 +89,10 @@ def detached_column(column: Column[Any]) -> Column[Any]:
     foreign keys, index flag); used for reflected columns."""
     args: list[Any] = []
     if column.computed is not None:
-        args.append(column.computed._copy())
+        args.append(copy_schema_item(column.computed))
     server_default = None
     if column.server_default is not None and column.computed is None:
-        server_default = column.server_default._copy()  # type: ignore[attr-defined]
+        server_default = copy_schema_item(column.server_default)
     return Column(
         column.name,
         column.type,
@@ -196,8 +198,6 @@ class TableSpec:
         )
 
     def _reflected_index(self, index: sa.Index, by_name: dict[str, Slot]) -> IndexSpec:
-        from migguard.ops.indexes import CreateIndex
-
         columns: list[Any] = [
             by_name[expression.name]
             if isinstance(expression, Column) and expression.name in by_name
@@ -235,7 +235,7 @@ class TableSpec:
         becomes an index. ``BatchError`` if the name is taken."""
         if any(slot.name == column.name for slot in self.live_slots):
             raise BatchError(f"table {self.name!r} already has a column {column.name!r}")
-        copy = column._copy()
+        copy = copy_schema_item(column)
         primary, index, unique = copy.primary_key, copy.index, copy.unique
         copy.primary_key = False
         copy.index = None
@@ -249,8 +249,6 @@ class TableSpec:
                 self.primary_key = ConstraintSpec("primary", None, [], _make_primary(None))
             self.primary_key.slots.append(slot)
         if index:
-            from migguard.ops.indexes import CreateIndex
-
             op = CreateIndex(None, self.name, (), schema=self.schema, unique=bool(copy.unique))
             self.indexes.append(IndexSpec(None, [slot], op=op))
 
@@ -335,8 +333,6 @@ class TableSpec:
     def _conventional_name(self, name: str, type_: str | None) -> str:
         """``name`` as the naming convention turns it for a constraint of ``type_`` (a
         convention may embed the given name, e.g. ``ck_%(table_name)s_%(constraint_name)s``)."""
-        from migguard.ops.constraints import named_constraint
-
         constraint = named_constraint(name, type_)
         Table(self.name, sa.MetaData(naming_convention=self.naming_convention)).append_constraint(
             constraint
@@ -376,11 +372,9 @@ class TableSpec:
 
     def build_table(self, metadata: sa.MetaData, name: str) -> Table:
         """The new table, called ``name``, in ``metadata`` (with stubs for referenced tables)."""
-        from migguard.ops.ddl import stub_referents
-
         columns = []
         for slot in self.live_slots:
-            column = slot.column._copy()
+            column = copy_schema_item(slot.column)
             column.name = column.key = slot.name
             columns.append(column)
         self._built = [record.build() for record in self._all_constraints()]
@@ -398,7 +392,7 @@ class TableSpec:
 
     def copied_columns(self) -> list[tuple[str, str]]:
         """(new name, name in the old table) of every column whose data is copied; the old
-        table's columns must already carry their final names (``rebuild`` renames first)."""
+        table's columns must already carry their final names (``move_and_copy`` renames first)."""
         return [(slot.name, slot.name) for slot in self.live_slots if slot.origin is not None]
 
 
