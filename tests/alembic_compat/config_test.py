@@ -11,7 +11,7 @@ from alembic.config import Config as RealConfig
 
 from migguard.alembic_compat.config import AlembicConfig, alembic_config_for
 from migguard.errors import ConfigError
-from tests.alembic_compat.alembic_project import set_ini_option
+from tests.testing.alembic_project import set_ini_option
 
 INI = """\
 [alembic]

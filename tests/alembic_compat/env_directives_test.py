@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.alembic_compat.alembic_project import set_ini_option
+from tests.testing.alembic_project import set_ini_option
 
 HOOK = """
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from migguard.alembic_compat.config import alembic_config_for
 from migguard.alembic_compat.env_run import EnvSettings, run_env_py
-from tests.alembic_compat.alembic_project import (
+from tests.testing.alembic_project import (
     alembic_init,
     set_ini_option,
     set_target_metadata,

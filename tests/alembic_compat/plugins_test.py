@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.alembic_compat.plugins import registered_operation
-from tests.alembic_compat.alembic_project import ENV_PY as ALEMBIC_ENV_PY
-from tests.conftest import Result, revision_source, run_process
-from tests.postgres_fixture import PostgresServer, fresh_database, psql
+from tests.testing.alembic_project import ENV_PY as ALEMBIC_ENV_PY
+from tests.testing.postgres import PostgresServer, fresh_database, psql
+from tests.testing.project import Result, revision_source, run_process
 
 TICKET, RENAME, DROP = "a1b2c3d4e5f6", "b2c3d4e5f6a1", "c3d4e5f6a1b2"
 

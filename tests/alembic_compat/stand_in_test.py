@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import migguard
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
+from tests.testing.seeds import schema, versions
 
 HELPER = """
 import sqlalchemy as sa

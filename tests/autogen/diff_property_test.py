@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migguard.autogen.render import render_downgrade, render_operations
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     build,
     comparable,
     described,

@@ -18,7 +18,7 @@ from migguard.ops.schema import (
     DropTable,
     RenameTable,
 )
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     build,
     customer,
     described,

@@ -39,8 +39,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import Project
-from tests.postgres_fixture import admin_execute
+from tests.testing.postgres import admin_execute
+from tests.testing.project import Project
 
 NO_DIFFERENCES = "No differences: the database matches the models.\n"
 NAMING_CONVENTION = {

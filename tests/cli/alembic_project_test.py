@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_process
-
-pytest_plugins = ["tests.postgres_fixture"]
+from tests.testing.project import run_process
 
 MODELS = """\
 import sqlalchemy as sa

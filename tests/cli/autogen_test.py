@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import schema
-from tests.conftest import Project
+from tests.testing.project import Project
+from tests.testing.seeds import schema
 
 CUSTOMER_MODEL = """
 from sqlalchemy import Column, Integer, MetaData, String, Table

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from migguard.errors import EXIT_DATABASE, EXIT_HISTORY, EXIT_USAGE
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
 
 MIGGUARD = Path(sys.executable).with_name("migguard")
 VERSIONS = "migrations/versions"

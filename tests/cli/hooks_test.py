@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Project, run_process
-from tests.guard.gitrepo import add_revision, commit, git, git_env, init_project
+from tests.testing.gitrepo import add_revision, commit, git, git_env, init_project
+from tests.testing.project import Project, run_process
 
 PROBE = (
     "import sys\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project, run_process
+from tests.testing.project import Project, run_process
 
 PROBE = (
     "import sys\n"

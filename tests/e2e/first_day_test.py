@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import run_process
+from tests.testing.project import run_process
+from tests.testing.seeds import schema, versions
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION_START = "## Quick start: a first day\n"

@@ -18,8 +18,8 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
-from tests.guard.gitrepo import clone, configure_user, git, git_env, head
-from tests.precommit_repo import env_for, run_pre_commit
+from tests.testing.gitrepo import clone, configure_user, git, git_env, head
+from tests.testing.precommit import env_for, run_pre_commit
 
 MODELS = '''\
 from sqlalchemy import String

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from migguard.guard.install import install_hooks
-from tests.cli.runtime_test import versions
-from tests.guard.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
+from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
+from tests.testing.seeds import versions
 
 SETTINGS = """script_location = "migrations"
 url = "sqlite:///app.db"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from migguard.cli.main import main
 from migguard.guard.repo import git_environment
-from tests.conftest import run_process
+from tests.testing.project import run_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = Path("examples") / "shop"

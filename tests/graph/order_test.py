@@ -13,7 +13,7 @@ from migguard.graph import (
     newest_first,
     resolve,
 )
-from tests.graph.builders import build, rev
+from tests.testing.graph_builders import build, rev
 
 
 def whole_history(graph: RevisionGraph) -> list[str]:

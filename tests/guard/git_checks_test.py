@@ -15,8 +15,8 @@ from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.gitrepo import add_origin, commit, git, init_repo
+from tests.testing.gitrepo import add_origin, commit, git, init_repo
+from tests.testing.project import Project
 
 VERSIONS = "migrations/versions"
 

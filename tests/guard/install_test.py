@@ -21,7 +21,7 @@ from migguard.guard.install import (
     install_hooks,
     parse_hook_names,
 )
-from tests.guard.gitrepo import add_revision, commit, git, head, init_project
+from tests.testing.gitrepo import add_revision, commit, git, head, init_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from migguard.graph import Revision, RevisionGraph
 from migguard.guard.install import install_hooks
 from migguard.guard.post_checkout import CheckoutEvent, checkout_event, downgrade_targets
-from tests.cli.runtime_test import versions
-from tests.conftest import run_process
-from tests.guard.gitrepo import add_revision, clone, commit, git, git_env, head, init_project
-from tests.guard.listener import Listener
+from tests.testing.gitrepo import add_revision, clone, commit, git, git_env, head, init_project
+from tests.testing.listener import Listener
+from tests.testing.project import run_process
+from tests.testing.seeds import versions
 
 
 def feature_branch(tmp_path: Path, url: str | None) -> tuple[Path, str, str]:

@@ -18,10 +18,10 @@ from migguard.guard.post_merge import (
     post_merge,
     upgrade_opted_in,
 )
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import run_process
-from tests.guard.gitrepo import add_revision, clone, commit, git, head, init_project
-from tests.guard.listener import Listener
+from tests.testing.gitrepo import add_revision, clone, commit, git, head, init_project
+from tests.testing.listener import Listener
+from tests.testing.project import run_process
+from tests.testing.seeds import schema, versions
 
 LOG = 'log = "logs/post-merge.log"\n'
 FAILING = 'op.execute("INSERT INTO nowhere VALUES (1)")'

@@ -1,6 +1,6 @@
 """migguard as a hook repository of the real pre-commit program: its hooks block a commit or a
 merge that leaves two heads, and post-merge speaks after a merge (the hook repository and
-``PRE_COMMIT_HOME`` fixtures are in tests/precommit_repo.py)."""
+``PRE_COMMIT_HOME`` fixtures are in tests/testing/precommit.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard.gitrepo import add_revision, commit, git, init_project
-from tests.precommit_repo import env_for, run_pre_commit
+from tests.testing.gitrepo import add_revision, commit, git, init_project
+from tests.testing.precommit import env_for, run_pre_commit
 
 
 @pytest.fixture

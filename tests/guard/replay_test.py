@@ -20,8 +20,8 @@ from migguard.guard.replay import (
 )
 from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.shop import Shop, open_shop
+from tests.testing.project import Project
+from tests.testing.shop import Shop, open_shop
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.install import install_hooks
 from migguard.guard.run import run_checks, selected_codes
 from migguard.guard.settings import check_settings
-from tests.guard.gitrepo import add_revision, commit, git, init_project
-from tests.precommit_repo import env_for, run_pre_commit
+from tests.testing.gitrepo import add_revision, commit, git, init_project
+from tests.testing.precommit import env_for, run_pre_commit
 
 SCRIPT = "migrations/versions/{}_rev.py"
 

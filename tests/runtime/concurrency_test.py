@@ -8,8 +8,8 @@ import sys
 
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import versions
-from tests.conftest import Project
+from tests.testing.project import Project
+from tests.testing.seeds import versions
 
 PROCESSES = 8
 REVISIONS = 6

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import revision_source
-from tests.postgres_fixture import PostgresServer, admin_execute
+from tests.testing.postgres import PostgresServer, admin_execute
+from tests.testing.project import revision_source
 
 ENV_PY = """
 from alembic import context
@@ -507,7 +507,7 @@ def migguard_sql(root: Path, url: str, command_name: str, target: str) -> str:
 def test_offline_sql_writes_the_rows_alembic_writes(
     tmp_path: Path, command_name: str, target: str, rows: set[str]
 ) -> None:
-    from tests.postgres_fixture import sqlite3
+    from tests.testing.postgres import sqlite3
 
     root = tmp_path / "project"
     write_project(root, DEPENDENCY)

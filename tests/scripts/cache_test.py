@@ -13,7 +13,7 @@ import pytest
 from migguard.config import load_config
 from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import History, load_history
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def _aged_history(project: Project) -> None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.postgres_fixture import CommandFailed, PostgresServer, admin_execute, psql, sqlite3
+from tests.testing.postgres import CommandFailed, PostgresServer, admin_execute, psql, sqlite3
 
 
 def scalar(url: str, query: str) -> object:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard.gitrepo import commit, git, git_env, init_repo
+from tests.testing.gitrepo import commit, git, git_env, init_repo
 
-WORKING_TREE = Path(__file__).resolve().parents[1]
+WORKING_TREE = Path(__file__).resolve().parents[2]
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 # Building the hook environment (pip installing migguard and its dependencies) takes a while.
 TIMEOUT = 900
