@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.testing.postgres",
     "tests.testing.precommit",
     "tests.testing.listener",
+    "tests.testing.markers",
 ]
