@@ -72,6 +72,15 @@ def test_the_contributing_guide_gives_the_fast_subset_pyproject_documents() -> N
     assert "CI=1" in text
 
 
+def test_ci_runs_the_readme_test_command_with_ci_set() -> None:
+    """``.ci/run`` exports ``CI=1`` before it runs the README's command, so a test that cannot
+    have its PostgreSQL server fails there instead of being skipped."""
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert "export CI=1" in lines
+    runs_tests = next(i for i, line in enumerate(lines) if '-c "$test_command"' in line)
+    assert lines.index("export CI=1") < runs_tests
+
+
 @pytest.mark.slow
 def test_the_repositorys_pre_commit_hooks_pass_on_this_working_tree(
     tmp_path: Path, pre_commit_home: Path
