@@ -98,6 +98,7 @@ assert config.cmd_opts.x is None  # no -x given
 op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))"""
 
 
+@pytest.mark.slow
 def test_scripts_reach_the_project_config_through_op_get_context(make_project, db_url: str) -> None:
     project = make_project()
     ini = project.root / "alembic.ini"

@@ -171,6 +171,7 @@ op.create_table(
 """
 
 
+@pytest.mark.slow
 def test_scripts_reach_dialect_modules_through_the_dialects_package(
     alembic_project: AlembicProject,
 ) -> None:

@@ -492,6 +492,7 @@ def tables_only(schema: dict[str, Any]) -> dict[str, Any]:
 # --- tests --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "dialect"), case_params())
 def test_rendered_script_builds_what_the_operations_build(
     case: Case, dialect: str, make_url: Callable[[str], str]

@@ -12,6 +12,7 @@ from tests.testing.project import Project
 from tests.testing.seeds import AGE, CUSTOMER, schema, seed_history, versions
 
 
+@pytest.mark.slow
 def test_first_day_upgrade_downgrade_and_back(project: Project, db_url: str) -> None:
     seed_history(project)
     url = ["--url", db_url]

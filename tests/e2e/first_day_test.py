@@ -239,6 +239,7 @@ def test_the_readme_shows_the_files_this_test_writes() -> None:
     assert all(line.startswith("$ migguard ") for line in console_lines)
 
 
+@pytest.mark.slow
 def test_first_day(day: FirstDay) -> None:
     init = day.type("migguard init migrations")
     assert "Wrote" in init

@@ -18,6 +18,8 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
+import pytest
+
 from tests.testing.gitrepo import clone, configure_user, git, git_env, head
 from tests.testing.precommit import env_for, run_pre_commit
 
@@ -119,6 +121,7 @@ def committed(done: subprocess.CompletedProcess[str]) -> str:
     return output
 
 
+@pytest.mark.slow
 def test_guard_story(
     tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
 ) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.testing.gitrepo import add_revision, commit, init_project
 from tests.testing.precommit import run_pre_commit
 
@@ -21,6 +23,7 @@ def readme_snippet() -> str:
     return block.removeprefix("```yaml\n").rsplit("```", 1)[0]
 
 
+@pytest.mark.slow
 def test_the_readme_snippet_resolves_and_pins_to_a_commit(
     tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
 ) -> None:

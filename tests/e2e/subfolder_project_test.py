@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from migguard.guard.install import install_hooks
 from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
 from tests.testing.seeds import versions
@@ -51,6 +53,7 @@ def backend_repo(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_hooks_run_at_the_top_use_the_configurations_sqlite_file(tmp_path: Path) -> None:
     origin = backend_repo(tmp_path / "origin")
     staging = clone(origin, tmp_path / "staging")

@@ -81,6 +81,7 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_readme_setup_commands_run_in_a_clean_checkout(tmp_path: Path) -> None:
     folder, runs = setup_commands()
     assert folder == EXAMPLE

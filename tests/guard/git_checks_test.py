@@ -144,6 +144,7 @@ def test_line_ending_conversion_alone_is_not_an_edit(repo: Project) -> None:
 
 
 # Runs pre-commit itself, not through tests/testing/precommit.py, so the marker is written here.
+@pytest.mark.slow
 @pytest.mark.precommit
 def test_pre_commit_sees_the_staged_content_only(
     repo: Project, tmp_path_factory: pytest.TempPathFactory

@@ -30,6 +30,7 @@ def app(tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
     yield root
 
 
+@pytest.mark.slow
 def test_migguard_heads_blocks_a_commit_that_leaves_two_heads(
     app: Path, pre_commit_home: Path
 ) -> None:
@@ -52,6 +53,7 @@ def test_migguard_heads_blocks_a_commit_that_leaves_two_heads(
     assert "migguard heads" in passed.stdout + passed.stderr
 
 
+@pytest.mark.slow
 def test_migguard_post_merge_fires_on_git_merge(app: Path, pre_commit_home: Path) -> None:
     git(app, "checkout", "-q", "-b", "feature")
     add_revision(app, "b2", "a1")
@@ -67,6 +69,7 @@ def test_migguard_post_merge_fires_on_git_merge(app: Path, pre_commit_home: Path
     assert "migguard: revision files arrived (2 added, " in output
 
 
+@pytest.mark.slow
 def test_migguard_heads_stops_a_merge_that_would_leave_two_heads(
     app: Path, pre_commit_home: Path
 ) -> None:

@@ -138,6 +138,7 @@ def test_a_checksummed_cache_of_the_wrong_shape_is_a_miss(shop: Shop, payload: s
     assert built(shop).replayed
 
 
+@pytest.mark.slow
 def test_random_byte_flips_in_the_cache_never_change_the_schema(shop: Shop) -> None:
     uncached = built(shop)
     path = cache_path(shop.config(), "sqlite")

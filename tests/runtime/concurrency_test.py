@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from tests.testing.project import Project
@@ -15,6 +16,7 @@ PROCESSES = 8
 REVISIONS = 6
 
 
+@pytest.mark.slow
 def test_concurrent_upgrades_apply_each_revision_once(project: Project, db_url: str) -> None:
     project.add(
         "r0",

@@ -6,6 +6,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.testing.background import SLOW, start_migguard, wait_for
@@ -116,6 +117,7 @@ def test_a_script_that_cannot_load_stops_the_run_at_its_revision(
     assert versions(sqlite_url) == ["c2e7eea3f80e"]
 
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_revision_leaves_nothing_behind(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:
@@ -140,6 +142,7 @@ def test_kill_9_in_the_middle_of_a_revision_leaves_nothing_behind(
     assert versions(db_url) == ["d3"]
 
 
+@pytest.mark.slow
 def test_lock_timeout_is_a_clear_error(project: Project, db_url: str) -> None:
     seed_history(project)
     assert project.run("--url", db_url, "upgrade", "head").code == 0
@@ -196,6 +199,7 @@ def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: s
     assert versions(pg_url) == ["c2e7eea3f80e"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:
@@ -221,6 +225,7 @@ def _admin(sql_text: str) -> str:
     return psql("postgres", sql_text).strip()
 
 
+@pytest.mark.slow
 def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
     project: Project, pg_url: str
 ) -> None:
@@ -307,6 +312,7 @@ if _os.environ.get("MIGGUARD_TEST_SLOW"):
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:

@@ -6,12 +6,15 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from migguard.runtime.lock import _masked
 from tests.testing.background import SLOW, start_migguard
 from tests.testing.project import Project
 from tests.testing.seeds import seed_history
 
 
+@pytest.mark.slow
 def test_a_waiting_run_says_for_whom(project: Project, db_url: str, tmp_path: Path) -> None:
     seed_history(project)
     assert project.run("--url", db_url, "upgrade", "head").code == 0

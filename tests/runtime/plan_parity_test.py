@@ -306,6 +306,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Rev], list[Move]]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@pytest.mark.slow
 @given(stories())
 def test_migguard_writes_the_rows_alembic_writes_on_sqlite(
     story: tuple[list[Rev], list[Move]],
@@ -448,6 +449,7 @@ NAMED_STORIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NAMED_STORIES))
 def test_named_stories_on_sqlite(name: str, tmp_path: Path) -> None:
     history, moves = NAMED_STORIES[name]
@@ -455,6 +457,7 @@ def test_named_stories_on_sqlite(name: str, tmp_path: Path) -> None:
     replay(tmp_path / "project", history, moves, urls)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NAMED_STORIES))
 def test_named_stories_on_postgresql(
     name: str, tmp_path: Path, postgres_server: PostgresServer

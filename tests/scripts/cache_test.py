@@ -37,6 +37,7 @@ def _facts(history: History) -> tuple[object, ...]:
     return (list(history.graph), dict(history.files), history.warnings)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["headers.cache", "history.cache"])
 def test_random_byte_flips_in_a_cache_file_never_change_the_history(
     project: Project, name: str
