@@ -8,7 +8,7 @@ Usage::
 The schema: ``--tables`` tables of 10 columns of mixed types, 2 indexes and 1 foreign key each
 (to a previous table; the first table refers to itself), created with ``metadata.create_all``
 on a SQLite file and on a throwaway PostgreSQL server (started from the machine's binaries with
-the helpers of ``tests/postgres_fixture.py``).
+the helpers of ``tests/testing/postgres.py``).
 
 Both tools run in this process, on the same database, each with a fresh connection per run:
 
@@ -46,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-# The repository root, for tests/postgres_fixture.py.
+# The repository root, for tests/testing/postgres.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -236,7 +236,7 @@ def postgres_database() -> Iterator[tuple[str, str]]:
     Raises:
         BenchError: the server cannot be started or psycopg is missing.
     """
-    from tests import postgres_fixture as pgf
+    from tests.testing import postgres as pgf
 
     with throwaway_server(BenchError) as server:
         pgf.admin_execute(server, "CREATE DATABASE {}", "bench_compare")

@@ -6,7 +6,7 @@ Usage::
         [--downgrade-bodies light ddl] [--skip-postgres] [--keep DIR] [--json PATH]
 
 Cases, each on SQLite and on PostgreSQL (a throwaway server started from the machine's
-binaries with the helpers of ``tests/postgres_fixture.py``):
+binaries with the helpers of ``tests/testing/postgres.py``):
 
 * ``upgrade head`` of the first size's history on a fresh, empty database;
 * ``current`` at the second size, on a database already at head;
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-# The sibling scripts, and the repository root for tests/postgres_fixture.py.
+# The sibling scripts, and the repository root for tests/testing/postgres.py.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -484,7 +484,7 @@ def postgres_backend() -> Iterator[PostgresBackend]:
     """
     import psycopg
 
-    from tests import postgres_fixture as pgf
+    from tests.testing import postgres as pgf
 
     with throwaway_server(BenchError, configure=allow_many_locks) as server:
         conninfo = {"host": pgf.HOST, "port": server.port, "user": pgf.SUPERUSER}
@@ -561,7 +561,7 @@ def all_facts(exes: dict[str, Path], with_postgres: bool) -> dict[str, str]:
     """
     import sqlalchemy
 
-    from tests import postgres_fixture as pgf
+    from tests.testing import postgres as pgf
 
     postgres = "PostgreSQL skipped"
     if with_postgres:

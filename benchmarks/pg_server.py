@@ -15,7 +15,7 @@ def throwaway_server(
     error: type[Exception], configure: Callable[[Path], None] | None = None
 ) -> Iterator[Any]:
     """Start a server from the machine's binaries (as an unprivileged user when run as root),
-    yield its ``tests.postgres_fixture.PostgresServer``, then stop and remove it.
+    yield its ``tests.testing.postgres.PostgresServer``, then stop and remove it.
 
     Args:
         error: the exception type to raise (the calling script's own).
@@ -27,7 +27,7 @@ def throwaway_server(
     """
     import pytest
 
-    from tests import postgres_fixture as pgf
+    from tests.testing import postgres as pgf
 
     try:
         import psycopg  # noqa: F401 - the driver the benchmarks' URLs name

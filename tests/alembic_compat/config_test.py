@@ -11,7 +11,7 @@ from alembic.config import Config as RealConfig
 
 from migguard.alembic_compat.config import AlembicConfig, alembic_config_for
 from migguard.errors import ConfigError
-from tests.alembic_compat.alembic_project import set_ini_option
+from tests.testing.alembic_project import set_ini_option
 
 INI = """\
 [alembic]
@@ -98,6 +98,7 @@ assert config.cmd_opts.x is None  # no -x given
 op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))"""
 
 
+@pytest.mark.slow
 def test_scripts_reach_the_project_config_through_op_get_context(make_project, db_url: str) -> None:
     project = make_project()
     ini = project.root / "alembic.ini"

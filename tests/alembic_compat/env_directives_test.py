@@ -8,7 +8,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.alembic_compat.alembic_project import set_ini_option
+import pytest
+
+from tests.testing.alembic_project import set_ini_option
 
 HOOK = """
 
@@ -33,6 +35,7 @@ def with_hook(project, keyword: str, definition: str) -> None:
     project.env_py.write_text(source)
 
 
+@pytest.mark.slow
 def test_process_revision_directives_chooses_the_id_and_skips_empty_revisions(
     make_project,
 ) -> None:
@@ -68,6 +71,7 @@ def include_name(name, type_, parent_names):
 """
 
 
+@pytest.mark.slow
 def test_include_object_and_include_name_from_env_py_filter_the_check(make_project) -> None:
     project = make_project()
     project.add(
@@ -97,6 +101,7 @@ class AuditEntry(Base):
 """
 
 
+@pytest.mark.slow
 def test_include_schemas_compares_every_schema_as_alembic_does(make_project, pg_url) -> None:
     project = make_project()
     set_ini_option(project.root / "alembic.ini", "sqlalchemy.url", pg_url)

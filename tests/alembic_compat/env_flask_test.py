@@ -81,6 +81,7 @@ def add_email(root: Path, app: str = "app") -> None:
     (root / "models.py").write_text(textwrap.dedent(models))
 
 
+@pytest.mark.slow
 def test_a_model_change_without_a_migration_fails_the_check(
     flask_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -93,6 +94,7 @@ def test_a_model_change_without_a_migration_fails_the_check(
     assert "add column 'customer.email'" in out
 
 
+@pytest.mark.slow
 def test_the_application_is_found_through_flask_app_or_the_check_warns(
     flask_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from migguard.alembic_compat.config import alembic_config_for
 from migguard.alembic_compat.env_run import EnvSettings, run_env_py
-from tests.alembic_compat.alembic_project import (
+from tests.testing.alembic_project import (
     alembic_init,
     set_ini_option,
     set_target_metadata,
@@ -87,6 +87,7 @@ def test_the_multidb_template_gives_every_configure_call_and_writes_no_files(
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".sql") == []
 
 
+@pytest.mark.slow
 def test_env_py_reading_x_arguments_and_environment_variables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,6 +108,7 @@ def test_env_py_reading_x_arguments_and_environment_variables(
     assert read_env(tmp_path, x=("tenant=acme",)).url == "postgresql://app:s3cret@db/app_acme"
 
 
+@pytest.mark.slow
 def test_env_py_that_needs_an_app_context_is_a_failure_naming_file_and_line(
     tmp_path: Path,
 ) -> None:
@@ -131,6 +133,7 @@ def test_env_py_that_needs_an_app_context_is_a_failure_naming_file_and_line(
     assert settings.failure.line == line + 1
 
 
+@pytest.mark.slow
 def test_nothing_of_the_run_is_left_in_the_interpreter(tmp_path: Path) -> None:
     env_py = alembic_init(tmp_path, "generic")  # its env.py calls logging's fileConfig
     write_models(tmp_path)
@@ -178,6 +181,7 @@ def test_get_bind_offline_is_a_failure_saying_migguard_reads_offline(tmp_path: P
     assert "offline" in failure.error and "get_bind" in failure.error
 
 
+@pytest.mark.slow
 def test_a_failure_echoing_a_url_never_shows_its_password(tmp_path: Path) -> None:
     env_py = alembic_init(tmp_path, "generic")
     env_py.write_text(
@@ -191,6 +195,7 @@ def test_a_failure_echoing_a_url_never_shows_its_password(tmp_path: Path) -> Non
     assert "cannot reach postgresql://app:***@db.example/app" in failure.describe()
 
 
+@pytest.mark.slow
 def test_the_settings_repr_never_shows_the_url_password(tmp_path: Path) -> None:
     env_py = alembic_init(tmp_path, "generic")
     set_ini_option(tmp_path / "alembic.ini", "sqlalchemy.url", "postgresql://app:s3cretpw@db/app")

@@ -13,6 +13,7 @@ CREATE_CUSTOMER = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("template", ["generic", "pyproject", "async"])
 def test_check_fails_on_a_model_change_without_a_revision(make_project, template: str) -> None:
     project = make_project(template)
@@ -34,6 +35,7 @@ def test_check_fails_on_a_model_change_without_a_revision(make_project, template
     assert "All checks passed" not in result.out
 
 
+@pytest.mark.slow
 def test_check_fails_on_the_multidb_template_naming_each_database_table(make_project) -> None:
     project = make_project("multidb")
     (project.root / "audit_models.py").write_text(
@@ -54,6 +56,7 @@ def test_check_fails_on_the_multidb_template_naming_each_database_table(make_pro
     assert not list(project.root.glob("*.sql"))
 
 
+@pytest.mark.slow
 def test_an_env_py_that_cannot_run_is_a_warning_saying_why_and_what_to_do(make_project) -> None:
     project = make_project()
     # Flask-Migrate's env.py reaches the application through flask's current_app at import.
@@ -76,6 +79,7 @@ def test_an_env_py_that_cannot_run_is_a_warning_saying_why_and_what_to_do(make_p
     assert "1 warning" in result.out
 
 
+@pytest.mark.slow
 def test_config_names_env_py_as_the_source_of_its_values(make_project, monkeypatch) -> None:
     project = make_project()
     source = (
@@ -113,6 +117,7 @@ def test_config_names_env_py_as_the_source_of_its_values(make_project, monkeypat
     assert "sqlite:///mine.db  (--url)" in overridden
 
 
+@pytest.mark.slow
 def test_runs_use_the_version_table_and_url_env_py_gives_alternating_with_alembic(
     make_project, monkeypatch, db_url: str
 ) -> None:
@@ -179,6 +184,7 @@ def test_heads_history_and_post_checkout_never_run_env_py(make_project) -> None:
     assert not (project.root / "ENV_PY_RAN").exists()
 
 
+@pytest.mark.slow
 def test_an_untouched_template_env_py_is_a_warning_not_a_pass(make_project) -> None:
     project = make_project()
     project.env_py.write_text(
@@ -198,6 +204,7 @@ def test_an_untouched_template_env_py_is_a_warning_not_a_pass(make_project) -> N
     assert "All checks passed" not in result.out
 
 
+@pytest.mark.slow
 def test_under_pre_commit_a_missing_package_points_at_additional_dependencies(
     make_project, monkeypatch
 ) -> None:
@@ -211,6 +218,7 @@ def test_under_pre_commit_a_missing_package_points_at_additional_dependencies(
     assert "additional_dependencies" in result.out
 
 
+@pytest.mark.slow
 def test_migguards_own_configuration_wins_over_env_py_key_by_key(make_project) -> None:
     project = make_project()
     project.env_py.write_text(
@@ -231,6 +239,7 @@ def test_migguards_own_configuration_wins_over_env_py_key_by_key(make_project) -
     assert lines["metadata"].endswith("(env.py configure())")
 
 
+@pytest.mark.slow
 def test_x_arguments_reach_env_py_as_with_alembic(make_project) -> None:
     project = make_project()
     project.env_py.write_text(

@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.alembic_compat.plugins import registered_operation
-from tests.alembic_compat.alembic_project import ENV_PY as ALEMBIC_ENV_PY
-from tests.conftest import Result, revision_source, run_process
-from tests.postgres_fixture import PostgresServer, fresh_database, psql
+from tests.testing.alembic_project import ENV_PY as ALEMBIC_ENV_PY
+from tests.testing.postgres import PostgresServer, fresh_database, psql
+from tests.testing.project import Result, revision_source, run_process
 
 TICKET, RENAME, DROP = "a1b2c3d4e5f6", "b2c3d4e5f6a1", "c3d4e5f6a1b2"
 
@@ -327,6 +327,7 @@ def statements(script: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_plugin_operations_build_what_alembic_builds_up_and_down(
     project: Path, pg_url: str, other_pg_url: str
 ) -> None:
@@ -370,6 +371,7 @@ def test_plugin_operations_build_what_alembic_builds_up_and_down(
     assert empty["tickets"] is None
 
 
+@pytest.mark.slow
 def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
     project: Path, pg_url: str, other_pg_url: str
 ) -> None:
@@ -400,6 +402,7 @@ def test_offline_script_holds_the_plugins_sql_and_builds_the_same_schema(
     assert catalog(pg_url) == catalog(other_pg_url)
 
 
+@pytest.mark.slow
 def test_a_fresh_migguard_process_runs_the_plugin_history(tmp_path: Path, pg_url: str) -> None:
     build_project(tmp_path, pg_url)
     done = run_process(["upgrade", "head"], cwd=tmp_path)
@@ -407,6 +410,7 @@ def test_a_fresh_migguard_process_runs_the_plugin_history(tmp_path: Path, pg_url
     assert catalog(pg_url)["versions"] == [(DROP,)]
 
 
+@pytest.mark.slow
 def test_a_failing_plugin_operation_names_revision_and_file(project: Path, pg_url: str) -> None:
     script = next(project.parent.glob(f"migrations/versions/{RENAME}_*.py"))
     script.write_text(
@@ -423,6 +427,7 @@ def test_a_failing_plugin_operation_names_revision_and_file(project: Path, pg_ur
     assert catalog(pg_url)["versions"] == [(TICKET,)]
 
 
+@pytest.mark.slow
 def test_an_operation_no_plugin_registers_is_one_line_naming_it(project: Path) -> None:
     versions = project.parent / "migrations" / "versions"
     for path in versions.glob("*.py"):
@@ -470,6 +475,7 @@ def test_looking_for_plugin_operations_never_imports_alembic(tmp_path: Path) -> 
     assert second == "[]"
 
 
+@pytest.mark.slow
 def test_a_plugin_reading_through_get_bind_sees_the_revisions_earlier_changes(
     project: Path, pg_url: str, other_pg_url: str
 ) -> None:
@@ -572,6 +578,7 @@ def twin_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str
     return str(request.getfixturevalue("other_pg_url"))
 
 
+@pytest.mark.slow
 def test_a_project_operation_runs_on_each_database_online_and_offline_as_with_alembic(
     tmp_path: Path,
     db_url: str,

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from tests.alembic_compat.alembic_project import ENV_PY
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import Result, revision_source, run_process
+from tests.testing.alembic_project import ENV_PY
+from tests.testing.project import Result, revision_source, run_process
+from tests.testing.seeds import schema, versions
 
 
 @dataclass
@@ -171,6 +171,7 @@ op.create_table(
 """
 
 
+@pytest.mark.slow
 def test_scripts_reach_dialect_modules_through_the_dialects_package(
     alembic_project: AlembicProject,
 ) -> None:

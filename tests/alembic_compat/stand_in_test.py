@@ -12,9 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import migguard
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
+from tests.testing.seeds import schema, versions
 
 HELPER = """
 import sqlalchemy as sa
@@ -79,6 +81,7 @@ def fresh(cwd: Path, program: str, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.slow
 def test_modules_a_script_imports_get_the_real_alembic(tmp_path: Path, db_url: str) -> None:
     root = project(tmp_path, db_url)
 
@@ -91,6 +94,7 @@ def test_modules_a_script_imports_get_the_real_alembic(tmp_path: Path, db_url: s
     assert versions(db_url) == ["a1"]
 
 
+@pytest.mark.slow
 def test_the_script_keeps_migguard_op_and_alembic_keeps_its_own(tmp_path: Path) -> None:
     root = project(tmp_path, "sqlite://")
     program = (
@@ -114,6 +118,7 @@ def test_the_script_keeps_migguard_op_and_alembic_keeps_its_own(tmp_path: Path) 
     ], done.stderr
 
 
+@pytest.mark.slow
 def test_without_alembic_installed_one_line_says_it_is_needed(tmp_path: Path) -> None:
     root = project(tmp_path, f"sqlite:///{tmp_path}/shop.db")
 
@@ -128,6 +133,7 @@ def test_without_alembic_installed_one_line_says_it_is_needed(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.slow
 def test_without_alembic_a_script_that_needs_only_op_runs(tmp_path: Path) -> None:
     root = project(tmp_path, f"sqlite:///{tmp_path}/shop.db")
     (root / "shop_helpers.py").write_text(
@@ -140,6 +146,7 @@ def test_without_alembic_a_script_that_needs_only_op_runs(tmp_path: Path) -> Non
     assert schema(f"sqlite:///{tmp_path}/shop.db")["customer"] == ["id", "flag"]
 
 
+@pytest.mark.slow
 def test_an_attribute_of_the_stand_in_brings_in_the_real_package(tmp_path: Path) -> None:
     program = (
         "import migguard.op\n"
@@ -158,6 +165,7 @@ def test_an_attribute_of_the_stand_in_brings_in_the_real_package(tmp_path: Path)
     )
 
 
+@pytest.mark.slow
 def test_a_submodule_the_real_package_loaded_is_not_run_twice(tmp_path: Path) -> None:
     # `import alembic.autogenerate` while the stand-in is `alembic` (what alembic-postgresql-enum
     # does) gets the module the real package's import ran, with its submodules as attributes.

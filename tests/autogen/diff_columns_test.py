@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql as pg
 
 from migguard.autogen.render import Note, render_operations
 from migguard.ops.schema import AlterColumn
-from tests.autogen.diff_test import build, described, diff, engine_for, operations
-from tests.autogen.render_roundtrip_test import load_script, run_in_transaction, write_script
+from tests.testing.diff import build, described, diff, engine_for, operations
+from tests.testing.rendered import load_script, run_in_transaction, write_script
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from migguard.autogen.diff_enums import EnumTypeChange, EnumUser, enum_change
 from migguard.ops.schema import AddColumn, CreateTable, DropTable
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     build,
     described,
     diff,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.autogen.diff_test import build, described, diff, engine_for
+from tests.testing.diff import build, described, diff, engine_for
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from migguard.ops.constraints import (
 from migguard.ops.context import OnlineContext
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.operations import Operations
-from tests.autogen.diff_test import build, described, diff, engine_for, operations, round_trip
-from tests.autogen.render_roundtrip_test import load_script, write_script
+from tests.testing.diff import build, described, diff, engine_for, operations, round_trip
+from tests.testing.rendered import load_script, write_script
 
 
 @pytest.fixture

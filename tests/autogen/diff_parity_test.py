@@ -40,8 +40,8 @@ from migguard.ops.schema import (
     DropTable,
     DropTableComment,
 )
-from tests.autogen.diff_test import build, customer, diff, engine_for
-from tests.autogen.shop_schema import shop_metadata
+from tests.testing.diff import build, customer, diff, engine_for
+from tests.testing.shop_schema import shop_metadata
 
 Change = tuple[str, Any]
 

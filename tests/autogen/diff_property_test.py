@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migguard.autogen.render import render_downgrade, render_operations
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     build,
     comparable,
     described,
@@ -144,6 +144,7 @@ def check(engine: sa.Engine, before: dict[str, Any], after: dict[str, Any]) -> N
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_any_schema_to_any_schema_and_back(engine: sa.Engine, data: st.DataObject) -> None:
     postgres = engine.dialect.name == "postgresql"

@@ -18,7 +18,7 @@ from migguard.ops.schema import (
     DropTable,
     RenameTable,
 )
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     build,
     customer,
     described,
@@ -42,6 +42,7 @@ def with_age(name: str, type_: Any = sa.Integer, nullable: bool = False) -> sa.M
     return metadata
 
 
+@pytest.mark.slow
 def test_column_that_looks_renamed_gets_a_note_and_a_warning(engine: sa.Engine) -> None:
     build(engine, with_age("age"))
     after = with_age("years")

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from migguard.autogen.diff_enums import EnumTypeChange
 from migguard.ops.schema import CreateTable, DropTable
-from tests.autogen.diff_test import (
+from tests.testing.diff import (
     broad_metadata,
     build,
     described,

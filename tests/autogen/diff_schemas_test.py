@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from migguard.autogen.diff_schemas import SchemaChange
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.ops.schema import AddColumn, CreateTable, DropTable
-from tests.autogen.diff_test import build, described, diff, engine_for, operations, round_trip
+from tests.testing.diff import build, described, diff, engine_for, operations, round_trip
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from migguard.autogen.snapshot import (
     reflect,
     snapshot_of_metadata,
 )
-from tests.autogen.shop_schema import create, schemas, shop_metadata
+from tests.testing.shop_schema import create, schemas, shop_metadata
 
 # Difference 3 and 4 on PostgreSQL: (table, column or constraint) -> what the database reports.
 PG_DEFAULTS = {

@@ -39,8 +39,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import Project
-from tests.postgres_fixture import admin_execute
+from tests.testing.postgres import admin_execute
+from tests.testing.project import Project
 
 NO_DIFFERENCES = "No differences: the database matches the models.\n"
 NAMING_CONVENTION = {
@@ -467,6 +467,7 @@ def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_autogenerate_upgrade_diff_downgrade(
     db_url: str,
@@ -510,6 +511,7 @@ def test_enum_default_with_a_type_name_that_needs_quotes(
         ("numeric", "sa.Numeric(10, 2)", "'1e3'"),
     ],
 )
+@pytest.mark.slow
 def test_literal_defaults_postgresql_stores_in_its_own_form(
     pg_url: str,
     request: pytest.FixtureRequest,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from migguard.autogen.snapshot import Snapshot, reflect
@@ -46,6 +47,7 @@ def counted_reflect(url: str) -> tuple[Snapshot, list[str]]:
     return snapshot, statements
 
 
+@pytest.mark.slow
 def test_postgresql_reflects_200_tables_in_a_constant_number_of_queries(pg_url: str) -> None:
     engine = many_tables(pg_url, 200)
     snapshot, statements = counted_reflect(pg_url)
@@ -61,6 +63,7 @@ def test_postgresql_reflects_200_tables_in_a_constant_number_of_queries(pg_url: 
     assert len(statements) <= 15
 
 
+@pytest.mark.slow
 def test_sqlite_reflection_stays_in_process(sqlite_url: str) -> None:
     """SQLAlchemy's SQLite dialect answers ``get_multi_*`` table by table, with ``PRAGMA``
     statements and reads of the stored ``CREATE TABLE`` text: SQLite is a library inside the

@@ -9,7 +9,6 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import conv
 
-import migguard
-from migguard.autogen.render import Note, render_downgrade, render_operations
+from migguard.autogen.render import Note
 from migguard.ops.base import Operation
-from migguard.ops.binding import bind
 from migguard.ops.constraints import (
     CreateCheckConstraint,
     CreateForeignKey,
@@ -29,7 +26,6 @@ from migguard.ops.constraints import (
     CreateUniqueConstraint,
     DropConstraint,
 )
-from migguard.ops.context import OnlineContext
 from migguard.ops.data import Execute
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.operations import Operations
@@ -43,10 +39,8 @@ from migguard.ops.schema import (
     DropTableComment,
     RenameTable,
 )
-from migguard.scripts.write import NewRevision, render_script
-from tests.postgres_fixture import PostgresServer, admin_execute
-
-TEMPLATE = Path(migguard.__file__).parent / "templates" / "generic" / "script.py.mako"
+from tests.testing.postgres import PostgresServer, admin_execute
+from tests.testing.rendered import load_script, run_in_transaction, write_script
 
 
 class Cents(sa.TypeDecorator[int]):
@@ -399,19 +393,6 @@ def make_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
         admin_execute(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
-def run_in_transaction(url: str, work: Callable[[Operations], None]) -> None:
-    """Call ``work`` with ``Operations`` bound as ``op`` on a connection to ``url``, inside one
-    transaction that is committed."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn, conn.begin():
-            operations = Operations(OnlineContext(conn))
-            with bind(operations):
-                work(operations)
-    finally:
-        engine.dispose()
-
-
 def run_operations(url: str, operations: Sequence[Operation | Note]) -> None:
     def work(ops: Operations) -> None:
         for operation in operations:
@@ -508,35 +489,10 @@ def tables_only(schema: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in schema.items() if name != "enums"}
 
 
-# --- scripts ------------------------------------------------------------------------------------
-
-
-def write_script(items: Sequence[Operation | Note], dialect: str) -> str:
-    """The revision script for ``items``, rendered through the generic ``script.py.mako``."""
-    up = render_operations(items, dialect_name=dialect)
-    down = render_downgrade(items, dialect_name=dialect)
-    new = NewRevision(
-        revision="ae1027a6acf0",
-        down_revisions=(),
-        message="render test",
-        create_date=datetime(2024, 5, 1, 10, 0, 0),
-        upgrades=up.body,
-        downgrades=down.body,
-        imports=tuple(sorted(set(up.imports + down.imports))),
-    )
-    return render_script(TEMPLATE, new)
-
-
-def load_script(source: str) -> dict[str, Any]:
-    """Execute a script's source; its module namespace (``upgrade``, ``downgrade``, ...)."""
-    namespace: dict[str, Any] = {"__name__": "rendered_revision"}
-    exec(compile(source, "<rendered revision>", "exec"), namespace)
-    return namespace
-
-
 # --- tests --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "dialect"), case_params())
 def test_rendered_script_builds_what_the_operations_build(
     case: Case, dialect: str, make_url: Callable[[str], str]

@@ -23,7 +23,7 @@ from migguard.autogen.snapshot import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from tests.autogen.shop_schema import AUDIT, create, schemas, shop_metadata
+from tests.testing.shop_schema import AUDIT, create, schemas, shop_metadata
 
 
 @pytest.fixture

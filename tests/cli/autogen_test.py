@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import schema
-from tests.conftest import Project
+from tests.testing.project import Project
+from tests.testing.seeds import schema
 
 CUSTOMER_MODEL = """
 from sqlalchemy import Column, Integer, MetaData, String, Table
@@ -49,6 +49,7 @@ def write_models(root: Path, *, age: bool) -> None:
     sys.modules.pop("models", None)
 
 
+@pytest.mark.slow
 def test_first_day_with_autogenerate(shop: Project, db_url: str) -> None:
     first = shop.run("revision", "--autogenerate", "-m", "Add customer table")
     assert first.code == 0, first.err
@@ -95,6 +96,7 @@ def test_drift_lists_what_the_database_lacks(shop: Project) -> None:
     assert shop.run("diff", "--format", "json").code == 1
 
 
+@pytest.mark.slow
 def test_diff_exits_1_when_the_database_lacks_something_as_check_does(shop: Project) -> None:
     assert shop.run("revision", "--autogenerate", "-m", "Add customer table").code == 0
     assert shop.run("upgrade", "head").code == 0
@@ -123,6 +125,7 @@ def test_autogenerate_on_a_database_ahead_of_the_code_says_what_upgrade_says(
     assert "run `migguard upgrade head`" not in refused.err
 
 
+@pytest.mark.slow
 def test_autogenerate_on_a_database_past_the_chosen_head_says_so(shop: Project) -> None:
     first = shop.run("revision", "--autogenerate", "-m", "Add customer table", "--rev-id", "a1")
     assert first.code == 0

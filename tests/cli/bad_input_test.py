@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from migguard.errors import EXIT_DATABASE, EXIT_HISTORY, EXIT_USAGE
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
 
 MIGGUARD = Path(sys.executable).with_name("migguard")
 VERSIONS = "migrations/versions"
@@ -322,6 +322,7 @@ def seeded(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_is_one_line_with_its_exit_code_and_changes_nothing(
     seeded: Path, case: Case

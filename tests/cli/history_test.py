@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Project
+from tests.testing.project import Project
 
 REVISION_KEYS = {
     "revision",

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Project, run_process
-from tests.guard.gitrepo import add_revision, commit, git, git_env, init_project
+import pytest
+
+from tests.testing.gitrepo import add_revision, commit, git, git_env, init_project
+from tests.testing.project import Project, run_process
 
 PROBE = (
     "import sys\n"
@@ -45,6 +47,7 @@ def test_hook_pre_commit_is_check_of_a_commit_being_made(project: Project) -> No
     assert "2 heads where one is expected" in hook.out
 
 
+@pytest.mark.slow
 def test_the_hooks_that_run_on_every_commit_and_pull_never_import_sqlalchemy(
     tmp_path: Path,
 ) -> None:
@@ -88,6 +91,7 @@ def test_post_merge_outside_a_repository_is_a_one_line_error(project: Project) -
     assert result.err == f"migguard: error: {project.root} is not inside a git working tree\n"
 
 
+@pytest.mark.slow
 def test_install_hooks_prints_each_hook_and_refuses_foreign_ones(tmp_path: Path) -> None:
     root = init_project(tmp_path / "app")
     hooks = root / ".git" / "hooks"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project, run_process
+from tests.testing.project import Project, run_process
 
 PROBE = (
     "import sys\n"
@@ -37,6 +37,7 @@ def _heavy_modules(args: list[str], cwd: Path) -> list[str]:
     return [m for m in line.removeprefix("HEAVY=").split(",") if m]
 
 
+@pytest.mark.slow
 def test_heads_and_history_never_import_sqlalchemy(project: Project) -> None:
     project.add("a1")
     project.add("b2", "a1", branch_labels="x")
@@ -75,6 +76,7 @@ def test_syntax_error_in_a_script_is_exit_3_with_file_and_line(project: Project)
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
     for args, says in (
         (["history", "--bogus"], "unrecognized arguments: --bogus"),

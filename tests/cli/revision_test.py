@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def _created(out: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from migguard.guard.install import install_hooks
-from tests.guard.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_project
+from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_project
 
 MODELS = """
 import sqlalchemy as sa
@@ -67,6 +67,7 @@ def migguard(root: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["user part", "query", "escaped @?/", "unescaped @?/"])
 def test_no_output_channel_shows_the_password(tmp_path: Path, pg_url: str, form: str) -> None:
     url = url_forms(pg_url)[form]

@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import run_process
+from tests.testing.project import run_process
+from tests.testing.seeds import schema, versions
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION_START = "## Quick start: a first day\n"
@@ -239,6 +239,7 @@ def test_the_readme_shows_the_files_this_test_writes() -> None:
     assert all(line.startswith("$ migguard ") for line in console_lines)
 
 
+@pytest.mark.slow
 def test_first_day(day: FirstDay) -> None:
     init = day.type("migguard init migrations")
     assert "Wrote" in init

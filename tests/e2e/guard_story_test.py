@@ -18,8 +18,10 @@ import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
-from tests.guard.gitrepo import clone, configure_user, git, git_env, head
-from tests.precommit_repo import env_for, run_pre_commit
+import pytest
+
+from tests.testing.gitrepo import clone, configure_user, git, git_env, head
+from tests.testing.precommit import env_for, run_pre_commit
 
 MODELS = '''\
 from sqlalchemy import String
@@ -119,6 +121,7 @@ def committed(done: subprocess.CompletedProcess[str]) -> str:
     return output
 
 
+@pytest.mark.slow
 def test_guard_story(
     tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
 ) -> None:

@@ -1,14 +1,16 @@
 """The README's pre-commit snippet, as a user copies it: pointed at a clone of migguard, its
 ``rev: main`` resolves, ``pre-commit autoupdate --freeze`` pins it to a commit id as the README
-says, and the pinned hooks run (the hook repository fixture is in tests/precommit_repo.py)."""
+says, and the pinned hooks run (the hook repository fixture is in tests/testing/precommit.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from tests.guard.gitrepo import add_revision, commit, init_project
-from tests.precommit_repo import run_pre_commit
+import pytest
+
+from tests.testing.gitrepo import add_revision, commit, init_project
+from tests.testing.precommit import run_pre_commit
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PLACEHOLDER = "/path/to/migguard"
@@ -21,6 +23,7 @@ def readme_snippet() -> str:
     return block.removeprefix("```yaml\n").rsplit("```", 1)[0]
 
 
+@pytest.mark.slow
 def test_the_readme_snippet_resolves_and_pins_to_a_commit(
     tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
 ) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from migguard.guard.install import install_hooks
-from tests.cli.runtime_test import versions
-from tests.guard.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
+from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
+from tests.testing.seeds import versions
 
 SETTINGS = """script_location = "migrations"
 url = "sqlite:///app.db"
@@ -51,6 +53,7 @@ def backend_repo(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_hooks_run_at_the_top_use_the_configurations_sqlite_file(tmp_path: Path) -> None:
     origin = backend_repo(tmp_path / "origin")
     staging = clone(origin, tmp_path / "staging")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from migguard.cli.main import main
 from migguard.guard.repo import git_environment
-from tests.conftest import run_process
+from tests.testing.project import run_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = Path("examples") / "shop"
@@ -81,6 +81,7 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_readme_setup_commands_run_in_a_clean_checkout(tmp_path: Path) -> None:
     folder, runs = setup_commands()
     assert folder == EXAMPLE

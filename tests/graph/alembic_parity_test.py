@@ -484,6 +484,7 @@ def histories(draw: st.DrawFn) -> list[Spec]:
     return specs
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_random_history(specs: list[Spec]) -> None:

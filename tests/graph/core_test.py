@@ -18,7 +18,7 @@ from migguard.graph import (
     newest_first,
     resolve,
 )
-from tests.graph.builders import build, rev
+from tests.testing.graph_builders import build, rev
 
 
 def labels_by_revision(graph: RevisionGraph) -> dict[str, set[str]]:

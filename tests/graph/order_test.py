@@ -13,7 +13,7 @@ from migguard.graph import (
     newest_first,
     resolve,
 )
-from tests.graph.builders import build, rev
+from tests.testing.graph_builders import build, rev
 
 
 def whole_history(graph: RevisionGraph) -> list[str]:
@@ -233,6 +233,7 @@ def histories(draw: st.DrawFn) -> RevisionGraph:
     return RevisionGraph(draw(st.permutations(revisions)))
 
 
+@pytest.mark.slow
 @settings(deadline=None, max_examples=200)
 @given(histories())
 def test_any_history_lists_every_revision_once_children_before_parents(

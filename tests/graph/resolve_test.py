@@ -19,7 +19,7 @@ from migguard.graph import (
     resolve,
     resolve_one,
 )
-from tests.graph.builders import rev
+from tests.testing.graph_builders import rev
 
 # A shop's history: users, then email; then two lines of work branch off email.
 #

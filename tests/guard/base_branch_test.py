@@ -6,8 +6,8 @@ import pytest
 
 from migguard.config import Config, load_config
 from migguard.guard.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
-from tests.conftest import Project
-from tests.guard.gitrepo import add_origin, commit, git, head, init_repo
+from tests.testing.gitrepo import add_origin, commit, git, head, init_repo
+from tests.testing.project import Project
 
 
 def _config(project: Project) -> Config:

@@ -20,7 +20,7 @@ from migguard.guard.changes import (
     revision_changes,
 )
 from migguard.guard.repo import working_repo
-from tests.guard.gitrepo import add_revision, commit, git, init_project
+from tests.testing.gitrepo import add_revision, commit, git, init_project
 
 
 def config_at(root: Path) -> Config:

@@ -12,8 +12,8 @@ from migguard.graph import Revision
 from migguard.guard.commit_scripts import header_at, matches_worktree, revisions_at, scripts_at
 from migguard.guard.repo import open_repo
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.gitrepo import commit, init_repo
+from tests.testing.gitrepo import commit, init_repo
+from tests.testing.project import Project
 
 
 def _open(path: Path) -> Repo:

@@ -7,18 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Project
-from tests.guard.gitrepo import ISOLATED, commit, init_repo
-from tests.guard.listener import listener
-from tests.guard.shop import Shop, open_shop
-
-__all__ = ["listener"]
+from tests.testing.gitrepo import ISOLATED, commit, init_repo
+from tests.testing.project import Project
+from tests.testing.shop import Shop, open_shop
 
 
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     """GitPython, run in-process, sees no user or system git configuration, like the git
-    processes started by :func:`tests.guard.gitrepo.git`."""
+    processes started by :func:`tests.testing.gitrepo.git`."""
     for name, value in ISOLATED.items():
         monkeypatch.setenv(name, value)
 

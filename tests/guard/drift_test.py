@@ -11,8 +11,8 @@ from migguard.errors import ConfigError
 from migguard.guard.findings import ERROR, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
-from tests.conftest import Project
-from tests.guard.shop import Shop, only, open_shop
+from tests.testing.project import Project
+from tests.testing.shop import Shop, only, open_shop
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.gitrepo import add_origin, commit, git, init_repo
+from tests.testing.gitrepo import add_origin, commit, git, init_repo
+from tests.testing.project import Project
 
 VERSIONS = "migrations/versions"
 
@@ -143,6 +143,9 @@ def test_line_ending_conversion_alone_is_not_an_edit(repo: Project) -> None:
     assert _check(repo, "edited") == []
 
 
+# Runs pre-commit itself, not through tests/testing/precommit.py, so the marker is written here.
+@pytest.mark.slow
+@pytest.mark.precommit
 def test_pre_commit_sees_the_staged_content_only(
     repo: Project, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

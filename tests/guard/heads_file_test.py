@@ -17,8 +17,8 @@ from migguard.guard.heads_file import (
 from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.gitrepo import commit, git, init_repo
+from tests.testing.gitrepo import commit, git, init_repo
+from tests.testing.project import Project
 
 HEADS = "migrations/heads"
 

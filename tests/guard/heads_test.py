@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def test_one_head_is_clean(project: Project) -> None:

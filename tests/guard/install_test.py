@@ -21,7 +21,7 @@ from migguard.guard.install import (
     install_hooks,
     parse_hook_names,
 )
-from tests.guard.gitrepo import add_revision, commit, git, head, init_project
+from tests.testing.gitrepo import add_revision, commit, git, head, init_project
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -127,6 +127,7 @@ def _assert_two_heads_are_refused(root: Path, top: Path) -> None:
     assert "2 heads where one is expected" in blocked.stdout + blocked.stderr
 
 
+@pytest.mark.slow
 def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> None:
     root = init_project(tmp_path / "app")
     add_revision(root, "a1")
@@ -149,6 +150,7 @@ def test_installed_hooks_fire_on_commit_merge_and_checkout(tmp_path: Path) -> No
     assert "migguard: revision files arrived (1 added, " in merge.stderr
 
 
+@pytest.mark.slow
 def test_the_pre_merge_commit_hook_stops_a_merge_that_leaves_two_heads(tmp_path: Path) -> None:
     """`git merge` runs pre-merge-commit, not pre-commit, before it commits a merge."""
     root = init_project(tmp_path / "app")
@@ -170,6 +172,7 @@ def test_the_pre_merge_commit_hook_stops_a_merge_that_leaves_two_heads(tmp_path:
     assert git(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0
 
 
+@pytest.mark.slow
 def test_hooks_of_a_project_in_a_sub_folder_pass_its_configuration(tmp_path: Path) -> None:
     top = init_project(tmp_path / "monorepo")
     root = top / "services" / "shop dept"

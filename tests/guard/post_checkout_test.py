@@ -7,13 +7,15 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from migguard.graph import Revision, RevisionGraph
 from migguard.guard.install import install_hooks
 from migguard.guard.post_checkout import CheckoutEvent, checkout_event, downgrade_targets
-from tests.cli.runtime_test import versions
-from tests.conftest import run_process
-from tests.guard.gitrepo import add_revision, clone, commit, git, git_env, head, init_project
-from tests.guard.listener import Listener
+from tests.testing.gitrepo import add_revision, clone, commit, git, git_env, head, init_project
+from tests.testing.listener import Listener
+from tests.testing.project import run_process
+from tests.testing.seeds import versions
 
 
 def feature_branch(tmp_path: Path, url: str | None) -> tuple[Path, str, str]:
@@ -36,6 +38,7 @@ def feature_branch(tmp_path: Path, url: str | None) -> tuple[Path, str, str]:
     return root, main, feature
 
 
+@pytest.mark.slow
 def test_the_database_ahead_of_the_checked_out_code_names_the_downgrade(
     tmp_path: Path, db_url: str
 ) -> None:
@@ -59,6 +62,7 @@ def test_the_database_ahead_of_the_checked_out_code_names_the_downgrade(
     assert git(root, "branch", "--show-current").stdout == "main\n"
 
 
+@pytest.mark.slow
 def test_nothing_shared_means_downgrade_to_base(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     root = init_project(tmp_path / "app")
@@ -76,6 +80,7 @@ def test_nothing_shared_means_downgrade_to_base(tmp_path: Path) -> None:
     assert head(root) == first
 
 
+@pytest.mark.slow
 def test_a_database_behind_the_checked_out_code_is_told_to_upgrade(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     root, main, feature = feature_branch(tmp_path, None)
@@ -199,6 +204,7 @@ def untrusted_branch(root: Path, port: int, marker: Path) -> None:
     git(root, "checkout", "-q", "main")
 
 
+@pytest.mark.slow
 def test_checking_out_an_untrusted_branch_runs_none_of_its_code_nor_sends_credentials(
     tmp_path: Path, listener: Listener
 ) -> None:
@@ -226,6 +232,7 @@ def test_checking_out_an_untrusted_branch_runs_none_of_its_code_nor_sends_creden
     assert "hunter2" not in checkout.stdout + checkout.stderr
 
 
+@pytest.mark.slow
 def test_a_checkout_that_keeps_the_configuration_still_reads_the_database(
     tmp_path: Path,
 ) -> None:

@@ -18,10 +18,10 @@ from migguard.guard.post_merge import (
     post_merge,
     upgrade_opted_in,
 )
-from tests.cli.runtime_test import schema, versions
-from tests.conftest import run_process
-from tests.guard.gitrepo import add_revision, clone, commit, git, head, init_project
-from tests.guard.listener import Listener
+from tests.testing.gitrepo import add_revision, clone, commit, git, head, init_project
+from tests.testing.listener import Listener
+from tests.testing.project import run_process
+from tests.testing.seeds import schema, versions
 
 LOG = 'log = "logs/post-merge.log"\n'
 FAILING = 'op.execute("INSERT INTO nowhere VALUES (1)")'
@@ -71,6 +71,7 @@ LOG_LINE = re.compile(
 )
 
 
+@pytest.mark.slow
 def test_a_pull_merging_two_revisions_upgrades_the_database(tmp_path: Path, db_url: str) -> None:
     url = with_password(db_url)
     origin, staging = staging_clone(tmp_path, url)
@@ -103,6 +104,7 @@ def test_a_pull_merging_two_revisions_upgrades_the_database(tmp_path: Path, db_u
     assert match["url"] == url.replace("s3cret-pw", "***")
 
 
+@pytest.mark.slow
 def test_a_pull_with_rebase_upgrades_when_the_configuration_opts_in(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'staging.db'}"
     origin, staging = staging_clone(tmp_path, url, f"{LOG}[post_merge]\nupgrade = true\n")
@@ -122,6 +124,7 @@ def test_a_pull_with_rebase_upgrades_when_the_configuration_opts_in(tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_a_fast_forward_pull_with_rebase_runs_post_merge(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'staging.db'}"
     origin, staging = staging_clone(tmp_path, url)
@@ -136,6 +139,7 @@ def test_a_fast_forward_pull_with_rebase_runs_post_merge(tmp_path: Path) -> None
     assert " post-merge " in line
 
 
+@pytest.mark.slow
 def test_without_opt_in_only_a_notice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'staging.db'}"
     origin, staging = staging_clone(tmp_path, url)
@@ -173,6 +177,7 @@ def test_a_squash_merge_is_skipped(tmp_path: Path) -> None:
     assert log_lines(staging) == []
 
 
+@pytest.mark.slow
 def test_several_heads_are_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'staging.db'}"
     origin, staging = staging_clone(tmp_path, url)
@@ -216,6 +221,7 @@ def test_without_opt_in_two_heads_are_told_to_be_merged_first(tmp_path: Path) ->
     assert versions(url) == ["a1"]
 
 
+@pytest.mark.slow
 def test_a_failing_revision_stops_loudly_at_the_last_good_revision(
     tmp_path: Path, db_url: str
 ) -> None:

@@ -1,6 +1,6 @@
 """migguard as a hook repository of the real pre-commit program: its hooks block a commit or a
 merge that leaves two heads, and post-merge speaks after a merge (the hook repository and
-``PRE_COMMIT_HOME`` fixtures are in tests/precommit_repo.py)."""
+``PRE_COMMIT_HOME`` fixtures are in tests/testing/precommit.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard.gitrepo import add_revision, commit, git, init_project
-from tests.precommit_repo import env_for, run_pre_commit
+from tests.testing.gitrepo import add_revision, commit, git, init_project
+from tests.testing.precommit import env_for, run_pre_commit
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def app(tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
     yield root
 
 
+@pytest.mark.slow
 def test_migguard_heads_blocks_a_commit_that_leaves_two_heads(
     app: Path, pre_commit_home: Path
 ) -> None:
@@ -52,6 +53,7 @@ def test_migguard_heads_blocks_a_commit_that_leaves_two_heads(
     assert "migguard heads" in passed.stdout + passed.stderr
 
 
+@pytest.mark.slow
 def test_migguard_post_merge_fires_on_git_merge(app: Path, pre_commit_home: Path) -> None:
     git(app, "checkout", "-q", "-b", "feature")
     add_revision(app, "b2", "a1")
@@ -67,6 +69,7 @@ def test_migguard_post_merge_fires_on_git_merge(app: Path, pre_commit_home: Path
     assert "migguard: revision files arrived (2 added, " in output
 
 
+@pytest.mark.slow
 def test_migguard_heads_stops_a_merge_that_would_leave_two_heads(
     app: Path, pre_commit_home: Path
 ) -> None:

@@ -20,8 +20,8 @@ from migguard.guard.replay import (
 )
 from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import load_history
-from tests.conftest import Project
-from tests.guard.shop import Shop, open_shop
+from tests.testing.project import Project
+from tests.testing.shop import Shop, open_shop
 
 
 @pytest.fixture
@@ -138,6 +138,7 @@ def test_a_checksummed_cache_of_the_wrong_shape_is_a_miss(shop: Shop, payload: s
     assert built(shop).replayed
 
 
+@pytest.mark.slow
 def test_random_byte_flips_in_the_cache_never_change_the_schema(shop: Shop) -> None:
     uncached = built(shop)
     path = cache_path(shop.config(), "sqlite")

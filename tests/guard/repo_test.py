@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migguard.guard.repo import git_environment, hook_index_file, open_repo, working_repo
-from tests.guard.gitrepo import add_revision, commit, git, init_project
+from tests.testing.gitrepo import add_revision, commit, git, init_project
 
 
 def test_the_git_environment_keeps_only_allow_listed_git_variables() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from migguard.guard.run import selected_codes
 from migguard.guard.settings import CheckSettings
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def test_selection_follows_config_then_options_and_drift_needs_db() -> None:

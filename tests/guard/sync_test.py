@@ -12,13 +12,13 @@ from migguard.errors import ConfigError
 from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
-from tests.conftest import Project
-from tests.guard.shop import (
+from tests.testing.postgres import psql
+from tests.testing.project import Project
+from tests.testing.shop import (
     CREATE_CUSTOMER,
     Shop,
     only,
 )
-from tests.postgres_fixture import psql
 
 
 def test_models_matching_the_migrations_pass_and_the_schema_is_cached(shop: Shop) -> None:

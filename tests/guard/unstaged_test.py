@@ -16,8 +16,8 @@ from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.install import install_hooks
 from migguard.guard.run import run_checks, selected_codes
 from migguard.guard.settings import check_settings
-from tests.guard.gitrepo import add_revision, commit, git, init_project
-from tests.precommit_repo import env_for, run_pre_commit
+from tests.testing.gitrepo import add_revision, commit, git, init_project
+from tests.testing.precommit import env_for, run_pre_commit
 
 SCRIPT = "migrations/versions/{}_rev.py"
 
@@ -92,6 +92,7 @@ def test_outside_a_repository_it_says_it_was_skipped(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_plain_git_hook_refuses_a_commit_that_leaves_a_revision_out(app: Path) -> None:
     install_hooks(app, ("pre-commit",), python=sys.executable)
     (app / "models.py").write_text("# a model change\n", encoding="utf-8")
@@ -167,6 +168,7 @@ def hooked(
     return app, env
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", list(COMMIT_FORMS))
 def test_every_form_of_git_commit_that_stages_the_revision_passes(
     hooked: tuple[Path, dict[str, str]], form: str
@@ -186,6 +188,7 @@ def test_every_form_of_git_commit_that_stages_the_revision_passes(
     assert git(root, "status", "--porcelain").stdout == ""
 
 
+@pytest.mark.slow
 def test_a_commit_of_other_paths_still_names_the_revision_it_leaves_out(app: Path) -> None:
     """With the plain git hook (pre-commit stashes the change away, so the checks read what
     is committed)."""

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from migguard import op
 from migguard.ops.binding import bind, current
 from migguard.ops.errors import NotRunningError
-from tests.ops.conftest import Db
+from tests.testing.ops import Db
 
 
 def test_op_outside_a_run_says_so() -> None:

@@ -18,7 +18,7 @@ from migguard.ops.constraints import (
 from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import IrreversibleError, UsageError
 from migguard.ops.operations import Operations
-from tests.ops.conftest import Db, postgresql_sql
+from tests.testing.ops import Db, postgresql_sql
 
 CONVENTION = {
     "ix": "ix_%(column_0_label)s",

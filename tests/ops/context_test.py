@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from migguard.ops.context import OfflineContext, OnlineContext
 from migguard.ops.errors import OfflineError, UnsupportedError
 from migguard.ops.operations import Operations
-from tests.ops.conftest import Db
+from tests.testing.ops import Db
 
 
 def test_online_execute_takes_strings_and_parameters(db: Db) -> None:

@@ -12,7 +12,7 @@ from migguard.ops.context import OfflineContext
 from migguard.ops.data import BulkInsert, Execute
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.operations import Operations
-from tests.ops.conftest import Db
+from tests.testing.ops import Db
 
 PRODUCT = sa.table(
     "product",

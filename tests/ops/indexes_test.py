@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.indexes import CreateIndex, DropIndex
-from tests.ops.conftest import Db
+from tests.testing.ops import Db
 
 
 def make_users(db: Db) -> None:

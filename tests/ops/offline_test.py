@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from migguard.ops.context import OfflineContext
 from migguard.ops.operations import Operations
-from tests.ops.conftest import Db, open_db
-from tests.postgres_fixture import psql, sqlite3
+from tests.testing.ops import Db, open_db
+from tests.testing.postgres import psql, sqlite3
 
 
 def render(dialect: sa.Dialect, script: Callable[[Operations], None]) -> str:

@@ -12,7 +12,7 @@ from migguard.ops.context import OfflineContext
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.operations import Operations
 from migguard.ops.schema import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
-from tests.ops.conftest import Db, postgresql_sql
+from tests.testing.ops import Db, postgresql_sql
 
 
 def make_parent(db: Db) -> None:

@@ -11,8 +11,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 
-from tests.cli.runtime_test import AGE, CREATE_CUSTOMER, CUSTOMER, schema
-from tests.conftest import Result, revision_source
+from tests.testing.project import Result, revision_source
+from tests.testing.seeds import AGE, CREATE_CUSTOMER, CUSTOMER, schema
 
 ENV_PY = """
 from alembic import context

@@ -6,15 +6,17 @@ import os
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import versions
-from tests.conftest import Project
+from tests.testing.project import Project
+from tests.testing.seeds import versions
 
 PROCESSES = 8
 REVISIONS = 6
 
 
+@pytest.mark.slow
 def test_concurrent_upgrades_apply_each_revision_once(project: Project, db_url: str) -> None:
     project.add(
         "r0",

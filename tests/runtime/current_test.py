@@ -16,8 +16,8 @@ from migguard.errors import ConfigError, DatabaseError
 from migguard.runtime.current import read_current
 from migguard.runtime.engine import connect
 from migguard.runtime.version_table import VersionTable
-from tests.conftest import Project
-from tests.postgres_fixture import psql
+from tests.testing.postgres import psql
+from tests.testing.project import Project
 
 
 def config_for(project: Project, url: str) -> Config:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import seed_history, versions
-from tests.conftest import Project
-from tests.postgres_fixture import psql
-from tests.postgres_fixture import sqlite3 as sqlite3_client
+from tests.testing.postgres import psql
+from tests.testing.postgres import sqlite3 as sqlite3_client
+from tests.testing.project import Project
+from tests.testing.seeds import seed_history, versions
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import Project
-from tests.postgres_fixture import sqlite3 as sqlite3_client
+from tests.testing.postgres import sqlite3 as sqlite3_client
+from tests.testing.project import Project
 
 CREATE_SEEN = 'op.execute("CREATE TABLE seen (revision TEXT, mode TEXT, level INTEGER)")\n'
 RECORD = """

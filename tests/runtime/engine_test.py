@@ -8,7 +8,7 @@ import pytest
 
 from migguard.errors import UsageError
 from migguard.runtime.engine import connect, create_engine
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 @pytest.mark.parametrize(

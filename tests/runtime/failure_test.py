@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import schema, seed_history, versions
-from tests.conftest import Project
-from tests.postgres_fixture import psql
+from tests.testing.background import SLOW, start_migguard, wait_for
+from tests.testing.postgres import psql
+from tests.testing.project import Project
+from tests.testing.seeds import schema, seed_history, versions
 
 BOOM = """
 op.create_table("half", sa.Column("id", sa.Integer(), primary_key=True))
@@ -118,37 +117,7 @@ def test_a_script_that_cannot_load_stops_the_run_at_its_revision(
     assert versions(sqlite_url) == ["c2e7eea3f80e"]
 
 
-def _migguard(
-    project: Project, url: str, *args: str, env: dict[str, str] | None = None
-) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "migguard", "--url", url, *args],
-        cwd=project.root,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for(marker: Path, run: subprocess.Popen[str], what: str) -> None:
-    """Wait (at most 60 s) until the revision run by ``run`` writes ``marker``."""
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
-SLOW = """
-import os, pathlib, time
-op.create_table("slow", sa.Column("id", sa.Integer(), primary_key=True))
-if os.environ.get("MIGGUARD_TEST_SLOW"):
-    pathlib.Path(os.environ["MIGGUARD_TEST_SLOW"]).write_text("inside")
-    time.sleep(60)
-"""
-
-
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_revision_leaves_nothing_behind(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:
@@ -157,28 +126,33 @@ def test_kill_9_in_the_middle_of_a_revision_leaves_nothing_behind(
         "d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW, downgrade='op.drop_table("slow")'
     )
     marker = tmp_path / "inside-d3"
-    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    _wait_for(marker, run, "the slow revision never started")
+    run = start_migguard(
+        project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)}
+    )
+    wait_for(marker, run, "the slow revision never started")
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
 
     assert "slow" not in schema(db_url)
     assert versions(db_url) == ["c2e7eea3f80e"]
-    again = _migguard(project, db_url, "upgrade", "head", "--lock-timeout", "20")
+    again = start_migguard(project, db_url, "upgrade", "head", "--lock-timeout", "20")
     _, err = again.communicate(timeout=60)
     assert again.returncode == 0, err
     assert "slow" in schema(db_url)
     assert versions(db_url) == ["d3"]
 
 
+@pytest.mark.slow
 def test_lock_timeout_is_a_clear_error(project: Project, db_url: str) -> None:
     seed_history(project)
     assert project.run("--url", db_url, "upgrade", "head").code == 0
     project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
     marker = project.root / "inside"
-    slow = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    slow = start_migguard(
+        project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)}
+    )
     try:
-        _wait_for(marker, slow, "the slow revision never started")
+        wait_for(marker, slow, "the slow revision never started")
         result = project.run("--url", db_url, "upgrade", "head", "--lock-timeout", "0.5")
         assert result.code == 4
         assert "another migguard run holds the migration lock" in result.err
@@ -225,14 +199,17 @@ def test_a_lost_connection_is_the_revision_s_failure(project: Project, pg_url: s
     assert versions(pg_url) == ["c2e7eea3f80e"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_long_revision_says_where_the_database_stands(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:
     seed_history(project)
     project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
     marker = tmp_path / "inside-d3"
-    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    _wait_for(marker, run, "the slow revision never started")
+    run = start_migguard(
+        project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)}
+    )
+    wait_for(marker, run, "the slow revision never started")
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
@@ -248,6 +225,7 @@ def _admin(sql_text: str) -> str:
     return psql("postgres", sql_text).strip()
 
 
+@pytest.mark.slow
 def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
     project: Project, pg_url: str
 ) -> None:
@@ -271,7 +249,7 @@ def test_a_connection_lost_at_the_commit_is_read_again_not_claimed_rolled_back(
         time.sleep(0.3)
         # The test server runs with synchronous_commit=off; this run's sessions wait.
         env = {"PGOPTIONS": "-c synchronous_commit=on"}
-        run = _migguard(project, pg_url, "upgrade", "head", env=env)
+        run = start_migguard(project, pg_url, "upgrade", "head", env=env)
         waiting = (
             f"SELECT pid FROM pg_stat_activity WHERE datname = '{dbname}' "
             "AND wait_event = 'SyncRep'"
@@ -334,6 +312,7 @@ if _os.environ.get("MIGGUARD_TEST_SLOW"):
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
     project: Project, db_url: str, tmp_path: Path
 ) -> None:
@@ -343,8 +322,10 @@ def test_ctrl_c_outside_a_revision_s_work_says_where_the_database_stands(
     script = project.add("e4", "d3", message="Slow to load")
     script.write_text(script.read_text() + SLOW_TO_LOAD)
     marker = tmp_path / "loading-e4"
-    run = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
-    _wait_for(marker, run, "e4 never loaded")
+    run = start_migguard(
+        project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)}
+    )
+    wait_for(marker, run, "e4 never loaded")
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err

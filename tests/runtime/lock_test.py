@@ -6,18 +6,23 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from migguard.runtime.lock import _masked
-from tests.cli.runtime_test import seed_history
-from tests.conftest import Project
-from tests.runtime.failure_test import SLOW, _migguard
+from tests.testing.background import SLOW, start_migguard
+from tests.testing.project import Project
+from tests.testing.seeds import seed_history
 
 
+@pytest.mark.slow
 def test_a_waiting_run_says_for_whom(project: Project, db_url: str, tmp_path: Path) -> None:
     seed_history(project)
     assert project.run("--url", db_url, "upgrade", "head").code == 0
     project.add("d3", "c2e7eea3f80e", message="Slow", upgrade=SLOW)
     marker = tmp_path / "inside"
-    slow = _migguard(project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)})
+    slow = start_migguard(
+        project, db_url, "upgrade", "head", env={"MIGGUARD_TEST_SLOW": str(marker)}
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project
+from tests.testing.project import Project
 
 BROKEN = {
     "syntax error": "def upgrade(:\n",

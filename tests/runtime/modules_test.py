@@ -13,7 +13,7 @@ import migguard
 from migguard import op
 from migguard.errors import HistoryError
 from migguard.runtime.modules import load_revision_module, revision_function
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.cli.runtime_test import AGE, CUSTOMER, schema, seed_history, versions
-from tests.conftest import Project
-from tests.postgres_fixture import psql, sqlite3
+from tests.testing.postgres import psql, sqlite3
+from tests.testing.project import Project
+from tests.testing.seeds import AGE, CUSTOMER, schema, seed_history, versions
 
 
 def apply_script(url: str, script: str) -> None:

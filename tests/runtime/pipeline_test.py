@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from migguard.ops.operations import Operations
 from migguard.runtime.pipeline import PipelineContext, supports_pipeline
-from tests.postgres_fixture import PostgresServer
+from tests.testing.postgres import PostgresServer
 
 # A line of the server log that starts a message: "<time> <zone> [<pid>] LOG:  <message>".
 LOG_ENTRY = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (\w+):  (.*)$")

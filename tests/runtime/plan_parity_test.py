@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import revision_source
-from tests.postgres_fixture import PostgresServer, admin_execute
+from tests.testing.postgres import PostgresServer, admin_execute
+from tests.testing.project import revision_source
 
 ENV_PY = """
 from alembic import context
@@ -306,6 +306,7 @@ def stories(draw: st.DrawFn) -> tuple[list[Rev], list[Move]]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@pytest.mark.slow
 @given(stories())
 def test_migguard_writes_the_rows_alembic_writes_on_sqlite(
     story: tuple[list[Rev], list[Move]],
@@ -448,6 +449,7 @@ NAMED_STORIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NAMED_STORIES))
 def test_named_stories_on_sqlite(name: str, tmp_path: Path) -> None:
     history, moves = NAMED_STORIES[name]
@@ -455,6 +457,7 @@ def test_named_stories_on_sqlite(name: str, tmp_path: Path) -> None:
     replay(tmp_path / "project", history, moves, urls)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NAMED_STORIES))
 def test_named_stories_on_postgresql(
     name: str, tmp_path: Path, postgres_server: PostgresServer
@@ -507,7 +510,7 @@ def migguard_sql(root: Path, url: str, command_name: str, target: str) -> str:
 def test_offline_sql_writes_the_rows_alembic_writes(
     tmp_path: Path, command_name: str, target: str, rows: set[str]
 ) -> None:
-    from tests.postgres_fixture import sqlite3
+    from tests.testing.postgres import sqlite3
 
     root = tmp_path / "project"
     write_project(root, DEPENDENCY)

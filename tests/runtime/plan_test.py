@@ -15,7 +15,7 @@ from migguard.runtime.plan import (
     stamp_heads,
     upgrade_plan,
 )
-from tests.graph.builders import build, rev
+from tests.testing.graph_builders import build, rev
 
 
 def linear() -> RevisionGraph:

@@ -13,7 +13,7 @@ import pytest
 from migguard.config import load_config
 from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import History, load_history
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def _aged_history(project: Project) -> None:
@@ -37,6 +37,7 @@ def _facts(history: History) -> tuple[object, ...]:
     return (list(history.graph), dict(history.files), history.warnings)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["headers.cache", "history.cache"])
 def test_random_byte_flips_in_a_cache_file_never_change_the_history(
     project: Project, name: str

@@ -18,7 +18,7 @@ from migguard.graph import (
 from migguard.guard.heads_file import read_heads_file
 from migguard.scripts.create import create_merge, create_revision
 from migguard.scripts.directory import History, load_history
-from tests.conftest import Project
+from tests.testing.project import Project
 
 
 def _history(project: Project) -> History:

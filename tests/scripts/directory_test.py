@@ -12,7 +12,7 @@ from migguard.config import load_config
 from migguard.errors import ConfigError, HistoryError
 from migguard.graph import UnreadableFieldError, resolve
 from migguard.scripts.directory import load_history
-from tests.conftest import Project, revision_source
+from tests.testing.project import Project, revision_source
 
 
 def _load(root: Path, use_cache: bool = True):

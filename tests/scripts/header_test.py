@@ -10,7 +10,7 @@ from migguard.scripts.header import (
     ScriptSyntaxError,
     parse_header,
 )
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
 
 
 def test_reads_the_layout_alembic_writes() -> None:

@@ -12,7 +12,7 @@ from migguard.ops.errors import BatchError, OfflineError, UsageError
 from migguard.ops.operations import Operations
 from migguard.ops.schema import AlterColumn, DropColumn
 from migguard.ops.sqlite.batch import BatchAlterTable
-from tests.ops.conftest import Db
+from tests.testing.ops import Db
 
 SHOP = """
 CREATE TABLE customer (

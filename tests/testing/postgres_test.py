@@ -11,7 +11,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from tests.postgres_fixture import CommandFailed, PostgresServer, admin_execute, psql, sqlite3
+from tests.testing.postgres import (
+    CommandFailed,
+    PostgresServer,
+    admin_execute,
+    psql,
+    sqlite3,
+    unavailable,
+)
 
 
 def scalar(url: str, query: str) -> object:
@@ -126,3 +133,15 @@ def test_db_url_makes_one_test_per_backend(request: pytest.FixtureRequest) -> No
         "test_db_url_runs_once_per_backend[sqlite]",
         "test_db_url_runs_once_per_backend[postgresql]",
     ]
+
+
+def test_a_missing_server_skips_on_a_developer_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="initdb not found"):
+        unavailable("initdb not found")
+
+
+def test_a_missing_server_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI: initdb not found"):
+        unavailable("initdb not found")

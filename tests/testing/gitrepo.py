@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.conftest import revision_source
+from tests.testing.project import revision_source
 
 # The venv's bin folder first: hooks find `migguard` and `pre-commit` there.
 BIN = str(Path(sys.executable).parent)

@@ -1,13 +1,21 @@
 """Alembic projects as their users have them: made by the real ``alembic init``, then edited
-only where a user would (the models, ``target_metadata``, the URL)."""
+only where a user would (the models, ``target_metadata``, the URL), and run with migguard or
+with Alembic (:class:`AlembicProject`; the ``make_project`` fixture is in
+tests/alembic_compat/conftest.py)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
+
+from migguard.cli.main import main
+from tests.testing.project import Result, revision_source
 
 MODELS = """
 import sqlalchemy as sa
@@ -95,3 +103,43 @@ def set_ini_option(ini: Path, key: str, value: str, section: str = "alembic") ->
         position = lines.index(f"[{section}]") + 1
         lines.insert(position, f"{key} = {value}")
     ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+class AlembicProject:
+    """An ``alembic init`` project in ``root`` (the working folder), run with migguard."""
+
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.capsys = capsys
+
+    @property
+    def env_py(self) -> Path:
+        return self.root / "migrations" / "env.py"
+
+    def add(self, rid: str, down: str | None, upgrade: str, downgrade: str = "pass") -> None:
+        source = revision_source(
+            rid, down, upgrade=upgrade, downgrade=downgrade, op_import="from alembic import op"
+        )
+        (self.root / "migrations" / "versions" / f"{rid}_rev.py").write_text(source)
+
+    def migguard(self, *args: str) -> Result:
+        # Each command line is a new process, which imports the models afresh.
+        for name in ("models", "audit_models"):
+            sys.modules.pop(name, None)
+        self.capsys.readouterr()
+        code = main(list(args))
+        captured = self.capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def alembic(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the real ``alembic ARGS`` in the project; it must succeed."""
+        done = subprocess.run(
+            [sys.executable, "-m", "alembic", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=dict(os.environ),
+        )
+        assert done.returncode == 0, done.stderr
+        return done

@@ -18,7 +18,7 @@ from migguard.config import Config, load_config
 from migguard.guard.findings import Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
-from tests.conftest import Project
+from tests.testing.project import Project
 
 BASE = """
 from sqlalchemy.orm import DeclarativeBase

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard.gitrepo import commit, git, git_env, init_repo
+from tests.testing.gitrepo import commit, git, git_env, init_repo
 
-WORKING_TREE = Path(__file__).resolve().parents[1]
+WORKING_TREE = Path(__file__).resolve().parents[2]
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 # Building the hook environment (pip installing migguard and its dependencies) takes a while.
 TIMEOUT = 900
@@ -29,6 +29,13 @@ TIMEOUT = 900
 def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A git repository holding this working tree's files in one commit: ``(path, id)``."""
     destination = tmp_path_factory.mktemp("migguard-hook-repo")
+    return destination, copy_working_tree(destination)
+
+
+def copy_working_tree(destination: Path) -> str:
+    """Copy this working tree's files (tracked and untracked, not ignored; uncommitted edits
+    included) into the empty folder ``destination``, make it a repository on ``main`` and
+    commit them; returns the commit's id."""
     listed = git(
         WORKING_TREE, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
     ).stdout.split("\0")
@@ -43,7 +50,7 @@ def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
         else:
             shutil.copy2(source, target)
     init_repo(destination)
-    return destination, commit(destination, "tree")
+    return commit(destination, "tree")
 
 
 @pytest.fixture(scope="session")
