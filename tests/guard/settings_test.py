@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError
 from migguard.guard.findings import CODES
 from migguard.guard.settings import (

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, connect_url, load_config, setting_keys
+from migguard.config import Config
+from migguard.config.load import connect_url, load_config
+from migguard.config.model import setting_keys
 from migguard.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -573,7 +575,7 @@ def test_config_is_frozen(tmp_path: Path) -> None:
 
 def test_import_does_not_load_heavy_dependencies() -> None:
     code = (
-        "import sys, migguard.config, migguard.config_sources, migguard.urls\n"
+        "import sys, migguard.config, migguard.config.sources, migguard.config.urls\n"
         "heavy = {'sqlalchemy', 'rich', 'git', 'mako'} & set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )

@@ -1,6 +1,6 @@
 """Checking raw configuration values: known keys, value types and empty values.
 
-Kept apart from ``migguard.config`` so the schema sits in one small place; the result is a dict
+Kept apart from ``migguard.config.load`` so the schema sits in one small place; the result is a dict
 of values whose Python types are guaranteed, ready to be resolved into a ``Config``.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from migguard.config_sources import RawConfig, toml_type_name
+from migguard.config.sources import RawConfig, toml_type_name
 from migguard.errors import ConfigError
 
 __all__ = ["KEYS", "check_values"]
