@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from migguard.cli.common import add_format, history_from
-from migguard.errors import EXIT_FINDINGS, UsageError
+from migguard.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from migguard.report import Printer, StepProgress, print_revisions, print_warnings
 from migguard.runtime.plan import Step
 from migguard.scripts.directory import History
@@ -90,7 +90,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     if args.sql:
         command = "upgrade" if upgrade else "downgrade"
         offline_sql(config, history, command=command, target=args.target, write=sys.stdout.write)
-        return 0
+        return EXIT_OK
     printer = Printer()
     started = time.perf_counter()
     with StepPrinter(printer, history, quiet=args.quiet) as listener:
@@ -113,13 +113,13 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
             # As any interruption (exit 130), saying where the database stands.
             sys.stderr.write(f"migguard: interrupted: {exc}\n")
             print_warnings(getattr(exc, "__notes__", ()))
-            return 130
+            return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - started
     if not outcome.locked and not args.dry_run:
         print_warnings(["no migration lock for this database: do not run two migrations at once"])
     print_warnings(outcome.warnings)
     if args.quiet:
-        return 0
+        return EXIT_OK
     where = shown_url(config)
     at = ", ".join(outcome.after) or "base"
     if args.dry_run:
@@ -132,7 +132,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
         verb = "Upgraded" if upgrade else "Downgraded"
         count = len(outcome.steps)
         printer.line(f"{verb} {count} revision(s) in {elapsed:.2f} s; {where} is at {at}.")
-    return 0
+    return EXIT_OK
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
@@ -147,7 +147,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         offline_sql(
             config, history, command="stamp", target=args.revisions[0], write=sys.stdout.write
         )
-        return 0
+        return EXIT_OK
     outcome = stamp(
         config,
         history,
@@ -162,7 +162,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         after = ", ".join(outcome.after) or "base"
         verb = "Would stamp" if args.dry_run else "Stamped"
         Printer().line(f"{verb} {shown_url(config)}: {before} -> {after}")
-    return 0
+    return EXIT_OK
 
 
 def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
@@ -194,7 +194,7 @@ def cmd_current(args: argparse.Namespace) -> int:
             f"heads: {', '.join(heads) or 'none'}); run `migguard upgrade heads`\n"
         )
         return EXIT_FINDINGS
-    return 0
+    return EXIT_OK
 
 
 class StepPrinter:
