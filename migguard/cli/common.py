@@ -8,7 +8,7 @@ from pathlib import Path
 
 from migguard.config import Config
 from migguard.config.load import load_config
-from migguard.report import print_warnings
+from migguard.report.printer import print_warnings
 from migguard.scripts.directory import History, load_history
 
 

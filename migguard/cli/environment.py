@@ -8,7 +8,7 @@ from pathlib import Path
 
 from migguard.cli.common import add_format, config_from
 from migguard.errors import EXIT_OK
-from migguard.report import Printer
+from migguard.report.printer import Printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -11,7 +11,8 @@ import re
 from migguard.cli.common import add_format, history_from, with_env_py_settings
 from migguard.errors import EXIT_OK, UsageError
 from migguard.graph import RevisionGraph, history_range, newest_first, resolve
-from migguard.report import Printer, print_revisions
+from migguard.report.history import print_revisions
+from migguard.report.printer import Printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:

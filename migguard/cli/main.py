@@ -19,7 +19,7 @@ from migguard.errors import (
     MigguardError,
     UsageError,
 )
-from migguard.report import print_warnings
+from migguard.report.printer import print_warnings
 
 
 class Parser(argparse.ArgumentParser):

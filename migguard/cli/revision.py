@@ -10,7 +10,7 @@ from migguard.cli.autogen import add_rename
 from migguard.cli.common import history_from
 from migguard.config import Config
 from migguard.errors import EXIT_OK, UsageError
-from migguard.report import Printer, print_warnings
+from migguard.report.printer import Printer, print_warnings
 from migguard.scripts.directory import History
 
 if TYPE_CHECKING:
