@@ -157,7 +157,7 @@ def _hooks(config: Config) -> tuple[PostWriteHook, ...]:
         return ()
     from migguard.scripts.post_write import post_write_hooks
 
-    where = str(config.path) if config.path is not None else "the configuration"
+    where = config.origins.get("post_write_hooks", "the configuration [post_write_hooks]")
     return post_write_hooks(config.post_write_hooks, root=config.root, where=where)
 
 

@@ -3,7 +3,7 @@ migguard's key names.
 
 Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
 ``output_encoding``) and those are ignored rather than rejected. Values are converted
-to the shapes the TOML files use, so the checks in ``migguard.config.values`` apply to both.
+to the shapes the TOML files use, so the checks in ``migguard.config.schema`` apply to both.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 from migguard.config.model import DEFAULT, Config, setting_keys
 from migguard.config.paths import resolve_location, resolve_path
+from migguard.config.schema import check_values, table_where
 from migguard.config.sources import INI_SECTION, RawConfig, discover_config, read_config_file
 from migguard.config.urls import expand_env, resolve_sqlite_url
-from migguard.config.values import check_values
 from migguard.errors import ConfigError
 
 __all__ = ["URL_ENV_VAR", "URL_OPTION", "connect_url", "load_config"]
@@ -30,6 +30,8 @@ URL_ENV_VAR = "MIGGUARD_URL"
 URL_OPTION = "--url"
 
 _DEFAULTS = Config._field_defaults
+# Keys holding tables of their own, checked where they are used (migguard.config.schema).
+_TABLES = frozenset({"check", "post_merge", "post_write_hooks"})
 
 
 def load_config(
@@ -120,6 +122,10 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
     sources = {
         key: merged.origin[key].label if key in values else DEFAULT for key in setting_keys()
     }
+    origins = {
+        key: table_where(merged.origin[key], key) if key in _TABLES else merged.origin[key].where
+        for key in values
+    }
     chosen_url, sources["url"] = _choose_url(
         url, environ, values.get("url"), merged.layer("url").label
     )
@@ -155,6 +161,7 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
         post_merge=_table(values, "post_merge"),
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
+        origins=MappingProxyType(origins),
     )
 
 

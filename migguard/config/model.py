@@ -22,7 +22,7 @@ DEFAULT = "default"
 
 _MASKED_KEYS = frozenset({"url", "check_url"})
 # Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "files", "sources", "env_py", "ini_section"})
+_NOT_KEYS = frozenset({"path", "root", "files", "sources", "origins", "env_py", "ini_section"})
 
 
 class Config(NamedTuple):
@@ -33,6 +33,8 @@ class Config(NamedTuple):
     file merged, lowest first. ``sources`` maps each setting's key to where its value came
     from: a file label such as ``"migguard.toml"``, ``"alembic.ini [alembic]"`` or
     ``"pyproject.toml [tool.alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"`` or ``"default"``.
+    ``origins`` maps each key set in a file to that file and table, as messages name them
+    (``"/r/migguard.toml"``, ``"/r/pyproject.toml [tool.migguard.check]"`` for a table).
     ``prepend_sys_path`` holds the folders Alembic's key of that name puts first on
     ``sys.path``.
 
@@ -68,6 +70,9 @@ class Config(NamedTuple):
     post_merge: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
+    # Each key set in a file -> where, for messages: the file and its table, e.g.
+    # "/r/pyproject.toml [tool.migguard]", or "/r/migguard.toml [check]" for a table's key.
+    origins: Mapping[str, str] = MappingProxyType({})
     # What the project's env.py passed to context.configure() (models and hooks as objects),
     # once read (migguard.alembic_compat.env_settings); None when not read.
     env_py: EnvSettings | None = None
