@@ -160,3 +160,25 @@ def test_a_key_of_another_hook_type_is_unknown_for_this_one(tmp_path: Path) -> N
         f"unknown key 'entrypoint' in {where} hook 'ruff' "
         "(type module takes: name, type, module, cwd, options)"
     )
+
+
+def test_alembic_tables_use_the_same_style(tmp_path: Path) -> None:
+    ini = _message(
+        lambda: _load(
+            tmp_path, "alembic.ini", "[alembic]\nscript_location = m\ntruncate_slug_length = x\n"
+        )
+    )
+    assert ini == (
+        f"key 'truncate_slug_length' in {tmp_path / 'alembic.ini'} [alembic] "
+        "must be an integer, got 'x'"
+    )
+    (tmp_path / "alembic.ini").unlink()
+    tool = _message(
+        lambda: _load(
+            tmp_path, "pyproject.toml", '[tool.alembic]\nscript_location = "m"\ntimezone = 1\n'
+        )
+    )
+    assert tool == (
+        f"key 'timezone' in {tmp_path / 'pyproject.toml'} [tool.alembic] "
+        "must be a string, got integer"
+    )
