@@ -9,6 +9,8 @@ one-line message and an exit status. The exit codes are documented in the README
 2      usage or configuration error
 3      broken history (a graph or revision-script error)
 4      database error
+70     internal error: an unexpected exception, a bug in migguard
+130    interrupted (Ctrl-C), as shells report a SIGINT
 =====  ==========================================================
 """
 
@@ -19,6 +21,10 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_HISTORY = 3
 EXIT_DATABASE = 4
+# Apart from 0-4 so a bug is never mistaken for bad input; 70 is sysexits.h's EX_SOFTWARE.
+EXIT_INTERNAL = 70
+# 128 + SIGINT, what a shell reports for a program stopped with Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 class MigguardError(Exception):

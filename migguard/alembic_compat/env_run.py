@@ -30,7 +30,7 @@ from typing import Any
 
 from migguard.alembic_compat.config import AlembicConfig
 from migguard.alembic_compat.env_context import EnvRecorder, build_context_module
-from migguard.urls import mask_password
+from migguard.config.urls import mask_password
 
 __all__ = ["EnvFailure", "EnvSettings", "run_env_py"]
 

@@ -7,7 +7,7 @@ import argparse
 
 from migguard.cli.common import add_format, config_from
 from migguard.errors import EXIT_FINDINGS, EXIT_OK
-from migguard.report import Printer, print_warnings
+from migguard.report.printer import Printer, print_warnings
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from migguard.config import Config, load_config
-from migguard.report import print_warnings
+from migguard.config import Config
+from migguard.config.load import load_config
+from migguard.report.printer import print_warnings
 from migguard.scripts.directory import History, load_history
 
 

@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 
 from migguard.cli.common import add_format, config_from
-from migguard.report import Printer
+from migguard.errors import EXIT_OK
+from migguard.report.printer import Printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -60,7 +61,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         "Next: set `url` and `metadata` there, then run "
         '`migguard revision --autogenerate -m "first revision"`.'
     )
-    return 0
+    return EXIT_OK
 
 
 def cmd_list_templates(args: argparse.Namespace) -> int:
@@ -74,7 +75,7 @@ def cmd_list_templates(args: argparse.Namespace) -> int:
         printer.line([(template.name.ljust(width), "bold"), (f"  {template.description}", None)])
     printer.line()
     printer.line("Use one with: migguard init --template NAME DIR")
-    return 0
+    return EXIT_OK
 
 
 def cmd_ensure_version(args: argparse.Namespace) -> int:
@@ -87,11 +88,11 @@ def cmd_ensure_version(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.sql:
         ensure_version_sql(config, sys.stdout.write)
-        return 0
+        return EXIT_OK
     created = ensure_version_table(config)
     state = "Created" if created else "Already there:"
     Printer().line(f"{state} version table {config.version_table} on {shown_url(config)}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -107,10 +108,10 @@ def cmd_config(args: argparse.Namespace) -> int:
                 "keys": [{"key": k, "value": v, "source": s} for k, v, s in items],
             }
         )
-        return 0
+        return EXIT_OK
     # Every file merged, lowest first: a key's source names which one set it.
     printer.line(f"# {' + '.join(str(path) for path in config.files or (config.path,))}")
     width = max(len(key) for key, _, _ in items)
     for key, value, source in items:
         printer.line([(key.ljust(width), "bold"), (f" = {value}", None), (f"  ({source})", "dim")])
-    return 0
+    return EXIT_OK

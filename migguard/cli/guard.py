@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from migguard.cli.common import config_from
 from migguard.config import Config
 from migguard.guard.findings import CODES, exit_code
-from migguard.guard.render import FORMATS, print_findings
-from migguard.report import Printer
+from migguard.report.findings import FORMATS, print_findings
+from migguard.report.printer import Printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:

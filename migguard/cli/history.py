@@ -9,9 +9,10 @@ import argparse
 import re
 
 from migguard.cli.common import add_format, history_from, with_env_py_settings
-from migguard.errors import UsageError
+from migguard.errors import EXIT_OK, UsageError
 from migguard.graph import RevisionGraph, history_range, newest_first, resolve
-from migguard.report import Printer, print_revisions
+from migguard.report.history import print_revisions
+from migguard.report.printer import Printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -67,7 +68,7 @@ def cmd_heads(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         style="short",
     )
-    return 0
+    return EXIT_OK
 
 
 def cmd_branches(args: argparse.Namespace) -> int:
@@ -82,7 +83,7 @@ def cmd_branches(args: argparse.Namespace) -> int:
         for child in graph.children(rid):
             message = graph.get(child).message
             printer.line([("  -> ", None), (child, "bold yellow"), (f", {message}", None)])
-    return 0
+    return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -116,7 +117,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         style="history",
         current=current if args.indicate_current else None,
     )
-    return 0
+    return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -131,7 +132,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if not rids:
         raise UsageError(f"{args.rev!r} names no revision (it resolves to base)")
     print_revisions(Printer(), history, rids, fmt=args.format, verbose=True, style="history")
-    return 0
+    return EXIT_OK
 
 
 # ``current``, ``+N``/``-N``, ``current-1``, ``label@current``, ``label@-1``: identifiers

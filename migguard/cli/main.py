@@ -11,11 +11,15 @@ from typing import NoReturn
 
 from migguard import __version__
 from migguard.cli import autogen, edit, environment, guard, history, hooks, revision, runtime
-from migguard.errors import EXIT_USAGE, MigguardError, UsageError
-from migguard.report import print_warnings
-
-# An unexpected exception is a bug in migguard, not bad input: distinct from 0-4.
-EXIT_INTERNAL = 70
+from migguard.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    MigguardError,
+    UsageError,
+)
+from migguard.report.printer import print_warnings
 
 
 class Parser(argparse.ArgumentParser):
@@ -172,11 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("migguard: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `migguard history | head`); that is not an error.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        return 0
+        return EXIT_OK
     except Exception as exc:
         if os.environ.get("MIGGUARD_DEBUG") or args.raiseerr:
             raise

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from migguard.cli.autogen import add_rename
 from migguard.cli.common import history_from
 from migguard.config import Config
-from migguard.errors import UsageError
-from migguard.report import Printer, print_warnings
+from migguard.errors import EXIT_OK, UsageError
+from migguard.report.printer import Printer, print_warnings
 from migguard.scripts.directory import History
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
         version_path=args.version_path,
     )
     _generated(Printer(), path, hooks)
-    return 0
+    return EXIT_OK
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -111,7 +111,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         rev_id=args.rev_id,
     )
     _generated(Printer(), path, hooks)
-    return 0
+    return EXIT_OK
 
 
 def _autogenerate(
@@ -140,11 +140,11 @@ def _autogenerate(
         printer.line(f"Detected {describe(operation, generated.diff.dialect)}")
     if generated.path is None:
         printer.line("No revision written: env.py's process_revision_directives asked for none.")
-        return 0
+        return EXIT_OK
     if not operations:
         printer.line("No changes detected: the revision's upgrade() and downgrade() are empty.")
     _generated(printer, generated.path, hooks)
-    return 0
+    return EXIT_OK
 
 
 def _hooks(config: Config) -> tuple[PostWriteHook, ...]:
@@ -157,7 +157,7 @@ def _hooks(config: Config) -> tuple[PostWriteHook, ...]:
         return ()
     from migguard.scripts.post_write import post_write_hooks
 
-    where = str(config.path) if config.path is not None else "the configuration"
+    where = config.origins.get("post_write_hooks", "the configuration [post_write_hooks]")
     return post_write_hooks(config.post_write_hooks, root=config.root, where=where)
 
 

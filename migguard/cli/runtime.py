@@ -5,17 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
-from types import TracebackType
+from collections.abc import Callable
 
 from migguard.cli.common import add_format, history_from
-from migguard.errors import EXIT_FINDINGS, UsageError
-from migguard.report import Printer, StepProgress, print_revisions, print_warnings
-from migguard.runtime.plan import Step
-from migguard.scripts.directory import History
-
-# Plans at least this long get a progress bar on a terminal.
-PROGRESS_FROM = 20
+from migguard.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from migguard.report.history import print_revisions
+from migguard.report.printer import Printer, print_warnings
+from migguard.report.steps import StepPrinter, warn_no_lock
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -90,7 +86,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
     if args.sql:
         command = "upgrade" if upgrade else "downgrade"
         offline_sql(config, history, command=command, target=args.target, write=sys.stdout.write)
-        return 0
+        return EXIT_OK
     printer = Printer()
     started = time.perf_counter()
     with StepPrinter(printer, history, quiet=args.quiet) as listener:
@@ -113,13 +109,13 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
             # As any interruption (exit 130), saying where the database stands.
             sys.stderr.write(f"migguard: interrupted: {exc}\n")
             print_warnings(getattr(exc, "__notes__", ()))
-            return 130
+            return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - started
     if not outcome.locked and not args.dry_run:
-        print_warnings(["no migration lock for this database: do not run two migrations at once"])
+        warn_no_lock()
     print_warnings(outcome.warnings)
     if args.quiet:
-        return 0
+        return EXIT_OK
     where = shown_url(config)
     at = ", ".join(outcome.after) or "base"
     if args.dry_run:
@@ -132,7 +128,7 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
         verb = "Upgraded" if upgrade else "Downgraded"
         count = len(outcome.steps)
         printer.line(f"{verb} {count} revision(s) in {elapsed:.2f} s; {where} is at {at}.")
-    return 0
+    return EXIT_OK
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
@@ -147,7 +143,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         offline_sql(
             config, history, command="stamp", target=args.revisions[0], write=sys.stdout.write
         )
-        return 0
+        return EXIT_OK
     outcome = stamp(
         config,
         history,
@@ -162,7 +158,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
         after = ", ".join(outcome.after) or "base"
         verb = "Would stamp" if args.dry_run else "Stamped"
         Printer().line(f"{verb} {shown_url(config)}: {before} -> {after}")
-    return 0
+    return EXIT_OK
 
 
 def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
@@ -194,43 +190,4 @@ def cmd_current(args: argparse.Namespace) -> int:
             f"heads: {', '.join(heads) or 'none'}); run `migguard upgrade heads`\n"
         )
         return EXIT_FINDINGS
-    return 0
-
-
-class StepPrinter:
-    """The runner's listener: one line per step; a progress bar for long plans on a terminal."""
-
-    def __init__(self, printer: Printer, history: History, *, quiet: bool) -> None:
-        self._printer = printer
-        self._history = history
-        self._quiet = quiet
-        self._progress: StepProgress | None = None
-
-    def __enter__(self) -> StepPrinter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(kind, value, trace)
-
-    def planned(self, steps: Sequence[Step]) -> None:
-        if not self._quiet and len(steps) >= PROGRESS_FROM:
-            self._progress = self._printer.progress(len(steps)).__enter__()
-
-    def step_started(self, step: Step) -> None:
-        if self._quiet:
-            return
-        text = step.describe(self._history.graph)
-        if self._progress is not None:
-            self._progress.line(text)
-        else:
-            self._printer.line(text)
-
-    def step_finished(self, step: Step, seconds: float) -> None:
-        if self._progress is not None:
-            self._progress.advance()
+    return EXIT_OK

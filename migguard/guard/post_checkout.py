@@ -22,12 +22,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from migguard.config import URL_ENV_VAR, URL_OPTION, Config
+from migguard.config import Config
+from migguard.config.load import URL_ENV_VAR, URL_OPTION
+from migguard.config.urls import mask_password
 from migguard.errors import DatabaseError, UsageError
 from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
 from migguard.guard.repo import git_path, working_repo
 from migguard.scripts.directory import display_path
-from migguard.urls import mask_password
 
 if TYPE_CHECKING:
     import git
@@ -194,7 +195,7 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
     )
 
 
-# The files a configuration is read from (see migguard.config_sources).
+# The files a configuration is read from (see migguard.config.sources).
 _CONFIGURATION_NAMES = ("migguard.toml", "pyproject.toml", "alembic.ini")
 
 

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migguard import __version__
 from migguard.config import Config
+from migguard.config.urls import mask_password
 from migguard.errors import ConfigError, DatabaseError, HistoryError
 from migguard.scripts.cache import CACHE_DIR, read_cache_file, write_cache_file
 from migguard.scripts.directory import History, iter_script_files
-from migguard.urls import mask_password
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect

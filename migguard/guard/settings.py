@@ -1,8 +1,9 @@
 """The guard's own configuration tables: ``[tool.migguard.check]`` and
 ``[tool.migguard.post_merge]`` (``[check]`` / ``[post_merge]`` in ``migguard.toml``).
 
-The top-level configuration keeps these tables as raw mappings; they are checked here, where
-their keys are used, so a typo is named when a guard command runs.
+The top-level configuration keeps these tables as raw mappings; they are checked here, against
+their schemas in ``migguard.config.schema``, where their keys are used, so a typo is named when
+a guard command runs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from migguard.config import Config
+from migguard.config.schema import CHECK, POST_MERGE, check_table
 from migguard.errors import ConfigError
 from migguard.guard.findings import CODES
 
@@ -50,30 +52,28 @@ class PostMergeSettings(NamedTuple):
 
 
 def check_settings(config: Config) -> CheckSettings:
-    """The ``[check]`` table of ``config``, checked.
+    """The ``[check]`` table of ``config``, checked against its schema
+    (:data:`migguard.config.schema.CHECK`).
 
     Raises:
         ConfigError: an unknown key, a value of the wrong type, or an unknown check code.
     """
-    table = config.check
-    _known_keys(table, CheckSettings._fields, config, "check")
-    select = _codes(table, "select", config) or CODES
-    ignore = _codes(table, "ignore", config)
-    return CheckSettings(select, ignore, _strings(table, "branch_heads", config, "check"))
+    where = _where(config, "check")
+    table = check_table(config.check, CHECK, where)
+    select = _codes(table, "select", where) or CODES
+    ignore = _codes(table, "ignore", where)
+    return CheckSettings(select, ignore, _strings(table, "branch_heads"))
 
 
 def post_merge_settings(config: Config) -> PostMergeSettings:
-    """The ``[post_merge]`` table of ``config``, checked.
+    """The ``[post_merge]`` table of ``config``, checked against its schema
+    (:data:`migguard.config.schema.POST_MERGE`).
 
     Raises:
         ConfigError: an unknown key or a value of the wrong type.
     """
-    table = config.post_merge
-    _known_keys(table, PostMergeSettings._fields, config, "post_merge")
-    upgrade = table.get("upgrade", False)
-    if not isinstance(upgrade, bool):
-        raise ConfigError(f"key 'post_merge.upgrade' in {_where(config)} must be a boolean")
-    return PostMergeSettings(upgrade)
+    table = check_table(config.post_merge, POST_MERGE, _where(config, "post_merge"))
+    return PostMergeSettings(table.get("upgrade") is True)
 
 
 def parse_codes(text: str, option: str) -> tuple[str, ...]:
@@ -88,27 +88,16 @@ def parse_codes(text: str, option: str) -> tuple[str, ...]:
     return codes
 
 
-def _known_keys(
-    table: Mapping[str, object], keys: tuple[str, ...], config: Config, name: str
-) -> None:
-    for key in table:
-        if key not in keys:
-            raise ConfigError(
-                f"unknown key '{name}.{key}' in {_where(config)} (known: {', '.join(keys)})"
-            )
+def _strings(table: Mapping[str, object], key: str) -> tuple[str, ...]:
+    """A checked array of strings as a tuple (empty when unset)."""
+    value = table.get(key)
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
 
-def _strings(table: Mapping[str, object], key: str, config: Config, name: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"key '{name}.{key}' in {_where(config)} must be an array of strings")
-    return tuple(value)
-
-
-def _codes(table: Mapping[str, object], key: str, config: Config) -> tuple[str, ...]:
-    codes = _strings(table, key, config, "check")
+def _codes(table: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
+    codes = _strings(table, key)
     for code in codes:
-        _require_code(code, f"key 'check.{key}' in {_where(config)}")
+        _require_code(code, f"key '{key}' in {where}")
     return codes
 
 
@@ -117,5 +106,6 @@ def _require_code(code: str, where: str) -> None:
         raise ConfigError(f"unknown check code {code!r} in {where} (known: {', '.join(CODES)})")
 
 
-def _where(config: Config) -> str:
-    return config.path.name if config.path else "the configuration"
+def _where(config: Config, table: str) -> str:
+    """The file and table ``table`` was read from, for messages."""
+    return config.origins.get(table, f"the configuration [{table}]")

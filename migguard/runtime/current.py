@@ -16,9 +16,10 @@ import importlib.util
 import os
 from urllib.parse import unquote
 
-from migguard.config import Config, connect_url
+from migguard.config import Config
+from migguard.config.load import connect_url
+from migguard.config.urls import mask_password, scrub_secrets, written_password
 from migguard.errors import ConfigError, DatabaseError
-from migguard.urls import mask_password, scrub_secrets, written_password
 
 __all__ = ["database_url", "read_current", "shown_url", "version_table_label"]
 
@@ -34,7 +35,7 @@ def database_url(config: Config) -> str:
 
     Returns:
         ``config.url`` (``${VAR}`` already expanded) with a relative SQLite path made absolute
-        (see :func:`migguard.config.connect_url`).
+        (see :func:`migguard.config.load.connect_url`).
 
     Raises:
         ConfigError: none is configured.

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from migguard.config.urls import mask_password, scrub_secrets, written_password
 from migguard.errors import ConfigError, DatabaseError, MigguardError, UsageError
-from migguard.urls import mask_password, scrub_secrets, written_password
 
 
 def make_url(url: str) -> sa.URL:

@@ -29,9 +29,9 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from migguard.config.urls import mask_password
 from migguard.errors import DatabaseError
 from migguard.runtime.engine import sqlite_file
-from migguard.urls import mask_password
 
 _POLL_SECONDS = 0.05
 # How long a run waits before it says it is waiting.

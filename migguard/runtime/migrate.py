@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from migguard.alembic_compat.config import project_config_active
 from migguard.config import Config
+from migguard.config.urls import mask_password
 from migguard.errors import DatabaseError, UsageError
 from migguard.runtime.current import database_url, version_table_label
 from migguard.runtime.engine import connect, make_url
@@ -22,7 +23,6 @@ from migguard.runtime.lock import migration_lock
 from migguard.runtime.plan import Step, downgrade_plan, stamp_heads, upgrade_plan
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
-from migguard.urls import mask_password
 
 if TYPE_CHECKING:
     # The runner pulls in the operations layer; `current` and `stamp` do not need it.

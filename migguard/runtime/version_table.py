@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
+from migguard.config.urls import mask_password
 from migguard.errors import DatabaseError
-from migguard.urls import mask_password
 
 
 class VersionTableShapeError(DatabaseError):

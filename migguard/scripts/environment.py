@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from migguard.config_paths import resolve_path
+from migguard.config.paths import resolve_path
 from migguard.errors import ConfigError, UsageError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -124,7 +124,7 @@ def init_environment(
 
 def _refuse_alembic_environment(cwd: Path) -> None:
     """Raise ConfigError naming the Alembic environment configured in ``cwd``, if any."""
-    from migguard.config_sources import folder_layers  # reads no more than discovery does
+    from migguard.config.sources import folder_layers  # reads no more than discovery does
 
     for layer in folder_layers(cwd.resolve()):
         if not layer.strict:  # alembic.ini or [tool.alembic]: Alembic's own settings

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from migguard.config.schema import POST_WRITE_HOOK, check_table
 from migguard.errors import ConfigError
 
 __all__ = ["FILENAME_TOKEN", "PostWriteHook", "post_write_hooks", "run_post_write_hook"]
@@ -80,14 +81,17 @@ def post_write_hooks(
     Args:
         entries: one mapping per hook, as the configuration holds them.
         root: the configuration file's folder (relative ``cwd`` values start there).
-        where: the file the hooks come from, for error messages.
+        where: the file and table the hooks come from, for error messages (e.g.
+            ``"/r/migguard.toml [post_write_hooks]"``).
 
     Returns:
         The hooks, in the order given.
 
     Raises:
-        ConfigError: a hook has no name or a name used twice, no or an unknown ``type``,
-            misses the key its type needs, has an unknown key or a value that is not text.
+        ConfigError: a hook has an unknown key or a value that is not a string (checked
+            against :data:`migguard.config.schema.POST_WRITE_HOOK`), a key its type does not
+            take, no name or a name used twice, no or an unknown ``type``, or misses the key
+            its type needs.
     """
     hooks: list[PostWriteHook] = []
     for number, entry in enumerate(entries, start=1):
@@ -99,44 +103,46 @@ def post_write_hooks(
 
 
 def _hook(entry: Mapping[str, object], number: int, root: Path, where: str) -> PostWriteHook:
-    """Check one hook entry (the ``number``-th) and build it."""
+    """Check one hook entry (the ``number``-th) against its schema and its type's rules, and
+    build it."""
     name = entry.get("name")
-    if not isinstance(name, str) or not name.strip():
+    named = isinstance(name, str) and bool(name.strip())
+    table = f"{where} hook {name!r}" if named else f"{where} hook #{number}"
+    values = check_table(entry, POST_WRITE_HOOK, table)
+    name = _text(values, "name")
+    if name is None:
         raise ConfigError(f"post-write hook #{number} in {where} needs a 'name' (text)")
     label = f"post-write hook {name!r} in {where}"
-    kind = _text(entry, "type", label)
+    kind = _text(values, "type")
     if kind is None:
         raise ConfigError(f"{label} needs a 'type' ({_TYPES})")
     if kind not in _TARGET_KEYS:
         raise ConfigError(f"{label} has type {kind!r}; migguard runs these types: {_TYPES}")
     target_key = _TARGET_KEYS[kind]
     known = ("name", "type", target_key, *_OPTIONAL_KEYS)
-    for key in entry:
+    for key in values:
         if key not in known:
+            # The schema knows every type's keys; another type's target key is unknown here.
             raise ConfigError(
-                f"{label} has unknown key {key!r} (its type, {kind}, takes {', '.join(known)})"
+                f"unknown key '{key}' in {table} (type {kind} takes: {', '.join(known)})"
             )
-    target = _text(entry, target_key, label)
+    target = _text(values, target_key)
     if target is None:
         raise ConfigError(f"{label} needs '{target_key}', which its type ({kind}) runs")
-    cwd = _text(entry, "cwd", label)
+    cwd = _text(values, "cwd")
     return PostWriteHook(
         name=name,
         type=kind,
         target=target,
-        options=_text(entry, "options", label) or "",
+        options=_text(values, "options") or "",
         cwd=None if cwd is None else root / cwd,
     )
 
 
-def _text(entry: Mapping[str, object], key: str, label: str) -> str | None:
-    """An optional text value of a hook; empty counts as unset."""
-    value = entry.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(f"{label}: '{key}' must be text, got {type(value).__name__}")
-    return value.strip() or None
+def _text(values: Mapping[str, object], key: str) -> str | None:
+    """An optional text value of a checked hook; empty counts as unset."""
+    value = values.get(key)
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def run_post_write_hook(hook: PostWriteHook, script: Path) -> int:

@@ -143,8 +143,8 @@ def test_a_misconfigured_hook_stops_before_the_script_is_written(project: Projec
     result = project.run("revision", "-m", "first")
     assert result.code == 2
     assert result.err == (
-        f"migguard: error: post-write hook 'lint' in {project.root / 'migguard.toml'} needs a "
-        "'type' (exec, console_scripts, module)\n"
+        f"migguard: error: post-write hook 'lint' in {project.root / 'migguard.toml'} "
+        "[post_write_hooks] needs a 'type' (exec, console_scripts, module)\n"
     )
     assert list(project.versions.glob("*.py")) == []
 

@@ -33,7 +33,7 @@ from alembic.util import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.graph import (
     RevisionGraph,
     history_range,

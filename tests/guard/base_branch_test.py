@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from migguard.config import Config, load_config
+from migguard.config import Config
+from migguard.config.load import load_config
 from migguard.guard.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
 from tests.testing.gitrepo import add_origin, commit, git, head, init_repo
 from tests.testing.project import Project

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, load_config
+from migguard.config import Config
+from migguard.config.load import load_config
 from migguard.errors import HistoryError, UsageError
 from migguard.graph import RevisionGraph
 from migguard.guard.changes import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from git import Repo
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.graph import Revision
 from migguard.guard.commit_scripts import header_at, matches_worktree, revisions_at, scripts_at
 from migguard.guard.repo import open_repo

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.heads_file import (
     read_heads_file,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError
 from migguard.guard.install import install_hooks
 from migguard.guard.post_merge import (

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError
 from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.run import run_checks

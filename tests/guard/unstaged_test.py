@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.install import install_hooks
 from migguard.guard.run import run_checks, selected_codes

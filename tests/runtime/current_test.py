@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from migguard.config import Config, load_config
+from migguard.config import Config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError, DatabaseError
 from migguard.runtime.current import read_current
 from migguard.runtime.engine import connect

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.scripts.cache import read_cache_file, write_cache_file
 from migguard.scripts.directory import History, load_history
 from tests.testing.project import Project

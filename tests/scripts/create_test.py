@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import UsageError
 from migguard.graph import (
     MultipleHeadsError,

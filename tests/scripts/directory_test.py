@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError, HistoryError
 from migguard.graph import UnreadableFieldError, resolve
 from migguard.scripts.directory import load_history

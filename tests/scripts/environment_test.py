@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import load_config
+from migguard.config.load import load_config
 from migguard.errors import ConfigError, UsageError
 from migguard.scripts.environment import init_environment, list_templates
 

@@ -65,7 +65,10 @@ def test_hooks_are_read_in_order_with_their_keys(tmp_path: Path) -> None:
         ({"name": "ruff", "type": "python"}, "has type 'python'; migguard runs these types"),
         ({"name": "ruff", "type": "exec"}, "needs 'executable', which its type (exec) runs"),
         ({"name": "ruff", "type": "module", "entrypoint": "ruff"}, "unknown key 'entrypoint'"),
-        ({"name": "ruff", "type": "exec", "executable": 3}, "'executable' must be text, got int"),
+        (
+            {"name": "ruff", "type": "exec", "executable": 3},
+            "key 'executable' in migguard.toml hook 'ruff' must be a string, got integer",
+        ),
     ],
 )
 def test_a_misconfigured_hook_is_named(

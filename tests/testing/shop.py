@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, load_config
+from migguard.config import Config
+from migguard.config.load import load_config
 from migguard.guard.findings import Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings

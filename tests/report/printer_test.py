@@ -7,7 +7,8 @@ import io
 import pytest
 
 from migguard.graph import Revision, RevisionGraph
-from migguard.report import Printer, history_line, wants_color
+from migguard.report.history import history_line
+from migguard.report.printer import Printer, wants_color
 
 
 class FakeTerminal(io.StringIO):

@@ -1,9 +1,10 @@
 """Where configuration comes from: finding the config file and reading it into raw values.
 
 The readers only parse; merging, checking keys and types and resolving paths is
-``migguard.config``'s job. Every file (or table) read is one :class:`RawConfig` layer whose
-``values`` use the TOML key names, so ``alembic.ini`` and ``[tool.alembic]`` values arrive
-already renamed and converted (see ``migguard.alembic_ini``, ``migguard.config_tool_alembic``).
+``migguard.config.load``'s job. Every file (or table) read is one :class:`RawConfig` layer
+whose ``values`` use the TOML key names, so ``alembic.ini`` and ``[tool.alembic]`` values
+arrive already renamed and converted (see ``migguard.config.alembic_ini`` and
+``migguard.config.tool_alembic``).
 A project's layers all come from one folder, lowest first: ``[tool.alembic]``, ``alembic.ini``,
 then migguard's own ``migguard.toml`` or ``[tool.migguard]``.
 """
@@ -17,9 +18,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-from migguard.alembic_ini import SECTION as INI_SECTION
-from migguard.alembic_ini import read_alembic_ini
-from migguard.config_tool_alembic import read_tool_alembic
+from migguard.config.alembic_ini import SECTION as INI_SECTION
+from migguard.config.alembic_ini import read_alembic_ini
+from migguard.config.tool_alembic import read_tool_alembic
 from migguard.errors import ConfigError
 
 __all__ = [

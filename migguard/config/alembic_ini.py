@@ -3,7 +3,7 @@ migguard's key names.
 
 Only the keys migguard understands are read; ``alembic.ini`` holds many others (logging,
 ``output_encoding``) and those are ignored rather than rejected. Values are converted
-to the shapes the TOML files use, so the checks in ``migguard.config`` apply to both.
+to the shapes the TOML files use, so the checks in ``migguard.config.schema`` apply to both.
 """
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ def read_alembic_ini(path: Path, section_name: str = SECTION) -> dict[str, objec
     recursive = get("recursive_version_locations")
     if recursive is not None:
         values["recursive_version_locations"] = parse_bool(
-            recursive, where=f"'recursive_version_locations' in {path} [{section_name}]"
+            recursive, where=f"key 'recursive_version_locations' in {path} [{section_name}]"
         )
     slug_length = get("truncate_slug_length")
     if slug_length is not None:
         values["truncate_slug_length"] = _parse_int(
-            slug_length, where=f"'truncate_slug_length' in {path} [{section_name}]"
+            slug_length, where=f"key 'truncate_slug_length' in {path} [{section_name}]"
         )
     if parser.has_section(HOOKS_SECTION):
         hooks = _post_write_hooks(parser[HOOKS_SECTION], path)
@@ -158,7 +158,8 @@ def parse_bool(value: str, *, where: str) -> bool:
 
     Args:
         value: the raw text.
-        where: the key and file, for the error message.
+        where: the key, file and section, for the error message
+            (``"key 'k' in /r/alembic.ini [alembic]"``).
 
     Returns:
         The boolean.
@@ -208,7 +209,7 @@ def _separator(
         if name not in _SEPARATORS:
             choices = ", ".join(repr(choice) for choice in _SEPARATORS)
             raise ConfigError(
-                f"'{key}' in {path} [{section_name}] must be one of {choices}, got {name!r}"
+                f"key '{key}' in {path} [{section_name}] must be one of {choices}, got {name!r}"
             )
         return _SEPARATORS[name]
     return None

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from migguard.alembic_ini import parse_bool, read_alembic_ini, split_version_locations
-from migguard.config_sources import (
+from migguard.config.alembic_ini import parse_bool, read_alembic_ini, split_version_locations
+from migguard.config.sources import (
     RawConfig,
     discover_config,
     read_config_file,

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migguard.config import Config, connect_url, load_config, setting_keys
+from migguard.config import Config
+from migguard.config.load import connect_url, load_config
+from migguard.config.model import setting_keys
 from migguard.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -311,7 +313,10 @@ def test_unknown_key_names_key_file_and_suggestion(tmp_path: Path) -> None:
 def test_unknown_key_in_pyproject_names_table(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.migguard]\nscript_location = "m"\nzzz = 1\n')
     message = error_of(tmp_path)
-    assert message == f"unknown key 'zzz' in {tmp_path}/pyproject.toml [tool.migguard]"
+    assert message.startswith(
+        f"unknown key 'zzz' in {tmp_path}/pyproject.toml [tool.migguard] "
+        "(known: script_location, version_locations, "
+    )
 
 
 def test_unknown_keys_in_alembic_ini_are_ignored(tmp_path: Path) -> None:
@@ -573,7 +578,7 @@ def test_config_is_frozen(tmp_path: Path) -> None:
 
 def test_import_does_not_load_heavy_dependencies() -> None:
     code = (
-        "import sys, migguard.config, migguard.config_sources, migguard.urls\n"
+        "import sys, migguard.config, migguard.config.sources, migguard.config.urls\n"
         "heavy = {'sqlalchemy', 'rich', 'git', 'mako'} & set(sys.modules)\n"
         "print(sorted(heavy))\n"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding, exit_code, finding_record
-from migguard.report import Printer
+from migguard.report.printer import Printer
 
 __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "print_findings", "summary_line"]
 

@@ -1,4 +1,4 @@
-"""The resolved migguard configuration and how it is loaded.
+"""Loading the configuration into a :class:`~migguard.config.model.Config`.
 
 ``load_config`` finds the configuration files (or reads the one given), merges them key by key
 (Alembic's ``[tool.alembic]`` and ``alembic.ini`` below, migguard's own file on top), checks
@@ -15,109 +15,23 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-from migguard.config_paths import resolve_location, resolve_path
-from migguard.config_sources import INI_SECTION, RawConfig, discover_config, read_config_file
-from migguard.config_values import check_values
+from migguard.config.model import DEFAULT, Config, setting_keys
+from migguard.config.paths import resolve_location, resolve_path
+from migguard.config.schema import check_values, table_where
+from migguard.config.sources import INI_SECTION, RawConfig, discover_config, read_config_file
+from migguard.config.urls import expand_env, resolve_sqlite_url
 from migguard.errors import ConfigError
-from migguard.urls import expand_env, mask_password, resolve_sqlite_url
 
-if TYPE_CHECKING:
-    from migguard.alembic_compat.env_run import EnvSettings
-
-__all__ = ["DEFAULT", "URL_ENV_VAR", "Config", "connect_url", "load_config", "setting_keys"]
+__all__ = ["URL_ENV_VAR", "URL_OPTION", "connect_url", "load_config"]
 
 URL_ENV_VAR = "MIGGUARD_URL"
 URL_OPTION = "--url"
-DEFAULT = "default"
-
-_MASKED_KEYS = frozenset({"url", "check_url"})
-# Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "files", "sources", "env_py", "ini_section"})
-
-
-class Config(NamedTuple):
-    """Every setting migguard uses, resolved: paths absolute, URLs ``${VAR}``-expanded (and
-    otherwise as written, for messages: :func:`connect_url` gives the one to open).
-
-    ``path`` is the top file read (migguard's own when there is one) and ``files`` every
-    file merged, lowest first. ``sources`` maps each setting's key to where its value came
-    from: a file label such as ``"migguard.toml"``, ``"alembic.ini [alembic]"`` or
-    ``"pyproject.toml [tool.alembic]"``, ``"env MIGGUARD_URL"``, ``"--url"`` or ``"default"``.
-    ``prepend_sys_path`` holds the folders Alembic's key of that name puts first on
-    ``sys.path``.
-
-    Immutable; a NamedTuple rather than a dataclass because ``migguard heads`` loads it on
-    every commit and the dataclasses module costs more to import than the rest of the
-    configuration code.
-    """
-
-    path: Path | None
-    root: Path
-    script_location: Path
-    version_locations: tuple[Path, ...]
-    recursive_version_locations: bool = False
-    url: str | None = None
-    metadata: tuple[str, ...] = ()
-    prepend_sys_path: tuple[Path, ...] = ()
-    files: tuple[Path, ...] = ()
-    file_template: str = "%(rev)s_%(slug)s"
-    timezone: str | None = None
-    truncate_slug_length: int = 40
-    version_table: str = "alembic_version"
-    version_table_schema: str | None = None
-    sync_each_revision: bool = False
-    exclude_tables: tuple[str, ...] = ()
-    compare_type: bool = True
-    compare_server_default: bool = True
-    include_object: str | None = None
-    check_url: str | None = None
-    base_branch: str | None = None
-    heads_file: Path | None = None
-    log: Path | None = None
-    check: Mapping[str, object] = MappingProxyType({})
-    post_merge: Mapping[str, object] = MappingProxyType({})
-    post_write_hooks: tuple[Mapping[str, object], ...] = ()
-    sources: Mapping[str, str] = MappingProxyType({})
-    # What the project's env.py passed to context.configure() (models and hooks as objects),
-    # once read (migguard.alembic_compat.env_settings); None when not read.
-    env_py: EnvSettings | None = None
-    # The alembic.ini section read (Alembic's -n NAME), which env.py's Config reads too.
-    ini_section: str = "alembic"
-
-    def __repr__(self) -> str:
-        # The URLs hold passwords and a Config may end up in a traceback or a log.
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self._fields if name not in _MASKED_KEYS
-        )
-        return f"Config({shown})"
-
-    def display_items(self) -> list[tuple[str, str, str]]:
-        """List every setting for ``migguard config``.
-
-        Returns:
-            ``(key, value as text, source)`` for each setting in field order. Passwords in
-            ``url`` and ``check_url`` are masked; unset values are empty text.
-        """
-        items: list[tuple[str, str, str]] = []
-        for key in setting_keys():
-            value = getattr(self, key)
-            text = _as_text(value)
-            if key in _MASKED_KEYS and value is not None:
-                text = mask_password(text)
-            if not text and self.env_py is not None:
-                text = self.env_py.display(key)
-            items.append((key, text, self.sources.get(key, DEFAULT)))
-        return items
-
 
 _DEFAULTS = Config._field_defaults
-
-
-def setting_keys() -> tuple[str, ...]:
-    """Return the names of the settings of a :class:`Config`, in field order."""
-    return tuple(name for name in Config._fields if name not in _NOT_KEYS)
+# Keys holding tables of their own, checked where they are used (migguard.config.schema).
+_TABLES = frozenset({"check", "post_merge", "post_write_hooks"})
 
 
 def load_config(
@@ -132,7 +46,7 @@ def load_config(
 
     Args:
         config_path: a file named with ``-c/--config`` (see
-            :func:`migguard.config_sources.read_config_file` for what is read with it); when
+            :func:`migguard.config.sources.read_config_file` for what is read with it); when
             ``None`` the configuration is discovered from ``cwd`` upward: the first folder
             holding ``migguard.toml``, ``alembic.ini``, or a ``pyproject.toml`` with
             ``[tool.migguard]`` or ``[tool.alembic]``, and only that folder's files.
@@ -208,6 +122,10 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
     sources = {
         key: merged.origin[key].label if key in values else DEFAULT for key in setting_keys()
     }
+    origins = {
+        key: table_where(merged.origin[key], key) if key in _TABLES else merged.origin[key].where
+        for key in values
+    }
     chosen_url, sources["url"] = _choose_url(
         url, environ, values.get("url"), merged.layer("url").label
     )
@@ -243,6 +161,7 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
         post_merge=_table(values, "post_merge"),
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
+        origins=MappingProxyType(origins),
     )
 
 
@@ -258,7 +177,7 @@ def connect_url(config: Config) -> str | None:
         config: the configuration.
 
     Returns:
-        The URL (see :func:`migguard.urls.resolve_sqlite_url`), or ``None`` when none is set.
+        The URL (see :func:`migguard.config.urls.resolve_sqlite_url`), or ``None`` when none is set.
     """
     if not config.url:
         return None
@@ -374,23 +293,3 @@ def _tables(values: Mapping[str, object], key: str) -> tuple[Mapping[str, object
     value = values.get(key)
     items = value if isinstance(value, list) else []
     return tuple(MappingProxyType(dict(item)) for item in items)
-
-
-def _as_text(value: object) -> str:
-    """Render a setting's value for display."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return ", ".join(_nested_text(item) for item in value)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{key}={_nested_text(item)}" for key, item in value.items())
-    return str(value)
-
-
-def _nested_text(value: object) -> str:
-    """Render a value inside a table, bracing sub-tables so nesting stays readable."""
-    if isinstance(value, Mapping):
-        return "{" + _as_text(value) + "}"
-    return _as_text(value)

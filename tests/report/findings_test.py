@@ -6,8 +6,8 @@ import io
 import json
 
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
-from migguard.guard.render import print_findings, summary_line
-from migguard.report import Printer
+from migguard.report.findings import print_findings, summary_line
+from migguard.report.printer import Printer
 
 FINDINGS = [
     Finding(

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.errors import ConfigError
-from migguard.urls import (
+from migguard.config.urls import (
     expand_env,
     mask_password,
     resolve_sqlite_url,
@@ -13,6 +12,7 @@ from migguard.urls import (
     secret_values,
     written_password,
 )
+from migguard.errors import ConfigError
 
 # --- expand_env ---------------------------------------------------------------------------
 
