@@ -1,5 +1,5 @@
 """Constraint, index and table operations of the diff, built from snapshot records (the
-models' for what is added, the database's for what is dropped); see ``diff_build`` for the
+models' for what is added, the database's for what is dropped); see ``build`` for the
 conventions (final names as ``conv``, enums without ``CREATE TYPE``).
 
 Records lose a little against the models' objects: a foreign key's ``MATCH`` and ``use_alter``

@@ -211,7 +211,7 @@ def _casts(
     ctx: Context, pair: TablePair, name: str, old_name: str
 ) -> tuple[str | None, str | None]:
     """The ``USING`` expressions of a PostgreSQL type change of column ``name`` (``old_name``
-    before a rename): upgrade's and downgrade's (see ``diff_casts``)."""
+    before a rename): upgrade's and downgrade's (see ``casts``)."""
     import sqlalchemy as sa
 
     model = pair.model.column(name)

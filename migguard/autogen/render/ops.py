@@ -61,7 +61,7 @@ def statements(operation: Operation, scope: Scope) -> list[Statement]:
     ``op.create_index`` calls, ``BatchAlterTable`` is a ``Block``).
 
     Raises ``RenderError`` for an operation class without a renderer, or for parts of the
-    operation that cannot be written (see ``render_types``)."""
+    operation that cannot be written (see ``types``)."""
     for cls in type(operation).__mro__:
         renderer = RENDERERS.get(cls)
         if renderer is not None:

@@ -1,5 +1,5 @@
 """Comparing models with a real database: tables, columns, nullability, types, server defaults
-and comments, on SQLite and PostgreSQL; plus the helpers the other ``diff_*_test`` modules use.
+and comments, on SQLite and PostgreSQL; plus the helpers the other diff tests use.
 
 Each test builds the database with ``create_all`` from a "before" MetaData, changes the models,
 and checks the exact operations ``compare`` returns and their ``describe`` lines; most also run
