@@ -1,16 +1,14 @@
 """Autogenerate: compare the user's models with a database and write what differs.
 
-Modules of the snapshot layer:
+Data flows one way through three sub-packages, and ``generate`` sits on top:
 
-* ``snapshot``: the public face: ``Snapshot`` and its records, ``reflect`` (a live database),
-  ``snapshot_of_metadata`` (the models, no database), ``snapshot_to_json`` and
-  ``snapshot_from_json``.
-* ``records``: the immutable records a snapshot is made of (no SQLAlchemy import).
-* ``types``: SQLAlchemy types as data (``TypeSpec``) and back.
-* ``reflect``, ``sqlite_sql``: reading a database through SQLAlchemy's multi-table reflection,
-  and SQLite's stored ``CREATE INDEX`` statements.
-* ``from_metadata``, ``metadata_indexes``: the same records computed from ``MetaData``.
-* ``models``: importing the user's ``MetaData`` from the configured import paths.
+* ``snapshot``: a database (reflected) or the models as plain records, and their JSON form;
+  also importing the user's ``MetaData``.
+* ``diff``: the models against a snapshot, as operations (``compare``), and those operations
+  in words (``describe``).
+* ``render``: operations as the Python source of a revision script.
+* ``generate``: the entry points: compare with a database, write the revision.
 
-Nothing is imported here, so importing a submodule costs only that submodule.
+Each sub-package names its public API in ``__all__``; callers import from the sub-package.
+Nothing is imported here, so importing one sub-package costs only that one (and those below it).
 """

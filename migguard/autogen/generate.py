@@ -15,11 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare
-from migguard.autogen.from_metadata import named_schemas
-from migguard.autogen.models import configured_models, load_callable
-from migguard.autogen.reflect import database_schemas
 from migguard.autogen.render import render_downgrade, render_operations
-from migguard.autogen.snapshot import reflect
+from migguard.autogen.snapshot import (
+    configured_models,
+    database_schemas,
+    load_callable,
+    named_schemas,
+    reflect,
+)
 from migguard.config import Config
 from migguard.errors import UsageError
 from migguard.graph import resolve

@@ -37,7 +37,7 @@ from migguard.scripts.directory import History, iter_script_files
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
-    from migguard.autogen.records import Snapshot
+    from migguard.autogen.snapshot import Snapshot
     from migguard.runtime.plan import Step
 
 __all__ = [
@@ -274,8 +274,7 @@ class _Progress:
 
 
 def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayFailure:
-    from migguard.autogen.reflect import database_schemas
-    from migguard.autogen.snapshot import reflect
+    from migguard.autogen.snapshot import database_schemas, reflect
     from migguard.runtime.engine import connect
     from migguard.runtime.migrate import migrate, version_table_names
     from migguard.runtime.runner import MigrationFailedError

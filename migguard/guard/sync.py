@@ -100,8 +100,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     Raises:
         ConfigError, DatabaseError: as :func:`check_sync`.
     """
-    from migguard.autogen.diff import CompareOptions
-    from migguard.autogen.diff_context import Context, qualified
+    from migguard.autogen.diff import excluded, model_tables, qualified
     from migguard.autogen.generate import included_schemas
     from migguard.guard.replay import comparison_dialect
 
@@ -111,19 +110,15 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
         return inputs
     metadata, built = inputs
     dialect = comparison_dialect(context.config, built)
-    excluded = Context(dialect, CompareOptions(exclude_tables=context.config.exclude_tables))
-    modelled = {
-        (None if table.schema == dialect.default_schema_name else table.schema, table.name)
-        for one in metadata
-        for table in one.tables.values()
-    }
+    modelled = set(model_tables(metadata, dialect))
     # Only the schemas ``sync`` compares: the history may keep tables in others on purpose.
     compared = {schema for schema, _ in modelled}
     compared.update(included_schemas(context.config, built.snapshot.schemas))
     replayed = [
         (table.schema, table.name)
         for table in built.snapshot.tables
-        if table.schema in compared and not excluded.table_excluded(table.schema, table.name)
+        if table.schema in compared
+        and not excluded(context.config.exclude_tables, table.schema, table.name)
     ]
     missing = [qualified(*key) for key in replayed if key not in modelled]
     if not missing or len(missing) * 2 < len(replayed):
@@ -143,7 +138,7 @@ def _inputs(
 ) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
     """The models and the replayed schema (loaded by whichever check runs first), or the
     findings that stop check ``code`` instead (no models configured, or the replay failed)."""
-    from migguard.autogen.models import configured_models, has_models
+    from migguard.autogen.snapshot import configured_models, has_models
 
     if not has_models(context.config):
         return _without_models(context, code)

@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from migguard.autogen.diff import CompareOptions, DiffResult, compare, describe
-from migguard.autogen.diff_sql import normalise_sql
+from migguard.autogen.diff.options import Note
+from migguard.autogen.diff.sql import normalise_sql
 from migguard.autogen.generate import same_check_asker
-from migguard.autogen.records import Snapshot, TableInfo, TypeSpec
-from migguard.autogen.render import Note, render_downgrade, render_operations
+from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import reflect
+from migguard.autogen.snapshot.records import Snapshot, TableInfo, TypeSpec
 from migguard.ops.base import Operation
 from migguard.ops.context import OnlineContext
 from migguard.ops.operations import Operations

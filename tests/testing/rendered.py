@@ -12,7 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 import migguard
-from migguard.autogen.render import Note, render_downgrade, render_operations
+from migguard.autogen.diff.options import Note
+from migguard.autogen.render import render_downgrade, render_operations
 from migguard.ops.base import Operation
 from migguard.ops.binding import bind
 from migguard.ops.context import OnlineContext

@@ -1,0 +1,84 @@
+"""Snapshots: a database (or the models) as plain data, saved as JSON and loaded back.
+
+The bottom of autogenerate: the diff compares two snapshots, and nothing here knows of the diff
+or the renderer. Modules:
+
+* ``records``: the immutable records a snapshot is made of (no SQLAlchemy import).
+* ``types``: SQLAlchemy types as data (``TypeSpec``) and back.
+* ``reflect``, ``sqlite_sql``: reading a database through SQLAlchemy's multi-table reflection,
+  and SQLite's stored ``CREATE INDEX`` statements.
+* ``from_metadata``, ``metadata_indexes``: the same records computed from ``MetaData``, and
+  the DDL names and SQL text the diff shares with them.
+* ``json_form``: a snapshot as JSON and back (the replay cache).
+* ``models``: importing the user's ``MetaData`` from the configured import paths.
+
+Importing this package imports no SQLAlchemy: a cached snapshot loads without it.
+"""
+
+from __future__ import annotations
+
+from migguard.autogen.snapshot.from_metadata import named_schemas, snapshot_of_metadata
+from migguard.autogen.snapshot.json_form import (
+    FORMAT_VERSION,
+    SnapshotFormatError,
+    SnapshotVersionError,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from migguard.autogen.snapshot.metadata_indexes import ddl_name, ddl_sql
+from migguard.autogen.snapshot.models import (
+    configured_models,
+    has_models,
+    load_callable,
+    load_metadata,
+)
+from migguard.autogen.snapshot.records import (
+    CheckInfo,
+    ColumnInfo,
+    EnumInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    Pairs,
+    PrimaryKeyInfo,
+    Snapshot,
+    TableInfo,
+    TypeSpec,
+    UniqueInfo,
+    Value,
+)
+from migguard.autogen.snapshot.reflect import database_schemas, reflect
+from migguard.autogen.snapshot.sqlite_sql import strip_outer_parentheses
+from migguard.autogen.snapshot.types import build_type, database_type
+
+__all__ = [
+    "FORMAT_VERSION",
+    "CheckInfo",
+    "ColumnInfo",
+    "EnumInfo",
+    "ForeignKeyInfo",
+    "IndexInfo",
+    "Pairs",
+    "PrimaryKeyInfo",
+    "Snapshot",
+    "SnapshotFormatError",
+    "SnapshotVersionError",
+    "TableInfo",
+    "TypeSpec",
+    "UniqueInfo",
+    "Value",
+    "build_type",
+    "configured_models",
+    "database_schemas",
+    "database_type",
+    "ddl_name",
+    "ddl_sql",
+    "has_models",
+    "load_callable",
+    "load_metadata",
+    "named_schemas",
+    "reflect",
+    "snapshot_from_json",
+    "snapshot_of_metadata",
+    "snapshot_to_json",
+    "strip_outer_parentheses",
+]

@@ -1,0 +1,283 @@
+"""A live database as a ``Snapshot``, through SQLAlchemy's multi-table reflection.
+
+Each ``Inspector.get_multi_*`` call reflects every table of a schema at once
+(https://docs.sqlalchemy.org/en/20/core/reflection.html#sqlalchemy.engine.reflection.Inspector.get_multi_columns):
+on PostgreSQL a schema of any size costs a constant number of catalog queries. SQLAlchemy's
+SQLite dialect answers the same calls table by table with ``PRAGMA`` statements, which run
+in-process without a network round trip.
+
+Quirks smoothed here, so a snapshot means the same on every database:
+
+* PostgreSQL reports each unique constraint a second time as the index backing it
+  (``duplicates_constraint``); it is kept once, as a unique constraint.
+* Options reported at their default are dropped: ``postgresql_include=[]``, ``NO ACTION``
+  referential actions, ``INITIALLY IMMEDIATE``.
+* SQLite: expression indexes (which SQLAlchemy skips) and ``DESC`` columns are read from the
+  stored ``CREATE INDEX`` statements (``migguard.autogen.snapshot.sqlite_sql``); unnamed constraints
+  (primary keys too) have name ``None``, and a check constraint is reported with its name only
+  when the ``CREATE TABLE`` gave one; columns carry no ``autoincrement`` and no comments.
+* The default schema is ``None`` in tables, foreign keys and enums, however it was asked for.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from migguard.autogen.snapshot.records import (
+    CheckInfo,
+    ColumnInfo,
+    EnumInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    PrimaryKeyInfo,
+    Snapshot,
+    TableInfo,
+    UniqueInfo,
+    named_sort_key,
+    table_sort_key,
+    to_pairs,
+)
+from migguard.autogen.snapshot.sqlite_sql import ParsedIndex, parse_create_index
+from migguard.autogen.snapshot.types import type_spec
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect, Inspector
+
+__all__ = ["database_schemas", "reflect"]
+
+TableKey = tuple[str | None, str]
+
+
+def reflect(
+    connection: Connection,
+    *,
+    schemas: Sequence[str | None] = (None,),
+    exclude: Collection[str] = ("alembic_version",),
+) -> Snapshot:
+    """Reflect the tables of ``schemas`` (``None``: the connection's default schema) and, on
+    PostgreSQL, their enum types. A schema the database does not have is skipped.
+
+    ``exclude`` names tables to leave out, as ``name`` (in any schema) or ``schema.name``; pass
+    the version table's name. Views are not reflected. Errors from the database propagate as
+    SQLAlchemy's exceptions.
+
+    Returns a ``Snapshot`` with tables sorted by ``(schema or "", name)``; its ``schemas`` are
+    those of ``schemas`` the database has, other than the default one.
+    """
+    from sqlalchemy import exc, inspect
+
+    inspector = inspect(connection)
+    dialect = connection.dialect
+    default_schema = inspector.default_schema_name
+    asked = {None if s == default_schema else s for s in schemas}
+    named = asked - {None}
+    existing = sorted(named & set(inspector.get_schema_names())) if named else []
+    wanted: list[str | None] = [None, *existing] if None in asked else [*existing]
+    tables: dict[TableKey, TableInfo] = {}
+    enums: dict[TableKey, EnumInfo] = {}
+    with warnings.catch_warnings():
+        # Handled below from the stored CREATE INDEX statements.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
+        for schema in wanted:
+            for table in _schema_tables(connection, inspector, schema, frozenset(exclude)):
+                tables[(table.schema, table.name)] = table
+            if dialect.name == "postgresql":
+                for enum in _enums(inspector, schema or default_schema, default_schema):
+                    enums[(enum.schema, enum.name)] = enum
+    return Snapshot(
+        dialect=dialect.name,
+        tables=tuple(sorted(tables.values(), key=table_sort_key)),
+        enums=tuple(sorted(enums.values(), key=table_sort_key)),
+        schemas=tuple(existing),
+    )
+
+
+def database_schemas(connection: Connection) -> tuple[str, ...]:
+    """Every schema of the database as the dialect lists them (on SQLite: the attached
+    databases), except the default one and ``information_schema``; sorted."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    skipped = {inspector.default_schema_name, "information_schema"}
+    return tuple(sorted(name for name in inspector.get_schema_names() if name not in skipped))
+
+
+def _schema_tables(
+    connection: Connection, inspector: Inspector, schema: str | None, exclude: frozenset[str]
+) -> Iterator[TableInfo]:
+    dialect = connection.dialect
+    columns = inspector.get_multi_columns(schema=schema)
+    keys = [
+        key
+        for key in columns
+        if key[1] not in exclude and (schema is None or f"{schema}.{key[1]}" not in exclude)
+    ]
+    if not keys:
+        return
+    pks = _multi(inspector.get_multi_pk_constraint, schema)
+    fks = _multi(inspector.get_multi_foreign_keys, schema)
+    indexes = _multi(inspector.get_multi_indexes, schema)
+    uniques = _multi(inspector.get_multi_unique_constraints, schema)
+    checks = _multi(inspector.get_multi_check_constraints, schema)
+    comments = (
+        _multi(inspector.get_multi_table_comment, schema) if dialect.supports_comments else {}
+    )
+    statements = _sqlite_index_statements(connection, schema) if dialect.name == "sqlite" else {}
+    default_schema = inspector.default_schema_name
+    for key in keys:
+        yield TableInfo(
+            schema=schema,
+            name=key[1],
+            columns=tuple(_column(column, dialect) for column in columns[key]),
+            primary_key=_primary_key(pks.get(key)),
+            foreign_keys=_sorted(_foreign_key(fk, default_schema) for fk in fks.get(key, ())),
+            indexes=_sorted(_indexes(indexes.get(key, ()), statements.get(key[1], {}))),
+            uniques=_sorted(
+                UniqueInfo(uq["name"], tuple(uq["column_names"])) for uq in uniques.get(key, ())
+            ),
+            checks=_sorted(CheckInfo(ck["name"], ck["sqltext"]) for ck in checks.get(key, ())),
+            comment=(comments.get(key) or {}).get("text"),
+        )
+
+
+def _multi(method: Any, schema: str | None) -> Mapping[TableKey, Any]:
+    """One ``get_multi_*`` call; ``{}`` for a dialect that does not implement it."""
+    try:
+        return dict(method(schema=schema))
+    except NotImplementedError:
+        return {}
+
+
+def _sorted(items: Iterator[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=named_sort_key))
+
+
+def _column(column: Mapping[str, Any], dialect: Dialect) -> ColumnInfo:
+    identity = column.get("identity")
+    computed = column.get("computed")
+    return ColumnInfo(
+        name=column["name"],
+        type=type_spec(column["type"], dialect),
+        nullable=bool(column["nullable"]),
+        server_default=column.get("default"),
+        autoincrement=column.get("autoincrement"),
+        identity=to_pairs(identity) if identity else None,
+        comment=column.get("comment"),
+        computed=computed["sqltext"] if computed else None,
+    )
+
+
+def _primary_key(pk: Mapping[str, Any] | None) -> PrimaryKeyInfo | None:
+    if not pk or not pk.get("constrained_columns"):
+        return None
+    return PrimaryKeyInfo(pk.get("name"), tuple(pk["constrained_columns"]))
+
+
+def _foreign_key(fk: Mapping[str, Any], default_schema: str | None) -> ForeignKeyInfo:
+    options = fk.get("options") or {}
+    referred_schema = fk.get("referred_schema")
+    return ForeignKeyInfo(
+        name=fk.get("name"),
+        columns=tuple(fk["constrained_columns"]),
+        referred_schema=None if referred_schema == default_schema else referred_schema,
+        referred_table=fk["referred_table"],
+        referred_columns=tuple(fk["referred_columns"]),
+        ondelete=referential_action(options.get("ondelete")),
+        onupdate=referential_action(options.get("onupdate")),
+        deferrable=True if options.get("deferrable") else None,
+        initially=initially(options.get("initially")),
+    )
+
+
+def referential_action(action: str | None) -> str | None:
+    """``ON DELETE``/``ON UPDATE`` in upper case, ``None`` for the default ``NO ACTION``
+    (https://www.postgresql.org/docs/current/sql-createtable.html,
+    https://www.sqlite.org/foreignkeys.html#fk_actions)."""
+    if action is None:
+        return None
+    action = " ".join(action.upper().split())
+    return None if action == "NO ACTION" else action
+
+
+def initially(value: str | None) -> str | None:
+    """``INITIALLY`` in upper case, ``None`` for the default ``IMMEDIATE``."""
+    if value is None:
+        return None
+    value = value.strip().upper()
+    return None if value == "IMMEDIATE" else value
+
+
+def _indexes(
+    reflected: Sequence[Mapping[str, Any]], statements: Mapping[str, ParsedIndex]
+) -> Iterator[IndexInfo]:
+    seen = set()
+    for index in reflected:
+        if index.get("duplicates_constraint"):
+            continue
+        seen.add(index["name"])
+        columns = tuple(index["column_names"])
+        expressions = index.get("expressions") or ()
+        options = {k: v for k, v in (index.get("dialect_options") or {}).items() if _set(v)}
+        sorting = (index.get("column_sorting") or {}).items()
+        parsed = statements.get(index["name"])
+        yield IndexInfo(
+            name=index["name"],
+            columns=columns,
+            expressions=tuple(e for c, e in zip(columns, expressions, strict=False) if c is None),
+            unique=bool(index["unique"]),
+            dialect_options=to_pairs(options),
+            sorting=_parsed_sorting(parsed) if parsed else tuple((k, tuple(v)) for k, v in sorting),
+        )
+    for name, parsed in statements.items():
+        if name not in seen:
+            options = {"sqlite_where": parsed.where} if parsed.where else {}
+            yield IndexInfo(
+                name=name,
+                columns=tuple(element.column for element in parsed.elements),
+                expressions=tuple(e.expression for e in parsed.elements if e.expression),
+                unique=parsed.unique,
+                dialect_options=to_pairs(options),
+                sorting=_parsed_sorting(parsed),
+            )
+
+
+def _set(value: Any) -> bool:
+    """Whether a reflected dialect option says anything: ``None``, ``False`` and empty
+    collections are how SQLAlchemy reports an option left at the database's default."""
+    return value is not None and value is not False and value != [] and value != {}
+
+
+def _parsed_sorting(parsed: ParsedIndex) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((element.key, ("desc",)) for element in parsed.elements if element.descending)
+
+
+def _sqlite_index_statements(
+    connection: Connection, schema: str | None
+) -> dict[str, dict[str, ParsedIndex]]:
+    """``{table: {index name: parsed CREATE INDEX}}`` for the indexes created by statement
+    (automatic indexes of constraints have no stored SQL), in one query."""
+    from sqlalchemy import text
+
+    quote = connection.dialect.identifier_preparer.quote_identifier
+    rows = connection.execute(
+        text(
+            f"SELECT tbl_name, name, sql FROM {quote(schema or 'main')}.sqlite_master "
+            "WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    )
+    statements: dict[str, dict[str, ParsedIndex]] = {}
+    for table, name, sql in rows:
+        parsed = parse_create_index(sql)
+        if parsed is not None:
+            statements.setdefault(table, {})[name] = parsed
+    return statements
+
+
+def _enums(
+    inspector: Inspector, schema: str | None, default_schema: str | None
+) -> Iterator[EnumInfo]:
+    for enum in inspector.get_enums(schema=schema):
+        enum_schema = None if enum["schema"] == default_schema else enum["schema"]
+        yield EnumInfo(enum_schema, enum["name"], tuple(enum["labels"]))
