@@ -46,7 +46,9 @@ class CreateIndex(TableOperation):
         return Index(self.index_name, *expressions, unique=self.unique, _table=table, **self.kw)
 
     def run(self, executor: Executor) -> None:
-        names = [c for c in self.columns if isinstance(c, str)]
+        # Covering columns (``postgresql_include``) are looked up on the table too.
+        included = self.kw.get("postgresql_include") or ()
+        names = [c for c in (*self.columns, *included) if isinstance(c, str)]
         table = ddl.scratch_table(
             self.table_name,
             self.schema,
