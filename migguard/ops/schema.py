@@ -133,6 +133,14 @@ class RenameTable(Operation):
         return RenameTable(self.new_table_name, self.old_table_name, schema=self.schema)
 
 
+def _wanted_by(constraint: sa.Constraint, compiler: Any) -> bool:
+    """Whether ``CREATE TABLE`` on ``compiler``'s database would write ``constraint``: the CHECK
+    of a ``Boolean`` or ``Enum`` carries a rule that leaves it out where the type is native
+    (SQLAlchemy's ``DDLCompiler.create_table_constraints`` asks the same rule)."""
+    rule = getattr(constraint, "_create_rule", None)
+    return rule is None or bool(rule(compiler))
+
+
 def _sqlite_constant_default(column: Column[Any]) -> bool:
     """True when SQLite's ADD COLUMN accepts the column's default: no default, or a constant.
 
@@ -156,10 +164,16 @@ class AddColumn(TableOperation):
     """``ALTER TABLE t ADD COLUMN`` (``op.add_column``).
 
     Constraints and indexes the column declares (``unique=True``, ``index=True``,
-    ``ForeignKey``, ``CheckConstraint``) are added after it. On SQLite a column that ADD COLUMN
-    cannot take as SQLAlchemy renders it (primary key, unique, foreign key, check, a
-    non-constant default) is added by a move-and-copy rebuild instead. NOT NULL without a default
-    is added in place: SQLite, like PostgreSQL, refuses it only when the table has rows.
+    ``ForeignKey``) are added after it. Its CHECK constraints go inside ``ADD COLUMN``: a
+    ``CheckConstraint`` given to the column everywhere, and on SQLite also the CHECK a type adds
+    to the table (``Boolean``/``Enum(create_constraint=True)``), since SQLite has no ``ADD
+    CONSTRAINT`` but takes column CHECKs in ``ADD COLUMN`` and tests them against the rows
+    already there (https://www.sqlite.org/lang_altertable.html#alter_table_add_column). A
+    type's CHECK that the database does not need (a native boolean or enum) is left out, as
+    ``CREATE TABLE`` leaves it out. On SQLite a column that ADD COLUMN cannot take as
+    SQLAlchemy renders it (primary key, unique, foreign key, a non-constant default) is added
+    by a move-and-copy rebuild instead. NOT NULL without a default is added in place: SQLite,
+    like PostgreSQL, refuses it only when the table has rows.
     """
 
     table_name: str
@@ -179,7 +193,7 @@ class AddColumn(TableOperation):
             column.primary_key
             or bool(column.unique)
             or bool(column.foreign_keys)
-            or bool(column.constraints)
+            or any(not isinstance(c, sa.CheckConstraint) for c in column.constraints)
             or not _sqlite_constant_default(column)
         )
 
@@ -194,6 +208,17 @@ class AddColumn(TableOperation):
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
         inline: list[sa.Constraint] = []
+        compiler = dialect.ddl_compiler(dialect, None)
+        for check in column.constraints:
+            if isinstance(check, sa.CheckConstraint):
+                sql += f" {compiler.process(check)}"
+        for constraint in table.constraints:
+            if not _wanted_by(constraint, compiler):
+                inline.append(constraint)
+            elif isinstance(constraint, sa.CheckConstraint) and dialect.name == "sqlite":
+                # The scratch table holds this column alone: the CHECK is on it.
+                sql += f" {compiler.process(constraint)}"
+                inline.append(constraint)
         if self.inline_primary_key and column.primary_key:
             sql += " PRIMARY KEY"
             inline.append(table.primary_key)

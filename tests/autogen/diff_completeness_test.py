@@ -294,7 +294,9 @@ CASES = [
     Case("enum label added", enum_models("a", "b"), enum_models("a", "b", "c"), NO_NATIVE_ENUM),
     Case("enum label removed", enum_models("a", "b", "c"), enum_models("a", "b"), NO_NATIVE_ENUM),
     Case("enum reordered", enum_models("a", "b"), enum_models("b", "a"), NO_NATIVE_ENUM),
-    Case("enum renamed", enum_models("a", "b"), enum_models("a", "b", name="feeling"), NO_NATIVE_ENUM),
+    Case(
+        "enum renamed", enum_models("a", "b"), enum_models("a", "b", name="feeling"), NO_NATIVE_ENUM
+    ),
     Case(
         "non-native enum label added",
         enum_models("a", "b", native=False),
