@@ -49,9 +49,14 @@ from migguard.autogen.diff_build_tables import (
     primary_key_op,
     unique_op,
 )
-from migguard.autogen.diff_context import Context, TablePair, find_constraint, qualified
+from migguard.autogen.diff_context import (
+    Context,
+    TablePair,
+    find_constraint,
+    qualified,
+    same_expression,
+)
 from migguard.autogen.diff_match import fk_signature, index_signature, match
-from migguard.autogen.diff_sql import normalise_sql
 from migguard.ops.batch import BatchAlterTable
 from migguard.ops.constraints import CreateConstraint, CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
@@ -283,7 +288,7 @@ def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
         if wanted is None:
             left.append(check)
             continue
-        same = _same_condition(ctx, pair, wanted.sqltext, check.sqltext)
+        same = same_expression(ctx, pair, wanted.sqltext, check.sqltext)
         if same is None:
             ctx.warnings.append(_undecided(pair, check.name, wanted.sqltext, check.sqltext))
         if same is False:
@@ -311,7 +316,7 @@ def _unnamed_checks(
     taken = {c.name for c in (*pair.model.checks, *pair.reflected.checks)}
     for check in unnamed:
         verdicts = [
-            _same_condition(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
+            same_expression(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
         ]
         if True in verdicts:
             continue
@@ -333,27 +338,11 @@ def _unnamed_checks(
 def _stands_for_unnamed(ctx: Context, pair: TablePair, check: Any, unnamed: Sequence[Any]) -> bool:
     """Whether a database check no model check is named after is one of the models' unnamed
     checks: the same condition, or (when the database cannot tell) PostgreSQL's own name."""
-    verdicts = [_same_condition(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
+    verdicts = [same_expression(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
     if True in verdicts:
         return True
     undecided = None in verdicts
     return undecided and check.name is not None and _looks_generated(pair.model.name, check.name)
-
-
-def _same_condition(ctx: Context, pair: TablePair, ours: str, theirs: str) -> bool | None:
-    """Whether two check conditions are the same: as normalised text, else (PostgreSQL, which
-    rewrites them) as the database parses them; ``None`` when nothing can tell."""
-    dialect = ctx.dialect.name
-    if normalise_sql(ours, dialect) == normalise_sql(theirs, dialect):
-        return True
-    if dialect != "postgresql":
-        # SQLite keeps the condition as it was written (https://www.sqlite.org/schematab.html).
-        return False
-    if ctx.options.same_check is None:
-        return None
-    columns = {c.name: c.type.compiled for c in pair.model.columns if c.type.compiled}
-    columns.update({c.name: c.type.compiled for c in pair.reflected.columns if c.type.compiled})
-    return ctx.options.same_check(ours, theirs, columns)
 
 
 def _undecided(pair: TablePair, name: str, ours: str, theirs: str) -> str:

@@ -152,7 +152,25 @@ def _column(column: Column[Any], table: Table, dialect: Dialect, ddl: DDLCompile
         identity=_identity(column, spec, dialect),
         comment=column.comment if dialect.supports_comments else None,
         computed=ddl_sql(computed.sqltext, ddl) if computed is not None else None,
+        persisted=_persisted(column, dialect),
     )
+
+
+def _persisted(column: Column[Any], dialect: Dialect) -> bool | None:
+    """Whether the generated ``column`` is stored, as the database will make it: ``persisted``
+    when the model says, else the database's default, ``VIRTUAL`` on SQLite
+    (https://www.sqlite.org/gencol.html) and on PostgreSQL from version 18, ``STORED`` (the
+    only kind) before (https://www.postgresql.org/docs/current/ddl-generated-columns.html);
+    ``None`` when the column is not generated or the database is another."""
+    if column.computed is None:
+        return None
+    if column.computed.persisted is not None:
+        return bool(column.computed.persisted)
+    if dialect.name == "sqlite":
+        return False
+    if dialect.name == "postgresql":
+        return not getattr(dialect, "supports_virtual_generated_columns", False)
+    return None
 
 
 def _server_default(column: Column[Any], dialect: Dialect, ddl: DDLCompiler) -> str | None:

@@ -10,7 +10,7 @@ JSON shape (``snapshot_to_json``), one object::
                  "columns": [{"name": "id", "type": TYPE, "nullable": false,
                               "server_default": null, "autoincrement": true,
                               "identity": [["always", false], ["start", 1], ...] | null,
-                              "comment": null, "computed": null}, ...],
+                              "comment": null, "computed": null, "persisted": null}, ...],
                  "primary_key": {"name": "users_pkey", "columns": ["id"]} | null,
                  "foreign_keys": [{"name", "columns", "referred_schema", "referred_table",
                                    "referred_columns", "ondelete", "onupdate", "deferrable",
@@ -75,7 +75,7 @@ __all__ = [
     "snapshot_to_json",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class SnapshotFormatError(ValueError):
@@ -175,6 +175,7 @@ def _column(data: Mapping[str, Any]) -> ColumnInfo:
         identity=_pairs(identity) if identity is not None else None,
         comment=data["comment"],
         computed=data["computed"],
+        persisted=data["persisted"],
     )
 
 

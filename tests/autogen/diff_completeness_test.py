@@ -186,6 +186,19 @@ CASES = [
         models_of(A, col("b", sa.Integer, sa.Computed("a * 3"))),
     ),
     Case(
+        "computed expression the database rewrites",
+        models_of(col("price", sa.Numeric(8, 2)), col("b", sa.Numeric(8, 2), sa.Computed("price"))),
+        models_of(
+            col("price", sa.Numeric(8, 2)),
+            col("b", sa.Numeric(8, 2), sa.Computed("price * 2 + 1", persisted=True)),
+        ),
+    ),
+    Case(
+        "computed text expression the database rewrites",
+        models_of(S, col("b", sa.String(50), sa.Computed("s"))),
+        models_of(S, col("b", sa.String(50), sa.Computed("coalesce(s, '-') || 'x'"))),
+    ),
+    Case(
         "computed persisted",
         models_of(A, col("b", sa.Integer, sa.Computed("a * 2", persisted=False))),
         models_of(A, col("b", sa.Integer, sa.Computed("a * 2", persisted=True))),
