@@ -10,7 +10,9 @@ Detected (the models' snapshot, ``snapshot_of_metadata``, against the reflected 
 * tables added, dropped, renamed on request (``renames``); columns added, dropped, renamed on
   request; nullability; types (compiled DDL, ``migguard.autogen.diff_sql``); server defaults,
   normalised per dialect and compared on PostgreSQL and SQLite only (``RELIABLE_DEFAULTS``;
-  elsewhere ``compare_server_default`` has no effect); column and table comments;
+  elsewhere ``compare_server_default`` has no effect); column and table comments; identity
+  options (PostgreSQL); generated columns' expressions (as the database parses them on
+  PostgreSQL) and storage (``STORED``/``VIRTUAL``), changed by drop + add;
 * indexes, unique constraints, foreign keys, named check constraints, the primary key
   (matching rules in ``migguard.autogen.diff_keys``);
 * PostgreSQL enum types: created, dropped, labels changed (``migguard.autogen.diff_enums``).
@@ -82,10 +84,11 @@ class CompareOptions:
     server defaults differ as text, whether the database holds them equal:
     ``(models' default SQL, reflected default SQL, column type SQL) -> bool``. PostgreSQL
     stores typed literals in its own form (``'false'`` reads back as ``false``), which only the
-    database can judge. ``same_check``: asked, when two check conditions of one name differ as
-    text on PostgreSQL, whether the database parses them to the same condition: ``(models'
-    condition, reflected condition, {column: type SQL}) -> bool | None`` (``None``: it cannot
-    tell; the diff then warns instead of guessing).
+    database can judge. ``same_check``: asked, when two check conditions of one name (or two
+    expressions of one generated column) differ as text on PostgreSQL, whether the database
+    parses them to the same expression: ``(models' expression, reflected expression, {column:
+    type SQL}) -> bool | None`` (``None``: it cannot tell; the diff then warns instead of
+    guessing).
     """
 
     compare_type: bool = True
