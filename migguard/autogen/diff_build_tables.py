@@ -55,6 +55,7 @@ __all__ = [
     "dropped_column",
     "foreign_key_op",
     "index_op",
+    "mentions_column",
     "primary_key_op",
     "reflected_table",
     "unique_op",
@@ -146,14 +147,18 @@ def dropped_column(table: TableInfo, name: str, dialect: Dialect) -> sa.Column[A
         for fk in table.foreign_keys
         if fk.name is None and fk.columns == (name,)
     ]
-    mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])", re.IGNORECASE)
     extra += [
         sa.CheckConstraint(sa.text(check.sqltext))
         for check in table.checks
-        if check.name is None and mentions.search(check.sqltext)
+        if check.name is None and mentions_column(check.sqltext, name)
     ]
     unique = any(u.name is None and u.columns == (name,) for u in table.uniques)
     return reflected_column(info, dialect, extra, unique=unique or None)
+
+
+def mentions_column(sql: str, name: str) -> bool:
+    """Whether SQL text ``sql`` names column ``name`` (as a whole word, any letter case)."""
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", sql, re.IGNORECASE) is not None
 
 
 def drop_index(table: TableInfo, index: IndexInfo, dialect: Dialect) -> DropIndex:

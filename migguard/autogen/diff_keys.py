@@ -15,7 +15,8 @@ Matching rules:
   a changed condition is dropped and created again, and one nothing can judge is a warning. An
   unnamed model check is the database check with its condition (or, undecided, PostgreSQL's own
   ``<table>_<column>_check`` naming); one the database lacks is created as ``<table>_check``. A
-  database check the models do not have is dropped; without a name (SQLite) it is a warning.
+  database check the models do not have is dropped; without a name (SQLite) by the table
+  rebuild when it is the table's only unnamed check, else it is a warning.
 * The primary key by its columns (its name is not compared: renaming a primary key that
   foreign keys rely on is not something to do behind the user's back).
 
@@ -25,9 +26,10 @@ it by name. A SQLite unique constraint or foreign key without a name is dropped 
 the table rebuild SQLite needs for any constraint change anyway: ``DropUnnamedConstraint``, written
 as ``batch_op.drop_constraint`` inside a ``batch_alter_table`` given ``UNNAMED_CONVENTION``, which
 names the constraint for the length of the rebuild (``fk_<table>_<columns>_<referred table>``,
-``uq_<table>_<columns>``). A primary key without a name is replaced the same way
-(``ReplacePrimaryKey``). Elsewhere a constraint without a name cannot be dropped by name; the diff
-says so in a warning.
+``uq_<table>_<columns>``). A check without a name is dropped the same way when it is the
+table's only one (``ck_<table>``: a check has no columns to tell two apart by). A primary key
+without a name is replaced the same way (``ReplacePrimaryKey``). Elsewhere a constraint without a
+name cannot be dropped by name; the diff says so in a warning.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from migguard.autogen.diff_build_tables import (
     drop_index,
     foreign_key_op,
     index_op,
+    mentions_column,
     primary_key_op,
     unique_op,
 )
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
     from migguard.ops.executor import Executor
 
 __all__ = [
+    "UNNAMED_CHECK_CONVENTION",
     "UNNAMED_CONVENTION",
     "DropUnnamedConstraint",
     "KeyChanges",
@@ -81,6 +85,9 @@ UNNAMED_CONVENTION: Mapping[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
 }
+# The name a SQLite rebuild gives the table's unnamed check, when it has one only (a check
+# has no columns to tell two apart by).
+UNNAMED_CHECK_CONVENTION: Mapping[str, str] = {"ck": "ck_%(table_name)s"}
 
 
 @dataclass(frozen=True)
@@ -135,8 +142,10 @@ class DropUnnamedConstraint(DropConstraint):
         batch.run(executor)
 
 
-def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
-    """``DropUnnamedConstraint`` of ``create`` (named as ``UNNAMED_CONVENTION`` names it)."""
+def _unnamed_drop(
+    create: Any, convention: Mapping[str, str] = UNNAMED_CONVENTION
+) -> DropUnnamedConstraint:
+    """``DropUnnamedConstraint`` of ``create`` (named as ``convention`` names it)."""
     drop = drop_constraint(create)
     return DropUnnamedConstraint(
         drop.constraint_name,
@@ -144,6 +153,7 @@ def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
         type_=drop.type_,
         schema=drop.schema,
         definition=drop.definition,
+        naming_convention=dict(convention),
     )
 
 
@@ -302,6 +312,14 @@ def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
     for check in left:
         if unnamed and _stands_for_unnamed(ctx, pair, check, unnamed):
             continue
+        if check.name is None and any(
+            mentions_column(check.sqltext, c) for c in pair.dropped_columns
+        ):
+            continue  # goes with its dropped column, whose definition carries it
+        if check.name is None and _sole_unnamed_check(ctx, pair):
+            old = replace(check, name=f"ck_{pair.model.name}")
+            out.before.append(_unnamed_drop(check_op(pair.model, old), UNNAMED_CHECK_CONVENTION))
+            continue
         if check.name is None:
             _cannot_drop_check(ctx, pair, check)
             continue
@@ -343,6 +361,13 @@ def _stands_for_unnamed(ctx: Context, pair: TablePair, check: Any, unnamed: Sequ
         return True
     undecided = None in verdicts
     return undecided and check.name is not None and _looks_generated(pair.model.name, check.name)
+
+
+def _sole_unnamed_check(ctx: Context, pair: TablePair) -> bool:
+    """True on SQLite when the table has one check without a name: the rebuild can name it
+    (``UNNAMED_CHECK_CONVENTION``) and leave it out."""
+    unnamed = [c for c in pair.reflected.checks if c.name is None]
+    return ctx.dialect.name == "sqlite" and len(unnamed) == 1
 
 
 def _undecided(pair: TablePair, name: str, ours: str, theirs: str) -> str:
