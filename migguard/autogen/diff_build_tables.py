@@ -169,7 +169,11 @@ def drop_index(table: TableInfo, index: IndexInfo, dialect: Dialect) -> DropInde
 
 def unique_op(table: TableInfo, unique: UniqueInfo, names: Names = ()) -> CreateUniqueConstraint:
     return CreateUniqueConstraint(
-        final_name(unique.name, names), table.name, unique.columns, schema=table.schema
+        final_name(unique.name, names),
+        table.name,
+        unique.columns,
+        schema=table.schema,
+        kw=dict(unique.dialect_options),
     )
 
 
@@ -225,7 +229,10 @@ def _key_items(
                 *info.primary_key.columns, name=final_name(info.primary_key.name, names)
             )
         )
-    items += [sa.UniqueConstraint(*u.columns, name=final_name(u.name, names)) for u in info.uniques]
+    items += [
+        sa.UniqueConstraint(*u.columns, name=final_name(u.name, names), **dict(u.dialect_options))
+        for u in info.uniques
+    ]
     items += [fk_constraint(fk, names) for fk in info.foreign_keys if fk not in skip_fks]
     items += [
         sa.Index(

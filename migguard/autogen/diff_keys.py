@@ -5,7 +5,9 @@ Matching rules:
 * Indexes by name (every index has one); a changed index (columns, expressions, uniqueness,
   ordering, options such as a partial-index predicate) is dropped and created again.
 * Unique constraints and foreign keys by name when both sides name them, otherwise by
-  definition (an unnamed model constraint is the one the database named itself). A foreign key's
+  definition (an unnamed model constraint is the one the database named itself). A unique
+  constraint whose columns or options (``postgresql_nulls_not_distinct``) changed is dropped
+  and created again. A foreign key's
   definition is its columns, referenced table and columns, ``ON DELETE``/``ON UPDATE``,
   ``DEFERRABLE``/``INITIALLY``.
 * Check constraints by name, and a pair by condition: equal once normalised
@@ -267,7 +269,11 @@ def _primary_key(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> 
 def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
     model, reflected = _filtered(ctx, pair, "unique_constraint", sa.UniqueConstraint, "uniques")
     matched = match(model, reflected, lambda u: u.columns)
-    changed = [(m, r) for m, r in matched.pairs if m.columns != r.columns]
+    changed = [
+        (m, r)
+        for m, r in matched.pairs
+        if (m.columns, m.dialect_options) != (r.columns, r.dialect_options)
+    ]
     for unique in matched.reflected_only + [r for _, r in changed]:
         if unique.name is None and _rebuilds(ctx, pair, unique.columns):
             name = f"uq_{pair.model.name}_{'_'.join(unique.columns)}"

@@ -122,7 +122,9 @@ def _table(table: Table, dialect: Dialect, ddl: DDLCompiler) -> TableInfo:
         ),
         indexes=_sorted(index_info(index, table, dialect, ddl) for index in table.indexes),
         uniques=_sorted(
-            UniqueInfo(ddl_name(c, ddl), tuple(col.name for col in c.columns))
+            UniqueInfo(
+                ddl_name(c, ddl), tuple(col.name for col in c.columns), _unique_options(c, dialect)
+            )
             for c in table.constraints
             if isinstance(c, UniqueConstraint)
         ),
@@ -271,3 +273,13 @@ def _enums(table: Table, dialect: Dialect) -> Iterator[EnumInfo]:
 
 def _schema(schema: str | None, dialect: Dialect) -> str | None:
     return None if schema == dialect.default_schema_name else schema
+
+
+# The unique-constraint options each dialect's reflection reports.
+_UNIQUE_OPTIONS = {"postgresql": ("postgresql_nulls_not_distinct",)}
+
+
+def _unique_options(constraint: Any, dialect: Dialect) -> Pairs:
+    """The options of ``constraint`` reflection can see, those left at their default out."""
+    wanted = _UNIQUE_OPTIONS.get(dialect.name, ())
+    return to_pairs({k: v for k, v in constraint.dialect_kwargs.items() if k in wanted and v})

@@ -116,10 +116,13 @@ class IndexInfo:
 
 @dataclass(frozen=True, slots=True)
 class UniqueInfo:
-    """A unique constraint (a unique *index* is an ``IndexInfo``)."""
+    """A unique constraint (a unique *index* is an ``IndexInfo``); ``dialect_options``: the
+    options reflection reports, as ``(keyword, value)`` pairs
+    (``postgresql_nulls_not_distinct``)."""
 
     name: str | None
     columns: tuple[str, ...]
+    dialect_options: Pairs = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,14 @@ def _schema_tables(
             foreign_keys=_sorted(_foreign_key(fk, default_schema) for fk in fks.get(key, ())),
             indexes=_sorted(_indexes(indexes.get(key, ()), statements.get(key[1], {}))),
             uniques=_sorted(
-                UniqueInfo(uq["name"], tuple(uq["column_names"])) for uq in uniques.get(key, ())
+                UniqueInfo(
+                    uq["name"],
+                    tuple(uq["column_names"]),
+                    to_pairs(
+                        {k: v for k, v in (uq.get("dialect_options") or {}).items() if _set(v)}
+                    ),
+                )
+                for uq in uniques.get(key, ())
             ),
             checks=_sorted(CheckInfo(ck["name"], ck["sqltext"]) for ck in checks.get(key, ())),
             comment=(comments.get(key) or {}).get("text"),

@@ -158,7 +158,10 @@ def _table(data: Mapping[str, Any]) -> TableInfo:
         primary_key=PrimaryKeyInfo(pk["name"], tuple(pk["columns"])) if pk else None,
         foreign_keys=tuple(_foreign_key(fk) for fk in data["foreign_keys"]),
         indexes=tuple(_index(index) for index in data["indexes"]),
-        uniques=tuple(UniqueInfo(u["name"], tuple(u["columns"])) for u in data["uniques"]),
+        uniques=tuple(
+            UniqueInfo(u["name"], tuple(u["columns"]), _pairs(u["dialect_options"]))
+            for u in data["uniques"]
+        ),
         checks=tuple(CheckInfo(c["name"], c["sqltext"]) for c in data["checks"]),
         comment=data["comment"],
     )

@@ -329,6 +329,39 @@ CASES = [
         index("a", postgresql_include=["b"]),
         {"sqlite": "SQLite has no covering columns"},
     ),
+    Case(
+        "index operator class",
+        index("s"),
+        index("s", postgresql_ops={"s": "text_pattern_ops"}),
+        {"sqlite": "SQLite has no operator classes"},
+    ),
+    Case(
+        "index storage parameter",
+        index("a"),
+        index("a", postgresql_with={"fillfactor": 50}),
+        {"sqlite": "SQLite has no index storage parameters"},
+    ),
+    Case(
+        "index nulls not distinct",
+        index("a", unique=True),
+        index("a", unique=True, postgresql_nulls_not_distinct=True),
+        {"sqlite": "SQLite has no NULLS NOT DISTINCT"},
+    ),
+    Case(
+        "unique nulls not distinct",
+        models_of(A, lambda: sa.UniqueConstraint("a", name="uq_t_a")),
+        models_of(
+            A, lambda: sa.UniqueConstraint("a", name="uq_t_a", postgresql_nulls_not_distinct=True)
+        ),
+        {"sqlite": "SQLite has no NULLS NOT DISTINCT"},
+    ),
+    Case(
+        "native enum to non-native",
+        enum_models("a", "b"),
+        enum_models("a", "b", native=False),
+        NO_NATIVE_ENUM,
+    ),
+    Case("type to text", models_of(A), models_of(col("a", sa.String(10)))),
     Case("enum label added", enum_models("a", "b"), enum_models("a", "b", "c"), NO_NATIVE_ENUM),
     Case("enum label removed", enum_models("a", "b", "c"), enum_models("a", "b"), NO_NATIVE_ENUM),
     Case("enum reordered", enum_models("a", "b"), enum_models("b", "a"), NO_NATIVE_ENUM),
