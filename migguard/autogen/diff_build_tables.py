@@ -229,10 +229,11 @@ def _key_items(
                 *info.primary_key.columns, name=final_name(info.primary_key.name, names)
             )
         )
-    items += [
-        sa.UniqueConstraint(*u.columns, name=final_name(u.name, names), **dict(u.dialect_options))
-        for u in info.uniques
-    ]
+    for unique in info.uniques:
+        options: dict[str, Any] = dict(unique.dialect_options)
+        items.append(
+            sa.UniqueConstraint(*unique.columns, name=final_name(unique.name, names), **options)
+        )
     items += [fk_constraint(fk, names) for fk in info.foreign_keys if fk not in skip_fks]
     items += [
         sa.Index(
