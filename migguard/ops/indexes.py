@@ -47,7 +47,9 @@ class CreateIndex(TableOperation):
         return index_on(self.index_name, *expressions, table=table, unique=self.unique, **self.kw)
 
     def run(self, executor: Executor) -> None:
-        names = [c for c in self.columns if isinstance(c, str)]
+        # Covering columns (``postgresql_include``) are looked up on the table too.
+        included = self.kw.get("postgresql_include") or ()
+        names = [c for c in (*self.columns, *included) if isinstance(c, str)]
         table = ddl.scratch_table(
             self.table_name,
             self.schema,

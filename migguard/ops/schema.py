@@ -24,7 +24,7 @@ from migguard.ops import ddl
 from migguard.ops.base import Operation, TableOperation
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.sqlite.catalog import can_drop_column
-from migguard.sqlalchemy_private import copy_schema_item
+from migguard.sqlalchemy_private import copy_schema_item, created_by
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
@@ -158,10 +158,16 @@ class AddColumn(TableOperation):
     """``ALTER TABLE t ADD COLUMN`` (``op.add_column``).
 
     Constraints and indexes the column declares (``unique=True``, ``index=True``,
-    ``ForeignKey``, ``CheckConstraint``) are added after it. On SQLite a column that ADD COLUMN
-    cannot take as SQLAlchemy renders it (primary key, unique, foreign key, check, a
-    non-constant default) is added by a move-and-copy rebuild instead. NOT NULL without a default
-    is added in place: SQLite, like PostgreSQL, refuses it only when the table has rows.
+    ``ForeignKey``) are added after it. Its CHECK constraints go inside ``ADD COLUMN``: a
+    ``CheckConstraint`` given to the column everywhere, and on SQLite also the CHECK a type adds
+    to the table (``Boolean``/``Enum(create_constraint=True)``), since SQLite has no ``ADD
+    CONSTRAINT`` but takes column CHECKs in ``ADD COLUMN`` and tests them against the rows
+    already there (https://www.sqlite.org/lang_altertable.html#alter_table_add_column). A
+    type's CHECK that the database does not need (a native boolean or enum) is left out, as
+    ``CREATE TABLE`` leaves it out. On SQLite a column that ADD COLUMN cannot take as
+    SQLAlchemy renders it (primary key, unique, foreign key, a non-constant default) is added
+    by a move-and-copy rebuild instead. NOT NULL without a default is added in place: SQLite,
+    like PostgreSQL, refuses it only when the table has rows.
     """
 
     table_name: str
@@ -181,7 +187,7 @@ class AddColumn(TableOperation):
             column.primary_key
             or bool(column.unique)
             or bool(column.foreign_keys)
-            or bool(column.constraints)
+            or any(not isinstance(c, sa.CheckConstraint) for c in column.constraints)
             or not _sqlite_constant_default(column)
         )
 
@@ -196,6 +202,17 @@ class AddColumn(TableOperation):
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
         inline: list[sa.Constraint] = []
+        compiler = dialect.ddl_compiler(dialect, None)
+        for check in column.constraints:
+            if isinstance(check, sa.CheckConstraint):
+                sql += f" {compiler.process(check)}"
+        for constraint in table.constraints:
+            if not created_by(constraint, compiler):
+                inline.append(constraint)
+            elif isinstance(constraint, sa.CheckConstraint) and dialect.name == "sqlite":
+                # The scratch table holds this column alone: the CHECK is on it.
+                sql += f" {compiler.process(constraint)}"
+                inline.append(constraint)
         if self.inline_primary_key and column.primary_key:
             sql += " PRIMARY KEY"
             inline.append(table.primary_key)

@@ -87,3 +87,9 @@ def test_index_in_schema_postgresql(pg_db: Db) -> None:
     assert [i["name"] for i in pg_db.inspector().get_indexes("t", schema="app")] == ["ix_t_x"]
     pg_db.op.drop_index("ix_t_x", "t", schema="app")
     assert pg_db.inspector().get_indexes("t", schema="app") == []
+
+
+def test_covering_index_postgresql(pg_db: Db) -> None:
+    make_users(pg_db)
+    pg_db.op.create_index("ix_users_email", "users", ["email"], postgresql_include=["active"])
+    assert index_sql(pg_db, "ix_users_email").endswith("(email) INCLUDE (active)")

@@ -150,6 +150,36 @@ def test_add_not_null_column_without_default(db: Db) -> None:
         db.op.add_column("customer", sa.Column("height", sa.Integer, nullable=False))
 
 
+def test_add_column_carrying_a_check(db: Db) -> None:
+    # A Boolean's CHECK is the table's (SQLAlchemy adds it when the column joins a table);
+    # PostgreSQL has a native boolean and gets none, SQLite takes it inside ADD COLUMN.
+    make_parent(db)
+    db.conn.execute(sa.text("INSERT INTO customer (id, email) VALUES (1, 'a@x')"))
+    db.op.add_column(
+        "customer", sa.Column("vip", sa.Boolean(create_constraint=True, name="ck_vip"))
+    )
+    db.op.add_column("customer", sa.Column("age", sa.Integer, sa.CheckConstraint("age > 0")))
+    checks = sorted(c["sqltext"] for c in db.inspector().get_check_constraints("customer"))
+    if db.name == "sqlite":
+        assert checks == ["age > 0", "vip IN (0, 1)"]
+        assert db.rows("SELECT id, vip, age FROM customer") == [(1, None, None)]
+    else:
+        assert checks == ["age > 0"]
+    with pytest.raises(sa.exc.IntegrityError):
+        db.conn.execute(sa.text("UPDATE customer SET age = 0"))
+
+
+def test_add_column_carrying_a_check_in_sqlite_sql() -> None:
+    written: list[str] = []
+    op = Operations(OfflineContext(sa.create_engine("sqlite://").dialect, written.append))
+    op.add_column("t", sa.Column("vip", sa.Boolean(create_constraint=True, name="ck_vip")))
+    op.add_column("t", sa.Column("age", sa.Integer, sa.CheckConstraint("age > 0")))
+    assert "".join(written) == (
+        "ALTER TABLE t ADD COLUMN vip BOOLEAN CONSTRAINT ck_vip CHECK (vip IN (0, 1));\n\n"
+        "ALTER TABLE t ADD COLUMN age INTEGER CHECK (age > 0);\n\n"
+    )
+
+
 def test_add_column_reverse_drops_it(db: Db) -> None:
     make_parent(db)
     before = db.schema("customer")

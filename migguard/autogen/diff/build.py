@@ -144,17 +144,14 @@ def reflected_column(
     ``CheckConstraint``) and ``unique``. A ``SERIAL`` column's ``nextval`` default is left out
     (re-creating the column makes a new sequence); a reflected non-autoincrementing column says
     ``autoincrement=False`` so that re-creating it does not make it ``SERIAL``. A generated
-    column is ``STORED`` on PostgreSQL, the only kind before version 18
-    (https://www.postgresql.org/docs/current/ddl-generated-columns.html); the snapshot does not
-    record the kind, so elsewhere the database's default applies (SQLite: ``VIRTUAL``)."""
+    column keeps its kind (``STORED`` or ``VIRTUAL``) where the snapshot records it."""
     from migguard.autogen.diff.sql import is_serial_default
 
     args: list[Any] = []
     if info.identity is not None:
         args.append(sa.Identity(**dict(info.identity)))  # type: ignore[arg-type]
     elif info.computed is not None:
-        persisted = True if dialect.name == "postgresql" else None
-        args.append(sa.Computed(sa.text(info.computed), persisted=persisted))
+        args.append(sa.Computed(sa.text(info.computed), persisted=info.persisted))
     default = info.server_default
     if is_serial_default(info) or info.identity is not None or info.computed is not None:
         default = None

@@ -57,6 +57,7 @@ __all__ = [
     "dropped_column",
     "foreign_key_op",
     "index_op",
+    "mentions_column",
     "primary_key_op",
     "reflected_table",
     "unique_op",
@@ -148,14 +149,18 @@ def dropped_column(table: TableInfo, name: str, dialect: Dialect) -> sa.Column[A
         for fk in table.foreign_keys
         if fk.name is None and fk.columns == (name,)
     ]
-    mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])", re.IGNORECASE)
     extra += [
         sa.CheckConstraint(sa.text(check.sqltext))
         for check in table.checks
-        if check.name is None and mentions.search(check.sqltext)
+        if check.name is None and mentions_column(check.sqltext, name)
     ]
     unique = any(u.name is None and u.columns == (name,) for u in table.uniques)
     return reflected_column(info, dialect, extra, unique=unique or None)
+
+
+def mentions_column(sql: str, name: str) -> bool:
+    """Whether SQL text ``sql`` names column ``name`` (as a whole word, any letter case)."""
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", sql, re.IGNORECASE) is not None
 
 
 def drop_index(table: TableInfo, index: IndexInfo, dialect: Dialect) -> DropIndex:
@@ -166,7 +171,11 @@ def drop_index(table: TableInfo, index: IndexInfo, dialect: Dialect) -> DropInde
 
 def unique_op(table: TableInfo, unique: UniqueInfo, names: Names = ()) -> CreateUniqueConstraint:
     return CreateUniqueConstraint(
-        final_name(unique.name, names), table.name, unique.columns, schema=table.schema
+        final_name(unique.name, names),
+        table.name,
+        unique.columns,
+        schema=table.schema,
+        kw=dict(unique.dialect_options),
     )
 
 
@@ -222,7 +231,11 @@ def _key_items(
                 *info.primary_key.columns, name=final_name(info.primary_key.name, names)
             )
         )
-    items += [sa.UniqueConstraint(*u.columns, name=final_name(u.name, names)) for u in info.uniques]
+    for unique in info.uniques:
+        options: dict[str, Any] = dict(unique.dialect_options)
+        items.append(
+            sa.UniqueConstraint(*unique.columns, name=final_name(unique.name, names), **options)
+        )
     items += [fk_constraint(fk, names) for fk in info.foreign_keys if fk not in skip_fks]
     items += [
         sa.Index(

@@ -10,7 +10,9 @@ Detected (the models' snapshot, ``snapshot_of_metadata``, against the reflected 
 * tables added, dropped, renamed on request (``renames``); columns added, dropped, renamed on
   request; nullability; types (compiled DDL, ``migguard.autogen.diff.sql``); server defaults,
   normalised per dialect and compared on PostgreSQL and SQLite only (``RELIABLE_DEFAULTS``;
-  elsewhere ``compare_server_default`` has no effect); column and table comments;
+  elsewhere ``compare_server_default`` has no effect); column and table comments; identity
+  options (PostgreSQL); generated columns' expressions (as the database parses them on
+  PostgreSQL) and storage (``STORED``/``VIRTUAL``), changed by drop + add;
 * indexes, unique constraints, foreign keys, named check constraints, the primary key
   (matching rules in ``migguard.autogen.diff.keys``);
 * PostgreSQL enum types: created, dropped, labels changed (``migguard.autogen.diff.enums``);

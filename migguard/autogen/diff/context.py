@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from migguard.autogen.diff.build_tables import reflected_table
+from migguard.autogen.diff.sql import normalise_sql
 from migguard.autogen.snapshot import (
     ForeignKeyInfo,
     IndexInfo,
@@ -149,3 +150,20 @@ def find_constraint(
         if name is None and names == tuple(columns):
             return item
     return None
+
+
+def same_expression(ctx: Context, pair: TablePair, ours: str, theirs: str) -> bool | None:
+    """Whether two SQL expressions over the columns of ``pair`` (check conditions, generation
+    expressions) are the same: as normalised text, else (PostgreSQL, which rewrites them) as
+    the database parses them (``CompareOptions.same_check``); ``None`` when nothing can tell."""
+    dialect = ctx.dialect.name
+    if normalise_sql(ours, dialect) == normalise_sql(theirs, dialect):
+        return True
+    if dialect != "postgresql":
+        # SQLite keeps the SQL as it was written (https://www.sqlite.org/schematab.html).
+        return False
+    if ctx.options.same_check is None:
+        return None
+    columns = {c.name: c.type.compiled for c in pair.model.columns if c.type.compiled}
+    columns.update({c.name: c.type.compiled for c in pair.reflected.columns if c.type.compiled})
+    return ctx.options.same_check(ours, theirs, columns)

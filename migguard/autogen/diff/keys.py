@@ -5,7 +5,9 @@ Matching rules:
 * Indexes by name (every index has one); a changed index (columns, expressions, uniqueness,
   ordering, options such as a partial-index predicate) is dropped and created again.
 * Unique constraints and foreign keys by name when both sides name them, otherwise by
-  definition (an unnamed model constraint is the one the database named itself). A foreign key's
+  definition (an unnamed model constraint is the one the database named itself). A unique
+  constraint whose columns or options (``postgresql_nulls_not_distinct``) changed is dropped
+  and created again. A foreign key's
   definition is its columns, referenced table and columns, ``ON DELETE``/``ON UPDATE``,
   ``DEFERRABLE``/``INITIALLY``.
 * Check constraints by name, and a pair by condition: equal once normalised
@@ -15,7 +17,8 @@ Matching rules:
   a changed condition is dropped and created again, and one nothing can judge is a warning. An
   unnamed model check is the database check with its condition (or, undecided, PostgreSQL's own
   ``<table>_<column>_check`` naming); one the database lacks is created as ``<table>_check``. A
-  database check the models do not have is dropped; without a name (SQLite) it is a warning.
+  database check the models do not have is dropped; without a name (SQLite) by the table
+  rebuild when it is the table's only unnamed check, else it is a warning.
 * The primary key by its columns (its name is not compared: renaming a primary key that
   foreign keys rely on is not something to do behind the user's back).
 
@@ -25,9 +28,10 @@ it by name. A SQLite unique constraint or foreign key without a name is dropped 
 the table rebuild SQLite needs for any constraint change anyway: ``DropUnnamedConstraint``, written
 as ``batch_op.drop_constraint`` inside a ``batch_alter_table`` given ``UNNAMED_CONVENTION``, which
 names the constraint for the length of the rebuild (``fk_<table>_<columns>_<referred table>``,
-``uq_<table>_<columns>``). A primary key without a name is replaced the same way
-(``ReplacePrimaryKey``). Elsewhere a constraint without a name cannot be dropped by name; the diff
-says so in a warning.
+``uq_<table>_<columns>``). A check without a name is dropped the same way when it is the
+table's only one (``ck_<table>``: a check has no columns to tell two apart by). A primary key
+without a name is replaced the same way (``ReplacePrimaryKey``). Elsewhere a constraint without a
+name cannot be dropped by name; the diff says so in a warning.
 """
 
 from __future__ import annotations
@@ -46,12 +50,18 @@ from migguard.autogen.diff.build_tables import (
     drop_index,
     foreign_key_op,
     index_op,
+    mentions_column,
     primary_key_op,
     unique_op,
 )
-from migguard.autogen.diff.context import Context, TablePair, find_constraint, qualified
+from migguard.autogen.diff.context import (
+    Context,
+    TablePair,
+    find_constraint,
+    qualified,
+    same_expression,
+)
 from migguard.autogen.diff.match import fk_signature, index_signature, match
-from migguard.autogen.diff.sql import normalise_sql
 from migguard.ops.constraints import CreateConstraint, CreatePrimaryKey, DropConstraint
 from migguard.ops.schema import CreateTableComment, DropTableComment
 from migguard.ops.sqlite.batch import BatchAlterTable
@@ -61,6 +71,7 @@ if TYPE_CHECKING:
     from migguard.ops.executor import Executor
 
 __all__ = [
+    "UNNAMED_CHECK_CONVENTION",
     "UNNAMED_CONVENTION",
     "DropUnnamedConstraint",
     "KeyChanges",
@@ -76,6 +87,9 @@ UNNAMED_CONVENTION: Mapping[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
 }
+# The name a SQLite rebuild gives the table's unnamed check, when it has one only (a check
+# has no columns to tell two apart by).
+UNNAMED_CHECK_CONVENTION: Mapping[str, str] = {"ck": "ck_%(table_name)s"}
 
 
 @dataclass(frozen=True)
@@ -130,8 +144,10 @@ class DropUnnamedConstraint(DropConstraint):
         batch.run(executor)
 
 
-def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
-    """``DropUnnamedConstraint`` of ``create`` (named as ``UNNAMED_CONVENTION`` names it)."""
+def _unnamed_drop(
+    create: Any, convention: Mapping[str, str] = UNNAMED_CONVENTION
+) -> DropUnnamedConstraint:
+    """``DropUnnamedConstraint`` of ``create`` (named as ``convention`` names it)."""
     drop = drop_constraint(create)
     return DropUnnamedConstraint(
         drop.constraint_name,
@@ -139,6 +155,7 @@ def _unnamed_drop(create: Any) -> DropUnnamedConstraint:
         type_=drop.type_,
         schema=drop.schema,
         definition=drop.definition,
+        naming_convention=dict(convention),
     )
 
 
@@ -252,7 +269,11 @@ def _primary_key(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> 
 def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
     model, reflected = _filtered(ctx, pair, "unique_constraint", sa.UniqueConstraint, "uniques")
     matched = match(model, reflected, lambda u: u.columns)
-    changed = [(m, r) for m, r in matched.pairs if m.columns != r.columns]
+    changed = [
+        (m, r)
+        for m, r in matched.pairs
+        if (m.columns, m.dialect_options) != (r.columns, r.dialect_options)
+    ]
     for unique in matched.reflected_only + [r for _, r in changed]:
         if unique.name is None and _rebuilds(ctx, pair, unique.columns):
             name = f"uq_{pair.model.name}_{'_'.join(unique.columns)}"
@@ -283,7 +304,7 @@ def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
         if wanted is None:
             left.append(check)
             continue
-        same = _same_condition(ctx, pair, wanted.sqltext, check.sqltext)
+        same = same_expression(ctx, pair, wanted.sqltext, check.sqltext)
         if same is None:
             ctx.warnings.append(_undecided(pair, check.name, wanted.sqltext, check.sqltext))
         if same is False:
@@ -296,6 +317,14 @@ def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
     _unnamed_checks(ctx, pair, unnamed, names, out)
     for check in left:
         if unnamed and _stands_for_unnamed(ctx, pair, check, unnamed):
+            continue
+        if check.name is None and any(
+            mentions_column(check.sqltext, c) for c in pair.dropped_columns
+        ):
+            continue  # goes with its dropped column, whose definition carries it
+        if check.name is None and _sole_unnamed_check(ctx, pair):
+            old = replace(check, name=f"ck_{pair.model.name}")
+            out.before.append(_unnamed_drop(check_op(pair.model, old), UNNAMED_CHECK_CONVENTION))
             continue
         if check.name is None:
             _cannot_drop_check(ctx, pair, check)
@@ -311,7 +340,7 @@ def _unnamed_checks(
     taken = {c.name for c in (*pair.model.checks, *pair.reflected.checks)}
     for check in unnamed:
         verdicts = [
-            _same_condition(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
+            same_expression(ctx, pair, check.sqltext, r.sqltext) for r in pair.reflected.checks
         ]
         if True in verdicts:
             continue
@@ -333,27 +362,18 @@ def _unnamed_checks(
 def _stands_for_unnamed(ctx: Context, pair: TablePair, check: Any, unnamed: Sequence[Any]) -> bool:
     """Whether a database check no model check is named after is one of the models' unnamed
     checks: the same condition, or (when the database cannot tell) PostgreSQL's own name."""
-    verdicts = [_same_condition(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
+    verdicts = [same_expression(ctx, pair, c.sqltext, check.sqltext) for c in unnamed]
     if True in verdicts:
         return True
     undecided = None in verdicts
     return undecided and check.name is not None and _looks_generated(pair.model.name, check.name)
 
 
-def _same_condition(ctx: Context, pair: TablePair, ours: str, theirs: str) -> bool | None:
-    """Whether two check conditions are the same: as normalised text, else (PostgreSQL, which
-    rewrites them) as the database parses them; ``None`` when nothing can tell."""
-    dialect = ctx.dialect.name
-    if normalise_sql(ours, dialect) == normalise_sql(theirs, dialect):
-        return True
-    if dialect != "postgresql":
-        # SQLite keeps the condition as it was written (https://www.sqlite.org/schematab.html).
-        return False
-    if ctx.options.same_check is None:
-        return None
-    columns = {c.name: c.type.compiled for c in pair.model.columns if c.type.compiled}
-    columns.update({c.name: c.type.compiled for c in pair.reflected.columns if c.type.compiled})
-    return ctx.options.same_check(ours, theirs, columns)
+def _sole_unnamed_check(ctx: Context, pair: TablePair) -> bool:
+    """True on SQLite when the table has one check without a name: the rebuild can name it
+    (``UNNAMED_CHECK_CONVENTION``) and leave it out."""
+    unnamed = [c for c in pair.reflected.checks if c.name is None]
+    return ctx.dialect.name == "sqlite" and len(unnamed) == 1
 
 
 def _undecided(pair: TablePair, name: str, ours: str, theirs: str) -> str:

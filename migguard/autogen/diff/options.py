@@ -41,10 +41,11 @@ class CompareOptions:
     server defaults differ as text, whether the database holds them equal:
     ``(models' default SQL, reflected default SQL, column type SQL) -> bool``. PostgreSQL
     stores typed literals in its own form (``'false'`` reads back as ``false``), which only the
-    database can judge. ``same_check``: asked, when two check conditions of one name differ as
-    text on PostgreSQL, whether the database parses them to the same condition: ``(models'
-    condition, reflected condition, {column: type SQL}) -> bool | None`` (``None``: it cannot
-    tell; the diff then warns instead of guessing).
+    database can judge. ``same_check``: asked, when two check conditions of one name (or two
+    expressions of one generated column) differ as text on PostgreSQL, whether the database
+    parses them to the same expression: ``(models' expression, reflected expression, {column:
+    type SQL}) -> bool | None`` (``None``: it cannot tell; the diff then warns instead of
+    guessing).
     """
 
     compare_type: bool = True

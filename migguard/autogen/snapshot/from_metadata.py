@@ -137,7 +137,9 @@ def _table(table: Table, dialect: Dialect, ddl: DDLCompiler) -> TableInfo:
         ),
         indexes=_sorted(index_info(index, table, dialect, ddl) for index in table.indexes),
         uniques=_sorted(
-            UniqueInfo(ddl_name(c, ddl), tuple(col.name for col in c.columns))
+            UniqueInfo(
+                ddl_name(c, ddl), tuple(col.name for col in c.columns), _unique_options(c, dialect)
+            )
             for c in table.constraints
             if isinstance(c, UniqueConstraint)
         ),
@@ -167,7 +169,25 @@ def _column(column: Column[Any], table: Table, dialect: Dialect, ddl: DDLCompile
         identity=_identity(column, spec, dialect),
         comment=column.comment if dialect.supports_comments else None,
         computed=ddl_sql(computed.sqltext, ddl) if computed is not None else None,
+        persisted=_persisted(column, dialect),
     )
+
+
+def _persisted(column: Column[Any], dialect: Dialect) -> bool | None:
+    """Whether the generated ``column`` is stored, as the database will make it: ``persisted``
+    when the model says, else the database's default, ``VIRTUAL`` on SQLite
+    (https://www.sqlite.org/gencol.html) and on PostgreSQL from version 18, ``STORED`` (the
+    only kind) before (https://www.postgresql.org/docs/current/ddl-generated-columns.html);
+    ``None`` when the column is not generated or the database is another."""
+    if column.computed is None:
+        return None
+    if column.computed.persisted is not None:
+        return bool(column.computed.persisted)
+    if dialect.name == "sqlite":
+        return False
+    if dialect.name == "postgresql":
+        return not getattr(dialect, "supports_virtual_generated_columns", False)
+    return None
 
 
 def _server_default(column: Column[Any], dialect: Dialect, ddl: DDLCompiler) -> str | None:
@@ -271,3 +291,13 @@ def _enums(table: Table, dialect: Dialect) -> Iterator[EnumInfo]:
 
 def _schema(schema: str | None, dialect: Dialect) -> str | None:
     return None if schema == dialect.default_schema_name else schema
+
+
+# The unique-constraint options each dialect's reflection reports.
+_UNIQUE_OPTIONS = {"postgresql": ("postgresql_nulls_not_distinct",)}
+
+
+def _unique_options(constraint: Any, dialect: Dialect) -> Pairs:
+    """The options of ``constraint`` reflection can see, those left at their default out."""
+    wanted = _UNIQUE_OPTIONS.get(dialect.name, ())
+    return to_pairs({k: v for k, v in constraint.dialect_kwargs.items() if k in wanted and v})

@@ -7,7 +7,7 @@ JSON shape (``snapshot_to_json``), one object::
                  "columns": [{"name": "id", "type": TYPE, "nullable": false,
                               "server_default": null, "autoincrement": true,
                               "identity": [["always", false], ["start", 1], ...] | null,
-                              "comment": null, "computed": null}, ...],
+                              "comment": null, "computed": null, "persisted": null}, ...],
                  "primary_key": {"name": "users_pkey", "columns": ["id"]} | null,
                  "foreign_keys": [{"name", "columns", "referred_schema", "referred_table",
                                    "referred_columns", "ondelete", "onupdate", "deferrable",
@@ -144,7 +144,10 @@ def _table(data: Mapping[str, Any]) -> TableInfo:
         primary_key=PrimaryKeyInfo(pk["name"], tuple(pk["columns"])) if pk else None,
         foreign_keys=tuple(_foreign_key(fk) for fk in data["foreign_keys"]),
         indexes=tuple(_index(index) for index in data["indexes"]),
-        uniques=tuple(UniqueInfo(u["name"], tuple(u["columns"])) for u in data["uniques"]),
+        uniques=tuple(
+            UniqueInfo(u["name"], tuple(u["columns"]), _pairs(u["dialect_options"]))
+            for u in data["uniques"]
+        ),
         checks=tuple(CheckInfo(c["name"], c["sqltext"]) for c in data["checks"]),
         comment=data["comment"],
     )
@@ -161,6 +164,7 @@ def _column(data: Mapping[str, Any]) -> ColumnInfo:
         identity=_pairs(identity) if identity is not None else None,
         comment=data["comment"],
         computed=data["computed"],
+        persisted=data["persisted"],
     )
 
 

@@ -32,7 +32,12 @@ def index_info(index: Index, table: Table, dialect: Dialect, ddl: DDLCompiler) -
         inner, flags = _unwrap_ordering(element, dialect)
         name = _column_name(inner, table)
         if name is None:
-            expressions.append(ddl_sql(inner, ddl))
+            sql = ddl_sql(inner, ddl)
+            # Text that is just a column's name (``sa.desc("a")``) indexes that column, and
+            # the database reports it as one.
+            name = sql if sql in {c.name for c in table.columns} else None
+            if name is None:
+                expressions.append(sql)
         columns.append(name)
         if flags:
             sorting.append((name if name is not None else expressions[-1], flags))

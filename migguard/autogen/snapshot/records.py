@@ -57,7 +57,9 @@ class ColumnInfo:
     reports (``True``/``False`` on PostgreSQL, ``None`` where nothing is reported, as on
     SQLite); ``identity`` holds the identity options (``always``, ``start``, ``increment``,
     ``minvalue``, ``maxvalue``, ``cycle``, ``cache``) as sorted pairs; ``computed`` is the
-    generation expression of a generated column."""
+    generation expression of a generated column and ``persisted`` whether its values are
+    stored (``STORED``: ``True``) or computed when read (``VIRTUAL``: ``False``); ``None`` for
+    a column that is not generated, or where the kind is not known."""
 
     name: str
     type: TypeSpec
@@ -67,6 +69,7 @@ class ColumnInfo:
     identity: Pairs | None = None
     comment: str | None = None
     computed: str | None = None
+    persisted: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +117,13 @@ class IndexInfo:
 
 @dataclass(frozen=True, slots=True)
 class UniqueInfo:
-    """A unique constraint (a unique *index* is an ``IndexInfo``)."""
+    """A unique constraint (a unique *index* is an ``IndexInfo``); ``dialect_options``: the
+    options reflection reports, as ``(keyword, value)`` pairs
+    (``postgresql_nulls_not_distinct``)."""
 
     name: str | None
     columns: tuple[str, ...]
+    dialect_options: Pairs = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ Quirks smoothed here, so a snapshot means the same on every database:
 * Options reported at their default are dropped: ``postgresql_include=[]``, ``NO ACTION``
   referential actions, ``INITIALLY IMMEDIATE``.
 * SQLite: expression indexes (which SQLAlchemy skips) and ``DESC`` columns are read from the
-  stored ``CREATE INDEX`` statements (``migguard.autogen.snapshot.sqlite_sql``); unnamed constraints
+  stored ``CREATE INDEX`` statements, generated columns' expressions from the stored ``CREATE
+  TABLE`` (``migguard.autogen.snapshot.sqlite_sql``); unnamed constraints
   (primary keys too) have name ``None``, and a check constraint is reported with its name only
   when the ``CREATE TABLE`` gave one; columns carry no ``autoincrement`` and no comments.
 * The default schema is ``None`` in tables, foreign keys and enums, however it was asked for.
@@ -39,7 +40,11 @@ from migguard.autogen.snapshot.records import (
     table_sort_key,
     to_pairs,
 )
-from migguard.autogen.snapshot.sqlite_sql import ParsedIndex, parse_create_index
+from migguard.autogen.snapshot.sqlite_sql import (
+    ParsedIndex,
+    generated_expressions,
+    parse_create_index,
+)
 from migguard.autogen.snapshot.types import type_spec
 
 if TYPE_CHECKING:
@@ -125,17 +130,29 @@ def _schema_tables(
         _multi(inspector.get_multi_table_comment, schema) if dialect.supports_comments else {}
     )
     statements = _sqlite_index_statements(connection, schema) if dialect.name == "sqlite" else {}
+    generated: Mapping[str, Mapping[str, str]] = {}
+    if dialect.name == "sqlite" and any(c.get("computed") for key in keys for c in columns[key]):
+        generated = _sqlite_generated(connection, schema)
     default_schema = inspector.default_schema_name
     for key in keys:
         yield TableInfo(
             schema=schema,
             name=key[1],
-            columns=tuple(_column(column, dialect) for column in columns[key]),
+            columns=tuple(
+                _column(column, dialect, generated.get(key[1], {})) for column in columns[key]
+            ),
             primary_key=_primary_key(pks.get(key)),
             foreign_keys=_sorted(_foreign_key(fk, default_schema) for fk in fks.get(key, ())),
             indexes=_sorted(_indexes(indexes.get(key, ()), statements.get(key[1], {}))),
             uniques=_sorted(
-                UniqueInfo(uq["name"], tuple(uq["column_names"])) for uq in uniques.get(key, ())
+                UniqueInfo(
+                    uq["name"],
+                    tuple(uq["column_names"]),
+                    to_pairs(
+                        {k: v for k, v in (uq.get("dialect_options") or {}).items() if _set(v)}
+                    ),
+                )
+                for uq in uniques.get(key, ())
             ),
             checks=_sorted(CheckInfo(ck["name"], ck["sqltext"]) for ck in checks.get(key, ())),
             comment=(comments.get(key) or {}).get("text"),
@@ -154,7 +171,11 @@ def _sorted(items: Iterator[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=named_sort_key))
 
 
-def _column(column: Mapping[str, Any], dialect: Dialect) -> ColumnInfo:
+def _column(
+    column: Mapping[str, Any], dialect: Dialect, generated: Mapping[str, str]
+) -> ColumnInfo:
+    """One reflected column; ``generated``: the expressions of the table's generated columns
+    read from its SQL (SQLite), preferred to what SQLAlchemy found."""
     identity = column.get("identity")
     computed = column.get("computed")
     return ColumnInfo(
@@ -165,7 +186,8 @@ def _column(column: Mapping[str, Any], dialect: Dialect) -> ColumnInfo:
         autoincrement=column.get("autoincrement"),
         identity=to_pairs(identity) if identity else None,
         comment=column.get("comment"),
-        computed=computed["sqltext"] if computed else None,
+        computed=generated.get(column["name"], computed["sqltext"]) if computed else None,
+        persisted=bool(computed["persisted"]) if computed else None,
     )
 
 
@@ -273,6 +295,21 @@ def _sqlite_index_statements(
         if parsed is not None:
             statements.setdefault(table, {})[name] = parsed
     return statements
+
+
+def _sqlite_generated(connection: Connection, schema: str | None) -> dict[str, dict[str, str]]:
+    """``{table: {column: generation expression}}`` from the stored ``CREATE TABLE``
+    statements, in one query."""
+    from sqlalchemy import text
+
+    quote = connection.dialect.identifier_preparer.quote_identifier
+    rows = connection.execute(
+        text(
+            f"SELECT name, sql FROM {quote(schema or 'main')}.sqlite_master "
+            "WHERE type = 'table' AND sql IS NOT NULL"
+        )
+    )
+    return {name: generated_expressions(sql) for name, sql in rows}
 
 
 def _enums(

@@ -1,4 +1,4 @@
-"""Reading SQLite's stored ``CREATE INDEX`` statements.
+"""Reading SQLite's stored ``CREATE INDEX`` and ``CREATE TABLE`` statements.
 
 SQLite keeps each index's creating statement verbatim in ``sqlite_schema`` (a.k.a.
 ``sqlite_master``, https://www.sqlite.org/schematab.html). SQLAlchemy's SQLite reflection skips
@@ -6,6 +6,11 @@ expression indexes (with a warning) and reports no ``DESC`` ordering; one query 
 and this parser fill both gaps. The grammar followed is https://www.sqlite.org/lang_createindex.html:
 ``CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table (indexed-column, ...) [WHERE expr]``,
 where an indexed column is ``expr [COLLATE name] [ASC | DESC]``.
+
+From a stored ``CREATE TABLE``, the expressions of generated columns: SQLAlchemy finds them
+with a pattern that fails when the column's type has a comma (``NUMERIC(8, 2)``). The grammar
+is https://www.sqlite.org/gencol.html: ``name type [GENERATED ALWAYS] AS (expr) [VIRTUAL |
+STORED]`` among the column's constraints.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ _ORDER = re.compile(r"\s+(ASC|DESC)$", re.IGNORECASE)
 _COLLATE = re.compile(r"\s+COLLATE\s+(?:\"(?:[^\"]|\"\")*\"|[\w$]+)$", re.IGNORECASE)
 _WHERE = re.compile(r"WHERE\s+(?P<where>.*)$", re.IGNORECASE | re.DOTALL)
 _UNIQUE = re.compile(r"\s*CREATE\s+UNIQUE\s", re.IGNORECASE)
+# Where a generated column's expression starts: ``AS (`` (``GENERATED ALWAYS`` is optional).
+_GENERATED_AS = re.compile(r"\bAS\s*\($", re.IGNORECASE)
 
 
 class IndexElement(NamedTuple):
@@ -68,6 +75,47 @@ def parse_create_index(sql: str) -> ParsedIndex | None:
         unique=bool(_UNIQUE.match(sql)),
         where=where.group("where").strip() if where else None,
     )
+
+
+def generated_expressions(sql: str) -> dict[str, str]:
+    """``{column name: expression}`` for the generated columns of a stored ``CREATE TABLE``
+    statement (names unquoted, expressions as written); ``{}`` when it has none or its column
+    list cannot be found."""
+    found: dict[str, str] = {}
+    for definition in _definitions(sql):
+        name = _IDENTIFIER.match(definition)
+        if name is None:
+            continue
+        expression = _generated_expression(definition)
+        if expression is not None:
+            found[_unquote(name)] = expression
+    return found
+
+
+def _definitions(sql: str) -> Iterator[str]:
+    """The column and table-constraint definitions of a ``CREATE TABLE``, stripped."""
+    start = None
+    for position, char, depth in _structure(sql):
+        if depth != 1:
+            continue
+        if char == "(" and start is None:
+            start = position + 1
+        elif start is not None and char in ",)":
+            yield sql[start:position].strip()
+            start = position + 1
+            if char == ")":
+                return
+
+
+def _generated_expression(definition: str) -> str | None:
+    """The expression inside ``AS (...)`` of one column definition, ``None`` without one."""
+    opened = None
+    for position, char, depth in _structure(definition):
+        if char == "(" and depth == 1 and _GENERATED_AS.search(definition[: position + 1]):
+            opened = position
+        elif char == ")" and depth == 1 and opened is not None:
+            return definition[opened + 1 : position].strip()
+    return None
 
 
 def strip_outer_parentheses(sql: str) -> str:

@@ -331,6 +331,31 @@ def test_unnamed_unique_dropped_or_replaced_on_sqlite_is_rebuilt(sqlite_url: str
     engine.dispose()
 
 
+def unnamed_enum(*values: str) -> sa.MetaData:
+    metadata = sa.MetaData()
+    table(metadata, sa.Column("s", sa.Enum(*values, native_enum=False, create_constraint=True)))
+    return metadata
+
+
+def test_unnamed_check_replaced_on_sqlite_in_a_rebuild(sqlite_url: str) -> None:
+    # A non-native enum's CHECK has no name: gaining a value must drop the old one, which
+    # would go on refusing the new value.
+    engine = sa.create_engine(sqlite_url)
+    before, after = unnamed_enum("a", "b"), unnamed_enum("a", "b", "c")
+    build(engine, before)
+    result = diff(engine, after)
+    assert result.warnings == []
+    assert described(result) == [
+        "drop check constraint 'ck_t' on 't'",
+        "add check constraint 't_check' on 't': s IN ('a', 'b', 'c')",
+    ]
+    source = script_round_trip(engine, before, after, result)
+    assert "naming_convention={'ck': 'ck_%(table_name)s'}" in source
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO t (id, s) VALUES (1, 'c')"))
+    engine.dispose()
+
+
 # --- check conditions ---------------------------------------------------------------------------
 
 

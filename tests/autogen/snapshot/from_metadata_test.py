@@ -283,3 +283,14 @@ def map_columns(
         for table in snapshot.tables
     )
     return dataclasses.replace(snapshot, tables=tables)
+
+
+def test_index_on_a_column_given_as_text_is_on_that_column(engine: sa.Engine) -> None:
+    # ``sa.desc("a")`` is text that names column ``a``: the database indexes the column.
+    metadata = sa.MetaData()
+    sa.Table("t", metadata, sa.Column("a", sa.Integer), sa.Index("ix_t_a", sa.desc("a")))
+    reflected, modelled = reflected_and_modelled(engine, metadata)
+    (index,) = modelled.tables[0].indexes
+    assert index.columns == ("a",)
+    assert index.expressions == ()
+    assert reflected.tables[0].indexes == modelled.tables[0].indexes

@@ -9,6 +9,7 @@ from migguard.autogen.snapshot import IndexInfo, reflect
 from migguard.autogen.snapshot.sqlite_sql import (
     IndexElement,
     ParsedIndex,
+    generated_expressions,
     parse_create_index,
     strip_outer_parentheses,
 )
@@ -105,3 +106,40 @@ def test_reflect_reads_expression_and_descending_indexes(sqlite_url: str) -> Non
             name="ix_plain", columns=("code", "name"), unique=True, sorting=(("code", ("desc",)),)
         ),
     )
+
+
+def test_generated_expressions_of_a_create_table() -> None:
+    sql = (
+        'CREATE TABLE "t" (\n\tid INTEGER NOT NULL,\n\tprice NUMERIC(8, 2),\n'
+        "\tb NUMERIC(8, 2) GENERATED ALWAYS AS (price * (2 + 1)) STORED,\n"
+        "\t[c d] TEXT AS (coalesce(name, 'a, (b)')) , e INT generated always as(1)virtual,\n"
+        "\tPRIMARY KEY (id), CHECK (price > 0))"
+    )
+    assert generated_expressions(sql) == {
+        "b": "price * (2 + 1)",
+        "c d": "coalesce(name, 'a, (b)')",
+        "e": "1",
+    }
+
+
+def test_reflect_reads_generated_expressions_sqlalchemy_misses(sqlite_url: str) -> None:
+    # SQLAlchemy finds the expression with a pattern that stops at a comma in the type.
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, price NUMERIC(8, 2), "
+            "b NUMERIC(8, 2) GENERATED ALWAYS AS (price * 2) STORED, "
+            "c INTEGER AS (id + 1))"
+        )
+    with engine.connect() as conn:
+        snapshot = reflect(conn)
+    engine.dispose()
+    table = snapshot.table("t")
+    assert table is not None
+    generated = [(c.name, c.computed, c.persisted) for c in table.columns]
+    assert generated == [
+        ("id", None, None),
+        ("price", None, None),
+        ("b", "price * 2", True),
+        ("c", "id + 1", False),
+    ]
