@@ -14,7 +14,8 @@ from typing import NamedTuple, NoReturn
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare
+from migguard.autogen.diff import CompareOptions, DiffResult, Item, compare, excluded
+from migguard.autogen.diff.schemas import uncompared_warning
 from migguard.autogen.render import render_downgrade, render_operations
 from migguard.autogen.snapshot import (
     configured_models,
@@ -149,11 +150,15 @@ def _compare_live(
     config: Config, connection: Connection, renames: Sequence[tuple[str, str]]
 ) -> DiffResult:
     metadata = configured_models(config)
-    schemas = included_schemas(config, database_schemas(connection))
+    available = database_schemas(connection)
+    schemas = included_schemas(config, available)
     options = replace(compare_options(config, renames), schemas=schemas)
-    excluded = version_table_names(config)
+    version_tables = version_table_names(config)
     named = named_schemas(metadata, connection.dialect)
-    snapshot = reflect(connection, schemas=(*schemas, *named), exclude=excluded)
+    snapshot = reflect(connection, schemas=(*schemas, *named), exclude=version_tables)
+    others = [name for name in available if name not in schemas and name not in named]
+    ignored = (*version_tables, *options.exclude_tables)
+    outside = _schemas_with_tables(connection, others, ignored)
     connection.rollback()
     if connection.dialect.name == "postgresql":
         options = replace(
@@ -161,7 +166,25 @@ def _compare_live(
             same_default=same_default_asker(connection),
             same_check=same_check_asker(connection),
         )
-    return compare(metadata, snapshot, connection.dialect, options)
+    result = compare(metadata, snapshot, connection.dialect, options)
+    warning = uncompared_warning(outside)
+    return result._replace(warnings=[*result.warnings, warning]) if warning else result
+
+
+def _schemas_with_tables(
+    connection: Connection, schemas: Sequence[str], exclude_tables: Sequence[str]
+) -> list[str]:
+    """Those of ``schemas`` holding a table that ``exclude_tables`` does not match (one
+    catalog query per schema)."""
+    inspector = sa.inspect(connection)
+    return [
+        schema
+        for schema in schemas
+        if any(
+            not excluded(exclude_tables, schema, name)
+            for name in inspector.get_table_names(schema=schema)
+        )
+    ]
 
 
 def same_default_asker(connection: Connection) -> Callable[[str, str, str], bool]:

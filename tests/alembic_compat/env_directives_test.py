@@ -117,8 +117,11 @@ def test_include_schemas_compares_every_schema_as_alembic_does(make_project, pg_
         " sa.Column('name', sa.String(50)))",
     )
     assert project.migguard("upgrade", "head").code == 0
-    # Every schema the models name is compared; ``legacy``, which they do not name, is not.
-    assert project.migguard("diff").out.splitlines() == ["add table 'audit.audit_entry'"]
+    # Every schema the models name is compared; ``legacy``, which they do not name, is not,
+    # and the output says so.
+    default = project.migguard("diff")
+    assert default.out.splitlines() == ["add table 'audit.audit_entry'"]
+    assert "schema 'legacy' of the database holds tables the models do not name" in default.err
 
     with_hook(project, "include_schemas", "\ninclude_schemas = True\n")
     result = project.migguard("diff")

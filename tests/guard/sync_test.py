@@ -9,7 +9,7 @@ import pytest
 
 from migguard.config.load import load_config
 from migguard.errors import ConfigError
-from migguard.guard.findings import ERROR, INFO, Finding
+from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.testing.postgres import psql
@@ -345,10 +345,20 @@ def test_a_table_in_a_named_schema_is_compared_on_postgresql(shop: Shop, pg_url:
         upgrade='op.execute("CREATE SCHEMA audit")\n'
         'op.create_table("audit_entry", sa.Column("id", sa.Integer(), primary_key=True), '
         'schema="audit")\n'
-        # A schema the models do not name is the history's business, not sync's.
+        # A schema the models do not name is not compared, and sync says so.
         'op.execute("CREATE SCHEMA legacy")\n'
         'op.create_table("old", sa.Column("id", sa.Integer(), primary_key=True), schema="legacy")',
     )
+    assert shop.check("sync", "models-imported") == [
+        Finding(
+            "sync",
+            WARNING,
+            "schema 'legacy' of the database holds tables the models do not name and is not "
+            "compared: env.py's include_schemas=True compares every schema; exclude_tables = "
+            "['<schema>.*'] silences this",
+        )
+    ]
+    shop.configure('exclude_tables = ["legacy.*"]')
     assert shop.check("sync", "models-imported") == []
     shop.project.add(
         "c4",

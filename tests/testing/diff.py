@@ -15,7 +15,7 @@ from migguard.autogen.diff.options import Note
 from migguard.autogen.diff.sql import normalise_sql
 from migguard.autogen.generate import same_check_asker
 from migguard.autogen.render import render_downgrade, render_operations
-from migguard.autogen.snapshot import reflect
+from migguard.autogen.snapshot import database_schemas, reflect
 from migguard.autogen.snapshot.records import Snapshot, TableInfo, TypeSpec
 from migguard.ops.base import Operation
 from migguard.ops.context import OnlineContext
@@ -67,13 +67,15 @@ def diff(
     engine: sa.Engine, metadata: sa.MetaData | Sequence[sa.MetaData], **options: Any
 ) -> DiffResult:
     """``compare`` the models with the database behind ``engine``; ``options`` are
-    ``CompareOptions`` fields (``schemas`` defaults to ``default_schemas``). As the commands
-    do, the schemas the models name are reflected besides those asked for."""
+    ``CompareOptions`` fields (``schemas`` defaults to ``default_schemas``). As the guard's
+    replay does, every schema of the database is reflected, and those the models name are
+    compared besides those asked for."""
     all_metadata = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
     named = default_schemas(engine, metadata)
     options.setdefault("schemas", named)
     with engine.connect() as conn:
-        taken = reflect(conn, schemas=(*options["schemas"], *named), exclude=())
+        everything = (*options["schemas"], *named, *database_schemas(conn))
+        taken = reflect(conn, schemas=everything, exclude=())
         if conn.dialect.name == "postgresql":
             # As ``migguard revision --autogenerate`` compares on PostgreSQL.
             options.setdefault("same_check", same_check_asker(conn))

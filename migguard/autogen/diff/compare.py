@@ -89,7 +89,7 @@ def compare(
     ctx = Context(dialect, options)
     model = snapshot_of_metadata(metadata_list, dialect)
     asked = {_schema(schema, dialect) for schema in options.schemas}
-    schemas = plan_schemas(model, snapshot, asked, dialect)
+    schemas = plan_schemas(model, snapshot, asked, dialect, options.exclude_tables)
     ctx.warnings.extend(schemas.warnings)
     modelled = model_tables(metadata_list, dialect)
     tables = match_tables(ctx, model, snapshot, modelled, schemas.compared)

@@ -16,17 +16,20 @@ a warning and left out of the comparison.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from migguard.autogen.diff.options import excluded
 from migguard.autogen.snapshot import Snapshot
 from migguard.ops.data import Execute
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
 
-__all__ = ["SchemaChange", "SchemaPlan", "plan_schemas"]
+__all__ = ["SchemaChange", "SchemaPlan", "plan_schemas", "uncompared_warning"]
+
+_SHOWN_SCHEMAS = 5
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,36 @@ class SchemaPlan(NamedTuple):
     warnings: list[str]
 
 
+def uncompared_warning(schemas: Collection[str]) -> str | None:
+    """The finding for ``schemas`` of the database that hold tables but are not compared
+    (the models name none of their tables and ``include_schemas`` is off): a table dropped
+    from the models there would otherwise go unreported. ``None`` when there are none."""
+    if not schemas:
+        return None
+    names = sorted(schemas)
+    shown = ", ".join(f"'{name}'" for name in names[:_SHOWN_SCHEMAS])
+    more = f" and {len(names) - _SHOWN_SCHEMAS} more" if len(names) > _SHOWN_SCHEMAS else ""
+    verbs = ("hold", "are") if len(names) > 1 else ("holds", "is")
+    return (
+        f"schema{'s' if len(names) > 1 else ''} {shown}{more} of the database {verbs[0]} "
+        f"tables the models do not name and {verbs[1]} not compared: env.py's "
+        "include_schemas=True compares every schema; exclude_tables = ['<schema>.*'] "
+        "silences this"
+    )
+
+
 def plan_schemas(
-    model: Snapshot, reflected: Snapshot, asked: Collection[str | None], dialect: Dialect
+    model: Snapshot,
+    reflected: Snapshot,
+    asked: Collection[str | None],
+    dialect: Dialect,
+    exclude_tables: Sequence[str] = (),
 ) -> SchemaPlan:
     """The schemas to compare and create: ``asked`` (``None`` for the default schema) and every
     schema a table or enum type of ``model`` is in, the default one included. ``reflected``
     must have been reflected with the model's schemas among those asked for, so that its
-    ``schemas`` say which of them exist."""
+    ``schemas`` say which of them exist. Tables ``reflected`` holds in schemas left out (and
+    not matched by ``exclude_tables``) give one warning (``uncompared_warning``)."""
     missing = sorted(set(model.schemas) - set(reflected.schemas))
     named = {table.schema for table in model.tables} | {enum.schema for enum in model.enums}
     compared = frozenset(asked) | frozenset(model.schemas) | named
@@ -81,4 +107,12 @@ def plan_schemas(
         SchemaChange(f"CREATE SCHEMA {quote(name)}", schema_name=name, quoted=quote(name))
         for name in missing
     ]
-    return SchemaPlan(compared, creates, [])
+    outside = {
+        table.schema
+        for table in reflected.tables
+        if table.schema is not None
+        and table.schema not in compared
+        and not excluded(exclude_tables, table.schema, table.name)
+    }
+    warning = uncompared_warning(outside)
+    return SchemaPlan(compared, creates, [warning] if warning else [])

@@ -81,6 +81,23 @@ def with_table_u(models: Models) -> Models:
     return more
 
 
+def with_schema_table(models: Models, *extra: Callable[[], sa.Column[Any]]) -> Models:
+    """``models`` plus table ``u`` in schema ``app`` (a schema only PostgreSQL can create)."""
+
+    def more(dialect: str) -> sa.MetaData:
+        metadata = models(dialect)
+        columns = [part() for part in extra]
+        sa.Table(
+            "u", metadata, sa.Column("id", sa.Integer, primary_key=True), *columns, schema="app"
+        )
+        return metadata
+
+    return more
+
+
+NO_SCHEMAS = {"sqlite": "on SQLite a schema is an attached database, not made by a migration"}
+
+
 def enum_models(*labels: str, name: str = "mood", native: bool = True) -> Models:
     return models_of(
         lambda: sa.Column(
@@ -126,6 +143,19 @@ S = col("s", sa.String(20))
 CASES = [
     Case("table added", models_of(), with_table_u(models_of())),
     Case("table dropped", with_table_u(models_of()), models_of()),
+    Case("table added in a new schema", models_of(), with_schema_table(models_of())),
+    Case(
+        "table dropped from a schema",
+        with_schema_table(models_of()),
+        models_of(),
+        NO_SCHEMAS,
+    ),
+    Case(
+        "column added in a schema",
+        with_schema_table(models_of()),
+        with_schema_table(models_of(), A),
+        NO_SCHEMAS,
+    ),
     Case("column added", models_of(), models_of(A)),
     Case("column dropped", models_of(A), models_of()),
     Case(
@@ -381,6 +411,15 @@ CASES = [
 # Changes the comparison reports as a finding (a warning naming the table) instead of writing
 # operations, and why: {(dialect, case): warning}.
 FINDINGS = {
+    ("postgresql", "table dropped from a schema"): (
+        "schema 'app' of the database holds tables the models do not name and is not "
+        "compared: env.py's include_schemas=True compares every schema; exclude_tables = "
+        "['<schema>.*'] silences this"
+    ),
+    ("sqlite", "table added in a new schema"): (
+        "table 'app.u' is in schema 'app', which this SQLite database does not have (on "
+        "SQLite a schema is an attached database): not compared"
+    ),
     ("sqlite", "one of two unnamed checks dropped"): (
         "a check constraint on 't' (a > 0) is not in the models but has no name in the "
         "database, so it cannot be dropped by name: drop it by hand (name it in a "
