@@ -1,8 +1,7 @@
-"""No import cycles: the import graph of the ``migguard`` package, read with ``ast``.
-
-Every import statement counts, at module level and inside functions (the lazy imports that
-keep start-up cheap run too, just later), except those under ``if TYPE_CHECKING:``, which
-never run. A cycle is reported as the modules on it, in order.
+"""The import graph of a package read with ``ast`` (nothing is imported): every import
+statement counts, at module level and inside functions (the lazy imports that keep start-up
+cheap run too, just later); those under ``if TYPE_CHECKING:`` only when asked for. Used by the
+layer and cycle tests.
 """
 
 from __future__ import annotations
@@ -31,15 +30,15 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _imports(tree: ast.AST) -> Iterable[ast.Import | ast.ImportFrom]:
-    """The import statements of ``tree`` at any depth, skipping ``if TYPE_CHECKING:`` bodies
-    (their ``else`` branches do run)."""
+def _imports(tree: ast.AST, type_checking: bool) -> Iterable[ast.Import | ast.ImportFrom]:
+    """The import statements of ``tree`` at any depth; ``if TYPE_CHECKING:`` bodies only when
+    ``type_checking`` (their ``else`` branches always)."""
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
+        if not type_checking and isinstance(node, ast.If) and _is_type_checking(node.test):
             stack.extend(node.orelse)
             continue
         stack.extend(ast.iter_child_nodes(node))
@@ -71,13 +70,13 @@ def _targets(
     return found
 
 
-def import_graph(package: str) -> dict[str, frozenset[str]]:
-    """The run-time import graph of ``package`` (an importable package name).
+def import_graph(package: str, *, type_checking: bool = False) -> dict[str, frozenset[str]]:
+    """The import graph of ``package`` (an importable package name).
 
     Returns a mapping from each module's dotted name to the modules of the same package it
-    imports anywhere in its source (module level or inside functions), ``TYPE_CHECKING``
-    imports left out. Importing a package's ``__init__`` implicitly is not an edge: only
-    what the source names.
+    imports anywhere in its source (module level or inside functions); ``TYPE_CHECKING``
+    imports only with ``type_checking`` (they never run, but still tie modules together).
+    Importing a package's ``__init__`` implicitly is not an edge: only what the source names.
     """
     root = __import__(package)
     package_dir = Path(root.__file__).parent
@@ -88,7 +87,7 @@ def import_graph(package: str) -> dict[str, frozenset[str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         is_package = path.name == "__init__.py"
         edges: set[str] = set()
-        for statement in _imports(tree):
+        for statement in _imports(tree, type_checking):
             edges |= _targets(statement, name, is_package, known)
         edges.discard(name)
         graph[name] = frozenset(edges)
@@ -169,48 +168,18 @@ def restricted(graph: Graph, keep: Iterable[str]) -> dict[str, frozenset[str]]:
     }
 
 
-def _shown(found: list[list[str]]) -> str:
+def shown(found: list[list[str]]) -> str:
+    """Cycles one per line, ``a -> b -> a``."""
     return "\n".join(" -> ".join([*cycle, cycle[0]]) for cycle in found)
 
 
-def test_no_import_cycle_in_the_operations_layer() -> None:
-    graph = restricted(import_graph("migguard"), ["migguard.ops.*", "migguard.op"])
-    found = cycles(graph)
-    assert not found, f"import cycles:\n{_shown(found)}"
-
-
-def test_the_operations_layer_does_not_import_the_runtime() -> None:
-    # runtime/pipeline.py builds on ops.context; the reverse edge would close a cycle.
-    graph = import_graph("migguard")
-    upward = sorted(
-        f"{module} -> {target}"
-        for module, targets in restricted(graph, ["migguard.ops.*", "migguard.op"]).items()
-        for target in graph[module]
-        if target == "migguard.runtime" or target.startswith("migguard.runtime.")
-    )
-    assert not upward, "\n".join(upward)
-
-
-def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones() -> None:
-    graph = import_graph("migguard")
-    # ``migguard.op`` imports the binding only inside its module ``__getattr__``.
-    assert "migguard.ops.binding" in graph["migguard.op"]
-    # ``ops.base`` names the executor for type hints only.
-    assert "migguard.ops.executor" not in graph["migguard.ops.base"]
-
-
-def test_cycles_names_the_modules_of_each_cycle_in_order() -> None:
-    graph = {
-        "p.a": frozenset({"p.b"}),
-        "p.b": frozenset({"p.c"}),
-        "p.c": frozenset({"p.a", "p.d"}),
-        "p.d": frozenset(),
-        "p.e": frozenset({"p.f"}),
-        "p.f": frozenset({"p.e"}),
-    }
-    assert cycles(graph) == [["p.a", "p.b", "p.c"], ["p.e", "p.f"]]
-    assert cycles({"p.a": frozenset({"p.b"}), "p.b": frozenset()}) == []
-    assert restricted(graph, ["p.a", "p.b"]) == {
-        "p.a": frozenset({"p.b"}),
-        "p.b": frozenset(),
-    }
+def reachable(graph: Graph, start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
