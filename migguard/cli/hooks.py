@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from migguard.cli.common import config_from
 from migguard.errors import EXIT_OK, DatabaseError, MigguardError
-from migguard.guard.install import HOOK_NAMES, install_hooks, parse_hook_names
+from migguard.guard.hooks.install import HOOK_NAMES, install_hooks, parse_hook_names
 from migguard.report import Printer, print_warnings
 
 if TYPE_CHECKING:
-    from migguard.guard.post_checkout import PostCheckoutResult
-    from migguard.guard.post_merge import PostMergeResult
+    from migguard.guard.hooks.post_checkout import PostCheckoutResult
+    from migguard.guard.hooks.post_merge import PostMergeResult
     from migguard.runtime.plan import Step
     from migguard.runtime.runner import Listener
     from migguard.scripts.directory import History
@@ -85,7 +85,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 def _post_merge(args: argparse.Namespace) -> int:
     from migguard.cli.runtime import StepPrinter
-    from migguard.guard.post_merge import merge_event, post_merge
+    from migguard.guard.hooks.post_merge import merge_event, post_merge
 
     config = config_from(args)
     event = merge_event(args.name, args.hook_args, os.environ)
@@ -115,7 +115,7 @@ def _post_merge(args: argparse.Namespace) -> int:
 
 
 def _print_merge_result(printer: Printer, result: PostMergeResult) -> None:
-    from migguard.guard.post_merge import NOTICE, UPGRADED, several_heads_hint
+    from migguard.guard.hooks.post_merge import NOTICE, UPGRADED, several_heads_hint
 
     if result.action == NOTICE and result.changes is not None:
         todo = (
@@ -146,7 +146,7 @@ def _print_merge_result(printer: Printer, result: PostMergeResult) -> None:
 
 
 def _post_checkout(args: argparse.Namespace) -> int:
-    from migguard.guard.post_checkout import checkout_event, post_checkout
+    from migguard.guard.hooks.post_checkout import checkout_event, post_checkout
 
     try:
         result = post_checkout(config_from(args), checkout_event(args.hook_args, os.environ))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from migguard.guard.install import install_hooks
+from migguard.guard.hooks.install import install_hooks
 from tests.cli.runtime_test import versions
 from tests.guard.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
 

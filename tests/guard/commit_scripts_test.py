@@ -10,7 +10,7 @@ from git import Repo
 from migguard.config import load_config
 from migguard.graph import Revision
 from migguard.guard.commit_scripts import header_at, matches_worktree, revisions_at, scripts_at
-from migguard.guard.repo import open_repo
+from migguard.guard.git import open_repo
 from migguard.scripts.directory import load_history
 from tests.conftest import Project
 from tests.guard.gitrepo import commit, init_repo

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from migguard.config import Config, load_config
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import Finding
-from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
 

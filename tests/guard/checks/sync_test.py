@@ -9,8 +9,8 @@ import pytest
 
 from migguard.config import load_config
 from migguard.errors import ConfigError
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
 from tests.guard.shop import (

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.errors import ConfigError
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import ERROR, Finding
-from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
 from tests.guard.shop import Shop, only, open_shop

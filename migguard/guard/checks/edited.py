@@ -1,7 +1,7 @@
 """The git-aware checks: ``edited`` and ``stale-parent``.
 
 Both compare the working tree (under pre-commit: the staged content) with the base branch
-(see :mod:`migguard.guard.base_branch`). When there is nothing to compare with, each reports
+(see :mod:`migguard.guard.checks.base_branch`). When there is nothing to compare with, each reports
 one info finding saying why it was skipped; a configured ``base_branch`` that does not exist
 is an error, since the comparison asked for cannot be made.
 
@@ -25,12 +25,13 @@ from typing import NamedTuple
 
 from migguard.errors import HistoryError
 from migguard.graph import Revision, RevisionGraph
-from migguard.guard.base_branch import (
+from migguard.guard.checks.base_branch import (
     BaseBranch,
     MissingBaseBranch,
     NoBaseBranch,
     find_base_branch,
 )
+from migguard.guard.checks.context import CheckContext
 from migguard.guard.commit_scripts import (
     CommitRevision,
     TreeScript,
@@ -39,14 +40,13 @@ from migguard.guard.commit_scripts import (
     revisions_at,
     scripts_at,
 )
-from migguard.guard.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.scripts.directory import History, display_path
 from migguard.scripts.header import Header
 
 __all__ = ["check_edited", "check_stale_parent"]
 
-_MEMO_KEY = "migguard.guard.base_branch"
+_MEMO_KEY = "migguard.guard.checks.base_branch"
 
 
 def check_edited(context: CheckContext) -> list[Finding]:
@@ -270,7 +270,7 @@ def _reparented_graph(graph: RevisionGraph, rid: str, head: str) -> RevisionGrap
 
 def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
     """Re-parent the stale revision onto the base head; the heads file follows."""
-    from migguard.guard.reparent import down_revision_line, reparent_file
+    from migguard.scripts.reparent import down_revision_line, reparent_file
 
     history = context.history
     head = stale.heads[0]
@@ -280,7 +280,7 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
     rewritten = [shown]
     heads_file = context.config.heads_file
     if heads_file is not None:
-        from migguard.guard.heads_file import write_heads_file
+        from migguard.scripts.heads_file import write_heads_file
 
         moved = _reparented_graph(history.graph, stale.revision, head)
         assert moved is not None, "checked by _fix_blocker"
@@ -299,7 +299,7 @@ def _fix(context: CheckContext, base: BaseBranch, stale: _Stale) -> Finding:
 
 
 def _stale_finding(context: CheckContext, base: BaseBranch, stale: _Stale, hint: str) -> Finding:
-    from migguard.guard.reparent import down_revision_line
+    from migguard.scripts.reparent import down_revision_line
 
     history = context.history
     shown = history.display_path(stale.revision)

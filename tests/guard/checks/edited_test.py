@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from migguard.config import load_config
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
-from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
 from tests.conftest import Project

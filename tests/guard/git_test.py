@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.guard.repo import git_environment, hook_index_file, open_repo, working_repo
+from migguard.guard.git import git_environment, hook_index_file, open_repo, working_repo
 from tests.guard.gitrepo import add_revision, commit, git, init_project
 
 

@@ -22,8 +22,8 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError, UsageError
-from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
-from migguard.guard.repo import working_repo
+from migguard.guard.git import working_repo
+from migguard.guard.hooks.changes import RevisionChanges, graph_at, revision_changes
 from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
 from migguard.urls import mask_password

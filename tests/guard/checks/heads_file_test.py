@@ -1,22 +1,16 @@
-"""The heads file: written by ``revision``/``merge``, verified by ``check``, and the reason two
-branches that each add a revision collide in git."""
+"""The heads file: written by ``revision``/``merge``, verified by the ``heads`` check, and the
+reason two branches that each add a revision collide in git."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from migguard.config import load_config
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.heads_file import (
-    read_heads_file,
-    render_heads_file,
-    write_heads_file,
-)
-from migguard.guard.run import run_checks
 from migguard.guard.settings import check_settings
 from migguard.scripts.directory import load_history
+from migguard.scripts.heads_file import read_heads_file, write_heads_file
 from tests.conftest import Project
 from tests.guard.gitrepo import commit, git, init_repo
 
@@ -54,17 +48,6 @@ def _branches_each_add_a_revision(project: Project) -> None:
     _commit_revision(project, "b2", "create orders")
     git(project.root, "switch", "-q", "main")
     _commit_revision(project, "c3", "add user email")
-
-
-def test_the_file_lists_sorted_heads_after_a_comment_and_reads_back(tmp_path: Path) -> None:
-    path = tmp_path / "migrations" / "heads"
-    assert write_heads_file(path, ["c3", "a1", "c3"])
-    text = path.read_text()
-    assert text == render_heads_file(["a1", "c3"])
-    assert text.endswith("\na1\nc3\n")
-    assert text.startswith("# ") and "migguard merge heads" in text
-    assert read_heads_file(path) == (("a1", "c3"), None)
-    assert not write_heads_file(path, ["a1", "c3"]), "unchanged content is not rewritten"
 
 
 def test_revision_and_merge_keep_the_file_up_to_date(guarded: Project) -> None:

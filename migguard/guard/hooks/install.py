@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from migguard.errors import UsageError
-from migguard.guard.repo import git_path, working_repo
+from migguard.guard.git import git_path, working_repo
 
 __all__ = [
     "HOOK_NAMES",

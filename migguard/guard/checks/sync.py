@@ -1,7 +1,7 @@
 """The ``sync`` and ``models-imported`` checks: the models against the schema the migrations
 build, with no database of the user's.
 
-Both use one replay (:mod:`migguard.guard.replay`), shared through ``context.memo``:
+Both use one replay (:mod:`migguard.guard.checks.replay`), shared through ``context.memo``:
 
 * ``sync``: the models differ from the replayed schema. The finding lists the operations a
   ``revision --autogenerate`` would write; a revision that fails during the replay is an error
@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from migguard.guard.context import CheckContext, with_env_py_settings
+from migguard.guard.checks.context import CheckContext, with_env_py_settings
+from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
-from migguard.guard.replay import BuiltSchema, ReplayFailure
 from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import compare, describe
     from migguard.autogen.generate import compare_options, included_schemas
-    from migguard.guard.replay import check_judge, comparison_dialect, default_judge
+    from migguard.guard.checks.replay import check_judge, comparison_dialect, default_judge
 
     context = with_env_py_settings(context)
     inputs = _inputs(context, "sync")
@@ -103,7 +103,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     from migguard.autogen.diff import CompareOptions
     from migguard.autogen.diff_context import Context, qualified
     from migguard.autogen.generate import included_schemas
-    from migguard.guard.replay import comparison_dialect
+    from migguard.guard.checks.replay import comparison_dialect
 
     context = with_env_py_settings(context)
     inputs = _inputs(context, "models-imported")
@@ -149,7 +149,7 @@ def _inputs(
         return _without_models(context, code)
     shared = context.memo.get(_MEMO_KEY)
     if not isinstance(shared, _Shared):
-        from migguard.guard.replay import build_schema
+        from migguard.guard.checks.replay import build_schema
 
         metadata = configured_models(context.config)
         shared = _Shared(metadata, build_schema(context.config, context.history))

@@ -10,7 +10,8 @@ import pytest
 from migguard.config import Config, load_config
 from migguard.errors import HistoryError, UsageError
 from migguard.graph import RevisionGraph
-from migguard.guard.changes import (
+from migguard.guard.git import working_repo
+from migguard.guard.hooks.changes import (
     ADDED,
     CHANGED,
     REMOVED,
@@ -19,7 +20,6 @@ from migguard.guard.changes import (
     graph_at,
     revision_changes,
 )
-from migguard.guard.repo import working_repo
 from tests.guard.gitrepo import add_revision, commit, git, init_project
 
 

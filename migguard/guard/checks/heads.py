@@ -9,7 +9,7 @@ them. Branch labels listed under ``[check] branch_heads`` may each keep a head o
 from __future__ import annotations
 
 from migguard.graph import RevisionGraph
-from migguard.guard.context import CheckContext
+from migguard.guard.checks.context import CheckContext
 from migguard.guard.findings import ERROR, Finding
 
 __all__ = ["check_heads"]
@@ -33,7 +33,7 @@ def check_heads(context: CheckContext) -> list[Finding]:
         if len(heads) > 1
     ]
     if context.config.heads_file is not None:
-        from migguard.guard.heads_file import heads_file_findings
+        from migguard.guard.checks.heads_file import heads_file_findings
 
         findings.extend(heads_file_findings(context))
     return findings

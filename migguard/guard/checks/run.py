@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from migguard.config import Config
 from migguard.errors import HistoryError
-from migguard.guard.context import CheckContext
+from migguard.guard.checks.context import CheckContext
 from migguard.guard.findings import CODES, ERROR, WARNING, Finding, sort_findings
 from migguard.guard.settings import CheckSettings
 from migguard.scripts.directory import History, load_history
@@ -21,13 +21,13 @@ __all__ = ["run_checks", "selected_codes"]
 
 # code -> "module:function"; ``graph`` is run by ``run_checks`` itself (it loads the history).
 _CHECKS = {
-    "heads": "migguard.guard.heads:check_heads",
-    "unstaged": "migguard.guard.unstaged:check_unstaged",
-    "sync": "migguard.guard.sync:check_sync",
-    "models-imported": "migguard.guard.sync:check_models_imported",
-    "edited": "migguard.guard.git_checks:check_edited",
-    "stale-parent": "migguard.guard.git_checks:check_stale_parent",
-    "drift": "migguard.guard.drift:check_drift",
+    "heads": "migguard.guard.checks.heads:check_heads",
+    "unstaged": "migguard.guard.checks.unstaged:check_unstaged",
+    "sync": "migguard.guard.checks.sync:check_sync",
+    "models-imported": "migguard.guard.checks.sync:check_models_imported",
+    "edited": "migguard.guard.checks.edited:check_edited",
+    "stale-parent": "migguard.guard.checks.edited:check_stale_parent",
+    "drift": "migguard.guard.checks.drift:check_drift",
 }
 
 
@@ -82,7 +82,7 @@ def run_checks(
         db: ``--db`` (``drift`` may connect to the configured database).
         fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision; it then runs
             first and the history is read again for the other checks).
-        staged: the run checks a commit being made (see :mod:`migguard.guard.unstaged`).
+        staged: the run checks a commit being made (see :mod:`migguard.guard.checks.unstaged`).
 
     Returns:
         The findings, ordered by :func:`migguard.guard.findings.sort_findings`.

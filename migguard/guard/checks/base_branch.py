@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError
-from migguard.guard.repo import open_repo
+from migguard.guard.git import open_repo
 
 if TYPE_CHECKING:
     import git

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from alembic.config import main as alembic_main
 
-from migguard.guard.reparent import down_revision_line, reparent_file, rewrite_down_revision
 from migguard.scripts.header import MissingFieldError, ScriptSyntaxError, parse_header
+from migguard.scripts.reparent import down_revision_line, reparent_file, rewrite_down_revision
 from tests.conftest import Project, revision_source
 
 ALEMBIC_STYLE = '''"""add orders

@@ -9,7 +9,7 @@ may be revisions not yet run rather than drift.
 
 from __future__ import annotations
 
-from migguard.guard.context import CheckContext, with_env_py_settings
+from migguard.guard.checks.context import CheckContext, with_env_py_settings
 from migguard.guard.findings import ERROR, WARNING, Finding
 
 __all__ = ["check_drift"]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 
-from migguard.guard.context import CheckContext
+from migguard.guard.checks.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.repo import hook_index_file, open_repo
+from migguard.guard.git import hook_index_file, open_repo
 
 __all__ = ["check_unstaged"]
 

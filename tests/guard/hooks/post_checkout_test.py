@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from migguard.graph import Revision, RevisionGraph
-from migguard.guard.install import install_hooks
-from migguard.guard.post_checkout import CheckoutEvent, checkout_event, downgrade_targets
+from migguard.guard.hooks.install import install_hooks
+from migguard.guard.hooks.post_checkout import CheckoutEvent, checkout_event, downgrade_targets
 from tests.cli.runtime_test import versions
 from tests.conftest import run_process
 from tests.guard.gitrepo import add_revision, clone, commit, git, git_env, head, init_project

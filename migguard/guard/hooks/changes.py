@@ -104,7 +104,7 @@ def revision_changes(repo: git.Repo, config: Config, before: str, after: str) ->
     on a history of thousands of revisions).
 
     Args:
-        repo: the project's repository (from :func:`migguard.guard.repo.working_repo`).
+        repo: the project's repository (from :func:`migguard.guard.git.working_repo`).
         config: the configuration (its version locations and project folder).
         before: a commit (any name git understands, e.g. ``ORIG_HEAD``).
         after: a commit, e.g. ``HEAD``.
@@ -139,7 +139,7 @@ def graph_at(repo: git.Repo, config: Config, commit: str) -> RevisionGraph:
     imported to evaluate it).
 
     Args:
-        repo: the project's repository (from :func:`migguard.guard.repo.working_repo`).
+        repo: the project's repository (from :func:`migguard.guard.git.working_repo`).
         config: the configuration (its version locations).
         commit: any name git understands.
 

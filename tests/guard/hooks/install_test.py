@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from migguard.errors import UsageError
-from migguard.guard.install import (
+from migguard.guard.hooks.install import (
     HOOK_NAMES,
     MARKER,
     ForeignHookError,
@@ -23,7 +23,7 @@ from migguard.guard.install import (
 )
 from tests.guard.gitrepo import add_revision, commit, git, head, init_project
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 
 
 def test_all_five_hooks_are_installed_executable_with_this_python(tmp_path: Path) -> None:

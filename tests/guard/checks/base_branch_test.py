@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migguard.config import Config, load_config
-from migguard.guard.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
+from migguard.guard.checks.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
 from tests.conftest import Project
 from tests.guard.gitrepo import add_origin, commit, git, head, init_repo
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from migguard.config import load_config
+from migguard.guard.checks.run import run_checks, selected_codes
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.install import install_hooks
-from migguard.guard.run import run_checks, selected_codes
+from migguard.guard.hooks.install import install_hooks
 from migguard.guard.settings import check_settings
 from tests.guard.gitrepo import add_revision, commit, git, init_project
 from tests.precommit_repo import env_for, run_pre_commit

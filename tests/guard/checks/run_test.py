@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from migguard.guard.run import selected_codes
+from migguard.guard.checks.run import selected_codes
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
 

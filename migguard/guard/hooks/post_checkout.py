@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import URL_ENV_VAR, URL_OPTION, Config
 from migguard.errors import DatabaseError, UsageError
-from migguard.guard.changes import RevisionChanges, graph_at, revision_changes
-from migguard.guard.repo import git_path, working_repo
+from migguard.guard.git import git_path, working_repo
+from migguard.guard.hooks.changes import RevisionChanges, graph_at, revision_changes
 from migguard.scripts.directory import display_path
 from migguard.urls import mask_password
 

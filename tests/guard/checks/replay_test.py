@@ -10,7 +10,7 @@ import pytest
 
 from migguard.autogen.snapshot import snapshot_to_json
 from migguard.errors import ConfigError, DatabaseError
-from migguard.guard.replay import (
+from migguard.guard.checks.replay import (
     BuiltSchema,
     ReplayFailure,
     build_schema,

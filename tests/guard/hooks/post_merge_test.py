@@ -10,8 +10,8 @@ import pytest
 
 from migguard.config import load_config
 from migguard.errors import ConfigError
-from migguard.guard.install import install_hooks
-from migguard.guard.post_merge import (
+from migguard.guard.hooks.install import install_hooks
+from migguard.guard.hooks.post_merge import (
     SKIPPED,
     MergeEvent,
     merge_event,
