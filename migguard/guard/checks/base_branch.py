@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError
+from migguard.guard.checks.context import CheckContext
+from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.git import open_repo
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ __all__ = [
     "BaseBranch",
     "MissingBaseBranch",
     "NoBaseBranch",
+    "base_for",
     "find_base_branch",
 ]
 
@@ -206,3 +209,19 @@ def _commit(repo: git.Repo, name: str) -> git.Commit | None:
     if isinstance(obj, git.TagObject):
         obj = obj.object
     return obj if isinstance(obj, git.Commit) else None
+
+
+def base_for(context: CheckContext, code: str) -> BaseBranch | Finding:
+    """The base branch for check ``code`` (looked up once per run, see
+    :attr:`migguard.guard.checks.context.SharedWork.base_branch`), or the finding saying why
+    there is none: an info when there is nothing to compare with, an error when the configured
+    ``base_branch`` names nothing.
+    """
+    found = context.shared.base_branch
+    if isinstance(found, MissingBaseBranch):
+        return Finding(
+            code, ERROR, str(found), hint="fetch it (git fetch origin) or fix base_branch"
+        )
+    if isinstance(found, NoBaseBranch):
+        return Finding(code, INFO, f"skipped: {found}")
+    return found

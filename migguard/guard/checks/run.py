@@ -1,33 +1,59 @@
 """Running the selected checks and collecting their findings.
 
-Each check is a function ``(CheckContext) -> list[Finding]`` in its own module, imported only
-when selected: ``migguard check --select graph,heads`` (the ``migguard-heads`` hook) never
-imports SQLAlchemy or GitPython.
+The checks are listed in :data:`CHECKS`, a table of :class:`Check` records. Every check module
+imports its heavy libraries inside its functions: ``migguard check --select graph,heads`` (the
+``migguard-heads`` hook) never imports SQLAlchemy or GitPython.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from migguard.config import Config
 from migguard.errors import HistoryError
-from migguard.guard.checks.context import CheckContext
+from migguard.guard.checks.context import CheckContext, SharedWork
+from migguard.guard.checks.drift import check_drift
+from migguard.guard.checks.edited import check_edited
+from migguard.guard.checks.heads import check_heads
+from migguard.guard.checks.stale_parent import check_stale_parent
+from migguard.guard.checks.sync import check_models_imported, check_sync
+from migguard.guard.checks.unstaged import check_unstaged
 from migguard.guard.findings import CODES, ERROR, WARNING, Finding, sort_findings
 from migguard.guard.settings import CheckSettings
 from migguard.scripts.directory import History, load_history
 
-__all__ = ["run_checks", "selected_codes"]
+__all__ = ["CHECKS", "Check", "run_checks", "selected_codes"]
 
-# code -> "module:function"; ``graph`` is run by ``run_checks`` itself (it loads the history).
-_CHECKS = {
-    "heads": "migguard.guard.checks.heads:check_heads",
-    "unstaged": "migguard.guard.checks.unstaged:check_unstaged",
-    "sync": "migguard.guard.checks.sync:check_sync",
-    "models-imported": "migguard.guard.checks.sync:check_models_imported",
-    "edited": "migguard.guard.checks.edited:check_edited",
-    "stale-parent": "migguard.guard.checks.edited:check_stale_parent",
-    "drift": "migguard.guard.checks.drift:check_drift",
+
+class Check(NamedTuple):
+    """One check of the table.
+
+    Attributes:
+        code: its code (one of :data:`migguard.guard.findings.CODES`).
+        function: the check itself.
+        needs_db: it runs only with ``--db`` (and always then, unless ignored).
+        needs_staged: it runs only with ``--staged`` (a commit being made).
+    """
+
+    code: str
+    function: Callable[[CheckContext], list[Finding]]
+    needs_db: bool = False
+    needs_staged: bool = False
+
+
+# In the order of CODES; ``graph`` is run by ``run_checks`` itself (it loads the history).
+CHECKS: dict[str, Check] = {
+    check.code: check
+    for check in (
+        Check("heads", check_heads),
+        Check("unstaged", check_unstaged, needs_staged=True),
+        Check("sync", check_sync),
+        Check("models-imported", check_models_imported),
+        Check("edited", check_edited),
+        Check("stale-parent", check_stale_parent),
+        Check("drift", check_drift, needs_db=True),
+    )
 }
 
 
@@ -51,13 +77,13 @@ def selected_codes(
     Returns:
         The codes; ``graph`` is always first when the history is needed at all.
     """
-    chosen = set(select or settings.select) - set(ignore) - set(settings.ignore)
-    if db and "drift" not in set(ignore) | set(settings.ignore):
-        chosen.add("drift")
-    elif not db:
-        chosen.discard("drift")
-    if not staged:
-        chosen.discard("unstaged")
+    ignored = set(ignore) | set(settings.ignore)
+    chosen = set(select or settings.select) - ignored
+    for check in CHECKS.values():
+        if check.needs_db and db and check.code not in ignored:
+            chosen.add(check.code)
+        elif (check.needs_db and not db) or (check.needs_staged and not staged):
+            chosen.discard(check.code)
     return tuple(code for code in CODES if code in chosen)
 
 
@@ -94,15 +120,16 @@ def run_checks(
     findings, history = _load(config, "graph" in codes)
     if history is None:
         return findings
-    context = CheckContext(config, history, settings, db=db, fix=fix, staged=staged, memo={})
+    shared = SharedWork(config)
+    context = CheckContext(config, history, settings, shared, db=db, fix=fix, staged=staged)
     rest = [code for code in codes if code != "graph"]
     if fix and "stale-parent" in rest:
         # The fix rewrites a script: it runs first, and the other checks see the result.
-        findings.extend(_check("stale-parent")(context))
+        findings.extend(CHECKS["stale-parent"].function(context))
         rest.remove("stale-parent")
         context = context._replace(history=load_history(config))
     for code in rest:
-        findings.extend(_check(code)(context))
+        findings.extend(CHECKS[code].function(context))
     return sort_findings(findings)
 
 
@@ -136,11 +163,3 @@ def _without_location(message: str, file: str | None, line: int | None) -> str:
 
 
 _GRAPH_HINT = "fix the revision scripts named above; nothing else can be checked until then"
-
-
-def _check(code: str) -> Callable[[CheckContext], list[Finding]]:
-    module, _, name = _CHECKS[code].partition(":")
-    function: Callable[[CheckContext], list[Finding]] = getattr(
-        importlib.import_module(module), name
-    )
-    return function

@@ -1,7 +1,7 @@
 """The ``sync`` and ``models-imported`` checks: the models against the schema the migrations
 build, with no database of the user's.
 
-Both use one replay (:mod:`migguard.guard.checks.replay`), shared through ``context.memo``:
+Both use one replay (:mod:`migguard.guard.checks.replay`), shared through ``context.shared``:
 
 * ``sync``: the models differ from the replayed schema. The finding lists the operations a
   ``revision --autogenerate`` would write; a revision that fails during the replay is an error
@@ -23,9 +23,9 @@ application context), the checks report one ``warning`` naming the error and how
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from migguard.guard.checks.context import CheckContext, with_env_py_settings
+from migguard.guard.checks.context import CheckContext, Compared, with_env_py_settings
 from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.scripts.directory import display_path
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["check_models_imported", "check_sync"]
 
-_MEMO_KEY = __name__
-_REPORTED_KEY = f"{__name__}:failure reported"
 _SHOWN_TABLES = 5
 _AUTOGENERATE_HINT = 'migguard revision --autogenerate -m "<message>"'
 
@@ -131,13 +129,6 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     return [_not_imported(context, missing, len(replayed))]
 
 
-class _Shared(NamedTuple):
-    """What both checks compare, loaded once per run: the models and the replayed schema."""
-
-    metadata: tuple[sa.MetaData, ...]
-    built: BuiltSchema | ReplayFailure
-
-
 def _inputs(
     context: CheckContext, code: str
 ) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
@@ -147,16 +138,16 @@ def _inputs(
 
     if not has_models(context.config):
         return _without_models(context, code)
-    shared = context.memo.get(_MEMO_KEY)
-    if not isinstance(shared, _Shared):
+    compared = context.shared.compared
+    if compared is None:
         from migguard.guard.checks.replay import build_schema
 
         metadata = configured_models(context.config)
-        shared = _Shared(metadata, build_schema(context.config, context.history))
-        context.memo[_MEMO_KEY] = shared
-    if isinstance(shared.built, ReplayFailure):
-        return _failure_findings(context, code, shared.built)
-    return shared.metadata, shared.built
+        compared = Compared(metadata, build_schema(context.config, context.history))
+        context.shared.compared = compared
+    if isinstance(compared.built, ReplayFailure):
+        return _failure_findings(context, code, compared.built)
+    return compared.metadata, compared.built
 
 
 def _without_models(context: CheckContext, code: str) -> list[Finding]:
@@ -166,9 +157,9 @@ def _without_models(context: CheckContext, code: str) -> list[Finding]:
     env_py = context.config.env_py
     if env_py is None:
         return [_no_models(code)]
-    if context.memo.get(_REPORTED_KEY):
+    if context.shared.models_problem_reported:
         return []
-    context.memo[_REPORTED_KEY] = True
+    context.shared.models_problem_reported = True
     shown = display_path(str(env_py.path), context.config.root)
     failure = env_py.failure
     if failure is None:
@@ -215,9 +206,9 @@ def _pre_commit_hint(error: str) -> str:
 
 def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:
     """The replay failure as an error, once per run (both checks would see it)."""
-    if context.memo.get(_REPORTED_KEY):
+    if context.shared.models_problem_reported:
         return []
-    context.memo[_REPORTED_KEY] = True
+    context.shared.models_problem_reported = True
     where = f" at revision {failure.revision}" if failure.revision else ""
     return [
         Finding(

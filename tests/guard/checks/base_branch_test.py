@@ -6,7 +6,9 @@ import pytest
 
 from migguard.config import Config, load_config
 from migguard.guard.checks.base_branch import MissingBaseBranch, NoBaseBranch, find_base_branch
+from migguard.guard.findings import ERROR, INFO
 from tests.conftest import Project
+from tests.guard.checks.branches import check, feature
 from tests.guard.gitrepo import add_origin, commit, git, head, init_repo
 
 
@@ -153,3 +155,32 @@ def test_a_shallow_clone_says_why_the_merge_base_is_missing(
 
     with pytest.raises(NoBaseBranch, match=r"no commit in common in this shallow clone \(fetch"):
         find_base_branch(load_config(cwd=ci))
+
+
+# -- what the checks report without a base branch (base_for) -----------------------------
+
+
+def test_without_a_repository_both_checks_say_they_were_skipped(project: Project) -> None:
+    project.add("a1")
+    findings = check(project, "edited", "stale-parent")
+    assert [(f.code, f.severity) for f in findings] == [("edited", INFO), ("stale-parent", INFO)]
+    assert all(
+        f.message == f"skipped: {project.root} is not inside a git working tree" for f in findings
+    )
+
+
+def test_on_main_without_upstream_the_checks_are_skipped(repo: Project) -> None:
+    findings = check(repo, "edited", "stale-parent")
+    assert {f.message for f in findings} == {
+        "skipped: on main, the base branch itself, which has no upstream: nothing is "
+        "published to compare with"
+    }
+
+
+def test_a_configured_base_branch_that_is_missing_fails_both_checks(repo: Project) -> None:
+    with (repo.root / "migguard.toml").open("a") as handle:
+        handle.write('base_branch = "origin/develop"\n')
+    feature(repo)
+    findings = check(repo, "edited", "stale-parent")
+    assert [(f.code, f.severity) for f in findings] == [("edited", ERROR), ("stale-parent", ERROR)]
+    assert findings[0].hint == "fetch it (git fetch origin) or fix base_branch"

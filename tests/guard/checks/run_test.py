@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from migguard.guard.checks.run import selected_codes
+from migguard.guard.checks.run import CHECKS, selected_codes
+from migguard.guard.findings import CODES
 from migguard.guard.settings import CheckSettings
 from tests.conftest import Project
 
@@ -25,6 +26,13 @@ def test_selection_follows_config_then_options_and_drift_needs_db() -> None:
     assert selected_codes(settings, ("heads",), ("heads",)) == ()
     assert selected_codes(settings, ("heads",), db=True) == ("heads", "drift")
     assert selected_codes(CheckSettings(ignore=("drift",)), ("heads",), db=True) == ("heads",)
+
+
+def test_the_table_holds_every_code_but_graph_in_report_order() -> None:
+    assert ("graph", *CHECKS) == CODES
+    assert all(code == check.code for code, check in CHECKS.items())
+    assert [code for code, check in CHECKS.items() if check.needs_db] == ["drift"]
+    assert [code for code, check in CHECKS.items() if check.needs_staged] == ["unstaged"]
 
 
 def test_a_broken_history_is_a_graph_error_with_exit_3(project: Project) -> None:
