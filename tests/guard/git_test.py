@@ -1,6 +1,6 @@
 """The thin git layer: git processes get a fresh environment (only allow-listed ``GIT_*``
 variables), inside a hook too, without changing ``os.environ``; the hook's index is read when
-asked for."""
+asked for; what git says comes back as plain data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from migguard.guard.git import git_environment, hook_index_file, open_repo, working_repo
+from migguard.guard.git import (
+    CurrentBranch,
+    GitError,
+    blob_at,
+    changed_files,
+    commit_id,
+    current_branch,
+    git_environment,
+    has_commits,
+    hook_index_file,
+    is_shallow,
+    merge_base,
+    open_repo,
+    read_blob,
+    top,
+    tree_files,
+    unstaged_files,
+    untracked_files,
+    working_repo,
+)
 from tests.guard.gitrepo import add_revision, commit, git, init_project
 
 
@@ -108,3 +127,54 @@ def test_the_index_asked_for_is_the_one_read(two_repositories: tuple[Path, Path]
     assert repo is not None and own is not None
     assert "migrations/versions/b2_rev.py" in repo.git.ls_files().splitlines()
     assert "migrations/versions/b2_rev.py" not in own.git.ls_files().splitlines()
+
+
+def test_commits_branches_and_trees_come_back_as_plain_data(tmp_path: Path) -> None:
+    app = init_project(tmp_path / "app")
+    repo = open_repo(app)
+    assert repo is not None and not has_commits(repo)
+    add_revision(app, "a1")
+    first = commit(app, "a1")
+    git(app, "switch", "-q", "-c", "feature")
+    add_revision(app, "f1", "a1")
+    feature = commit(app, "f1")
+
+    assert has_commits(repo) and top(repo) == app
+    assert commit_id(repo, "main") == first and commit_id(repo, "HEAD") == feature
+    assert commit_id(repo, "origin/main") is None
+    assert current_branch(repo) == CurrentBranch("feature", "refs/heads/feature", None, None)
+    git(app, "branch", "-q", "--set-upstream-to", "main")
+    assert current_branch(repo) == CurrentBranch(
+        "feature", "refs/heads/feature", ".", "refs/heads/main"
+    )
+    assert merge_base(repo, "HEAD", "main") == first
+    assert not is_shallow(repo)
+
+    versions = "migrations/versions"
+    files = tree_files(repo, feature, versions, recursive=False, skip=lambda name: False)
+    assert [file.parts for file in files or ()] == [("a1_rev.py",), ("f1_rev.py",)]
+    assert tree_files(repo, first, "nowhere", recursive=False, skip=lambda name: False) is None
+    blob = blob_at(repo, feature, f"{versions}/f1_rev.py")
+    assert blob is not None and read_blob(repo, blob) == (app / versions / "f1_rev.py").read_bytes()
+    assert blob_at(repo, first, f"{versions}/f1_rev.py") is None
+    assert changed_files(repo, first, feature) == [("A", f"{versions}/f1_rev.py")]
+
+    add_revision(app, "u1", "f1")
+    (app / versions / "a1_rev.py").write_text("# edited\n")
+    assert untracked_files(repo, [versions]) == [f"{versions}/u1_rev.py"]
+    assert unstaged_files(repo, [versions]) == [f"{versions}/a1_rev.py"]
+
+
+def test_without_a_common_commit_merge_base_is_none_and_a_git_failure_says_why(
+    tmp_path: Path,
+) -> None:
+    app = init_project(tmp_path / "app")
+    add_revision(app, "a1")
+    commit(app, "a1")
+    git(app, "switch", "-q", "--orphan", "other")
+    add_revision(app, "z9")
+    commit(app, "z9")
+    repo = working_repo(app)
+    assert merge_base(repo, "main", "other") is None
+    with pytest.raises(GitError, match="Not a valid"):
+        merge_base(repo, "main", "0" * 40)

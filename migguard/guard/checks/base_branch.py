@@ -1,4 +1,4 @@
-"""The base branch that ``edited`` and ``stale-parent`` compare with, found with GitPython.
+"""The base branch that ``edited`` and ``stale-parent`` compare with.
 
 Which branch is the base:
 
@@ -15,18 +15,16 @@ to compare with, so the checks are skipped rather than treating every local comm
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError
+from migguard.guard import git
 from migguard.guard.checks.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.git import open_repo
 
 if TYPE_CHECKING:
-    import git
-    from git import GitCommandError
+    from migguard.guard.git import Repo
 
 __all__ = [
     "DEFAULT_BASES",
@@ -55,20 +53,20 @@ class BaseBranch(NamedTuple):
     """The branch the working tree is compared with.
 
     Attributes:
-        repo: the repository (GitPython), opened on the project folder.
+        repo: the repository, opened on the project folder.
         name: the base as the user knows it, e.g. ``origin/main``.
-        tip: the base branch's newest commit.
-        merge_base: the newest commit shared by ``HEAD`` and the base branch.
-        upstream: the newest commit of the current branch's upstream (where its commits are
-            published), or ``None`` when it has none (or ``HEAD`` is detached).
+        tip: the id of the base branch's newest commit.
+        merge_base: the id of the newest commit shared by ``HEAD`` and the base branch.
+        upstream: the id of the newest commit of the current branch's upstream (where its
+            commits are published), or ``None`` when it has none (or ``HEAD`` is detached).
         upstream_name: the upstream's name, e.g. ``origin/feature``, or ``None``.
     """
 
-    repo: git.Repo
+    repo: Repo
     name: str
-    tip: git.Commit
-    merge_base: git.Commit
-    upstream: git.Commit | None
+    tip: str
+    merge_base: str
+    upstream: str | None
     upstream_name: str | None
 
 
@@ -77,7 +75,7 @@ class _Upstream(NamedTuple):
     branch's name on its remote (``feature``)."""
 
     name: str
-    commit: git.Commit
+    commit: str
     branch: str
 
 
@@ -97,53 +95,44 @@ def find_base_branch(config: Config) -> BaseBranch:
             current branch is the base and has no upstream, or no commit is shared with it.
         MissingBaseBranch: ``base_branch`` is configured but names no commit.
     """
-    from git import GitCommandError
-
-    repo = open_repo(config.root)
-    if repo is None or repo.working_tree_dir is None:
+    repo = git.open_repo(config.root)
+    if repo is None:
         raise NoBaseBranch(f"{config.root} is not inside a git working tree")
-    if not repo.head.is_valid():
+    if not git.has_commits(repo):
         raise NoBaseBranch("the git repository has no commits yet")
-    current = None if repo.head.is_detached else repo.active_branch
+    current = git.current_branch(repo)
     upstream = _upstream(repo, current)
     name = _base_name(repo, config, current, upstream)
-    tip = _commit(repo, name)
+    tip = git.commit_id(repo, name)
     if tip is None:
         raise MissingBaseBranch(_missing_message(config, name))
     try:
-        shared = repo.merge_base(repo.head.commit, tip)
-    except GitCommandError as exc:
-        raise NoBaseBranch(f"git cannot find where HEAD left {name}: {_first_line(exc)}") from None
-    if not shared:
+        shared = git.merge_base(repo, "HEAD", tip)
+    except git.GitError as exc:
+        raise NoBaseBranch(f"git cannot find where HEAD left {name}: {exc}") from None
+    if shared is None:
         raise NoBaseBranch(f"HEAD and {name} have no commit in common{_shallow_note(repo)}")
     return BaseBranch(
         repo=repo,
         name=name,
         tip=tip,
-        merge_base=shared[0],
+        merge_base=shared,
         upstream=upstream.commit if upstream else None,
         upstream_name=upstream.name if upstream else None,
     )
 
 
-def _shallow_note(repo: git.Repo) -> str:
-    """Why a merge-base may be missing: a shallow clone (as CI checkouts often are) lacks the
-    older commits; git marks one with a ``shallow`` file."""
-    if os.path.exists(os.path.join(repo.common_dir, "shallow")):
+def _shallow_note(repo: Repo) -> str:
+    """Why a merge-base may be missing: a shallow clone lacks the older commits."""
+    if git.is_shallow(repo):
         return " in this shallow clone (fetch more history: git fetch --unshallow)"
     return ""
 
 
-def _first_line(exc: GitCommandError) -> str:
-    """Git's own message: GitPython keeps it as ``"\\n  stderr: '...'"``."""
-    text = str(exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'")
-    return text.splitlines()[0] if text else f"exit status {exc.status}"
-
-
 def _base_name(
-    repo: git.Repo,
+    repo: Repo,
     config: Config,
-    current: git.Head | None,
+    current: git.CurrentBranch | None,
     upstream: _Upstream | None,
 ) -> str:
     """The base branch's name (the upstream stands in when the base is the current branch)."""
@@ -162,7 +151,7 @@ def _base_name(
             if upstream is not None:
                 return upstream.name
             raise NoBaseBranch(_on_base_message(candidate))
-        if _commit(repo, candidate) is not None:
+        if git.commit_id(repo, candidate) is not None:
             return candidate
     raise NoBaseBranch(
         "no base branch: set base_branch in the configuration, or create main "
@@ -182,33 +171,15 @@ def _missing_message(config: Config, name: str) -> str:
     return f"base_branch {name!r} (from {where}) names no branch or commit in this repository"
 
 
-def _upstream(repo: git.Repo, current: git.Head | None) -> _Upstream | None:
+def _upstream(repo: Repo, current: git.CurrentBranch | None) -> _Upstream | None:
     """The current branch's upstream, or ``None`` when it has none or it was never fetched."""
-    if current is None:
+    if current is None or current.remote is None or current.merge is None:
         return None
-    reader = current.config_reader()
-    if not (reader.has_option("remote") and reader.has_option("merge")):
-        return None
-    remote = str(reader.get_value("remote"))
-    branch = str(reader.get_value("merge")).removeprefix("refs/heads/")
+    branch = current.merge.removeprefix("refs/heads/")
     # Remote "." is this repository: the branch tracks a local branch.
-    name = branch if remote == "." else f"{remote}/{branch}"
-    commit = _commit(repo, name)
+    name = branch if current.remote == "." else f"{current.remote}/{branch}"
+    commit = git.commit_id(repo, name)
     return _Upstream(name, commit, branch) if commit is not None else None
-
-
-def _commit(repo: git.Repo, name: str) -> git.Commit | None:
-    """The commit ``name`` resolves to, or ``None``."""
-    import git
-    from gitdb.exc import BadName, BadObject
-
-    try:
-        obj = repo.rev_parse(name)
-    except (BadName, BadObject, ValueError, IndexError):
-        return None
-    if isinstance(obj, git.TagObject):
-        obj = obj.object
-    return obj if isinstance(obj, git.Commit) else None
 
 
 def base_for(context: CheckContext, code: str) -> BaseBranch | Finding:

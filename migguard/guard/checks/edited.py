@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 
+from migguard.guard import git
 from migguard.guard.checks.base_branch import BaseBranch, base_for
 from migguard.guard.checks.context import CheckContext
 from migguard.guard.commit_scripts import TreeScript, header_at, matches_worktree, scripts_at
@@ -45,27 +46,31 @@ def check_edited(context: CheckContext) -> list[Finding]:
     at_path = {path: rid for rid, path in history.files.items()}
     findings = []
     for script in scripts_at(base.repo, base.merge_base, context.config):
-        if matches_worktree(script) or _base_did_it(base, script):
+        if matches_worktree(base.repo, script) or _base_did_it(base, script):
             continue
-        header = header_at(script)
+        header = header_at(base.repo, script)
         if header is not None and header.revision is not None:
-            findings.append(_edited(history, base.name, script, header, at_path))
+            findings.append(_edited(base, history, script, header, at_path))
     return findings
 
 
 def _base_did_it(base: BaseBranch, script: TreeScript) -> bool:
     """Whether the working tree holds the base tip's version of the script: the change was
     made on the base branch, not here."""
-    try:
-        blob = base.tip.tree / script.git_path
-    except KeyError:
+    blob = git.blob_at(base.repo, base.tip, script.git_path)
+    if blob is None:
         return not os.path.lexists(script.path)
-    return matches_worktree(script._replace(blob=blob))
+    return matches_worktree(base.repo, script._replace(blob=blob))
 
 
 def _edited(
-    history: History, base: str, script: TreeScript, header: Header, at_path: dict[str, str]
+    base_branch: BaseBranch,
+    history: History,
+    script: TreeScript,
+    header: Header,
+    at_path: dict[str, str],
 ) -> Finding:
+    base = base_branch.name
     rid, shown = header.revision, script.shown
     restore = f"git checkout {base} -- {shown}"
     if os.path.lexists(script.path):
@@ -80,7 +85,7 @@ def _edited(
         )
     if rid is not None and rid in history.files:
         moved_to = history.display_path(rid)
-        if matches_worktree(script._replace(path=history.files[rid])):
+        if matches_worktree(base_branch.repo, script._replace(path=history.files[rid])):
             return Finding(
                 "edited",
                 WARNING,

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 
+from migguard.guard import git
 from migguard.guard.checks.context import CheckContext
 from migguard.guard.findings import ERROR, INFO, Finding
-from migguard.guard.git import hook_index_file, open_repo
 
 __all__ = ["check_unstaged"]
 
@@ -33,10 +33,10 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
     """
     history = context.history
     # The index of the commit being made: a temporary one for `git commit -a`, `<paths>`, -p...
-    repo = open_repo(history.root, index_file=hook_index_file(os.environ))
-    if repo is None or repo.working_tree_dir is None:
+    repo = git.open_repo(history.root, index_file=git.hook_index_file(os.environ))
+    if repo is None:
         return [Finding("unstaged", INFO, "skipped: the project is not in a git working tree")]
-    top = os.path.realpath(repo.working_tree_dir)
+    top = os.path.realpath(git.top(repo))
     real_folders = [os.path.realpath(folder) for folder in context.config.version_locations]
     folders = [
         os.path.relpath(folder, top)
@@ -45,9 +45,8 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
     ]
     if not folders:
         return []  # no version location inside the working tree: git stages none of it
-    # -z: NUL-separated paths relative to the working-tree top, never quoted.
-    untracked = _paths(repo.git.ls_files("--others", "-z", "--", *folders), top)
-    changed = _paths(repo.git.diff("--name-only", "-z", "--", *folders), top)
+    untracked = _paths(git.untracked_files(repo, folders), top)
+    changed = _paths(git.unstaged_files(repo, folders), top)
     findings = []
     for rid in history.files:
         path = os.path.realpath(history.path(rid))
@@ -69,6 +68,6 @@ def check_unstaged(context: CheckContext) -> list[Finding]:
     return findings
 
 
-def _paths(output: str, top: str) -> set[str]:
-    """Real absolute paths from git's NUL-separated output of top-relative paths."""
-    return {os.path.realpath(os.path.join(top, name)) for name in output.split("\0") if name}
+def _paths(names: list[str], top: str) -> set[str]:
+    """Real absolute paths of top-relative paths."""
+    return {os.path.realpath(os.path.join(top, name)) for name in names}

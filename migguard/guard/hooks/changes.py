@@ -4,8 +4,8 @@ the revision graph a commit holds.
 A *revision file* is what :func:`migguard.scripts.directory.iter_script_files` would read: a
 ``.py`` file directly in a version location (or below it with
 ``recursive_version_locations``), not hidden, not ``__init__.py``, not in ``__pycache__``.
-Everything is read from git objects with GitPython, never from the working tree, so it works
-in the middle of a merge, a rebase or a checkout.
+Everything is read from git objects (through :mod:`migguard.guard.git`), never from the working
+tree, so it works in the middle of a merge, a rebase or a checkout.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import UsageError
+from migguard.guard import git
 from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
-    import git
-
     from migguard.graph import RevisionGraph
+    from migguard.guard.git import Repo
 
 __all__ = [
     "ADDED",
@@ -82,21 +82,19 @@ class RevisionChanges(NamedTuple):
         return ", ".join(f"{number} {status}" for number, status in counts if number)
 
 
-def resolve_commit(repo: git.Repo, ref: str) -> str:
+def resolve_commit(repo: Repo, ref: str) -> str:
     """The full id of the commit ``ref`` names (``HEAD``, ``ORIG_HEAD``, a branch, an id).
 
     Raises:
         UsageError: ``ref`` names no commit in ``repo``.
     """
-    import git
-
-    try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")).strip()
-    except git.GitCommandError:
-        raise UsageError(f"{ref!r} names no commit in {repo.working_tree_dir}") from None
+    found = git.commit_id(repo, ref)
+    if found is None:
+        raise UsageError(f"{ref!r} names no commit in {git.top(repo)}")
+    return found
 
 
-def revision_changes(repo: git.Repo, config: Config, before: str, after: str) -> RevisionChanges:
+def revision_changes(repo: Repo, config: Config, before: str, after: str) -> RevisionChanges:
     """The revision files added, changed or removed from commit ``before`` to ``after``.
 
     A renamed file counts as one removed and one added file. One ``git diff-tree`` over the
@@ -119,11 +117,7 @@ def revision_changes(repo: git.Repo, config: Config, before: str, after: str) ->
     locations = _locations_in(config, repo)
     files: list[FileChange] = []
     if locations and first != second:
-        output = repo.git.diff_tree(
-            "-r", "-z", "--no-renames", "--name-status", first, second, "--", *locations
-        )
-        fields = output.split("\0")
-        for letter, path in zip(fields[0::2], fields[1::2], strict=False):
+        for letter, path in git.changed_files(repo, first, second, list(locations)):
             status = _STATUS.get(letter[:1])
             script = _script_path(path, locations, config.recursive_version_locations)
             if status is not None and script is not None:
@@ -132,7 +126,7 @@ def revision_changes(repo: git.Repo, config: Config, before: str, after: str) ->
     return RevisionChanges(first, second, tuple(files))
 
 
-def graph_at(repo: git.Repo, config: Config, commit: str) -> RevisionGraph:
+def graph_at(repo: Repo, config: Config, commit: str) -> RevisionGraph:
     """The revision graph built from the revision files of ``commit`` (read from git).
 
     Scripts whose ``revision`` is not a literal are left out (a past commit's scripts are not
@@ -153,20 +147,20 @@ def graph_at(repo: git.Repo, config: Config, commit: str) -> RevisionGraph:
     from migguard.scripts.header import parse_header
 
     revisions = []
-    for script in scripts_at(repo, repo.commit(resolve_commit(repo, commit)), config):
+    for script in scripts_at(repo, resolve_commit(repo, commit), config):
         shown = f"{script.shown} at {commit}"
         # A past script may not be UTF-8; its header is still worth reading.
-        source = script.blob.data_stream.read().decode("utf-8", errors="replace")
+        source = git.read_blob(repo, script.blob).decode("utf-8", errors="replace")
         header = parse_header(source, shown)
         if header is not None and header.revision is not None:
             revisions.append(revision_from(header, shown))
     return RevisionGraph(revisions)
 
 
-def _locations_in(config: Config, repo: git.Repo) -> dict[str, str]:
+def _locations_in(config: Config, repo: Repo) -> dict[str, str]:
     """The version locations inside the working tree: posix path from its top -> the location
     as configured (so that paths shown stay relative to a project reached through a link)."""
-    top = os.path.realpath(str(repo.working_tree_dir))
+    top = os.path.realpath(git.top(repo))
     found = {}
     for location in config.version_locations:
         inside = os.path.relpath(os.path.realpath(location), top)

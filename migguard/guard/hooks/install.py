@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from migguard.errors import UsageError
-from migguard.guard.git import git_path, working_repo
+from migguard.guard import git
 
 __all__ = [
     "HOOK_NAMES",
@@ -112,8 +112,8 @@ def hooks_folder(path: Path) -> tuple[Path, Path]:
     Raises:
         UsageError: ``path`` is not inside a git working tree.
     """
-    repo = working_repo(path)
-    return git_path(repo, "hooks"), Path(str(repo.working_tree_dir))
+    repo = git.working_repo(path)
+    return git.git_path(repo, "hooks"), git.top(repo)
 
 
 def install_hooks(

@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import URL_ENV_VAR, URL_OPTION, Config
 from migguard.errors import DatabaseError, UsageError
-from migguard.guard.git import git_path, working_repo
+from migguard.guard import git
 from migguard.guard.hooks.changes import RevisionChanges, graph_at, revision_changes
 from migguard.scripts.directory import display_path
 from migguard.urls import mask_password
 
 if TYPE_CHECKING:
-    import git
-
     from migguard.graph import RevisionGraph
+    from migguard.guard.git import Repo
 
 __all__ = [
     "CHECKED",
@@ -153,7 +152,7 @@ def post_checkout(config: Config, event: CheckoutEvent) -> PostCheckoutResult:
     reason = _skip_reason(event)
     if reason:
         return PostCheckoutResult(SKIPPED, reason=reason)
-    repo = working_repo(config.root)
+    repo = git.working_repo(config.root)
     if _rebasing(repo):
         return PostCheckoutResult(SKIPPED, reason="a rebase is running (its own checkouts)")
     changes = revision_changes(repo, config, event.previous, event.new)
@@ -234,28 +233,25 @@ def _checked_out_graph(config: Config) -> tuple[RevisionGraph, tuple[str, ...]]:
     return RevisionGraph(revisions), tuple(notes)
 
 
-def _changed_configuration(repo: git.Repo, config: Config, event: CheckoutEvent) -> str:
+def _changed_configuration(repo: Repo, config: Config, event: CheckoutEvent) -> str:
     """A configuration file the checkout changed (path from the top of the working tree), when
     the URL comes from a file; empty text when none did, or the URL came from ``--url`` or
     ``MIGGUARD_URL``, which no checkout changes."""
     if config.sources.get("url") in (URL_OPTION, f"env {URL_ENV_VAR}"):
         return ""
-    names = repo.git.diff_tree(
-        "-r", "-z", "--no-renames", "--name-only", event.previous, event.new
-    ).split("\0")
     own = _inside(repo, config.path)
-    for name in filter(None, names):
+    for _, name in git.changed_files(repo, event.previous, event.new):
         if name == own or name.rsplit("/", 1)[-1] in _CONFIGURATION_NAMES:
             return name
     return ""
 
 
-def _inside(repo: git.Repo, path: os.PathLike[str] | None) -> str:
+def _inside(repo: Repo, path: os.PathLike[str] | None) -> str:
     """``path`` relative to the top of ``repo``'s working tree (posix), or empty text when it
     is outside (or ``None``)."""
     if path is None:
         return ""
-    top = os.path.realpath(str(repo.working_tree_dir))
+    top = os.path.realpath(git.top(repo))
     inside = os.path.relpath(os.path.realpath(path), top)
     if inside == os.pardir or inside.startswith(os.pardir + os.sep):
         return ""
@@ -292,6 +288,6 @@ def _skip_reason(event: CheckoutEvent) -> str:
     return ""
 
 
-def _rebasing(repo: git.Repo) -> bool:
+def _rebasing(repo: Repo) -> bool:
     """Whether a rebase is running in ``repo``'s working tree (git's own state folders)."""
-    return any(git_path(repo, state).exists() for state in ("rebase-merge", "rebase-apply"))
+    return any(git.git_path(repo, state).exists() for state in ("rebase-merge", "rebase-apply"))

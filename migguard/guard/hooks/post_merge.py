@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError, UsageError
-from migguard.guard.git import working_repo
+from migguard.guard import git
 from migguard.guard.hooks.changes import RevisionChanges, graph_at, revision_changes
 from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
@@ -198,8 +198,8 @@ def post_merge(
     skipped = _skip_reason(event)
     if skipped:
         return PostMergeResult(SKIPPED, reason=skipped)
-    repo = working_repo(config.root)
-    if repo.git.rev_parse("--verify", "--quiet", "ORIG_HEAD", with_exceptions=False) == "":
+    repo = git.working_repo(config.root)
+    if git.commit_id(repo, "ORIG_HEAD") is None:
         return PostMergeResult(SKIPPED, reason="no ORIG_HEAD: nothing to compare HEAD with")
     changes = revision_changes(repo, config, "ORIG_HEAD", "HEAD")
     if not changes.files:

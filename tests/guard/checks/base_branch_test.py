@@ -38,7 +38,7 @@ def test_a_feature_branch_is_compared_with_main_where_it_left_it(repo: Project) 
     git(repo.root, "switch", "-q", "feature")
 
     base = find_base_branch(_config(repo))
-    assert (base.name, base.tip.hexsha, base.merge_base.hexsha) == ("main", main_tip, branched)
+    assert (base.name, base.tip, base.merge_base) == ("main", main_tip, branched)
     assert base.upstream is None and base.upstream_name is None
 
 
@@ -57,7 +57,7 @@ def test_on_main_the_base_is_what_is_published_upstream(
     commit(repo.root, "a2, not pushed yet")
 
     base = find_base_branch(_config(repo))
-    assert (base.name, base.tip.hexsha, base.merge_base.hexsha) == ("origin/main", pushed, pushed)
+    assert (base.name, base.tip, base.merge_base) == ("origin/main", pushed, pushed)
     assert base.upstream_name == "origin/main"
 
 
@@ -73,7 +73,7 @@ def test_a_pushed_feature_branch_is_based_on_origin_main_not_on_its_own_copy(
 
     base = find_base_branch(_config(repo))
     assert (base.name, base.upstream_name) == ("origin/main", "origin/feature")
-    assert base.upstream is not None and base.upstream.hexsha == head(repo.root)
+    assert base.upstream is not None and base.upstream == head(repo.root)
 
 
 def test_a_branch_tracking_another_branch_uses_it_as_base(repo: Project) -> None:
@@ -123,7 +123,7 @@ def test_a_detached_head_is_compared_with_main(repo: Project) -> None:
     commit(repo.root, "a2")
     git(repo.root, "switch", "-q", "--detach", "HEAD~1")
     base = find_base_branch(_config(repo))
-    assert (base.name, base.merge_base.hexsha) == ("main", head(repo.root))
+    assert (base.name, base.merge_base) == ("main", head(repo.root))
 
 
 def test_unrelated_histories_have_no_merge_base(repo: Project) -> None:
