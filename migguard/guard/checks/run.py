@@ -11,17 +11,17 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from migguard.config import Config
-from migguard.errors import HistoryError
 from migguard.guard.checks.context import CheckContext, SharedWork
 from migguard.guard.checks.drift import check_drift
 from migguard.guard.checks.edited import check_edited
+from migguard.guard.checks.graph import check_graph
 from migguard.guard.checks.heads import check_heads
 from migguard.guard.checks.stale_parent import check_stale_parent
 from migguard.guard.checks.sync import check_models_imported, check_sync
 from migguard.guard.checks.unstaged import check_unstaged
-from migguard.guard.findings import CODES, ERROR, WARNING, Finding, sort_findings
+from migguard.guard.findings import CODES, Finding, sort_findings
 from migguard.guard.settings import CheckSettings
-from migguard.scripts.directory import History, load_history
+from migguard.scripts.directory import load_history
 
 __all__ = ["CHECKS", "Check", "run_checks", "selected_codes"]
 
@@ -42,7 +42,8 @@ class Check(NamedTuple):
     needs_staged: bool = False
 
 
-# In the order of CODES; ``graph`` is run by ``run_checks`` itself (it loads the history).
+# In the order of CODES; ``graph`` is run by ``run_checks`` itself (it loads the history the
+# others read, see migguard.guard.checks.graph).
 CHECKS: dict[str, Check] = {
     check.code: check
     for check in (
@@ -117,7 +118,7 @@ def run_checks(
         ConfigError, DatabaseError: from checks that cannot run at all (models that cannot be
             imported, an unreachable database given with ``--db``).
     """
-    findings, history = _load(config, "graph" in codes)
+    findings, history = check_graph(config, report_warnings="graph" in codes)
     if history is None:
         return findings
     shared = SharedWork(config)
@@ -131,35 +132,3 @@ def run_checks(
     for code in rest:
         findings.extend(CHECKS[code].function(context))
     return sort_findings(findings)
-
-
-def _load(config: Config, report_warnings: bool) -> tuple[list[Finding], History | None]:
-    """The history and the ``graph`` findings (an error when it does not load)."""
-    try:
-        history = load_history(config)
-    except HistoryError as exc:
-        finding = Finding(
-            "graph",
-            ERROR,
-            _without_location(str(exc), exc.file, exc.line),
-            file=exc.file,
-            line=exc.line,
-            hint=_GRAPH_HINT,
-        )
-        return [finding], None
-    findings = []
-    if report_warnings:
-        findings = [Finding("graph", WARNING, warning) for warning in history.warnings]
-    return findings, history
-
-
-def _without_location(message: str, file: str | None, line: int | None) -> str:
-    """The message without the ``file:line: `` it starts with (reports show the location
-    in its own column or key)."""
-    for prefix in (f"{file}:{line}: ", f"{file}: "):
-        if file and message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
-
-
-_GRAPH_HINT = "fix the revision scripts named above; nothing else can be checked until then"
