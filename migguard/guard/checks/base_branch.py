@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from migguard.config import Config
 from migguard.errors import ConfigError, MigguardError
 from migguard.guard import git
-from migguard.guard.checks.context import CheckContext
-from migguard.guard.findings import ERROR, INFO, Finding
 
 if TYPE_CHECKING:
     from migguard.guard.git import Repo
@@ -31,7 +29,6 @@ __all__ = [
     "BaseBranch",
     "MissingBaseBranch",
     "NoBaseBranch",
-    "base_for",
     "find_base_branch",
 ]
 
@@ -180,19 +177,3 @@ def _upstream(repo: Repo, current: git.CurrentBranch | None) -> _Upstream | None
     name = branch if current.remote == "." else f"{current.remote}/{branch}"
     commit = git.commit_id(repo, name)
     return _Upstream(name, commit, branch) if commit is not None else None
-
-
-def base_for(context: CheckContext, code: str) -> BaseBranch | Finding:
-    """The base branch for check ``code`` (looked up once per run, see
-    :attr:`migguard.guard.checks.context.SharedWork.base_branch`), or the finding saying why
-    there is none: an info when there is nothing to compare with, an error when the configured
-    ``base_branch`` names nothing.
-    """
-    found = context.shared.base_branch
-    if isinstance(found, MissingBaseBranch):
-        return Finding(
-            code, ERROR, str(found), hint="fetch it (git fetch origin) or fix base_branch"
-        )
-    if isinstance(found, NoBaseBranch):
-        return Finding(code, INFO, f"skipped: {found}")
-    return found

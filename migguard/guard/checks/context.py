@@ -7,13 +7,19 @@ import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
+from migguard.guard.checks.base_branch import (
+    BaseBranch,
+    MissingBaseBranch,
+    NoBaseBranch,
+    find_base_branch,
+)
+from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.guard.settings import CheckSettings
 from migguard.scripts.directory import History
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from migguard.guard.checks.base_branch import BaseBranch, MissingBaseBranch, NoBaseBranch
     from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
 
 
@@ -54,12 +60,6 @@ class SharedWork:
     def base_branch(self) -> BaseBranch | NoBaseBranch | MissingBaseBranch:
         """The branch ``edited`` and ``stale-parent`` compare with, or the error saying why
         there is none (see :func:`migguard.guard.checks.base_branch.find_base_branch`)."""
-        from migguard.guard.checks.base_branch import (
-            MissingBaseBranch,
-            NoBaseBranch,
-            find_base_branch,
-        )
-
         try:
             return find_base_branch(self.config)
         except (NoBaseBranch, MissingBaseBranch) as exc:
@@ -95,3 +95,19 @@ def with_env_py_settings(context: CheckContext) -> CheckContext:
     ``drift``), never the git-only ones.
     """
     return context._replace(config=context.shared.env_config)
+
+
+def base_for(context: CheckContext, code: str) -> BaseBranch | Finding:
+    """The base branch for check ``code`` (looked up once per run, see
+    :attr:`SharedWork.base_branch`), or the finding saying why there is none: an info when
+    there is nothing to compare with, an error when the configured ``base_branch`` names
+    nothing.
+    """
+    found = context.shared.base_branch
+    if isinstance(found, MissingBaseBranch):
+        return Finding(
+            code, ERROR, str(found), hint="fetch it (git fetch origin) or fix base_branch"
+        )
+    if isinstance(found, NoBaseBranch):
+        return Finding(code, INFO, f"skipped: {found}")
+    return found

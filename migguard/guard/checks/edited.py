@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 
 from migguard.guard import git
-from migguard.guard.checks.base_branch import BaseBranch, base_for
-from migguard.guard.checks.context import CheckContext
+from migguard.guard.checks.base_branch import BaseBranch
+from migguard.guard.checks.context import CheckContext, base_for
 from migguard.guard.commit_scripts import TreeScript, header_at, matches_worktree, scripts_at
 from migguard.guard.findings import ERROR, WARNING, Finding
 from migguard.scripts.directory import History

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from migguard.errors import HistoryError
 from migguard.graph import Revision, RevisionGraph
-from migguard.guard.checks.base_branch import BaseBranch, base_for
-from migguard.guard.checks.context import CheckContext
+from migguard.guard.checks.base_branch import BaseBranch
+from migguard.guard.checks.context import CheckContext, base_for
 from migguard.guard.commit_scripts import CommitRevision, revisions_at
 from migguard.guard.findings import ERROR, INFO, Finding
 from migguard.scripts.directory import display_path
