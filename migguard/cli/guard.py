@@ -90,7 +90,7 @@ def report_check(
         ConfigError: the ``[check]`` table is invalid, or the models cannot be imported.
         DatabaseError: ``db`` and the database cannot be reached.
     """
-    from migguard.guard.run import run_checks, selected_codes
+    from migguard.guard.checks.run import run_checks, selected_codes
     from migguard.guard.settings import check_settings
 
     settings = check_settings(config)

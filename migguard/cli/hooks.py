@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from migguard.cli.common import config_from
 from migguard.errors import EXIT_OK, DatabaseError, MigguardError
-from migguard.guard.install import HOOK_NAMES, install_hooks, parse_hook_names
+from migguard.guard.hooks.install import HOOK_NAMES, install_hooks, parse_hook_names
 from migguard.report.hooks import print_installed
 from migguard.report.printer import Printer, print_warnings
 
@@ -77,7 +77,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 
 def _post_merge(args: argparse.Namespace) -> int:
-    from migguard.guard.post_merge import merge_event, post_merge
+    from migguard.guard.hooks.post_merge import merge_event, post_merge
     from migguard.report.hooks import print_merge_result, print_upgrade_failed, print_upgrade_plan
     from migguard.report.steps import StepPrinter
 
@@ -101,7 +101,7 @@ def _post_merge(args: argparse.Namespace) -> int:
 
 
 def _post_checkout(args: argparse.Namespace) -> int:
-    from migguard.guard.post_checkout import checkout_event, post_checkout
+    from migguard.guard.hooks.post_checkout import checkout_event, post_checkout
     from migguard.report.hooks import print_checkout_result
 
     try:

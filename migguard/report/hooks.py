@@ -14,9 +14,9 @@ from migguard.report.printer import Printer, print_warnings
 from migguard.report.steps import warn_no_lock
 
 if TYPE_CHECKING:
-    from migguard.guard.install import InstalledHook
-    from migguard.guard.post_checkout import PostCheckoutResult
-    from migguard.guard.post_merge import PostMergeResult
+    from migguard.guard.hooks.install import InstalledHook
+    from migguard.guard.hooks.post_checkout import PostCheckoutResult
+    from migguard.guard.hooks.post_merge import PostMergeResult
     from migguard.runtime.plan import Step
     from migguard.scripts.directory import History
 
@@ -57,7 +57,7 @@ def print_upgrade_failed(hook: str) -> None:
 def print_merge_result(printer: Printer, result: PostMergeResult) -> None:
     """Print what the post-merge (or post-rewrite) hook did: the revisions that arrived and
     what to run, or the upgrade's outcome and its warnings (stderr)."""
-    from migguard.guard.post_merge import NOTICE, UPGRADED, several_heads_hint
+    from migguard.guard.hooks.post_merge import NOTICE, UPGRADED, several_heads_hint
 
     if result.action == NOTICE and result.changes is not None:
         todo = (

@@ -175,7 +175,7 @@ def _record_heads(config: Config, graph: RevisionGraph, parents: Sequence[str], 
     ``parents``."""
     if config.heads_file is None:
         return
-    from migguard.guard.heads_file import write_heads_file
+    from migguard.scripts.heads_file import write_heads_file
 
     write_heads_file(config.heads_file, [*(h for h in graph.heads if h not in parents), rid])
 

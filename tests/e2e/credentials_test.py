@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from migguard.guard.install import install_hooks
+from migguard.guard.hooks.install import install_hooks
 from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_project
 
 MODELS = """

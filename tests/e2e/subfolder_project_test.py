@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migguard.guard.install import install_hooks
+from migguard.guard.hooks.install import install_hooks
 from tests.testing.gitrepo import BIN, add_revision, clone, commit, git, git_env, init_repo
 from tests.testing.seeds import versions
 

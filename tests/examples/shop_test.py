@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from migguard.cli.main import main
-from migguard.guard.repo import git_environment
+from migguard.guard.git import git_environment
 from tests.testing.project import run_process
 
 REPOSITORY = Path(__file__).resolve().parents[2]

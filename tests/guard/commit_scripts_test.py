@@ -4,16 +4,18 @@ still holds them, in real git repositories."""
 from __future__ import annotations
 
 from pathlib import Path
-
-from git import Repo
+from typing import TYPE_CHECKING
 
 from migguard.config.load import load_config
 from migguard.graph import Revision
 from migguard.guard.commit_scripts import header_at, matches_worktree, revisions_at, scripts_at
-from migguard.guard.repo import open_repo
+from migguard.guard.git import open_repo
 from migguard.scripts.directory import load_history
-from tests.testing.gitrepo import commit, init_repo
+from tests.testing.gitrepo import commit, head, init_repo
 from tests.testing.project import Project
+
+if TYPE_CHECKING:
+    from migguard.guard.git import Repo
 
 
 def _open(path: Path) -> Repo:
@@ -38,7 +40,7 @@ def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
     (service.versions / "helpers.py").write_text("NAME = 'helpers'\n")
     service.add("n1", "a1", filename="nested/n1_rev.py")
     init_repo(tmp_path)
-    tip = _open(tmp_path).commit(commit(tmp_path, "history"))
+    tip = commit(tmp_path, "history")
     config = load_config(cwd=app)
 
     scripts = scripts_at(_open(tmp_path), tip, config)
@@ -49,7 +51,8 @@ def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
     ]
     files = load_history(config).files
     assert [s.path for s in scripts[:2]] == [files["a1"], files["b2"]]
-    assert [getattr(header_at(s), "revision", None) for s in scripts] == ["a1", "b2", None]
+    headers = [header_at(_open(tmp_path), s) for s in scripts]
+    assert [getattr(header, "revision", None) for header in headers] == ["a1", "b2", None]
 
     recursive = config._replace(recursive_version_locations=True)
     shown = [s.shown for s in scripts_at(_open(tmp_path), tip, recursive)]
@@ -58,16 +61,16 @@ def test_scripts_of_a_commit_in_a_project_below_the_repository_root(
 
 def test_worktree_comparison_ignores_line_endings_only(repo: Project) -> None:
     base = _open(repo.root)
-    [script] = scripts_at(base, base.head.commit, load_config(cwd=repo.root))
-    assert matches_worktree(script)
+    [script] = scripts_at(base, head(repo.root), load_config(cwd=repo.root))
+    assert matches_worktree(base, script)
     path = Path(script.path)
     original = path.read_bytes()
     path.write_bytes(original.replace(b"\n", b"\r\n"))
-    assert matches_worktree(script)
+    assert matches_worktree(base, script)
     path.write_bytes(original.replace(b"pass", b"op.drop_table('users')"))
-    assert not matches_worktree(script)
+    assert not matches_worktree(base, script)
     path.unlink()
-    assert not matches_worktree(script)
+    assert not matches_worktree(base, script)
 
 
 def test_revisions_at_a_commit_reuse_unchanged_working_tree_headers(repo: Project) -> None:
@@ -80,7 +83,7 @@ def test_revisions_at_a_commit_reuse_unchanged_working_tree_headers(repo: Projec
     repo.add("a2", "a0")  # a2 differs from the commit now: read from the blob instead
     base = _open(repo.root)
 
-    found = revisions_at(base, base.head.commit, load_config(cwd=repo.root), known)
+    found = revisions_at(base, head(repo.root), load_config(cwd=repo.root), known)
     assert {rid: r.down_revisions for rid, r in found.items()} == {
         "a1": ("from-the-working-tree",),
         "a2": ("a1",),

@@ -15,9 +15,9 @@ from migguard.graph import (
     RevisionExistsError,
     UnknownRevisionError,
 )
-from migguard.guard.heads_file import read_heads_file
 from migguard.scripts.create import create_merge, create_revision
 from migguard.scripts.directory import History, load_history
+from migguard.scripts.heads_file import read_heads_file
 from tests.testing.project import Project
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from migguard.config import Config
 from migguard.config.load import load_config
+from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import Finding
-from migguard.guard.run import run_checks
 from migguard.guard.settings import CheckSettings
 from tests.testing.project import Project
 
