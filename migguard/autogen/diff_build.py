@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import conv
 from migguard.autogen.metadata_indexes import ddl_name
 from migguard.autogen.records import ColumnInfo, TypeSpec
 from migguard.autogen.types import build_type, database_type
-from migguard.sqlalchemy_private import copy_schema_item
+from migguard.sqlalchemy_private import copy_schema_item, statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -50,7 +50,7 @@ Names = Collection[str]
 def convention_names(table: sa.Table, dialect: Dialect) -> frozenset[str]:
     """The final names of ``table``'s constraints and indexes that a naming convention made
     (or changed): these are given as ``conv`` so they are not converted a second time."""
-    ddl = dialect.ddl_compiler(dialect, None)
+    ddl = statementless_ddl_compiler(dialect)
     items: list[Any] = [*table.constraints, *table.indexes]
     items += [c for column in table.columns for c in column.constraints]
     found = set()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from migguard.autogen.records import (
     CheckInfo,
@@ -43,6 +43,7 @@ from migguard.autogen.sqlite_sql import ParsedIndex, parse_create_index
 from migguard.autogen.types import type_spec
 
 if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql.base import PGInspector
     from sqlalchemy.engine import Connection, Dialect, Inspector
 
 __all__ = ["database_schemas", "reflect"]
@@ -72,7 +73,7 @@ def reflect(
     dialect = connection.dialect
     default_schema = inspector.default_schema_name
     asked = {None if s == default_schema else s for s in schemas}
-    named = asked - {None}
+    named = {s for s in asked if s is not None}
     existing = sorted(named & set(inspector.get_schema_names())) if named else []
     wanted: list[str | None] = [None, *existing] if None in asked else [*existing]
     tables: dict[TableKey, TableInfo] = {}
@@ -84,7 +85,9 @@ def reflect(
             for table in _schema_tables(connection, inspector, schema, frozenset(exclude)):
                 tables[(table.schema, table.name)] = table
             if dialect.name == "postgresql":
-                for enum in _enums(inspector, schema or default_schema, default_schema):
+                # A PostgreSQL connection's inspector is SQLAlchemy's PGInspector.
+                pg_inspector = cast("PGInspector", inspector)
+                for enum in _enums(pg_inspector, schema or default_schema, default_schema):
                     enums[(enum.schema, enum.name)] = enum
     return Snapshot(
         dialect=dialect.name,
@@ -276,7 +279,7 @@ def _sqlite_index_statements(
 
 
 def _enums(
-    inspector: Inspector, schema: str | None, default_schema: str | None
+    inspector: PGInspector, schema: str | None, default_schema: str | None
 ) -> Iterator[EnumInfo]:
     for enum in inspector.get_enums(schema=schema):
         enum_schema = None if enum["schema"] == default_schema else enum["schema"]

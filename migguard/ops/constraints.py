@@ -18,9 +18,10 @@ from sqlalchemy.schema import AddConstraint, Constraint
 from sqlalchemy.schema import DropConstraint as DropConstraintDDL
 from sqlalchemy.types import NullType
 
+from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
-from migguard.ops.errors import IrreversibleError, UsageError
+from migguard.ops.errors import IrreversibleError
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor

@@ -12,9 +12,10 @@ from sqlalchemy.schema import CreateIndex as CreateIndexDDL
 from sqlalchemy.schema import DropIndex as DropIndexDDL
 from sqlalchemy.types import NullType
 
+from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
-from migguard.ops.errors import IrreversibleError, UsageError
+from migguard.ops.errors import IrreversibleError
 from migguard.sqlalchemy_private import attach_index, index_on
 
 if TYPE_CHECKING:

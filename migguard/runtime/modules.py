@@ -106,7 +106,7 @@ def revision_function(
     function = getattr(module, name, None)
     if not callable(function):
         raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _dialects_as_attributes() -> None:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
 
+from migguard.errors import UsageError
 from migguard.ops.base import TableOperation
 from migguard.ops.constraints import CreateForeignKey, CreatePrimaryKey, CreateUniqueConstraint
-from migguard.ops.errors import BatchError, UsageError
+from migguard.ops.errors import BatchError
 from migguard.ops.indexes import CreateIndex
 from migguard.ops.schema import AddColumn
 from migguard.ops.sqlite.move_and_copy import rebuild_table
