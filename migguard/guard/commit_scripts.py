@@ -61,7 +61,7 @@ def scripts_at(repo: git.Repo, commit: git.Commit, config: Config) -> list[TreeS
     Returns:
         The scripts, in location order then name order.
     """
-    root = os.path.realpath(os.fspath(repo.working_tree_dir))
+    root = os.path.realpath(str(repo.working_tree_dir))
     scripts: list[TreeScript] = []
     for location in config.version_locations:
         inside = os.path.relpath(os.path.realpath(location), root)

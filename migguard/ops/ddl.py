@@ -7,7 +7,7 @@ compilers; no identifier is pasted into SQL unquoted.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table, text
 from sqlalchemy.engine import Dialect
@@ -188,9 +188,11 @@ def ensure_types(executor: Executor, columns: Iterable[Column[Any]]) -> None:
     if not executor.is_postgresql:
         return
     from sqlalchemy.dialects.postgresql import ENUM
+    from sqlalchemy.dialects.postgresql.base import PGDialect
     from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
 
-    dialect = executor.dialect
+    # is_postgresql: the dialect is one of SQLAlchemy's PostgreSQL dialects (PGDialect).
+    dialect = cast(PGDialect, executor.dialect)
     for column in columns:
         type_ = column.type
         # Only an Enum, or a type with per-dialect variants, can be an ENUM on PostgreSQL;

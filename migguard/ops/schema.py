@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import Column, MetaData, Table
@@ -299,7 +299,7 @@ class AlterColumn(TableOperation):
     table_name: str
     column_name: str
     nullable: bool | None = None
-    comment: str | bool | None = False
+    comment: str | Literal[False] | None = False
     server_default: Any = False
     new_column_name: str | None = None
     type_: Any = None
@@ -390,7 +390,7 @@ class AlterColumn(TableOperation):
             existing_nullable=self.nullable
             if self.nullable is not None
             else self.existing_nullable,
-            existing_comment=self.comment if changed_comment else self.existing_comment,  # type: ignore[arg-type]
+            existing_comment=(self.comment if self.comment is not False else self.existing_comment),
             schema=self.schema,
             kw=self.kw,
         )

@@ -58,6 +58,8 @@ def load_revision_module(
             source = script.read()
         # get_code, not compile(): it reuses (and writes) the __pycache__ bytecode.
         code = loader.get_code(name)
+        if code is None:  # get_code's None means "no code object": never so for a .py file
+            raise ValueError("no code object for the script")
     except (OSError, SyntaxError, ValueError) as exc:
         raise _import_failed(location, revision, exc) from exc
     module = types.ModuleType(name)

@@ -48,8 +48,7 @@ _Record = tuple[Any, ...] | None
 FileKey = list[tuple[str, int, int]]
 # What the two caches store: the header entries by path, or (key, revision records, files).
 _Payload = (
-    dict[str, tuple[int, int, _Record]]
-    | tuple[FileKey, list[tuple[object, ...]], dict[str, str]]
+    dict[str, tuple[int, int, _Record]] | tuple[FileKey, list[tuple[object, ...]], dict[str, str]]
 )
 
 
