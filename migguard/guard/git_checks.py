@@ -40,7 +40,7 @@ from migguard.guard.commit_scripts import (
     scripts_at,
 )
 from migguard.guard.context import CheckContext
-from migguard.guard.findings import ERROR, INFO, WARNING, Finding
+from migguard.guard.findings import ERROR, INFO, WARNING, CheckCode, Finding
 from migguard.scripts.directory import History, display_path
 from migguard.scripts.header import Header
 
@@ -322,7 +322,7 @@ def _stale_finding(context: CheckContext, base: BaseBranch, stale: _Stale, hint:
     )
 
 
-def _base(context: CheckContext, code: str) -> BaseBranch | Finding:
+def _base(context: CheckContext, code: CheckCode) -> BaseBranch | Finding:
     """The base branch (looked up once per run), or the finding saying why there is none."""
     memo = context.memo
     if _MEMO_KEY not in memo:
