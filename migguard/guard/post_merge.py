@@ -68,7 +68,7 @@ class MergeEvent(NamedTuple):
         rewrite_command: post-rewrite's ``"rebase"`` or ``"amend"``; ``None`` for post-merge.
     """
 
-    hook: str
+    hook: Literal["post-merge", "post-rewrite"]
     squash: bool = False
     rewrite_command: str | None = None
 
