@@ -38,6 +38,7 @@ def copy_schema_item(item: Item) -> Item:
     Returns:
         A new object of the same class, attached to nothing.
     """
+    # `Item` keeps the caller's class; no public SQLAlchemy type declares `_copy` to bound it.
     copied: Item = item._copy()  # type: ignore[attr-defined]
     return copied
 

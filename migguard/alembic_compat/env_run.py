@@ -235,6 +235,7 @@ def _bound(context: types.ModuleType) -> Iterator[None]:
             if module is absent:
                 sys.modules.pop(key, None)
             else:
+                # Only real modules were saved; `absent` (the other case) is handled above.
                 sys.modules[key] = module  # type: ignore[assignment]
 
 

@@ -151,6 +151,8 @@ def reflected_column(
 
     args: list[Any] = []
     if info.identity is not None:
+        # Identity options as reflected (names and values SQLAlchemy's Identity takes); the
+        # snapshot stores them as generic (name, value) pairs.
         args.append(sa.Identity(**dict(info.identity)))  # type: ignore[arg-type]
     elif info.computed is not None:
         persisted = True if dialect.name == "postgresql" else None

@@ -89,6 +89,7 @@ def _index_options(index: IndexInfo) -> dict[str, Any]:
         if key.endswith("_where"):
             options[key] = sa.text(str(value))
         elif isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
+            # Checked just above to be (key, value) pairs; the snapshot's Value type is wider.
             options[key] = dict(value)  # type: ignore[arg-type]
         elif isinstance(value, tuple):
             options[key] = list(value)

@@ -121,6 +121,8 @@ class CreateForeignKey(CreateConstraint):
     dialect_kw: Mapping[str, Any] = field(default_factory=dict)
     type_ = "foreignkey"
 
+    # Read-only properties over the dataclass fields the base declares as plain attributes:
+    # mypy flags the change of kind, which is what Alembic's names need here.
     @property
     def table_name(self) -> str:  # type: ignore[override]
         return self.source_table

@@ -243,6 +243,8 @@ class OfflineContext(ExecutionContext):
 
     def render(self, executable: Executable) -> str:
         """Compile ``executable`` for the dialect with literal binds; return the SQL text."""
+        # Every statement run here is a ClauseElement, which compiles; the stubs' Executable
+        # does not declare compile().
         compiled = executable.compile(  # type: ignore[attr-defined]
             dialect=self.dialect, compile_kwargs={"literal_binds": True}
         )

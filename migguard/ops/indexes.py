@@ -81,6 +81,7 @@ class DropIndex(TableOperation):
     reversible. PostgreSQL qualifies the index with ``schema``."""
 
     index_name: str
+    # Optional here (Alembic's drop_index needs no table), unlike the base's field.
     table_name: str | None = None  # type: ignore[assignment]
     schema: str | None = None
     if_exists: bool | None = None

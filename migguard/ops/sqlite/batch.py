@@ -99,6 +99,8 @@ class BatchAlterTable(TableOperation):
         reversed_ops = tuple(op.reverse() for op in reversed(self.operations))
         return BatchAlterTable(
             self.table_name,
+            # Reverses of table operations are table operations; Operation.reverse's
+            # annotation is the base class.
             reversed_ops,  # type: ignore[arg-type]
             schema=self.schema,
             recreate=self.recreate,
