@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Constraint, Enum, ForeignKey, Index, Table
+    from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql.compiler import DDLCompiler
     from sqlalchemy.sql.elements import BindParameter, TextClause
     from sqlalchemy.sql.type_api import TypeEngine
@@ -37,6 +38,7 @@ def copy_schema_item(item: Item) -> Item:
     Returns:
         A new object of the same class, attached to nothing.
     """
+    # `Item` keeps the caller's class; no public SQLAlchemy type declares `_copy` to bound it.
     copied: Item = item._copy()  # type: ignore[attr-defined]
     return copied
 
@@ -115,6 +117,18 @@ def text_bind_parameters(clause: TextClause) -> Mapping[str, BindParameter[Any]]
     """
     binds: Mapping[str, BindParameter[Any]] = clause._bindparams
     return binds
+
+
+def statementless_ddl_compiler(dialect: Dialect) -> DDLCompiler:
+    """``dialect``'s DDL compiler bound to no statement, for rendering pieces of DDL (a column
+    specification, a default, a constraint) one at a time.
+
+    Why here: ``Dialect.ddl_compiler`` is annotated as needing a statement; the compiler
+    builds without one (``None``) and its per-element methods never read it (SQLAlchemy 2.0,
+    2.1), which is undocumented behaviour migguard relies on.
+    """
+    # The annotation demands a statement; None works at run time (see above).
+    return dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
 
 
 def created_by(constraint: Constraint, ddl_compiler: DDLCompiler) -> bool:

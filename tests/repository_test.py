@@ -93,5 +93,5 @@ def test_the_repositorys_pre_commit_hooks_pass_on_this_working_tree(
     # The hooks run the tools of the project's virtualenv: the one running these tests.
     (copy / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     done = run_pre_commit(copy, pre_commit_home, "run", "--all-files", "--show-diff-on-failure")
-    for hook in ("ruff check", "ruff format", "mypy --strict", "migguard check (examples/shop)"):
+    for hook in ("ruff check", "ruff format", "mypy migguard", "migguard check (examples/shop)"):
         assert re.search(rf"^{re.escape(hook)}.*Passed$", done.stdout, flags=re.M), done.stdout

@@ -150,5 +150,6 @@ def build_context_module(recorder: EnvRecorder) -> types.ModuleType:
         setattr(module, function.__name__, function)
     for name in ("get_revision_argument", "get_starting_revision_argument", "get_tag_argument"):
         setattr(module, name, no_argument)
+    # A module built at run time: its attributes are the ones alembic.context has.
     module.config = recorder.config  # type: ignore[attr-defined]
     return module

@@ -29,7 +29,7 @@ class UpgradeOps:
 
     def is_empty(self) -> bool:
         """True when there is no operation (notes such as rename hints do not count)."""
-        from migguard.ops.operations import Operation
+        from migguard.ops.base import Operation
 
         return not any(isinstance(item, Operation) for item in self.ops)
 
@@ -124,4 +124,4 @@ def ask_revision_directives(
             "env.py's process_revision_directives left "
             f"{len(directives)} revisions; migguard writes one revision per command"
         )
-    return directives[0]  # type: ignore[no-any-return]
+    return directives[0]

@@ -223,18 +223,19 @@ def _bound(context: types.ModuleType) -> Iterator[None]:
         package = types.ModuleType("alembic")
         package.__path__ = []  # a package, so `import alembic.context` resolves too
     previous = getattr(package, "context", None)
-    package.context = context  # type: ignore[attr-defined]
+    package.context = context
     sys.modules["alembic"] = package
     sys.modules["alembic.context"] = context
     try:
         yield
     finally:
         if previous is not None:
-            package.context = previous  # type: ignore[attr-defined]
+            package.context = previous
         for key, module in saved.items():
             if module is absent:
                 sys.modules.pop(key, None)
             else:
+                # Only real modules were saved; `absent` (the other case) is handled above.
                 sys.modules[key] = module  # type: ignore[assignment]
 
 
@@ -291,7 +292,8 @@ def _failure(error: BaseException, env_path: Path, root: Path) -> EnvFailure:
         and os.sep + "site-packages" + os.sep not in frame.filename
     ]
     in_env = [frame for frame in frames if os.path.realpath(frame.filename) == env_file]
-    chosen = (inside or in_env or [None])[-1]
+    candidates = inside or in_env
+    chosen = candidates[-1] if candidates else None
     if isinstance(error, SyntaxError) and error.filename and error.lineno:
         return EnvFailure(message, _shown(error.filename, project), error.lineno)
     if chosen is None:

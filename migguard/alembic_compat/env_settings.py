@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migguard.alembic_compat.env_run import ENV_SOURCE, EnvSettings
 
@@ -81,7 +81,8 @@ def merge(config: Config, settings: EnvSettings) -> Config:
         ``include_object`` when env.py gave objects for those.
     """
     sources = dict(config.sources)
-    changes: dict[str, object] = {"env_py": settings}
+    # Config field -> new value: each field has its own type, which no one value type states.
+    changes: dict[str, Any] = {"env_py": settings}
     for keyword, key in _PLAIN.items():
         value = settings.get(keyword)
         if value is not None and _yields(sources, key) and value != getattr(config, key):

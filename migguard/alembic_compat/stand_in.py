@@ -94,6 +94,7 @@ class _StandIn(importlib.abc.MetaPathFinder):
         self.op = op
         module = types.ModuleType("alembic", "migguard's stand-in for the alembic package")
         module.__path__ = []  # a package, so that `import alembic.op` resolves too
+        # A module built at run time: `op`, and a module __getattr__ (PEP 562) for the rest.
         module.op = op  # type: ignore[attr-defined]
         module.__getattr__ = self._attribute  # type: ignore[method-assign]
         self.module = module

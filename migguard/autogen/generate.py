@@ -110,7 +110,9 @@ def included_schemas(config: Config, available: Sequence[str]) -> tuple[str | No
     )
 
 
-def _env_hook(config: Config) -> Callable[[object, str, str, bool, object | None], bool] | None:
+def _env_hook(
+    config: Config,
+) -> Callable[[object, str | None, str, bool, object | None], bool] | None:
     """env.py's ``include_object`` and ``include_name`` as one ``include_object`` hook.
 
     Alembic asks ``include_name(name, type_, parent_names)`` before reflecting an object;
@@ -124,7 +126,9 @@ def _env_hook(config: Config) -> Callable[[object, str, str, bool, object | None
     if not callable(include_object) and not callable(include_name):
         return None
 
-    def hook(obj: object, name: str, type_: str, reflected: bool, compare_to: object) -> bool:
+    def hook(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:
         asked = reflected and callable(include_name) and type_ in {"table", "column"}
         if asked and not include_name(name, type_, _parent_names(obj, type_)):
             return False
@@ -318,7 +322,7 @@ def autogenerate_revision(
             _refuse_start(history, current, wanted, head)
         diff = _compare_live(config, connection, renames)
         dialect = connection.dialect.name
-    request = _Request(
+    planned = _Request(
         message,
         head,
         rev_id,
@@ -328,7 +332,7 @@ def autogenerate_revision(
         splice,
         list(diff.items),
     )
-    request = _ask_env_py(config, request, current)
+    request = _ask_env_py(config, planned, current)
     if request is None:
         return Generated(diff, None)
     upgrade = render_operations(request.items, dialect_name=dialect)

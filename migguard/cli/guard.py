@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from migguard.cli.common import config_from
 from migguard.config import Config
 from migguard.guard.findings import CODES, exit_code
-from migguard.report.findings import FORMATS, print_findings
+from migguard.report.findings import FORMATS, OutputFormat, print_findings
 from migguard.report.printer import Printer
 
 
@@ -69,7 +69,7 @@ def report_check(
     db: bool = False,
     fix: bool = False,
     staged: bool = False,
-    output_format: str = "text",
+    output_format: OutputFormat = "text",
 ) -> int:
     """Run the selected checks, print the report, and return the exit status.
 

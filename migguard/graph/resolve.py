@@ -105,8 +105,8 @@ def _plain(
             raise ResolutionError(
                 "'current' names the database's revision, which this command does not read"
             )
-        at = set(current)
-        ordered = tuple(rid for rid in graph.ids if rid in at)
+        applied = set(current)
+        ordered = tuple(rid for rid in graph.ids if rid in applied)
         return ordered if lineage is None else tuple(r for r in ordered if r in lineage)
     match = _RELATIVE.match(ident)
     if match:

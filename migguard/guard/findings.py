@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Final, Literal, NamedTuple, get_args
 
 from migguard.errors import EXIT_FINDINGS, EXIT_HISTORY, EXIT_OK
 
@@ -13,20 +13,23 @@ __all__ = [
     "INFO",
     "SEVERITIES",
     "WARNING",
+    "CheckCode",
     "Finding",
+    "Severity",
     "exit_code",
     "finding_record",
     "sort_findings",
 ]
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
 # Most severe first: reports are sorted in this order.
-SEVERITIES = (ERROR, WARNING, INFO)
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+ERROR: Final = "error"
+WARNING: Final = "warning"
+INFO: Final = "info"
 
 # Every check's code, in the order checks run and reports list them.
-CODES = (
+CheckCode = Literal[
     "graph",
     "heads",
     "unstaged",
@@ -35,7 +38,8 @@ CODES = (
     "edited",
     "stale-parent",
     "drift",
-)
+]
+CODES: tuple[CheckCode, ...] = get_args(CheckCode)
 
 
 class Finding(NamedTuple):
@@ -52,8 +56,8 @@ class Finding(NamedTuple):
         details: further lines, e.g. the operations a ``sync`` finding says are missing.
     """
 
-    code: str
-    severity: str
+    code: CheckCode
+    severity: Severity
     message: str
     file: str | None = None
     line: int | None = None

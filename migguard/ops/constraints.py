@@ -18,9 +18,10 @@ from sqlalchemy.schema import AddConstraint, Constraint
 from sqlalchemy.schema import DropConstraint as DropConstraintDDL
 from sqlalchemy.types import NullType
 
+from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
-from migguard.ops.errors import IrreversibleError, UsageError
+from migguard.ops.errors import IrreversibleError
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
@@ -120,6 +121,8 @@ class CreateForeignKey(CreateConstraint):
     dialect_kw: Mapping[str, Any] = field(default_factory=dict)
     type_ = "foreignkey"
 
+    # Read-only properties over the dataclass fields the base declares as plain attributes:
+    # mypy flags the change of kind, which is what Alembic's names need here.
     @property
     def table_name(self) -> str:  # type: ignore[override]
         return self.source_table

@@ -135,6 +135,7 @@ class OnlineContext(ExecutionContext):
     """
 
     offline = False
+    connection: Connection
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -200,9 +201,11 @@ class OfflineContext(ExecutionContext):
     offline = True
     connection = None
 
-    def __init__(self, dialect: Dialect, write: Callable[[str], None]) -> None:
+    def __init__(self, dialect: Dialect, write: Callable[[str], object]) -> None:
         if dialect.paramstyle in ("format", "pyformat"):
-            dialect = type(dialect)(paramstyle="named")
+            # Every concrete dialect (a DefaultDialect) takes paramstyle; the Dialect
+            # interface the annotation names declares no constructor arguments.
+            dialect = type(dialect)(paramstyle="named")  # type: ignore[call-arg]
         self.dialect = dialect
         self.write = write
 
@@ -230,7 +233,7 @@ class OfflineContext(ExecutionContext):
         self.write(f"{sql.strip()};\n\n")
 
     @cached_property
-    def bind(self) -> MockConnection:  # type: ignore[override]
+    def bind(self) -> MockConnection:
         """A ``MockConnection`` whose statements are written (see ``ExecutionContext.bind``)."""
 
         def record(statement: Executable, parameters: Params | None = None) -> None:
@@ -240,6 +243,8 @@ class OfflineContext(ExecutionContext):
 
     def render(self, executable: Executable) -> str:
         """Compile ``executable`` for the dialect with literal binds; return the SQL text."""
+        # Every statement run here is a ClauseElement, which compiles; the stubs' Executable
+        # does not declare compile().
         compiled = executable.compile(  # type: ignore[attr-defined]
             dialect=self.dialect, compile_kwargs={"literal_binds": True}
         )
@@ -354,4 +359,6 @@ def _bind_literals(executable: Executable, params: Mapping[str, Any]) -> Executa
             return bindparam(element.key, params[element.key], type_=element.type)
         return None
 
-    return replacement_traverse(executable, {}, swap)  # type: ignore[return-value]
+    # The statements bound here are all ClauseElements (traversable); SQLAlchemy's stubs do not
+    # say that of Executable.
+    return replacement_traverse(executable, {}, swap)  # type: ignore[call-overload]

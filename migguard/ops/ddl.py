@@ -7,7 +7,7 @@ compilers; no identifier is pasted into SQL unquoted.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table, text
 from sqlalchemy.engine import Dialect
@@ -17,7 +17,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.types import Enum, NullType, to_instance
 
 from migguard.ops.executor import Executor
-from migguard.sqlalchemy_private import type_variants
+from migguard.sqlalchemy_private import statementless_ddl_compiler, type_variants
 
 # Alembic and SQLAlchemy both accept ``server_default=False`` to mean "not given".
 NOT_GIVEN: Any = False
@@ -85,7 +85,7 @@ def column_spec(dialect: Dialect, column: Column[Any]) -> str:
 
     ``column`` must belong to a ``Table`` (use ``scratch_table``).
     """
-    return dialect.ddl_compiler(dialect, None).get_column_specification(column)
+    return statementless_ddl_compiler(dialect).get_column_specification(column)
 
 
 def default_sql(dialect: Dialect, server_default: Any, type_: Any = None) -> str | None:
@@ -97,7 +97,7 @@ def default_sql(dialect: Dialect, server_default: Any, type_: Any = None) -> str
         "x", to_instance(type_) if type_ is not None else NullType(), server_default=server_default
     )
     scratch_table("x", None, column)
-    return dialect.ddl_compiler(dialect, None).get_column_default_string(column)
+    return statementless_ddl_compiler(dialect).get_column_default_string(column)
 
 
 def add_column_sql(dialect: Dialect, column: Column[Any]) -> str:
@@ -119,7 +119,7 @@ def inline_references(
     key = keys[0]
     constraint = key.constraint
     assert constraint is not None
-    compiler = dialect.ddl_compiler(dialect, None)
+    compiler = statementless_ddl_compiler(dialect)
     preparer = dialect.identifier_preparer
     target = key.column
     clause = (
@@ -188,9 +188,11 @@ def ensure_types(executor: Executor, columns: Iterable[Column[Any]]) -> None:
     if not executor.is_postgresql:
         return
     from sqlalchemy.dialects.postgresql import ENUM
+    from sqlalchemy.dialects.postgresql.base import PGDialect
     from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
 
-    dialect = executor.dialect
+    # is_postgresql: the dialect is one of SQLAlchemy's PostgreSQL dialects (PGDialect).
+    dialect = cast(PGDialect, executor.dialect)
     for column in columns:
         type_ = column.type
         # Only an Enum, or a type with per-dialect variants, can be an ENUM on PostgreSQL;

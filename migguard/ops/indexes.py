@@ -12,9 +12,10 @@ from sqlalchemy.schema import CreateIndex as CreateIndexDDL
 from sqlalchemy.schema import DropIndex as DropIndexDDL
 from sqlalchemy.types import NullType
 
+from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
-from migguard.ops.errors import IrreversibleError, UsageError
+from migguard.ops.errors import IrreversibleError
 from migguard.sqlalchemy_private import attach_index, index_on
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class DropIndex(TableOperation):
     reversible. PostgreSQL qualifies the index with ``schema``."""
 
     index_name: str
+    # Optional here (Alembic's drop_index needs no table), unlike the base's field.
     table_name: str | None = None  # type: ignore[assignment]
     schema: str | None = None
     if_exists: bool | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import Column, MetaData, Table
@@ -24,7 +24,7 @@ from migguard.ops import ddl
 from migguard.ops.base import Operation, TableOperation
 from migguard.ops.errors import IrreversibleError
 from migguard.ops.sqlite.catalog import can_drop_column
-from migguard.sqlalchemy_private import copy_schema_item, created_by
+from migguard.sqlalchemy_private import copy_schema_item, created_by, statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
@@ -202,7 +202,7 @@ class AddColumn(TableOperation):
         if self.if_not_exists:
             sql = sql.replace(" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS ", 1)
         inline: list[sa.Constraint] = []
-        compiler = dialect.ddl_compiler(dialect, None)
+        compiler = statementless_ddl_compiler(dialect)
         for check in column.constraints:
             if isinstance(check, sa.CheckConstraint):
                 sql += f" {compiler.process(check)}"
@@ -316,7 +316,7 @@ class AlterColumn(TableOperation):
     table_name: str
     column_name: str
     nullable: bool | None = None
-    comment: str | bool | None = False
+    comment: str | Literal[False] | None = False
     server_default: Any = False
     new_column_name: str | None = None
     type_: Any = None
@@ -407,7 +407,7 @@ class AlterColumn(TableOperation):
             existing_nullable=self.nullable
             if self.nullable is not None
             else self.existing_nullable,
-            existing_comment=self.comment if changed_comment else self.existing_comment,  # type: ignore[arg-type]
+            existing_comment=(self.comment if self.comment is not False else self.existing_comment),
             schema=self.schema,
             kw=self.kw,
         )

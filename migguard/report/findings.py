@@ -7,13 +7,16 @@ Checks return findings and never print; this module is the only place they becom
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding, exit_code, finding_record
 from migguard.report.printer import Printer
 
-__all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "print_findings", "summary_line"]
+__all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "OutputFormat", "print_findings", "summary_line"]
 
-FORMATS = ("text", "json", "github")
+# `migguard check --format`.
+OutputFormat = Literal["text", "json", "github"]
+FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 # Bumped only when a key is removed or changes meaning; new keys may be added any time.
 JSON_SCHEMA_VERSION = 1
 
@@ -23,7 +26,10 @@ _GITHUB_LEVEL = {ERROR: "error", WARNING: "warning", INFO: "notice"}
 
 
 def print_findings(
-    printer: Printer, findings: Sequence[Finding], codes: Sequence[str], output_format: str
+    printer: Printer,
+    findings: Sequence[Finding],
+    codes: Sequence[str],
+    output_format: OutputFormat,
 ) -> None:
     """Print a check run's report.
 

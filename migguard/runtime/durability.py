@@ -90,8 +90,7 @@ def commits_synced_at_end(
     path = sqlite_file(connection)
     driver = connection.connection.dbapi_connection
     # Other SQLite drivers than the standard library's are left as they are.
-    standard = isinstance(driver, sqlite3.Connection)
-    if path is None or not standard:
+    if path is None or not isinstance(driver, sqlite3.Connection):
         yield RunSync()
         return
     # A killed run's switch is undone first, whatever this run does.

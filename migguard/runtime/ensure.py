@@ -42,7 +42,7 @@ def ensure_version_table(config: Config) -> bool:
     return True
 
 
-def ensure_version_sql(config: Config, write: Callable[[str], None]) -> None:
+def ensure_version_sql(config: Config, write: Callable[[str], object]) -> None:
     """Write the ``CREATE TABLE`` of the version table for the configured dialect (``--sql``);
     no connection is made.
 

@@ -104,8 +104,8 @@ def migrate(
                 current = table.read(connection)
                 connection.rollback()
             steps = plan(history.graph, current, target)
-            after = steps[-1].heads_after if steps else frozenset(current)
-            return Outcome(steps, current, _ordered(history, after), False)
+            planned = steps[-1].heads_after if steps else frozenset(current)
+            return Outcome(steps, current, _ordered(history, planned), False)
         label = version_table_label(config)
         with migration_lock(connection, label, lock_timeout, on_wait) as locked:
             with database_errors(connection, url, f"read the version table {table.label}"):
@@ -224,7 +224,7 @@ def offline_sql(
     *,
     command: str,
     target: str,
-    write: Callable[[str], None],
+    write: Callable[[str], object],
 ) -> list[Step]:
     """Write the SQL of an upgrade, downgrade or stamp without connecting (``--sql``).
 

@@ -58,6 +58,8 @@ def load_revision_module(
             source = script.read()
         # get_code, not compile(): it reuses (and writes) the __pycache__ bytecode.
         code = loader.get_code(name)
+        if code is None:  # get_code's None means "no code object": never so for a .py file
+            raise ValueError("no code object for the script")
     except (OSError, SyntaxError, ValueError) as exc:
         raise _import_failed(location, revision, exc) from exc
     module = types.ModuleType(name)
@@ -106,7 +108,7 @@ def revision_function(
     function = getattr(module, name, None)
     if not callable(function):
         raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _dialects_as_attributes() -> None:

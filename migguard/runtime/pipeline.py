@@ -79,6 +79,8 @@ class PipelineContext(ExecutionContext):
 
     offline = False
 
+    connection: Connection
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
@@ -226,7 +228,12 @@ class PipelineContext(ExecutionContext):
         """Hold ``statement`` (``op.execute``) back like DDL when it is one statement without
         parameters or execution options that does not control transactions; run it now
         otherwise (inside ``autocommit_block`` too)."""
-        if self._deferring and not statement.get_execution_options():
+        if (
+            self._deferring
+            # Every statement SQLAlchemy builds is a ClauseElement, the type that compiles.
+            and isinstance(statement, sa.ClauseElement)
+            and not statement.get_execution_options()
+        ):
             compiled = statement.compile(dialect=self.dialect)
             sql = str(compiled)
             # A DDL element (``CreateSequence``, ``DDL("...")``) compiles without parameters:

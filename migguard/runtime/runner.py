@@ -31,11 +31,11 @@ import traceback
 import types
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import suppress
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
 from migguard.errors import EXIT_HISTORY, DatabaseError, HistoryError
 from migguard.ops.binding import bind
@@ -438,13 +438,16 @@ class _BatchedTransactions:
 
     def __init__(self, context: PipelineContext, version_table: VersionTable) -> None:
         from psycopg import ClientCursor
+        from psycopg import Connection as PsycopgConnection
 
         self.context = context
         self.version_table = version_table
         # The values are quoted by psycopg itself, for this connection.
-        self._quoting = ClientCursor(context.connection.connection.dbapi_connection)
+        # A pipeline runs on psycopg only (supports_pipeline), so this is psycopg's connection.
+        driver = cast("PsycopgConnection[Any]", context.connection.connection.dbapi_connection)
+        self._quoting = ClientCursor(driver)
         # The version table's statements are the same objects every step: compile each once.
-        self._compiled: dict[Executable, str] = {}
+        self._compiled: dict[UpdateBase, str] = {}
 
     def begin(self, last: bool) -> None:
         # Each COMMIT is sent with the next BEGIN: there is no moment between transactions.
@@ -464,7 +467,7 @@ class _BatchedTransactions:
     def commit_unknown(self) -> bool:
         return self.context.commit_unknown
 
-    def _sql(self, statement: Executable, params: dict[str, str]) -> str:
+    def _sql(self, statement: UpdateBase, params: dict[str, str]) -> str:
         template = self._compiled.get(statement)
         if template is None:
             template = str(statement.compile(dialect=self.context.dialect))
@@ -512,7 +515,7 @@ def write_offline(
     history: History,
     steps: Sequence[Step],
     version_table: VersionTable,
-    write: Callable[[str], None],
+    write: Callable[[str], object],
     *,
     create_version_table: bool,
 ) -> None:
@@ -568,7 +571,7 @@ def _offline_failure(history: History, step: Step, exc: Exception) -> MigrationF
 
 
 def _offline_block(
-    write: Callable[[str], None], transactional: bool, body: Callable[[], object]
+    write: Callable[[str], object], transactional: bool, body: Callable[[], object]
 ) -> None:
     if transactional:
         write("BEGIN;\n\n")
@@ -582,7 +585,7 @@ def write_stamp_offline(
     version_table: VersionTable,
     before: Sequence[str],
     after: Sequence[str] | frozenset[str],
-    write: Callable[[str], None],
+    write: Callable[[str], object],
     *,
     create_version_table: bool,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
 from migguard.config.urls import mask_password
 from migguard.errors import DatabaseError
@@ -113,7 +113,7 @@ class VersionTable:
 
     def statements(
         self, before: Collection[str], after: Collection[str]
-    ) -> list[tuple[Executable, dict[str, str]]]:
+    ) -> list[tuple[UpdateBase, dict[str, str]]]:
         """The fewest statements that turn the rows ``before`` into ``after``.
 
         A revision replacing its parent is an ``UPDATE`` (as Alembic writes it); rows that
@@ -126,7 +126,7 @@ class VersionTable:
         """
         gone = sorted(set(before) - set(after))
         new = sorted(set(after) - set(before))
-        result: list[tuple[Executable, dict[str, str]]] = []
+        result: list[tuple[UpdateBase, dict[str, str]]] = []
         while gone and new:
             result.append((self._update, {"old": gone.pop(), "new": new.pop()}))
         result += [(self._delete, {"old": old}) for old in gone]

@@ -46,6 +46,10 @@ _RACY_NS = 2_000_000_000
 _Record = tuple[Any, ...] | None
 # (path, mtime_ns, size) of every script, in reading order.
 FileKey = list[tuple[str, int, int]]
+# What the two caches store: the header entries by path, or (key, revision records, files).
+_Payload = (
+    dict[str, tuple[int, int, _Record]] | tuple[FileKey, list[tuple[object, ...]], dict[str, str]]
+)
 
 
 def _settled(mtime_ns: int) -> bool:
@@ -131,7 +135,7 @@ class HistorySnapshot:
             return
         if any(rev.unreadable for rev in revisions):
             return
-        records = [tuple(rev) for rev in revisions]
+        records: list[tuple[object, ...]] = [tuple(rev) for rev in revisions]
         _write(self._folder, self._NAME, (key, records, dict(files)))
 
 
@@ -206,7 +210,7 @@ def prepare_cache_folder(folder: Path) -> None:
         return
 
 
-def _write(folder: Path, name: str, payload: object) -> None:
+def _write(folder: Path, name: str, payload: _Payload) -> None:
     try:
         data = marshal.dumps(payload)
     except ValueError:

@@ -159,8 +159,9 @@ def _read_revisions(
                 "commands that need it will fail"
                 for u in unreadable
             )
-        revisions.append(revision_from(header, shown, unreadable))
-        files.setdefault(header.revision, path)
+        revision = revision_from(header, shown, unreadable)
+        revisions.append(revision)
+        files.setdefault(revision.revision, path)
     return revisions, files
 
 

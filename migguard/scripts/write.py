@@ -187,7 +187,8 @@ def render_script(template: Path, new: NewRevision, *, ini: Path | None = None) 
 
     safe_message = new.message.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     try:
-        source = Template(filename=str(template)).render_unicode(
+        # Mako ships no types: its render result is declared here.
+        source: str = Template(filename=str(template)).render_unicode(
             up_revision=new.revision,
             down_revision=_as_header_value(new.down_revisions),
             branch_labels=_as_header_value(new.branch_labels),

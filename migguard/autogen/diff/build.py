@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import conv
 from migguard.autogen.snapshot.metadata_indexes import ddl_name
 from migguard.autogen.snapshot.records import ColumnInfo, TypeSpec
 from migguard.autogen.snapshot.types import build_type, database_type
-from migguard.sqlalchemy_private import copy_schema_item
+from migguard.sqlalchemy_private import copy_schema_item, statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -50,7 +50,7 @@ Names = Collection[str]
 def convention_names(table: sa.Table, dialect: Dialect) -> frozenset[str]:
     """The final names of ``table``'s constraints and indexes that a naming convention made
     (or changed): these are given as ``conv`` so they are not converted a second time."""
-    ddl = dialect.ddl_compiler(dialect, None)
+    ddl = statementless_ddl_compiler(dialect)
     items: list[Any] = [*table.constraints, *table.indexes]
     items += [c for column in table.columns for c in column.constraints]
     found = set()
@@ -149,6 +149,8 @@ def reflected_column(
 
     args: list[Any] = []
     if info.identity is not None:
+        # Identity options as reflected (names and values SQLAlchemy's Identity takes); the
+        # snapshot stores them as generic (name, value) pairs.
         args.append(sa.Identity(**dict(info.identity)))  # type: ignore[arg-type]
     elif info.computed is not None:
         args.append(sa.Computed(sa.text(info.computed), persisted=info.persisted))

@@ -42,7 +42,7 @@ from migguard.ops.constraints import (
 )
 from migguard.ops.indexes import CreateIndex, DropIndex
 from migguard.ops.schema import CreateTable, DropTable
-from migguard.sqlalchemy_private import created_by, made_by_type
+from migguard.sqlalchemy_private import created_by, made_by_type, statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -91,6 +91,7 @@ def _index_options(index: IndexInfo) -> dict[str, Any]:
         if key.endswith("_where"):
             options[key] = sa.text(str(value))
         elif isinstance(value, tuple) and all(isinstance(v, tuple) for v in value):
+            # Checked just above to be (key, value) pairs; the snapshot's Value type is wider.
             options[key] = dict(value)  # type: ignore[arg-type]
         elif isinstance(value, tuple):
             options[key] = list(value)
@@ -260,7 +261,7 @@ def create_table_from_model(
     foreign keys created separately (a cycle between new tables)."""
     names = convention_names(table, dialect)
     columns = [model_column(c, _column_info(info, c.name), dialect) for c in table.columns]
-    ddl = dialect.ddl_compiler(dialect, None)
+    ddl = statementless_ddl_compiler(dialect)
     checks = [
         sa.CheckConstraint(
             sa.text(ddl_sql(c.sqltext, ddl)), name=final_name(ddl_name(c, ddl), names)

@@ -20,6 +20,7 @@ from migguard.autogen.snapshot import (
     UniqueInfo,
     ddl_name,
 )
+from migguard.sqlalchemy_private import statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -139,7 +140,7 @@ def find_constraint(
 ) -> Any:
     """The constraint (or index) of ``kind`` on ``table`` with these column names and, when
     ``name`` is given, this final name; ``None`` when there is none."""
-    ddl = dialect.ddl_compiler(dialect, None)
+    ddl = statementless_ddl_compiler(dialect)
     items: list[Any] = list(table.indexes) if kind is sa.Index else list(table.constraints)
     for item in items:
         if not isinstance(item, kind):

@@ -23,11 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.autogen.diff.sql import strip_casts
 from migguard.autogen.snapshot import EnumInfo, TableInfo, TypeSpec
 from migguard.ops.data import Execute
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.compiler import IdentifierPreparer
 
 __all__ = ["EnumTypeChange", "EnumUser", "enum_change", "enum_key", "enum_users"]
 
@@ -160,7 +163,7 @@ def _recreate(
     yield f"DROP TYPE {_qualified(schema, old_name)}"
 
 
-def _preparer():  # type: ignore[no-untyped-def]
+def _preparer() -> IdentifierPreparer:
     from sqlalchemy.dialects import postgresql
 
     return postgresql.dialect().identifier_preparer

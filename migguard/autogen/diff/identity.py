@@ -141,4 +141,5 @@ def _option(key: str, value: Value) -> str:
         "minvalue": "MINVALUE",
         "start": "START WITH",
     }
+    # The numeric identity options hold integers; the snapshot's Value type is wider.
     return f"{words[key]} {int(value)}"  # type: ignore[arg-type]

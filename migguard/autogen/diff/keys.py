@@ -102,7 +102,9 @@ class ReplacePrimaryKey(CreatePrimaryKey):
     previous: tuple[str, ...] = ()
     previous_name: str | None = None
 
-    def reverse(self) -> ReplacePrimaryKey:
+    # Undoing a replacement replaces the key back; the base class's reverse (a drop) does not
+    # apply, so this override narrows nothing of it on purpose.
+    def reverse(self) -> ReplacePrimaryKey:  # type: ignore[override]
         return ReplacePrimaryKey(
             self.previous_name,
             self.table_name,
@@ -124,7 +126,9 @@ class DropUnnamedConstraint(DropConstraint):
     naming_convention: Mapping[str, str] = field(default_factory=lambda: dict(UNNAMED_CONVENTION))
 
     def reverse(self) -> CreateConstraint:
-        return replace(super().reverse(), constraint_name=None)
+        # Every concrete CreateConstraint is a frozen dataclass; the abstract base the
+        # annotation names is not one.
+        return replace(super().reverse(), constraint_name=None)  # type: ignore[type-var]
 
     def runs_as_batch(self, executor: Executor) -> bool:
         # ``run`` builds the batch itself: the executor's own one-operation batch would not
@@ -300,13 +304,14 @@ def _checks(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None:
     unnamed = [c for c in pair.model.checks if c.name is None]
     left = []
     for check in pair.reflected.checks:
-        wanted = model.get(check.name) if check.name is not None else None
-        if wanted is None:
+        name = check.name
+        wanted = model.get(name) if name is not None else None
+        if name is None or wanted is None:
             left.append(check)
             continue
         same = same_expression(ctx, pair, wanted.sqltext, check.sqltext)
         if same is None:
-            ctx.warnings.append(_undecided(pair, check.name, wanted.sqltext, check.sqltext))
+            ctx.warnings.append(_undecided(pair, name, wanted.sqltext, check.sqltext))
         if same is False:
             out.before.append(drop_constraint(check_op(pair.model, check)))
             out.after.append(check_op(pair.model, wanted, names))

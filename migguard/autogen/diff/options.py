@@ -51,7 +51,7 @@ class CompareOptions:
     compare_type: bool = True
     compare_server_default: bool = True
     exclude_tables: tuple[str, ...] = ()
-    include_object: Callable[[object, str, str, bool, object | None], bool] | None = None
+    include_object: Callable[[object, str | None, str, bool, object | None], bool] | None = None
     renames: tuple[tuple[str, str], ...] = ()
     schemas: tuple[str | None, ...] = (None,)
     same_default: Callable[[str, str, str], bool] | None = None

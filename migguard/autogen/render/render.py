@@ -28,6 +28,7 @@ from typing import NamedTuple, cast
 from migguard.autogen.diff import DropUnnamedConstraint, Item, Note
 from migguard.autogen.render.code import (
     INDENT,
+    Expr,
     RenderError,
     comment_lines,
     flat,
@@ -97,7 +98,7 @@ def _by_hand(operation: Operation, error: IrreversibleError, scope: Scope) -> st
     return f"Write by hand the downgrade of {upgrade}: {error}."
 
 
-def _first_call(statement: Statement) -> Statement:
+def _first_call(statement: Statement) -> Expr:
     return statement.head if isinstance(statement, Block) else statement
 
 

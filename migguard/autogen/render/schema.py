@@ -111,8 +111,8 @@ def constraint_expr(constraint: Constraint, dialect: Dialect) -> Expr:
     if isinstance(constraint, sa.ForeignKeyConstraint):
         local = str_list(element.parent.name for element in constraint.elements)
         remote = str_list(element.target_fullname for element in constraint.elements)
-        options = ("onupdate", "ondelete", "deferrable", "initially", "match", "use_alter")
-        kwargs = _options(constraint, options) + extra
+        fk_options = ("onupdate", "ondelete", "deferrable", "initially", "match", "use_alter")
+        kwargs = _options(constraint, fk_options) + extra
         return call("sa.ForeignKeyConstraint", local, remote, kwargs=kwargs)
     if isinstance(constraint, sa.CheckConstraint):
         return check_expr(constraint, dialect)

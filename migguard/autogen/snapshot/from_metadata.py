@@ -42,7 +42,7 @@ from migguard.autogen.snapshot.records import (
 from migguard.autogen.snapshot.reflect import initially, referential_action
 from migguard.autogen.snapshot.sqlite_sql import strip_outer_parentheses
 from migguard.autogen.snapshot.types import database_type, type_spec
-from migguard.sqlalchemy_private import created_by, foreign_key_target
+from migguard.sqlalchemy_private import created_by, foreign_key_target, statementless_ddl_compiler
 
 if TYPE_CHECKING:
     from sqlalchemy import Column, MetaData, Table
@@ -72,7 +72,7 @@ def snapshot_of_metadata(
     from sqlalchemy import MetaData
 
     dialect = _dialect(dialect)
-    ddl = dialect.ddl_compiler(dialect, None)
+    ddl = statementless_ddl_compiler(dialect)
     if isinstance(metadata_list, MetaData):
         metadata_list = (metadata_list,)
     tables: dict[tuple[str | None, str], TableInfo] = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from migguard.autogen.snapshot.records import (
     CheckInfo,
@@ -48,6 +48,7 @@ from migguard.autogen.snapshot.sqlite_sql import (
 from migguard.autogen.snapshot.types import type_spec
 
 if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql.base import PGInspector
     from sqlalchemy.engine import Connection, Dialect, Inspector
 
 __all__ = ["database_schemas", "reflect"]
@@ -77,7 +78,7 @@ def reflect(
     dialect = connection.dialect
     default_schema = inspector.default_schema_name
     asked = {None if s == default_schema else s for s in schemas}
-    named = asked - {None}
+    named = {s for s in asked if s is not None}
     existing = sorted(named & set(inspector.get_schema_names())) if named else []
     wanted: list[str | None] = [None, *existing] if None in asked else [*existing]
     tables: dict[TableKey, TableInfo] = {}
@@ -89,7 +90,9 @@ def reflect(
             for table in _schema_tables(connection, inspector, schema, frozenset(exclude)):
                 tables[(table.schema, table.name)] = table
             if dialect.name == "postgresql":
-                for enum in _enums(inspector, schema or default_schema, default_schema):
+                # A PostgreSQL connection's inspector is SQLAlchemy's PGInspector.
+                pg_inspector = cast("PGInspector", inspector)
+                for enum in _enums(pg_inspector, schema or default_schema, default_schema):
                     enums[(enum.schema, enum.name)] = enum
     return Snapshot(
         dialect=dialect.name,
@@ -313,7 +316,7 @@ def _sqlite_generated(connection: Connection, schema: str | None) -> dict[str, d
 
 
 def _enums(
-    inspector: Inspector, schema: str | None, default_schema: str | None
+    inspector: PGInspector, schema: str | None, default_schema: str | None
 ) -> Iterator[EnumInfo]:
     for enum in inspector.get_enums(schema=schema):
         enum_schema = None if enum["schema"] == default_schema else enum["schema"]

@@ -144,7 +144,9 @@ def _constructor_args(type_: TypeEngine[Any], dialect: Dialect) -> Iterator[tupl
         if type_.length != enum_default_length(type_):
             candidates.append(("length", None))
     else:
-        candidates = list(_signature_defaults(type(type_)))
+        # Typed as a plain class: the stubs' TypeEngine.__hash__ hides that classes hash.
+        cls: type = type(type_)
+        candidates = list(_signature_defaults(cls))
     own = vars(type_)
     for key, default in candidates:
         if not hasattr(type_, key):
@@ -177,7 +179,7 @@ def _walk_signatures(cls: type) -> Iterator[tuple[str, Any]]:
         if "__init__" not in vars(klass):
             continue
         try:
-            parameters = inspect.signature(klass.__init__).parameters.values()
+            parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
         except (TypeError, ValueError):
             return
         passes_on = False

@@ -13,7 +13,7 @@ from migguard.guard.checks.base_branch import (
     NoBaseBranch,
     find_base_branch,
 )
-from migguard.guard.findings import ERROR, INFO, Finding
+from migguard.guard.findings import ERROR, INFO, CheckCode, Finding
 from migguard.guard.settings import CheckSettings
 from migguard.scripts.directory import History
 
@@ -97,7 +97,7 @@ def with_env_py_settings(context: CheckContext) -> CheckContext:
     return context._replace(config=context.shared.env_config)
 
 
-def base_for(context: CheckContext, code: str) -> BaseBranch | Finding:
+def base_for(context: CheckContext, code: CheckCode) -> BaseBranch | Finding:
     """The base branch for check ``code`` (looked up once per run, see
     :attr:`SharedWork.base_branch`), or the finding saying why there is none: an info when
     there is nothing to compare with, an error when the configured ``base_branch`` names

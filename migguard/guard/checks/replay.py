@@ -286,8 +286,8 @@ def _replay(config: Config, history: History, url: str) -> BuiltSchema | ReplayF
         rid = exc.step.revision
         return ReplayFailure(rid, history.display_path(rid), exc.reason)
     except HistoryError as exc:
-        rid = progress.pending[0] if progress.pending else None
-        return ReplayFailure(rid, history.display_path(rid) if rid else None, str(exc))
+        pending = progress.pending[0] if progress.pending else None
+        return ReplayFailure(pending, history.display_path(pending) if pending else None, str(exc))
     excluded = version_table_names(config)
     with connect(url) as connection:
         # Everything in the scratch database was made by the history: reflect every schema,
@@ -327,7 +327,8 @@ def _scratch_postgresql(server_url: str) -> Iterator[str]:
             raise DatabaseError(
                 f"cannot create the scratch database {name} on {masked}: {_first_line(exc)}"
             ) from None
-        force = admin.dialect.server_version_info >= _FORCE_DROP_FROM
+        # A connected PostgreSQL dialect knows the server's version; unknown reads as old.
+        force = (admin.dialect.server_version_info or ()) >= _FORCE_DROP_FROM
         try:
             yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
         finally:

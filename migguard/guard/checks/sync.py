@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from migguard.guard.checks.context import CheckContext, Compared, with_env_py_settings
 from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
-from migguard.guard.findings import ERROR, INFO, WARNING, Finding
+from migguard.guard.findings import ERROR, INFO, WARNING, CheckCode, Finding
 from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
 
 
 def _inputs(
-    context: CheckContext, code: str
+    context: CheckContext, code: CheckCode
 ) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
     """The models and the replayed schema (loaded by whichever check runs first), or the
     findings that stop check ``code`` instead (no models configured, or the replay failed)."""
@@ -145,7 +145,7 @@ def _inputs(
     return compared.metadata, compared.built
 
 
-def _without_models(context: CheckContext, code: str) -> list[Finding]:
+def _without_models(context: CheckContext, code: CheckCode) -> list[Finding]:
     """Why there is nothing to compare. In an Alembic project (it has an env.py) the model
     check is what the guard is for, so its not running is a warning, once per run: env.py
     failed, or passes no ``target_metadata``. Elsewhere no models is a note per check."""
@@ -199,7 +199,9 @@ def _pre_commit_hint(error: str) -> str:
     return "; under pre-commit, add the missing package to the hook's additional_dependencies"
 
 
-def _failure_findings(context: CheckContext, code: str, failure: ReplayFailure) -> list[Finding]:
+def _failure_findings(
+    context: CheckContext, code: CheckCode, failure: ReplayFailure
+) -> list[Finding]:
     """The replay failure as an error, once per run (both checks would see it)."""
     if context.shared.models_problem_reported:
         return []
@@ -246,7 +248,7 @@ def _not_imported(context: CheckContext, missing: list[str], replayed: int) -> F
     )
 
 
-def _no_models(code: str) -> Finding:
+def _no_models(code: CheckCode) -> Finding:
     return Finding(
         code,
         INFO,

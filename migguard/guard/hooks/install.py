@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 from migguard.errors import UsageError
 from migguard.guard import git
@@ -25,6 +25,7 @@ __all__ = [
     "HOOK_NAMES",
     "MARKER",
     "ForeignHookError",
+    "HookName",
     "InstalledHook",
     "hook_script",
     "hooks_folder",
@@ -34,7 +35,10 @@ __all__ = [
 
 # pre-merge-commit: `git merge` runs it, not pre-commit, before committing a merge, which may
 # leave two heads.
-HOOK_NAMES = ("pre-commit", "pre-merge-commit", "post-merge", "post-rewrite", "post-checkout")
+HookName = Literal["pre-commit", "pre-merge-commit", "post-merge", "post-rewrite", "post-checkout"]
+HOOK_NAMES: tuple[HookName, ...] = get_args(HookName)
+# What was at a hook's path before an install: our script, someone else's, or nothing.
+Previous = Literal["ours", "foreign", ""]
 # The second line of every script: how an installed hook is recognised as ours.
 MARKER = "# migguard-hook "
 _PYTHON_LINE = "INSTALL_PYTHON=''"
@@ -61,12 +65,12 @@ class InstalledHook(NamedTuple):
             (overwritten with ``force``) or ``""`` (nothing).
     """
 
-    name: str
+    name: HookName
     path: Path
-    replaced: str
+    replaced: Previous
 
 
-def parse_hook_names(text: str) -> tuple[str, ...]:
+def parse_hook_names(text: str) -> tuple[HookName, ...]:
     """Hook names from ``--hooks pre-commit,post-merge``, in :data:`HOOK_NAMES` order.
 
     Raises:
@@ -118,7 +122,7 @@ def hooks_folder(path: Path) -> tuple[Path, Path]:
 
 def install_hooks(
     path: Path,
-    names: Sequence[str] = HOOK_NAMES,
+    names: Sequence[HookName] = HOOK_NAMES,
     *,
     force: bool = False,
     python: str | None = None,
@@ -171,7 +175,7 @@ def _config_from_top(config_file: Path | None, top: Path) -> str | None:
     return Path(os.path.relpath(os.path.realpath(config_file), os.path.realpath(top))).as_posix()
 
 
-def _previous(path: Path) -> str:
+def _previous(path: Path) -> Previous:
     """``"ours"``, ``"foreign"`` or ``""`` (no file) for an existing hook file."""
     if not path.exists() and not path.is_symlink():
         return ""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from migguard.config import Config
 from migguard.config.load import URL_ENV_VAR, URL_OPTION
@@ -39,6 +39,7 @@ __all__ = [
     "SKIPPED",
     "CheckoutEvent",
     "DatabaseAhead",
+    "PostCheckoutAction",
     "PostCheckoutResult",
     "checkout_event",
     "downgrade_targets",
@@ -46,8 +47,10 @@ __all__ = [
 ]
 
 # PostCheckoutResult.action values.
-SKIPPED = "skipped"
-CHECKED = "checked"
+# PostCheckoutResult.action values.
+PostCheckoutAction = Literal["skipped", "checked"]
+SKIPPED: Final = "skipped"
+CHECKED: Final = "checked"
 
 
 class CheckoutEvent(NamedTuple):
@@ -95,7 +98,7 @@ class PostCheckoutResult(NamedTuple):
             is not literal, the database when the checkout changed the configuration.
     """
 
-    action: str
+    action: PostCheckoutAction
     reason: str = ""
     changes: RevisionChanges | None = None
     current: tuple[str, ...] = ()

@@ -18,7 +18,7 @@ import contextlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, Final, Literal, NamedTuple
 
 from migguard.config import Config
 from migguard.config.urls import mask_password
@@ -39,6 +39,7 @@ __all__ = [
     "UPGRADED",
     "UPGRADE_ENV_VAR",
     "MergeEvent",
+    "PostMergeAction",
     "PostMergeResult",
     "SeveralHeadsError",
     "merge_event",
@@ -50,11 +51,12 @@ __all__ = [
 UPGRADE_ENV_VAR = "MIGGUARD_POST_MERGE_UPGRADE"
 _TRUE = frozenset({"1", "true", "yes"})
 
+PostMergeAction = Literal["skipped", "unchanged", "notice", "upgraded"]
 # PostMergeResult.action values.
-SKIPPED = "skipped"  # a squash merge, an amend, no ORIG_HEAD: nothing was looked at
-UNCHANGED = "unchanged"  # no revision file differs between ORIG_HEAD and HEAD
-NOTICE = "notice"  # revision files arrived; upgrading is not opted in
-UPGRADED = "upgraded"  # the upgrade ran (possibly with nothing to do)
+SKIPPED: Final = "skipped"  # a squash merge, an amend, no ORIG_HEAD: nothing was looked at
+UNCHANGED: Final = "unchanged"  # no revision file differs between ORIG_HEAD and HEAD
+NOTICE: Final = "notice"  # revision files arrived; upgrading is not opted in
+UPGRADED: Final = "upgraded"  # the upgrade ran (possibly with nothing to do)
 
 
 class MergeEvent(NamedTuple):
@@ -66,7 +68,7 @@ class MergeEvent(NamedTuple):
         rewrite_command: post-rewrite's ``"rebase"`` or ``"amend"``; ``None`` for post-merge.
     """
 
-    hook: str
+    hook: Literal["post-merge", "post-rewrite"]
     squash: bool = False
     rewrite_command: str | None = None
 
@@ -89,7 +91,7 @@ class PostMergeResult(NamedTuple):
             :mod:`migguard.runtime.durability`).
     """
 
-    action: str
+    action: PostMergeAction
     reason: str = ""
     changes: RevisionChanges | None = None
     heads: tuple[str, ...] = ()

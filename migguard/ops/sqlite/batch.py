@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table
 
+from migguard.errors import UsageError
 from migguard.ops.base import TableOperation
 from migguard.ops.constraints import CreateForeignKey, CreatePrimaryKey, CreateUniqueConstraint
-from migguard.ops.errors import BatchError, UsageError
+from migguard.ops.errors import BatchError
 from migguard.ops.indexes import CreateIndex
 from migguard.ops.schema import AddColumn
 from migguard.ops.sqlite.move_and_copy import rebuild_table
@@ -98,6 +99,8 @@ class BatchAlterTable(TableOperation):
         reversed_ops = tuple(op.reverse() for op in reversed(self.operations))
         return BatchAlterTable(
             self.table_name,
+            # Reverses of table operations are table operations; Operation.reverse's
+            # annotation is the base class.
             reversed_ops,  # type: ignore[arg-type]
             schema=self.schema,
             recreate=self.recreate,

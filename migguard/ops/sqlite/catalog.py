@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ def master_table(executor: Executor, schema: str | None) -> str:
     return f"{ddl.quote(executor.dialect, schema)}.sqlite_master" if schema else "sqlite_master"
 
 
-def query(executor: Executor, sql: str, **params: Any) -> list[sa.Row[Any]]:
+def query(executor: Executor, sql: str, **params: Any) -> list[Sequence[Any]]:
     """The rows ``sql`` returns on the live connection, ``params`` bound by name."""
     result = executor.execute(sa.text(sql), params)
     assert result is not None

@@ -238,18 +238,20 @@ def _reread(executor: Executor, spec: TableSpec, dropped: Sequence[str]) -> None
         wanted = name in kept_names if name is not None else had_unnamed
         if wanted and not _mentions(sqltext, dropped):
             spec.constraints.append(ConstraintSpec("check", name, sqltext=sqltext))
-    stored = dict(
-        query(
+    stored: dict[str, str] = {
+        name: sql
+        for name, sql in query(
             executor,
             f"SELECT name, sql FROM {master_table(executor, spec.schema)} "
             "WHERE type = 'index' AND tbl_name = :name AND sql IS NOT NULL",
             name=spec.name,
         )
-    )
+    }
     kept: list[IndexSpec] = []
     for index in spec.indexes:
         if index.sql is not None:
-            index.sql = stored.get(index.name, index.sql)
+            if index.name is not None:
+                index.sql = stored.get(index.name, index.sql)
             if _mentions(index.sql, dropped):
                 continue
         kept.append(index)

@@ -84,6 +84,13 @@ def _keep(name: str | None) -> str | None:
     return conv(name) if name is not None else None
 
 
+def _name_of(constraint: Constraint) -> str | None:
+    """``constraint``'s name; None when it has none, which SQLAlchemy may also spell with a
+    placeholder object for a name a naming convention has yet to give."""
+    name = constraint.name
+    return name if isinstance(name, str) else None
+
+
 def detached_column(column: Column[Any]) -> Column[Any]:
     """An unattached copy of ``column`` without the parts a spec tracks itself (primary key,
     foreign keys, index flag); used for reflected columns."""
@@ -136,23 +143,23 @@ class TableSpec:
         if primary is not None and len(primary.columns):
             spec.primary_key = ConstraintSpec(
                 "primary",
-                primary.name,
+                _name_of(primary),
                 [by_name[c.name] for c in primary.columns],
-                _make_primary(primary.name),
+                _make_primary(_name_of(primary)),
             )
         for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
             if isinstance(constraint, sa.UniqueConstraint):
                 spec.constraints.append(
                     ConstraintSpec(
                         "unique",
-                        constraint.name,
+                        _name_of(constraint),
                         [by_name[c.name] for c in constraint.columns],
-                        _make_unique(constraint.name),
+                        _make_unique(_name_of(constraint)),
                     )
                 )
             elif isinstance(constraint, sa.CheckConstraint):
                 spec.constraints.append(
-                    ConstraintSpec("check", constraint.name, sqltext=str(constraint.sqltext))
+                    ConstraintSpec("check", _name_of(constraint), sqltext=str(constraint.sqltext))
                 )
         for foreign_key in sorted(table.foreign_key_constraints, key=lambda c: str(c.name)):
             spec.constraints.append(spec._reflected_foreign_key(foreign_key, by_name))
@@ -176,8 +183,9 @@ class TableSpec:
             else element.target_fullname
             for element in elements
         ]
-        options = {
-            "name": _keep(constraint.name),
+        # ForeignKeyConstraint's keyword arguments, each of its own type.
+        options: dict[str, Any] = {
+            "name": _keep(_name_of(constraint)),
             "onupdate": constraint.onupdate,
             "ondelete": constraint.ondelete,
             "deferrable": constraint.deferrable,
@@ -194,7 +202,10 @@ class TableSpec:
             return sa.ForeignKeyConstraint(local, targets, **options)
 
         return ConstraintSpec(
-            "foreignkey", constraint.name, [by_name[c.name] for c in constraint.columns], make
+            "foreignkey",
+            _name_of(constraint),
+            [by_name[c.name] for c in constraint.columns],
+            make,
         )
 
     def _reflected_index(self, index: sa.Index, by_name: dict[str, Slot]) -> IndexSpec:
@@ -292,7 +303,7 @@ class TableSpec:
                 default = sa.DefaultClause(default)
             column.server_default = default
         if op.comment is not False:
-            column.comment = op.comment  # type: ignore[assignment]
+            column.comment = op.comment
         if op.new_column_name is not None:
             if any(s.name == op.new_column_name for s in self.live_slots if s is not slot):
                 raise BatchError(f"table {self.name!r} already has a column {op.new_column_name!r}")
