@@ -37,7 +37,7 @@ name cannot be dropped by name; the diff says so in a warning.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -278,20 +278,9 @@ def _uniques(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) -> None
         for m, r in matched.pairs
         if (m.columns, m.dialect_options) != (r.columns, r.dialect_options)
     ]
-    for unique in matched.reflected_only + [r for _, r in changed]:
-        if unique.name is None and _rebuilds(ctx, pair, unique.columns):
-            name = f"uq_{pair.model.name}_{'_'.join(unique.columns)}"
-            old = replace(_old(ctx, pair, unique), name=name)
-            out.before.append(_unnamed_drop(unique_op(pair.model, old)))
-            continue
-        if unique.name is None:
-            _cannot_drop(ctx, pair, "a unique constraint", unique.columns)
-            continue
-        out.before.append(drop_constraint(unique_op(pair.model, _old(ctx, pair, unique))))
-    for unique in matched.model_only + [m for m, _ in changed]:
-        if unique.name is None:
-            unique = replace(unique, name=_default_name(pair.model.name, unique.columns, "key"))
-        out.after.append(unique_op(pair.model, unique, names))
+    gone = matched.reflected_only + [r for _, r in changed]
+    new = matched.model_only + [m for m, _ in changed]
+    _replace_keys(ctx, pair, names, gone, new, _UNIQUE, out.before, out.after)
 
 
 def _looks_generated(table: str, name: str) -> bool:
@@ -423,20 +412,61 @@ def _foreign_keys(ctx: Context, pair: TablePair, names: Any, out: KeyChanges) ->
     )
     matched = match(model, reflected, fk_signature)
     changed = [(m, r) for m, r in matched.pairs if fk_signature(m) != fk_signature(r)]
-    for fk in matched.reflected_only + [r for _, r in changed]:
-        if fk.name is None and _rebuilds(ctx, pair, fk.columns):
-            name = f"fk_{pair.model.name}_{'_'.join(fk.columns)}_{fk.referred_table}"
-            old = replace(_old(ctx, pair, fk), name=name)
-            out.fk_drops.append(_unnamed_drop(foreign_key_op(pair.model, old)))
-            continue
-        if fk.name is None:
-            _cannot_drop(ctx, pair, "a foreign key", fk.columns)
-            continue
-        out.fk_drops.append(drop_constraint(foreign_key_op(pair.model, _old(ctx, pair, fk))))
-    for fk in matched.model_only + [m for m, _ in changed]:
-        if fk.name is None:
-            fk = replace(fk, name=_default_name(pair.model.name, fk.columns, "fkey"))
-        out.fk_creates.append(foreign_key_op(pair.model, fk, names))
+    gone = matched.reflected_only + [r for _, r in changed]
+    new = matched.model_only + [m for m, _ in changed]
+    _replace_keys(ctx, pair, names, gone, new, _FOREIGN_KEY, out.fk_drops, out.fk_creates)
+
+
+class _KeyKind(NamedTuple):
+    """How ``_replace_keys`` treats one kind of keyed constraint: ``build`` makes its create
+    operation from a record (``names``: the naming convention's); ``rebuild_name`` names an
+    unnamed one for its drop in a SQLite rebuild; ``words`` says what it is in a finding;
+    ``suffix`` ends the name PostgreSQL gives an unnamed one."""
+
+    build: Callable[..., CreateConstraint]
+    rebuild_name: Callable[[str, Any], str]
+    words: str
+    suffix: str
+
+
+_UNIQUE = _KeyKind(
+    unique_op, lambda table, u: f"uq_{table}_{'_'.join(u.columns)}", "a unique constraint", "key"
+)
+_FOREIGN_KEY = _KeyKind(
+    foreign_key_op,
+    lambda table, fk: f"fk_{table}_{'_'.join(fk.columns)}_{fk.referred_table}",
+    "a foreign key",
+    "fkey",
+)
+
+
+def _replace_keys(
+    ctx: Context,
+    pair: TablePair,
+    names: Any,
+    gone: Sequence[Any],
+    new: Sequence[Any],
+    kind: _KeyKind,
+    drops: list[Operation],
+    creates: list[Operation],
+) -> None:
+    """Drop the reflected constraints ``gone`` into ``drops`` (an unnamed one through the table
+    rebuild where SQLite needs it, else a finding) and create the model's ``new`` ones into
+    ``creates`` (an unnamed one named as PostgreSQL would name it, so the downgrade can drop
+    it)."""
+    table = pair.model.name
+    for record in gone:
+        if record.name is None and _rebuilds(ctx, pair, record.columns):
+            old = replace(_old(ctx, pair, record), name=kind.rebuild_name(table, record))
+            drops.append(_unnamed_drop(kind.build(pair.model, old)))
+        elif record.name is None:
+            _cannot_drop(ctx, pair, kind.words, record.columns)
+        else:
+            drops.append(drop_constraint(kind.build(pair.model, _old(ctx, pair, record))))
+    for record in new:
+        if record.name is None:
+            record = replace(record, name=_default_name(table, record.columns, kind.suffix))
+        creates.append(kind.build(pair.model, record, names))
 
 
 def _comment(pair: TablePair, out: KeyChanges) -> None:
