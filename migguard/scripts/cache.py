@@ -52,7 +52,9 @@ _Payload = (
 )
 
 
-def _settled(mtime_ns: int) -> bool:
+def settled(mtime_ns: int) -> bool:
+    """True when a file modified at ``mtime_ns`` (nanoseconds since the epoch) is old enough
+    for its ``(mtime, size)`` to identify its content: modified at least two seconds ago."""
     return mtime_ns < time.time_ns() - _RACY_NS
 
 
@@ -92,7 +94,7 @@ class HeaderCache:
     def put(self, path: str, stat: os.stat_result, header: Header | None) -> None:
         """Remember a freshly parsed header (skipped for files modified too recently)."""
         self._changed = True
-        if _settled(stat.st_mtime_ns):
+        if settled(stat.st_mtime_ns):
             self._fresh[path] = (stat.st_mtime_ns, stat.st_size, _encode(header))
 
     def save(self) -> None:
@@ -131,7 +133,7 @@ class HistorySnapshot:
     def save(self, key: FileKey, revisions: Sequence[Revision], files: Mapping[str, str]) -> None:
         """Store the history for these scripts, unless one of them is too recent to trust or
         a revision has unreadable fields (those are evaluated again on every run)."""
-        if any(not _settled(mtime) for _, mtime, _ in key):
+        if any(not settled(mtime) for _, mtime, _ in key):
             return
         if any(rev.unreadable for rev in revisions):
             return

@@ -61,13 +61,15 @@ def reflect(
     *,
     schemas: Sequence[str | None] = (None,),
     exclude: Collection[str] = ("alembic_version",),
+    only: Collection[str] | None = None,
 ) -> Snapshot:
     """Reflect the tables of ``schemas`` (``None``: the connection's default schema) and, on
     PostgreSQL, their enum types. A schema the database does not have is skipped.
 
     ``exclude`` names tables to leave out, as ``name`` (in any schema) or ``schema.name``; pass
-    the version table's name. Views are not reflected. Errors from the database propagate as
-    SQLAlchemy's exceptions.
+    the version table's name. ``only``, when given, limits reflection to the tables of these
+    names (of every schema asked for). Views are not reflected. Errors from the database
+    propagate as SQLAlchemy's exceptions.
 
     Returns a ``Snapshot`` with tables sorted by ``(schema or "", name)``; its ``schemas`` are
     those of ``schemas`` the database has, other than the default one.
@@ -87,7 +89,8 @@ def reflect(
         # Handled below from the stored CREATE INDEX statements.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
         for schema in wanted:
-            for table in _schema_tables(connection, inspector, schema, frozenset(exclude)):
+            reflected = _schema_tables(connection, inspector, schema, frozenset(exclude), only)
+            for table in reflected:
                 tables[(table.schema, table.name)] = table
             if dialect.name == "postgresql":
                 # A PostgreSQL connection's inspector is SQLAlchemy's PGInspector.
@@ -113,10 +116,17 @@ def database_schemas(connection: Connection) -> tuple[str, ...]:
 
 
 def _schema_tables(
-    connection: Connection, inspector: Inspector, schema: str | None, exclude: frozenset[str]
+    connection: Connection,
+    inspector: Inspector,
+    schema: str | None,
+    exclude: frozenset[str],
+    only: Collection[str] | None,
 ) -> Iterator[TableInfo]:
     dialect = connection.dialect
-    columns = inspector.get_multi_columns(schema=schema)
+    names = None if only is None else sorted(only)
+    if names == []:
+        return
+    columns = inspector.get_multi_columns(schema=schema, filter_names=names)
     keys = [
         key
         for key in columns
@@ -124,13 +134,15 @@ def _schema_tables(
     ]
     if not keys:
         return
-    pks = _multi(inspector.get_multi_pk_constraint, schema)
-    fks = _multi(inspector.get_multi_foreign_keys, schema)
-    indexes = _multi(inspector.get_multi_indexes, schema)
-    uniques = _multi(inspector.get_multi_unique_constraints, schema)
-    checks = _multi(inspector.get_multi_check_constraints, schema)
+    pks = _multi(inspector.get_multi_pk_constraint, schema, names)
+    fks = _multi(inspector.get_multi_foreign_keys, schema, names)
+    indexes = _multi(inspector.get_multi_indexes, schema, names)
+    uniques = _multi(inspector.get_multi_unique_constraints, schema, names)
+    checks = _multi(inspector.get_multi_check_constraints, schema, names)
     comments = (
-        _multi(inspector.get_multi_table_comment, schema) if dialect.supports_comments else {}
+        _multi(inspector.get_multi_table_comment, schema, names)
+        if dialect.supports_comments
+        else {}
     )
     statements = _sqlite_index_statements(connection, schema) if dialect.name == "sqlite" else {}
     generated: Mapping[str, Mapping[str, str]] = {}
@@ -162,10 +174,11 @@ def _schema_tables(
         )
 
 
-def _multi(method: Any, schema: str | None) -> Mapping[TableKey, Any]:
-    """One ``get_multi_*`` call; ``{}`` for a dialect that does not implement it."""
+def _multi(method: Any, schema: str | None, names: Sequence[str] | None) -> Mapping[TableKey, Any]:
+    """One ``get_multi_*`` call (for the tables ``names``, or all); ``{}`` for a dialect that
+    does not implement it."""
     try:
-        return dict(method(schema=schema))
+        return dict(method(schema=schema, filter_names=names))
     except NotImplementedError:
         return {}
 

@@ -20,7 +20,7 @@ from migguard.scripts.directory import History
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
+    from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 
 
 class Compared(NamedTuple):

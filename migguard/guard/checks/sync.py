@@ -1,7 +1,7 @@
 """The ``sync`` and ``models-imported`` checks: the models against the schema the migrations
 build, with no database of the user's.
 
-Both use one replay (:mod:`migguard.guard.checks.replay`), shared through ``context.shared``:
+Both use one replay (:mod:`migguard.guard.replay.build`), shared through ``context.shared``:
 
 * ``sync``: the models differ from the replayed schema. The finding lists the operations a
   ``revision --autogenerate`` would write; a revision that fails during the replay is an error
@@ -26,8 +26,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from migguard.guard.checks.context import CheckContext, Compared, with_env_py_settings
-from migguard.guard.checks.replay import BuiltSchema, ReplayFailure
 from migguard.guard.findings import ERROR, INFO, WARNING, CheckCode, Finding
+from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.scripts.directory import display_path
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import compare, describe
     from migguard.autogen.generate import compare_options, included_schemas
-    from migguard.guard.checks.replay import check_judge, comparison_dialect, default_judge
+    from migguard.guard.replay.judges import check_judge, comparison_dialect, default_judge
 
     context = with_env_py_settings(context)
     inputs = _inputs(context, "sync")
@@ -100,7 +100,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     """
     from migguard.autogen.diff import excluded, model_tables, qualified
     from migguard.autogen.generate import included_schemas
-    from migguard.guard.checks.replay import comparison_dialect
+    from migguard.guard.replay.judges import comparison_dialect
 
     context = with_env_py_settings(context)
     inputs = _inputs(context, "models-imported")
@@ -135,7 +135,7 @@ def _inputs(
         return _without_models(context, code)
     compared = context.shared.compared
     if compared is None:
-        from migguard.guard.checks.replay import build_schema
+        from migguard.guard.replay.build import build_schema
 
         metadata = configured_models(context.config)
         compared = Compared(metadata, build_schema(context.config, context.history))

@@ -24,7 +24,7 @@ from tests.testing.shop import (
 def test_models_matching_the_migrations_pass_and_the_schema_is_cached(shop: Shop) -> None:
     assert shop.check("sync", "models-imported") == []
     assert shop.replays == 1
-    assert (shop.root / ".migguard" / "replay-sqlite.cache").is_file()
+    assert list((shop.root / ".migguard" / "replay" / "sqlite").glob("*.snap"))
     assert (shop.root / ".migguard" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
@@ -133,7 +133,7 @@ def test_a_failing_revision_is_an_error_naming_it_and_nothing_is_cached(shop: Sh
         "OperationalError: no such table: nowhere"
     )
     assert "check_url" in (finding.hint or "")
-    assert not (shop.root / ".migguard" / "replay-sqlite.cache").exists()
+    assert not list((shop.root / ".migguard" / "replay" / "sqlite").glob("*.snap"))
     assert only(shop.check("models-imported")).code == "models-imported"
 
 
@@ -203,7 +203,7 @@ def test_replay_on_postgresql_finds_the_same_and_drops_its_database(
 ) -> None:
     shop.configure(f'check_url = "{pg_url}"')
     assert shop.check("sync", "models-imported") == []
-    assert (shop.root / ".migguard" / "replay-postgresql.cache").is_file()
+    assert list((shop.root / ".migguard" / "replay" / "postgresql").glob("*.snap"))
     shop.write_models(extra="age: Mapped[int | None]")
     assert only(shop.check("sync")).details == ("add column 'customer.age'",)
     assert shop.replays == 1
