@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,38 +34,33 @@ def replay_sqlite(
     """
     with sqlite_scratch() as database:
         start = _seed(plan, database)
+        applied = start.applied if start else 0
         url = f"sqlite:///{database}"
-        progress = _StoringProgress(plan, database, start.applied if start else 0)
+        progress = _storing_progress(plan, database, applied)
         failure = run_replay(config, history, url, progress)
         if failure is not None:
-            _store_last_good(plan, database, progress)
+            _store_last_good(plan, database, progress, applied)
             return failure
         snapshot, default_schema, rows = _reflect(config, url, plan, start)
-        final = plan.state_of(plan.heads, progress.applied, default_schema=default_schema)
+        final = plan.state_of(plan.heads, applied + progress.done, default_schema)
         plan.store.put(final, sqlite_source=database, snapshot=snapshot, rows=rows)
     plan.store.evict()
     return BuiltSchema(snapshot, default_schema, replayed=True, revisions_run=progress.done)
 
 
-class _StoringProgress(Progress):
-    """Stores the state after the checkpoint steps of the replay."""
+def _storing_progress(plan: ReplayPlan, database: Path, applied: int) -> Progress:
+    """A listener that stores the state after the checkpoint steps of the replay (see
+    :func:`migguard.guard.replay.steps.checkpoints`); ``applied``: how many revisions the
+    database held before the replay."""
+    progress: Progress
 
-    def __init__(self, plan: ReplayPlan, database: Path, applied: int) -> None:
-        super().__init__()
-        self.plan = plan
-        self.database = database
-        self.applied = applied
-        self.stops: frozenset[int] = frozenset()
+    def on_step(number: int, step: Step) -> None:
+        if number in checkpoints(len(progress.steps)):
+            state = plan.state_of(sorted(step.heads_after), applied + number)
+            plan.store.put(state, sqlite_source=database)
 
-    def planned(self, steps: Sequence[Step]) -> None:
-        super().planned(steps)
-        self.stops = checkpoints(len(steps))
-
-    def finished(self, step: Step) -> None:
-        self.applied += 1
-        if self.done in self.stops:
-            state = self.plan.state_of(sorted(step.heads_after), self.applied)
-            self.plan.store.put(state, sqlite_source=self.database)
+    progress = Progress(on_step)
+    return progress
 
 
 def _seed(plan: ReplayPlan, database: Path) -> StoredState | None:
@@ -110,12 +104,12 @@ def _reflect(
     return snapshot, default_schema, rows
 
 
-def _store_last_good(plan: ReplayPlan, database: Path, progress: _StoringProgress) -> None:
+def _store_last_good(plan: ReplayPlan, database: Path, progress: Progress, applied: int) -> None:
     """After a failed replay: store the state the scratch database was left at (the runner
     rolled the failing revision back), so the next replay resumes right below it."""
     if progress.done == 0:
         return
     last = progress.steps[progress.done - 1]
-    state = plan.state_of(sorted(last.heads_after), progress.applied)
+    state = plan.state_of(sorted(last.heads_after), applied + progress.done)
     plan.store.put(state, sqlite_source=database)
     plan.store.evict()

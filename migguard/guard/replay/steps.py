@@ -3,7 +3,7 @@ replay share."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from migguard.config import Config
@@ -23,13 +23,23 @@ _CHECKPOINTS_FROM = 16
 
 class Progress:
     """A runner listener that remembers which revision runs next, so that a failure raised
-    before the step's transaction (a script that does not import) can still be placed, and
-    that hands each finished step to ``finished``."""
+    before the step's transaction (a script that does not import) can still be placed.
 
-    def __init__(self) -> None:
+    Args:
+        on_step: called with each step's number (1-based) and the step, after it committed;
+            ``None``: nothing to call.
+
+    Attributes:
+        pending: the revisions planned and not finished, in order.
+        steps: every step planned.
+        done: how many steps finished.
+    """
+
+    def __init__(self, on_step: Callable[[int, Step], None] | None = None) -> None:
         self.pending: list[str] = []
         self.steps: list[Step] = []
         self.done = 0
+        self._on_step = on_step
 
     def planned(self, steps: Sequence[Step]) -> None:
         self.pending = [step.revision for step in steps]
@@ -41,10 +51,8 @@ class Progress:
     def step_finished(self, step: Step, seconds: float) -> None:
         self.pending.remove(step.revision)
         self.done += 1
-        self.finished(step)
-
-    def finished(self, step: Step) -> None:
-        """Called after each step committed; subclasses store states here."""
+        if self._on_step is not None:
+            self._on_step(self.done, step)
 
 
 def checkpoints(count: int) -> frozenset[int]:
