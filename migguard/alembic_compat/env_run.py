@@ -23,7 +23,7 @@ import tempfile
 import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -210,33 +210,30 @@ def _prepend_paths(config: AlembicConfig, root: Path) -> list[str]:
 _SEPARATORS = {"os": os.pathsep, "space": " ", "newline": "\n", ";": ";", ":": ":"}
 
 
-@contextmanager
-def _bound(context: types.ModuleType) -> Iterator[None]:
-    """``from alembic import context`` gives ``context`` while the block runs: the real
-    Alembic package's attribute is swapped when it is installed, else a stand-in package
-    serves it. Everything is put back afterwards."""
-    absent = object()
-    saved = {key: sys.modules.get(key, absent) for key in ("alembic", "alembic.context")}
-    try:
-        import alembic as package
-    except ImportError:
-        package = types.ModuleType("alembic")
-        package.__path__ = []  # a package, so `import alembic.context` resolves too
-    previous = getattr(package, "context", None)
-    package.context = context
-    sys.modules["alembic"] = package
-    sys.modules["alembic.context"] = context
-    try:
-        yield
-    finally:
-        if previous is not None:
-            package.context = previous
-        for key, module in saved.items():
-            if module is absent:
-                sys.modules.pop(key, None)
-            else:
-                # Only real modules were saved; `absent` (the other case) is handled above.
-                sys.modules[key] = module  # type: ignore[assignment]
+def _bound(context: types.ModuleType) -> AbstractContextManager[None]:
+    """``from alembic import context`` gives ``context`` while the block runs.
+
+    Until the real Alembic package is imported, a stand-in package serves ``context`` (and
+    migguard's ``op``): an env.py that imports nothing else of Alembic, which is most of them,
+    does not pay for importing Alembic (a fifth of a second: Mako, Pygments, SQLAlchemy's
+    dialects). Anything else of Alembic that env.py or a module it imports asks for
+    (``alembic.config``, a plugin importing ``alembic.autogenerate``) brings the real package
+    in, which then serves ``context`` until the block ends. When Alembic is imported already,
+    its ``context`` is swapped from the start. Everything is put back afterwards (see
+    :mod:`migguard.alembic_compat.stand_in`).
+    """
+    from migguard import op
+    from migguard.alembic_compat.stand_in import real_alembic_serving, stand_in_alembic
+
+    served = {"context": context, "op": op}
+    if sys.modules.get("alembic") is None:
+        return stand_in_alembic(served, user=_BEYOND_CONTEXT)
+    return real_alembic_serving(served, user=_BEYOND_CONTEXT)
+
+
+_BEYOND_CONTEXT = (
+    "env.py (or a module it imports) uses Alembic beyond `from alembic import context, op`"
+)
 
 
 @contextmanager

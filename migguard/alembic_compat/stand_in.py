@@ -1,18 +1,22 @@
-"""The ``alembic`` package a revision script sees while migguard loads it.
+"""The ``alembic`` package a revision script, or a project's env.py, sees while migguard runs it.
 
 A script written for Alembic says ``from alembic import op``; while migguard loads it,
-``alembic.op`` is migguard's ``op``. Importing the real Alembic package costs about a tenth of a
-second, so a script whose only Alembic import is ``from alembic import op`` is loaded against a
-small stand-in package (:func:`stand_in_alembic`). Modules the script imports may use more of
-Alembic (``from alembic.operations import ops``, a plugin importing ``alembic.autogenerate``):
-the first such import or attribute makes the stand-in give way to the real package, with
-migguard's ``op`` as its ``op`` until the load ends. When Alembic is not installed, that import
-fails with one line naming the module and saying that the real package is needed.
+``alembic.op`` is migguard's ``op``. An env.py says ``from alembic import context``; while
+migguard reads it, ``alembic.context`` is migguard's recording module. Importing the real Alembic
+package costs about a fifth of a second (it brings in Mako, Pygments and several SQLAlchemy
+dialects), so such code runs against a small stand-in package (:func:`stand_in_alembic`) that
+serves only those modules. Modules the code imports may use more of Alembic
+(``from alembic.operations import ops``, a plugin importing ``alembic.autogenerate``,
+Flask-Migrate importing ``alembic.config``): the first such import or attribute makes the
+stand-in give way to the real package, which serves migguard's modules in its turn until the
+block ends. When Alembic is not installed, that import fails with one line naming the module and
+saying that the real package is needed.
 
-A script that imports more of Alembic itself is loaded against the real package from the start
-(:func:`real_alembic_with_our_op`). Either way, once the script is loaded, neither the stand-in
-nor migguard's ``op`` is left in ``sys.modules`` as ``alembic`` or ``alembic.op``; a real
-package imported meanwhile stays imported, with its own ``op``.
+Code that imports more of Alembic itself (or runs after the real package was imported) runs
+against the real package from the start (:func:`real_alembic_serving`). Either way, once the
+block ends, neither the stand-in nor migguard's modules are left in ``sys.modules`` as
+``alembic`` or ``alembic.<name>``; a real package imported meanwhile stays imported, with its own
+modules.
 """
 
 from __future__ import annotations
@@ -21,35 +25,44 @@ import importlib
 import importlib.abc
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.machinery import ModuleSpec
 
-# Where a missing Alembic is explained: the stand-in serves only this one import.
-_NEEDS_ALEMBIC = (
-    "the revision script (or a module it imports) uses Alembic beyond `from alembic import op`, "
-    "which needs the real alembic package installed (pip install alembic)"
-)
+# Who is told that the real package is needed, by default: the stand-in serves revision scripts.
+SCRIPT = "the revision script (or a module it imports) uses Alembic beyond `from alembic import op`"
+
+
+def _needs_alembic(user: str) -> str:
+    return f"{user}, which needs the real alembic package installed (pip install alembic)"
 
 
 @contextmanager
-def stand_in_alembic() -> Iterator[None]:
-    """Within the block, ``alembic`` is a stand-in package whose ``op`` is migguard's ``op``.
+def stand_in_alembic(
+    served: Mapping[str, types.ModuleType] | None = None, *, user: str = SCRIPT
+) -> Iterator[None]:
+    """Within the block, ``alembic`` is a stand-in package serving ``served``.
 
-    Any other name asked of it, as an attribute (``alembic.context``) or as a submodule
+    Any other name asked of it, as an attribute (``alembic.command``) or as a submodule
     (``import alembic.operations``), imports the real Alembic package in its place for the rest
-    of the block (``alembic.op`` stays migguard's).
+    of the block (serving ``served`` in its turn).
+
+    Args:
+        served: submodule name -> the module ``alembic.<name>`` is within the block; by default
+            ``{"op": migguard.op}`` (what a revision script needs).
+        user: who needs more of Alembic, for the message when it is not installed
+            (``"env.py (or a module it imports) uses Alembic beyond ..."``).
 
     Raises (from the imports inside the block):
         ModuleNotFoundError: such a name was asked for and Alembic is not installed; the
             message names the module and says the real package is needed.
     """
-    from migguard import op
-
-    stand_in = _StandIn(op)
-    saved = {key: sys.modules.get(key) for key in ("alembic", "alembic.op")}
+    stand_in = _StandIn(_served(served), user)
+    keys = ["alembic", *(f"alembic.{name}" for name in stand_in.served)]
+    saved = _entries(keys)
     sys.modules["alembic"] = stand_in.module
-    sys.modules["alembic.op"] = op
+    for name, module in stand_in.served.items():
+        sys.modules[f"alembic.{name}"] = module
     sys.meta_path.insert(0, stand_in)
     try:
         yield
@@ -58,50 +71,79 @@ def stand_in_alembic() -> Iterator[None]:
         if stand_in.real is None:
             _restore(saved)
         else:
-            stand_in.give_back_op()
+            stand_in.give_back()
 
 
 @contextmanager
-def real_alembic_with_our_op() -> Iterator[None]:
-    """Within the block, ``alembic`` is the real Alembic package with migguard's ``op`` as
-    ``alembic.op``; the real ``op`` is given back afterwards. When Alembic is not installed,
-    the stand-in is used instead (see :func:`stand_in_alembic`)."""
-    from migguard import op
-
+def real_alembic_serving(
+    served: Mapping[str, types.ModuleType] | None = None, *, user: str = SCRIPT
+) -> Iterator[None]:
+    """Within the block, ``alembic`` is the real Alembic package with ``served`` as its
+    ``alembic.<name>`` modules (by default ``{"op": migguard.op}``); its own are given back
+    afterwards. When Alembic is not installed, the stand-in is used instead (see
+    :func:`stand_in_alembic`, which ``user`` is for)."""
     try:
         import alembic as real
     except ImportError:
-        with stand_in_alembic():
+        with stand_in_alembic(served, user=user):
             yield
         return
-    saved_module = sys.modules.get("alembic.op")
-    saved_attr = getattr(real, "op", None)
-    setattr(real, "op", op)  # noqa: B010 - a module attribute, set dynamically
-    sys.modules["alembic.op"] = op
+    swap = _Swap(real, _served(served))
     try:
         yield
     finally:
-        if saved_attr is not None:
-            setattr(real, "op", saved_attr)  # noqa: B010
-        _restore({"alembic.op": saved_module})
+        swap.give_back()
+
+
+def _served(served: Mapping[str, types.ModuleType] | None) -> dict[str, types.ModuleType]:
+    if served is not None:
+        return dict(served)
+    from migguard import op
+
+    return {"op": op}
+
+
+class _Swap:
+    """The real package's ``alembic.<name>`` modules replaced by ``served`` (attributes and
+    ``sys.modules`` entries) until :meth:`give_back`."""
+
+    def __init__(self, real: types.ModuleType, served: Mapping[str, types.ModuleType]) -> None:
+        self.real = real
+        self.attributes = {name: getattr(real, name, None) for name in served}
+        self.modules = _entries(f"alembic.{name}" for name in served)
+        for name, module in served.items():
+            setattr(real, name, module)
+            sys.modules[f"alembic.{name}"] = module
+
+    def give_back(self) -> None:
+        for name, previous in self.attributes.items():
+            if previous is None:
+                # The real package had no such attribute: leave it as it found it.
+                self.real.__dict__.pop(name, None)
+            else:
+                setattr(self.real, name, previous)
+        _restore(self.modules)
 
 
 class _StandIn(importlib.abc.MetaPathFinder):
-    """One stand-in package (``module``), and the import hook that replaces it by the real
-    Alembic package when a submodule of it is imported while it is ``sys.modules["alembic"]``."""
+    """One stand-in package (``module``) serving ``served``, and the import hook that replaces
+    it by the real Alembic package when a submodule of it is imported while it is
+    ``sys.modules["alembic"]``."""
 
-    def __init__(self, op: types.ModuleType) -> None:
-        self.op = op
+    def __init__(self, served: Mapping[str, types.ModuleType], user: str) -> None:
+        self.served = dict(served)
+        self.user = user
         module = types.ModuleType("alembic", "migguard's stand-in for the alembic package")
         module.__path__ = []  # a package, so that `import alembic.op` resolves too
-        # A module built at run time: `op`, and a module __getattr__ (PEP 562) for the rest.
-        module.op = op  # type: ignore[attr-defined]
+        # A module built at run time: the served modules, and a module __getattr__ (PEP 562)
+        # for the rest.
+        for name, served_module in served.items():
+            setattr(module, name, served_module)
         module.__getattr__ = self._attribute  # type: ignore[method-assign]
         self.module = module
-        # The real package once it took the stand-in's place, and its own `op` to give back.
+        # The real package once it took the stand-in's place, serving our modules meanwhile.
         self.real: types.ModuleType | None = None
-        self._real_op: object = None
-        self._real_op_module: types.ModuleType | None = None
+        self._swap: _Swap | None = None
 
     def _attribute(self, name: str) -> object:
         """A name the stand-in lacks (PEP 562 hook): the real package's."""
@@ -133,7 +175,7 @@ class _StandIn(importlib.abc.MetaPathFinder):
 
     def _real(self, wanted: str) -> types.ModuleType:
         """The real Alembic package; while the stand-in is ``sys.modules["alembic"]``, the real
-        one takes its place (with migguard's ``op``) for the rest of the load.
+        one takes its place (serving our modules) for the rest of the block.
 
         Raises:
             ModuleNotFoundError: Alembic is not installed (the message names ``wanted``).
@@ -142,32 +184,30 @@ class _StandIn(importlib.abc.MetaPathFinder):
             return self.real
         active = sys.modules.get("alembic") is self.module
         if active:
+            # The real package's own modules must load under these names first.
             del sys.modules["alembic"]
-            sys.modules.pop("alembic.op", None)
+            for name in self.served:
+                sys.modules.pop(f"alembic.{name}", None)
         try:
             real = importlib.import_module("alembic")
         except ImportError as exc:
             if active:
                 sys.modules["alembic"] = self.module
-                sys.modules["alembic.op"] = self.op
-            message = f"No module named {wanted!r}: {_NEEDS_ALEMBIC}"
+                for name, module in self.served.items():
+                    sys.modules[f"alembic.{name}"] = module
+            message = f"No module named {wanted!r}: {_needs_alembic(self.user)}"
             raise ModuleNotFoundError(message, name=wanted) from exc
         if not active:
-            # The load is over: hand out the real package as it is.
+            # The block is over: hand out the real package as it is.
             return real
         self.real = real
-        self._real_op = getattr(real, "op", None)
-        self._real_op_module = sys.modules.get("alembic.op")
-        setattr(real, "op", self.op)  # noqa: B010
-        sys.modules["alembic.op"] = self.op
+        self._swap = _Swap(real, self.served)
         return real
 
-    def give_back_op(self) -> None:
-        """The real package took the stand-in's place: give it back its own ``op``."""
-        assert self.real is not None
-        if self._real_op is not None:
-            setattr(self.real, "op", self._real_op)  # noqa: B010
-        _restore({"alembic.op": self._real_op_module})
+    def give_back(self) -> None:
+        """The real package took the stand-in's place: give it back its own modules."""
+        assert self._swap is not None
+        self._swap.give_back()
 
 
 class _Imported(importlib.abc.Loader):
@@ -185,9 +225,18 @@ class _Imported(importlib.abc.Loader):
         module.__spec__ = self.spec
 
 
-def _restore(saved: dict[str, types.ModuleType | None]) -> None:
+# What `sys.modules` held under a name: a module, None (an import made to fail, as tests and
+# some tools do to hide a package), or nothing at all.
+_ABSENT = object()
+
+
+def _entries(keys: Iterable[str]) -> dict[str, object]:
+    return {key: sys.modules.get(key, _ABSENT) for key in keys}
+
+
+def _restore(saved: Mapping[str, object]) -> None:
     for key, module in saved.items():
-        if module is None:
+        if module is _ABSENT:
             sys.modules.pop(key, None)
         else:
-            sys.modules[key] = module
+            sys.modules[key] = module  # type: ignore[assignment]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import subprocess
 
 from migguard.cli.common import history_from
 from migguard.errors import UsageError
@@ -35,6 +33,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if not editor:
         raise UsageError("no editor: set the EDITOR (or VISUAL) environment variable")
     path = os.fspath(history.files[rids[0]])
+    # Imported here: every other command starts without subprocess (a few milliseconds).
+    import shlex
+    import subprocess
+
     try:
         return subprocess.call([*shlex.split(editor), path])
     except OSError as exc:

@@ -151,8 +151,8 @@ def _alembic_alias(source: bytes) -> AbstractContextManager[None]:
     imports = _ALEMBIC_IMPORT.findall(source)
     if not imports:
         return nullcontext()
-    from migguard.alembic_compat.stand_in import real_alembic_with_our_op, stand_in_alembic
+    from migguard.alembic_compat.stand_in import real_alembic_serving, stand_in_alembic
 
     if "alembic" not in sys.modules and all(_OP_ONLY.fullmatch(line) for line in imports):
         return stand_in_alembic()
-    return real_alembic_with_our_op()
+    return real_alembic_serving()

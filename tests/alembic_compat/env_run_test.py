@@ -4,13 +4,17 @@ variables, and env.py files that cannot run."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+import migguard
 from migguard.alembic_compat.config import alembic_config_for
 from migguard.alembic_compat.env_run import EnvSettings, run_env_py
 from tests.testing.alembic_project import (
@@ -205,3 +209,153 @@ def test_the_settings_repr_never_shows_the_url_password(tmp_path: Path) -> None:
     assert settings.url == "postgresql://app:s3cretpw@db/app"
     assert "s3cretpw" not in repr(settings)
     assert str(env_py) in repr(settings)
+
+
+# Reads env.py in a fresh interpreter (this test process has imported Alembic, and which
+# package env.py gets depends on whether it is imported) and prints, as JSON, what was read and
+# what `sys.modules` holds under `alembic` before and after.
+READ_IN_FRESH_INTERPRETER = """
+import json, sys
+from pathlib import Path
+from migguard.alembic_compat.config import alembic_config_for
+from migguard.alembic_compat.env_run import run_env_py
+
+def alembic_modules():
+    return {
+        key: getattr(module, "__file__", None) or repr(module)
+        for key, module in sys.modules.items()
+        if key == "alembic" or key.startswith("alembic.")
+    }
+
+before = alembic_modules()
+settings = run_env_py(
+    Path("migrations/env.py").resolve(),
+    alembic_config_for(Path("alembic.ini").resolve()),
+    project_root=Path.cwd(),
+)
+package = sys.modules.get("alembic")
+print(json.dumps({
+    "failure": settings.failure and settings.failure.error,
+    "tables": [sorted(m.tables) for m in settings.target_metadata],
+    "before": before,
+    "after": alembic_modules(),
+    "real_context": package is not None
+    and package.context is sys.modules["alembic.context"]
+    and package.context.__file__.endswith("context.py"),
+}))
+"""
+
+
+def read_env_in_fresh_interpreter(root: Path, prelude: str = "") -> dict[str, object]:
+    environment = {**os.environ, "PYTHONPATH": str(Path(migguard.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + READ_IN_FRESH_INTERPRETER],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.slow
+def test_an_env_py_using_only_context_is_read_without_importing_alembic(tmp_path: Path) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    write_models(tmp_path)
+    set_target_metadata(env_py)
+    env_py.write_text(
+        env_py.read_text().replace(
+            "from alembic import context", "from alembic import context, op\nassert op"
+        )
+    )
+
+    read = read_env_in_fresh_interpreter(tmp_path)
+
+    assert read["failure"] is None
+    assert read["tables"] == [["customer"]]
+    # Not one module of Alembic was imported, and nothing is left under its names.
+    assert read["before"] == read["after"] == {}
+
+
+@pytest.mark.slow
+def test_an_env_py_importing_more_of_alembic_gets_the_real_package(tmp_path: Path) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    write_models(tmp_path)
+    set_target_metadata(env_py)
+    source = env_py.read_text()
+    env_py.write_text(
+        source.replace(
+            "from alembic import context",
+            "from alembic import context\n"
+            "import alembic\n"
+            "from alembic.config import Config\n"
+            "assert isinstance(context.config, Config) or context.config is not None\n"
+            "assert alembic.context is context\n"
+            "version = alembic.__version__",
+        )
+    )
+
+    read = read_env_in_fresh_interpreter(tmp_path)
+
+    assert read["failure"] is None
+    assert read["tables"] == [["customer"]]
+    after = read["after"]
+    assert isinstance(after, dict)
+    assert {"alembic", "alembic.config", "alembic.context", "alembic.op"} <= set(after)
+    assert str(after["alembic.op"]).endswith("op.py")
+    # The real package stays imported, whole, with its own context.
+    assert read["real_context"] is True
+
+
+@pytest.mark.slow
+def test_models_importing_alembic_plugins_get_the_real_package(tmp_path: Path) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    write_models(
+        tmp_path,
+        extra="""
+        import alembic_postgresql_enum  # registers comparators on Alembic's autogenerate
+        from alembic_utils.pg_function import PGFunction
+
+        to_upper = PGFunction(
+            schema="public",
+            signature="to_upper(some_text text)",
+            definition="RETURNS text as $$ SELECT upper(some_text) $$ language SQL;",
+        )
+        """,
+    )
+    set_target_metadata(env_py)
+
+    read = read_env_in_fresh_interpreter(tmp_path)
+
+    assert read["failure"] is None
+    assert read["tables"] == [["customer"]]
+    assert read["real_context"] is True
+
+
+@pytest.mark.slow
+def test_without_alembic_an_env_py_needing_more_says_the_package_is_needed(
+    tmp_path: Path,
+) -> None:
+    env_py = alembic_init(tmp_path, "generic")
+    write_models(tmp_path)
+    set_target_metadata(env_py)
+    env_py.write_text("from alembic.script import ScriptDirectory\n" + env_py.read_text())
+    hide_alembic = (
+        "import sys\n"
+        "class NoAlembic:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'alembic' or name.startswith('alembic.'):\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, NoAlembic())\n"
+    )
+
+    read = read_env_in_fresh_interpreter(tmp_path, hide_alembic)
+
+    assert read["failure"] == (
+        "ModuleNotFoundError: No module named 'alembic.script': env.py (or a module it "
+        "imports) uses Alembic beyond `from alembic import context, op`, which needs the real "
+        "alembic package installed (pip install alembic)"
+    )
+    assert read["before"] == read["after"] == {}

@@ -9,7 +9,8 @@ or the renderer. Modules:
   and SQLite's stored ``CREATE INDEX`` statements.
 * ``from_metadata``, ``metadata_indexes``: the same records computed from ``MetaData``, and
   the DDL names and SQL text the diff shares with them.
-* ``json_form``: a snapshot as JSON and back (the replay cache).
+* ``json_form``: a snapshot as JSON and back (readable, hashable).
+* ``binary_form``: a snapshot as compact bytes and back (the fast form for caches).
 * ``models``: importing the user's ``MetaData`` from the configured import paths.
 
 Importing this package imports no SQLAlchemy: a cached snapshot loads without it.
@@ -17,6 +18,7 @@ Importing this package imports no SQLAlchemy: a cached snapshot loads without it
 
 from __future__ import annotations
 
+from migguard.autogen.snapshot.binary_form import snapshot_from_bytes, snapshot_to_bytes
 from migguard.autogen.snapshot.from_metadata import named_schemas, snapshot_of_metadata
 from migguard.autogen.snapshot.json_form import (
     FORMAT_VERSION,
@@ -77,8 +79,10 @@ __all__ = [
     "load_metadata",
     "named_schemas",
     "reflect",
+    "snapshot_from_bytes",
     "snapshot_from_json",
     "snapshot_of_metadata",
+    "snapshot_to_bytes",
     "snapshot_to_json",
     "strip_outer_parentheses",
 ]

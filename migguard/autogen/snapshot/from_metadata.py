@@ -20,7 +20,7 @@ from a reflected snapshot:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.snapshot.metadata_indexes import ddl_name, ddl_sql, index_info
@@ -77,9 +77,11 @@ def snapshot_of_metadata(
         metadata_list = (metadata_list,)
     tables: dict[tuple[str | None, str], TableInfo] = {}
     enums: dict[tuple[str | None, str], EnumInfo] = {}
+    # Most columns share a handful of types (String(40), Integer()): each is described once.
+    types: dict[Hashable, TypeSpec] = {}
     for metadata in metadata_list:
         for table in metadata.tables.values():
-            info = _table(table, dialect, ddl)
+            info = _table(table, dialect, ddl, types)
             if (info.schema, info.name) in tables:
                 raise ValueError(f"table {table.fullname} is defined in two MetaData")
             tables[(info.schema, info.name)] = info
@@ -114,10 +116,12 @@ def _dialect(dialect: Dialect | str) -> Dialect:
     return make_url(f"{dialect}://").get_dialect()()
 
 
-def _table(table: Table, dialect: Dialect, ddl: DDLCompiler) -> TableInfo:
+def _table(
+    table: Table, dialect: Dialect, ddl: DDLCompiler, types: dict[Hashable, TypeSpec]
+) -> TableInfo:
     from sqlalchemy import CheckConstraint, UniqueConstraint
 
-    columns = tuple(_column(column, table, dialect, ddl) for column in table.columns)
+    columns = tuple(_column(column, table, dialect, ddl, types) for column in table.columns)
     pk = table.primary_key
     checks = [c for c in table.constraints if isinstance(c, CheckConstraint)]
     checks += [
@@ -156,8 +160,14 @@ def _sorted(items: Iterator[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=named_sort_key))
 
 
-def _column(column: Column[Any], table: Table, dialect: Dialect, ddl: DDLCompiler) -> ColumnInfo:
-    spec = type_spec(column.type, dialect)
+def _column(
+    column: Column[Any],
+    table: Table,
+    dialect: Dialect,
+    ddl: DDLCompiler,
+    types: dict[Hashable, TypeSpec],
+) -> ColumnInfo:
+    spec = type_spec(column.type, dialect, types)
     computed = column.computed
     return ColumnInfo(
         name=column.name,

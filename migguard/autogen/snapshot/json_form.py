@@ -57,6 +57,7 @@ __all__ = [
     "SnapshotVersionError",
     "snapshot_from_json",
     "snapshot_to_json",
+    "sqlalchemy_version",
 ]
 
 FORMAT_VERSION = 2
@@ -76,7 +77,7 @@ def snapshot_to_json(snapshot: Snapshot) -> str:
     snapshots give identical text, so the text can be hashed."""
     document = {
         "format": FORMAT_VERSION,
-        "sqlalchemy": _sqlalchemy_version(),
+        "sqlalchemy": sqlalchemy_version(),
         "dialect": snapshot.dialect,
         "tables": [_dump(table) for table in snapshot.tables],
         "enums": [_dump(enum) for enum in snapshot.enums],
@@ -101,10 +102,10 @@ def snapshot_from_json(text: str) -> Snapshot:
         raise SnapshotVersionError(
             f"snapshot format {document['format']!r} is not the supported {FORMAT_VERSION}"
         )
-    if document.get("sqlalchemy") != _sqlalchemy_version():
+    if document.get("sqlalchemy") != sqlalchemy_version():
         raise SnapshotVersionError(
             f"snapshot taken with SQLAlchemy {document.get('sqlalchemy')}, "
-            f"running {_sqlalchemy_version()}"
+            f"running {sqlalchemy_version()}"
         )
     try:
         return Snapshot(
@@ -120,7 +121,8 @@ def snapshot_from_json(text: str) -> Snapshot:
 
 
 @functools.cache
-def _sqlalchemy_version() -> str:
+def sqlalchemy_version() -> str:
+    """The installed SQLAlchemy's version: a snapshot's compiled types belong to it."""
     from importlib.metadata import version
 
     return version("sqlalchemy")

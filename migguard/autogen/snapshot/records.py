@@ -152,7 +152,11 @@ class TableInfo:
 
     def column(self, name: str) -> ColumnInfo | None:
         """The column called ``name``, or ``None``."""
-        return next((column for column in self.columns if column.name == name), None)
+        # A plain loop: comparisons ask this once per column and aspect, thousands of times.
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
 
 
 @dataclass(frozen=True, slots=True)

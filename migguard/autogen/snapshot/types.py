@@ -13,7 +13,7 @@ import functools
 import importlib
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.snapshot.records import TypeSpec, Value
@@ -43,7 +43,9 @@ class TypeNotAllowedError(ValueError):
     """A ``TypeSpec`` names a class outside SQLAlchemy's type modules, or not a type."""
 
 
-def type_spec(type_: TypeEngine[Any], dialect: Dialect) -> TypeSpec:
+def type_spec(
+    type_: TypeEngine[Any], dialect: Dialect, memo: dict[Hashable, TypeSpec] | None = None
+) -> TypeSpec:
     """Describe ``type_`` as the database of ``dialect`` sees it.
 
     A variant (``with_variant``) is resolved for the dialect, and a ``TypeDecorator`` is replaced
@@ -51,10 +53,25 @@ def type_spec(type_: TypeEngine[Any], dialect: Dialect) -> TypeSpec:
     database-level type, not the Python-side wrapper. Constructor values that cannot be written
     as JSON (callables, Python enum classes) are left out; they affect Python behaviour, not DDL.
 
+    Args:
+        type_: the type (a column's).
+        dialect: the database the description is for.
+        memo: a dict kept across calls for the same ``dialect`` (a whole ``MetaData``): a type
+            whose instance attributes are all plain scalars (``String(40)``, ``Integer()``) is
+            described once per class and attributes, the description being a function of
+            those alone; other types (variants, decorators, enums) are described every time.
+
     Returns a ``TypeSpec`` whose ``compiled`` is the type's DDL for ``dialect`` passed through
     ``canonical_type_sql``, or ``None`` when the dialect cannot render the type (``ARRAY`` on
     SQLite, an unrecognised reflected type).
     """
+    key = _memo_key(type_) if memo is not None else None
+    if key is not None:
+        assert memo is not None
+        known = memo.get(key)
+        if known is None:
+            known = memo[key] = type_spec(type_, dialect)
+        return known
     type_ = database_type(type_, dialect)
     return TypeSpec(
         module=type(type_).__module__,
@@ -62,6 +79,21 @@ def type_spec(type_: TypeEngine[Any], dialect: Dialect) -> TypeSpec:
         args=tuple(_constructor_args(type_, dialect)),
         compiled=_compiled(type_, dialect),
     )
+
+
+def _memo_key(type_: TypeEngine[Any]) -> Hashable | None:
+    """``(class, ((attribute, value type, value), ...))`` when every instance attribute of
+    ``type_`` is a scalar (the value's type is part of the key: ``True == 1``), else ``None``."""
+    try:
+        attributes = vars(type_)
+    except TypeError:
+        return None
+    items = []
+    for name, value in attributes.items():
+        if not isinstance(value, _SCALARS):
+            return None
+        items.append((name, type(value), value))
+    return (type(type_), tuple(items))
 
 
 def build_type(spec: TypeSpec) -> TypeEngine[Any]:

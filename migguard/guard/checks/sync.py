@@ -53,7 +53,7 @@ def check_sync(context: CheckContext) -> list[Finding]:
         DatabaseError: ``check_url``'s server cannot be reached.
     """
     from migguard.autogen.diff import compare, describe
-    from migguard.autogen.generate import compare_options, included_schemas
+    from migguard.autogen.settings import compare_options, included_schemas
     from migguard.guard.replay.judges import check_judge, comparison_dialect, default_judge
 
     context = with_env_py_settings(context)
@@ -99,7 +99,7 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
         ConfigError, DatabaseError: as :func:`check_sync`.
     """
     from migguard.autogen.diff import excluded, model_tables, qualified
-    from migguard.autogen.generate import included_schemas
+    from migguard.autogen.settings import included_schemas
     from migguard.guard.replay.judges import comparison_dialect
 
     context = with_env_py_settings(context)

@@ -196,3 +196,32 @@ def test_reflected_types_rebuild_and_compile_like_the_models(db_url: str) -> Non
         assert reflected.compiled == type_spec(type_, engine.dialect).compiled, name
         assert reflected.module.startswith(("sqlalchemy.sql.", "sqlalchemy.dialects."))
         assert type_spec(build_type(reflected), engine.dialect) == reflected, name
+
+
+def test_a_memo_describes_each_plain_type_once_and_never_mixes_up_others() -> None:
+    dialect = DIALECTS["postgresql"]
+    memo: dict[Any, TypeSpec] = {}
+    several = [
+        sa.String(40),
+        sa.String(40),
+        sa.String(41),
+        sa.Integer(),
+        sa.Integer(),
+        sa.Numeric(12, 2),
+        sa.Numeric(12, 2, asdecimal=False),
+        sa.Boolean(),
+        # Not plain: a variant, an array of a plain type, an enum, a decorator.
+        sa.String(40).with_variant(sa.Text(), "postgresql"),
+        sa.ARRAY(sa.String(40)),
+        sa.Enum("a", "b", name="letters"),
+        sa.PickleType(),
+    ]
+
+    described = [type_spec(type_, dialect, memo) for type_ in several]
+
+    assert described == [type_spec(type_, dialect) for type_ in several]
+    assert described[0] is described[1] and described[3] is described[4]
+    assert described[8].compiled == "TEXT"
+    # One entry per distinct plain type (String(40), String(41), Integer, the two Numeric,
+    # Boolean); the others were described without the memo.
+    assert len(memo) == 6

@@ -3,15 +3,21 @@ replayed into a scratch SQLite file or a scratch PostgreSQL database."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import migguard
 from migguard.config.load import load_config
 from migguard.errors import ConfigError
 from migguard.guard.checks.run import run_checks
 from migguard.guard.findings import ERROR, INFO, WARNING, Finding
 from migguard.guard.settings import CheckSettings
+from tests.testing.alembic_project import alembic_init, set_target_metadata, write_models
 from tests.testing.postgres import psql
 from tests.testing.project import Project
 from tests.testing.shop import (
@@ -366,3 +372,44 @@ def test_a_table_in_a_named_schema_is_compared_on_postgresql(shop: Shop, pg_url:
         upgrade='op.add_column("audit_entry", sa.Column("note", sa.Text()), schema="audit")',
     )
     assert only(shop.check("sync")).details == ("drop column 'audit.audit_entry.note'",)
+
+
+@pytest.mark.slow
+def test_a_warm_check_imports_neither_alembic_nor_the_writing_side(tmp_path: Path) -> None:
+    # The pre-commit hook's path once the replay is cached: env.py (which says only
+    # `from alembic import context`) is read against migguard's stand-in, and comparing writes
+    # nothing, so neither Alembic nor the renderer, the script writer or the runtime are
+    # imported (each costs every commit tens of milliseconds). Fresh interpreters: this test
+    # process has imported them all.
+    env_py = alembic_init(tmp_path, "generic")
+    write_models(tmp_path)
+    set_target_metadata(env_py)
+    program = (
+        "import sys\n"
+        "from migguard.cli.main import main\n"
+        "code = main(['check', '--select', 'sync,models-imported'])\n"
+        "heavy = ('alembic', 'mako', 'migguard.autogen.render', 'migguard.scripts.create',\n"
+        "         'migguard.runtime.migrate')\n"
+        "print(code, *sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(Path(migguard.__file__).parents[1])}
+    environment.pop("MIGGUARD_URL", None)
+
+    def check() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.stdout.strip(), done.stderr
+        return done.stdout.splitlines()[-1].split()
+
+    cold = check()
+    warm = check()
+
+    # 1: the models' table is not in the (empty) history, so the check did compare.
+    assert cold[0] == "1" and "migguard.runtime.migrate" in cold  # the replay ran
+    assert warm == ["1"]
