@@ -10,11 +10,12 @@ again. No function imports SQLAlchemy at module level, so importing this module 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from sqlalchemy import Constraint, Enum, ForeignKey, Index, Table
+    from sqlalchemy import Connection, Constraint, Enum, ForeignKey, Index, Table
     from sqlalchemy.engine.interfaces import Dialect
     from sqlalchemy.sql.compiler import DDLCompiler
     from sqlalchemy.sql.elements import BindParameter, TextClause
@@ -176,3 +177,52 @@ def is_unnamed(name: object) -> bool:
     from sqlalchemy.sql.base import _NoneName
 
     return name is None or isinstance(name, _NoneName)
+
+
+@contextmanager
+def sqlite_catalog_answers(
+    connection: Connection,
+    pragma_rows: Callable[[str, str, str | None], Sequence[tuple[Any, ...]] | None],
+    table_sql: Callable[[str, str | None], str | None],
+) -> Iterator[None]:
+    """For the block, SQLite reflection on ``connection`` reads the catalog through the
+    callbacks: ``pragma_rows(pragma, name, schema)`` gives the rows ``PRAGMA schema.pragma(name)``
+    would, ``table_sql(name, schema)`` the stored ``CREATE`` statement of a table or view; either
+    returns ``None`` to have the database asked as usual. Other connections of the same dialect
+    are not affected.
+
+    Why private: the SQLite dialect reads its catalog only through
+    ``SQLiteDialect._get_table_pragma`` and ``SQLiteDialect._get_table_sql`` (SQLAlchemy 2.0,
+    2.1), one table at a time; answering those two from rows read in bulk keeps SQLAlchemy's
+    parsing of them. They are replaced on the dialect instance for the block and restored
+    after; a dialect without them is left alone (the database is then asked).
+    """
+    dialect: Any = connection.dialect
+    names = ("_get_table_pragma", "_get_table_sql")
+    if not all(callable(getattr(dialect, name, None)) for name in names):
+        yield
+        return
+    saved = {name: vars(dialect).get(name) for name in names}
+    ask_pragma = dialect._get_table_pragma
+    ask_sql = dialect._get_table_sql
+
+    def get_table_pragma(conn: Any, pragma: str, table_name: str, schema: str | None = None) -> Any:
+        rows = pragma_rows(pragma, table_name, schema) if conn is connection else None
+        if rows is None:
+            return ask_pragma(conn, pragma, table_name, schema=schema)
+        return list(rows)
+
+    def get_table_sql(conn: Any, table_name: str, schema: str | None = None, **kw: Any) -> Any:
+        sql = table_sql(table_name, schema) if conn is connection else None
+        return ask_sql(conn, table_name, schema=schema, **kw) if sql is None else sql
+
+    dialect._get_table_pragma = get_table_pragma
+    dialect._get_table_sql = get_table_sql
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                delattr(dialect, name)
+            else:
+                setattr(dialect, name, value)

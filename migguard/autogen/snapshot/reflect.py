@@ -3,8 +3,9 @@
 Each ``Inspector.get_multi_*`` call reflects every table of a schema at once
 (https://docs.sqlalchemy.org/en/20/core/reflection.html#sqlalchemy.engine.reflection.Inspector.get_multi_columns):
 on PostgreSQL a schema of any size costs a constant number of catalog queries. SQLAlchemy's
-SQLite dialect answers the same calls table by table with ``PRAGMA`` statements, which run
-in-process without a network round trip.
+SQLite dialect answers the same calls table by table with ``PRAGMA`` statements; migguard reads
+those pragmas for the whole schema in a few queries first and lets the dialect parse them
+(:mod:`migguard.autogen.snapshot.sqlite_catalog`).
 
 Quirks smoothed here, so a snapshot means the same on every database:
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, cast
 
 from migguard.autogen.snapshot.records import (
@@ -40,6 +42,7 @@ from migguard.autogen.snapshot.records import (
     table_sort_key,
     to_pairs,
 )
+from migguard.autogen.snapshot.sqlite_catalog import prefetched_sqlite_catalog
 from migguard.autogen.snapshot.sqlite_sql import (
     ParsedIndex,
     generated_expressions,
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["database_schemas", "reflect"]
 
 TableKey = tuple[str | None, str]
+# Reflecting at most this many named tables skips the whole-catalog prefetch.
+_PREFETCH_FROM = 20
 
 
 def reflect(
@@ -89,8 +94,11 @@ def reflect(
         # Handled below from the stored CREATE INDEX statements.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
         for schema in wanted:
-            reflected = _schema_tables(connection, inspector, schema, frozenset(exclude), only)
-            for table in reflected:
+            # A few tables are read faster one by one than the whole catalog at once.
+            prefetch = only is None or len(only) > _PREFETCH_FROM
+            with prefetched_sqlite_catalog(connection, schema) if prefetch else nullcontext():
+                read = list(_schema_tables(connection, inspector, schema, frozenset(exclude), only))
+            for table in read:
                 tables[(table.schema, table.name)] = table
             if dialect.name == "postgresql":
                 # A PostgreSQL connection's inspector is SQLAlchemy's PGInspector.
