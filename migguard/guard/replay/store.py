@@ -22,6 +22,7 @@ state write the same content. Stored states are bounded (:data:`MAX_STATES`,
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import tempfile
 import time
@@ -102,15 +103,15 @@ class ReplayStore:
     def reflected(self, state: StoredState) -> tuple[Snapshot, tuple[tuple[str, ...], ...]] | None:
         """The snapshot stored with ``state`` and the SQLite schema rows it was reflected
         from (empty on PostgreSQL); None when missing or unreadable."""
-        from migguard.autogen.snapshot import snapshot_from_json
+        from migguard.autogen.snapshot import snapshot_from_bytes
 
         payload = read_cache_file(self.folder / f"{state.key}.snap")
         if payload is None:
             return None
         try:
-            rows_line, _, snapshot_line = payload.decode("utf-8").partition("\n")
-            rows = tuple(tuple(str(value) for value in row) for row in json.loads(rows_line))
-            return snapshot_from_json(snapshot_line), rows
+            rows, snapshot = marshal.loads(payload)
+            schema_rows = tuple(tuple(_text(value) for value in row) for row in rows)
+            return snapshot_from_bytes(snapshot), schema_rows
         except Exception:
             # Another version's file with a valid checksum: a miss.
             return None
@@ -134,7 +135,7 @@ class ReplayStore:
         Returns:
             True when the state was stored.
         """
-        from migguard.autogen.snapshot import snapshot_to_json
+        from migguard.autogen.snapshot import snapshot_to_bytes
 
         try:
             prepare_cache_folder(self.folder.parent.parent)
@@ -148,8 +149,8 @@ class ReplayStore:
                 return False
             database = {"sha256": copied[0], "size": copied[1]}
         if snapshot is not None:
-            text = f"{json.dumps(rows)}\n{snapshot_to_json(snapshot)}\n"
-            write_cache_file(self.folder, f"{state.key}.snap", text.encode("utf-8"))
+            payload = marshal.dumps((rows, snapshot_to_bytes(snapshot)))
+            write_cache_file(self.folder, f"{state.key}.snap", payload)
         meta = {
             "environment": self.environment,
             "key": state.key,
