@@ -152,10 +152,13 @@ def _schema_tables(
         if dialect.supports_comments
         else {}
     )
-    statements = _sqlite_index_statements(connection, schema) if dialect.name == "sqlite" else {}
+    wanted = {key[1] for key in keys}
+    statements = (
+        _sqlite_index_statements(connection, schema, wanted) if dialect.name == "sqlite" else {}
+    )
     generated: Mapping[str, Mapping[str, str]] = {}
     if dialect.name == "sqlite" and any(c.get("computed") for key in keys for c in columns[key]):
-        generated = _sqlite_generated(connection, schema)
+        generated = _sqlite_generated(connection, schema, wanted)
     default_schema = inspector.default_schema_name
     for key in keys:
         yield TableInfo(
@@ -300,10 +303,10 @@ def _parsed_sorting(parsed: ParsedIndex) -> tuple[tuple[str, tuple[str, ...]], .
 
 
 def _sqlite_index_statements(
-    connection: Connection, schema: str | None
+    connection: Connection, schema: str | None, tables: Collection[str]
 ) -> dict[str, dict[str, ParsedIndex]]:
-    """``{table: {index name: parsed CREATE INDEX}}`` for the indexes created by statement
-    (automatic indexes of constraints have no stored SQL), in one query."""
+    """``{table: {index name: parsed CREATE INDEX}}`` for the indexes of ``tables`` created
+    by statement (automatic indexes of constraints have no stored SQL), in one query."""
     from sqlalchemy import text
 
     quote = connection.dialect.identifier_preparer.quote_identifier
@@ -315,15 +318,19 @@ def _sqlite_index_statements(
     )
     statements: dict[str, dict[str, ParsedIndex]] = {}
     for table, name, sql in rows:
+        if table not in tables:
+            continue
         parsed = parse_create_index(sql)
         if parsed is not None:
             statements.setdefault(table, {})[name] = parsed
     return statements
 
 
-def _sqlite_generated(connection: Connection, schema: str | None) -> dict[str, dict[str, str]]:
-    """``{table: {column: generation expression}}`` from the stored ``CREATE TABLE``
-    statements, in one query."""
+def _sqlite_generated(
+    connection: Connection, schema: str | None, tables: Collection[str]
+) -> dict[str, dict[str, str]]:
+    """``{table: {column: generation expression}}`` of ``tables`` from the stored ``CREATE
+    TABLE`` statements, in one query."""
     from sqlalchemy import text
 
     quote = connection.dialect.identifier_preparer.quote_identifier
@@ -333,7 +340,7 @@ def _sqlite_generated(connection: Connection, schema: str | None) -> dict[str, d
             "WHERE type = 'table' AND sql IS NOT NULL"
         )
     )
-    return {name: generated_expressions(sql) for name, sql in rows}
+    return {name: generated_expressions(sql) for name, sql in rows if name in tables}
 
 
 def _enums(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +11,7 @@ from migguard.guard.replay.plan import ReplayPlan
 from migguard.guard.replay.scratch import sqlite_scratch
 from migguard.guard.replay.sqlite_changes import SchemaRows, changed_tables, merged, schema_rows
 from migguard.guard.replay.steps import Progress, checkpoints, reflect_all, run_replay
-from migguard.guard.replay.store import StoredState
+from migguard.guard.replay.store import StoredState, copy_hashed
 from migguard.scripts.directory import History
 
 if TYPE_CHECKING:
@@ -69,8 +67,7 @@ def _seed(plan: ReplayPlan, database: Path) -> StoredState | None:
     for state in plan.starts():
         expected = state.database.get("sha256")
         try:
-            shutil.copyfile(plan.store.sqlite_file(state), database)
-            copied = hashlib.sha256(database.read_bytes()).hexdigest()
+            copied, _ = copy_hashed(plan.store.sqlite_file(state), database)
         except OSError:
             continue  # evicted by another run meanwhile
         if copied == expected:

@@ -42,7 +42,7 @@ from migguard.scripts.cache import (
 if TYPE_CHECKING:
     from migguard.autogen.snapshot import Snapshot
 
-__all__ = ["MAX_BYTES", "MAX_STATES", "ReplayStore", "StoredState"]
+__all__ = ["MAX_BYTES", "MAX_STATES", "ReplayStore", "StoredState", "copy_hashed"]
 
 MAX_STATES = 16
 MAX_BYTES = 512 * 1024 * 1024
@@ -268,9 +268,14 @@ class ReplayStore:
 
 
 def _copy_sqlite(source: Path, folder: Path, name: str) -> tuple[str, int] | None:
-    """Copy the SQLite database ``source`` to ``folder/name`` through a temporary file with
-    SQLite's online backup (consistent even if ``source`` has a reader); returns the copy's
-    sha256 and size, or None when it could not be written."""
+    """Copy the SQLite database ``source`` (which no one is writing to) to ``folder/name``
+    through a temporary file; returns the copy's sha256 and size, or None when it could not
+    be written.
+
+    Between transactions a database in SQLite's default rollback-journal mode is whole in its
+    file (https://www.sqlite.org/atomiccommit.html), which is then copied and hashed in one
+    pass; with a ``-wal`` or ``-journal`` file beside it, SQLite's online backup makes the
+    copy instead."""
     import hashlib
     import sqlite3
 
@@ -280,18 +285,41 @@ def _copy_sqlite(source: Path, folder: Path, name: str) -> tuple[str, int] | Non
     except OSError:
         return None
     try:
-        with (
-            closing(sqlite3.connect(source)) as reader,
-            closing(sqlite3.connect(tmp)) as writer,
-        ):
-            reader.backup(writer)
-        data = Path(tmp).read_bytes()
+        if any(Path(f"{source}{suffix}").exists() for suffix in ("-wal", "-journal")):
+            with (
+                closing(sqlite3.connect(source)) as reader,
+                closing(sqlite3.connect(tmp)) as writer,
+            ):
+                reader.backup(writer)
+            data = Path(tmp).read_bytes()
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        else:
+            digest, size = copy_hashed(source, Path(tmp))
         os.replace(tmp, folder / name)
     except (OSError, sqlite3.Error):
         with suppress(OSError):
             os.unlink(tmp)
         return None
-    return hashlib.sha256(data).hexdigest(), len(data)
+    return digest, size
+
+
+def copy_hashed(source: Path, target: Path) -> tuple[str, int]:
+    """Copy ``source`` over ``target`` in one pass; returns the sha256 (hex) and size of what
+    was copied.
+
+    Raises:
+        OSError: either file cannot be read or written.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = 0
+    with open(source, "rb") as reading, open(target, "wb") as writing:
+        while chunk := reading.read(1 << 20):
+            digest.update(chunk)
+            writing.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _text(value: object) -> str:
