@@ -50,8 +50,9 @@ new revision really was replayed, the parent's cached schema was not reused as i
 It prints one Markdown table for every size (medians, ratios to ``alembic check`` and to the
 import floor), with the machine facts, the untimed setup times and, with several sizes, how
 much the ``migguard add-one`` and ``migguard warm`` medians grow from the smallest size to the
-largest (the issue's aim: independent of the history's length within 20%); ``--json PATH``
-also saves every timing.
+largest (the issue's aim: independent of the history's length within 20%), with the import
+floor's growth beside them (the models grow with the history); ``--json PATH`` also saves every
+timing.
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ COLD, WARM, ADD_ONE, FLOOR, ALEMBIC = (
     "alembic check",
 )
 CASES = (COLD, WARM, ADD_ONE, FLOOR, ALEMBIC)
-# The cases whose cost should not grow with the history (the issue's "independent of N").
-SCALING_CASES = (ADD_ONE, WARM)
+# The cases whose cost should not grow with the history (the issue's "independent of N"),
+# then the import floor, which does grow: these models have a table per two revisions.
+GROWTH_CASES = (ADD_ONE, WARM, FLOOR)
 FLOOR_CODE = "import sqlalchemy; import models"
 
 
@@ -535,18 +537,18 @@ def all_facts() -> dict[str, str]:
 
 
 def growth(results: Sequence[SizeResult]) -> dict[str, float]:
-    """For each of ``SCALING_CASES``, the largest size's median divided by the smallest's;
+    """For each of ``GROWTH_CASES``, the largest size's median divided by the smallest's;
     empty with a single size."""
     if len(results) < 2:
         return {}
     smallest = min(results, key=lambda result: result.revisions)
     largest = max(results, key=lambda result: result.revisions)
-    return {case: largest.median(case) / smallest.median(case) for case in SCALING_CASES}
+    return {case: largest.median(case) / smallest.median(case) for case in GROWTH_CASES}
 
 
 def markdown(results: Sequence[SizeResult], runs: int, facts: dict[str, str]) -> str:
     """Every size's medians and ratios as one Markdown table, then the machine facts, the
-    untimed setup and (with several sizes) the growth of ``SCALING_CASES``."""
+    untimed setup and (with several sizes) the growth of ``GROWTH_CASES``."""
     lines = [
         "| case | revisions | tables | median (ms) | ratio to `alembic check` "
         "| ratio to the import floor |",
@@ -586,8 +588,9 @@ def markdown(results: Sequence[SizeResult], runs: int, facts: dict[str, str]) ->
         lines.append(
             f"From {low} to {high} revisions, median {high}/{low}: "
             + ", ".join(f"`{case}` {ratio:.2f}" for case, ratio in grown.items())
-            + " (the issue's aim: independent of the number of revisions within 20%, "
-            "at most 1.20)."
+            + " (the issue's aim for the first two: independent of the number of revisions "
+            "within 20%, at most 1.20; the import floor grows with the models, which have a "
+            "table per two revisions)."
         )
     return "\n".join(lines)
 
