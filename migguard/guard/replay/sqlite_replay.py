@@ -73,7 +73,8 @@ def _seed(plan: ReplayPlan, database: Path) -> StoredState | None:
         if copied == expected:
             plan.store.touch(state)
             return state
-    database.unlink(missing_ok=True)
+    # An empty file is an empty SQLite database: stored as such when nothing runs.
+    database.write_bytes(b"")
     return None
 
 

@@ -331,3 +331,13 @@ def test_concurrent_checks_share_the_store_and_never_give_a_wrong_answer(shop: S
     outcome = built(shop)
     assert not outcome.replayed
     assert outcome.snapshot == from_scratch(shop).snapshot
+
+
+def test_an_empty_history_is_stored_too(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_shop(project, monkeypatch) as shop:
+        for path in shop.project.versions.glob("*.py"):
+            path.unlink()
+        first = built(shop)
+        second = built(shop)
+        assert (first.replayed, second.replayed) == (True, False)
+        assert second.snapshot.tables == ()
