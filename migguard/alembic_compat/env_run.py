@@ -30,6 +30,7 @@ from typing import Any
 
 from migguard.alembic_compat.config import AlembicConfig
 from migguard.alembic_compat.env_context import EnvRecorder, build_context_module
+from migguard.collector import collector_paused
 from migguard.config.urls import mask_password
 
 __all__ = ["EnvFailure", "EnvSettings", "run_env_py"]
@@ -155,7 +156,10 @@ def run_env_py(
         _contained(),
     ):
         try:
-            runpy.run_path(str(env_path), run_name="env_py")
+            # env.py imports the models: thousands of objects alive for the whole run (see
+            # collector_paused).
+            with collector_paused():
+                runpy.run_path(str(env_path), run_name="env_py")
         except Exception as error:  # the user's code: reported as a finding, not a crash
             failure = _failure(error, env_path, project_root)
         except SystemExit as error:

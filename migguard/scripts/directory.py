@@ -9,13 +9,13 @@ skipped, and modules that declare no revision (helpers) are ignored.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from stat import S_ISDIR
 from typing import NamedTuple
 
+from migguard.collector import collector_paused
 from migguard.config import Config
 from migguard.errors import ConfigError
 from migguard.graph import Revision, RevisionGraph, Unreadable
@@ -103,9 +103,7 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
     ]
     # Tens of thousands of small acyclic objects are built below; the cyclic garbage
     # collector would rescan them again and again for nothing (a third of the load time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         try:
             listing = list(
                 iter_script_files(config.version_locations, config.recursive_version_locations)
@@ -128,9 +126,6 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
                 cache.save()
             if snapshot is not None:
                 snapshot.save(key, revisions, files)
-    finally:
-        if collecting:
-            gc.enable()
     return History(graph=graph, files=files, warnings=tuple(warnings), root=config.root)
 
 

@@ -56,6 +56,7 @@ from migguard.autogen.diff.options import CompareOptions, DiffResult, Item, Note
 from migguard.autogen.diff.schemas import plan_schemas
 from migguard.autogen.diff.tables import TableMatch, dependency_order, match_tables, referred
 from migguard.autogen.snapshot import Snapshot, TableInfo, snapshot_of_metadata
+from migguard.collector import collector_paused
 from migguard.ops.base import Operation
 
 if TYPE_CHECKING:
@@ -86,6 +87,18 @@ def compare(
             "models with a snapshot of the database they are meant for"
         )
     metadata_list = [metadata] if isinstance(metadata, sa.MetaData) else list(metadata)
+    # Both snapshots' records, and the models they come from, stay alive throughout: the
+    # collector's passes over them would free nothing (see collector_paused).
+    with collector_paused():
+        return _compare(metadata_list, snapshot, dialect, options)
+
+
+def _compare(
+    metadata_list: list[sa.MetaData],
+    snapshot: Snapshot,
+    dialect: Dialect,
+    options: CompareOptions,
+) -> DiffResult:
     ctx = Context(dialect, options)
     model = snapshot_of_metadata(metadata_list, dialect)
     asked = {_schema(schema, dialect) for schema in options.schemas}

@@ -55,6 +55,7 @@ from migguard.autogen.snapshot.records import (
     UniqueInfo,
     Value,
 )
+from migguard.collector import collector_paused
 
 __all__ = ["BINARY_FORMAT", "snapshot_from_bytes", "snapshot_to_bytes"]
 
@@ -111,19 +112,24 @@ def snapshot_from_bytes(data: bytes) -> Snapshot:
     if digest != _digest(payload):
         raise SnapshotFormatError("damaged snapshot: its digest does not match its contents")
     try:
-        dialect, types, column_rows, tables, enums, schemas = marshal.loads(payload)
-        specs = [_load_type(spec) for spec in types]
-        columns = [_load_column(column, specs) for column in column_rows]
-        return Snapshot(
-            dialect=dialect,
-            tables=tuple(_load_table(table, columns) for table in tables),
-            enums=tuple(EnumInfo(*enum) for enum in enums),
-            schemas=tuple(schemas),
-        )
+        with collector_paused():  # tens of thousands of acyclic objects: see collector_paused
+            return _load(payload)
     except (EOFError, ValueError, TypeError, IndexError) as error:
         # Only a payload written by another build of this module can get here (the digest
         # matched): still a miss, never a crash.
         raise SnapshotFormatError(f"malformed snapshot: {type(error).__name__}: {error}") from error
+
+
+def _load(payload: bytes) -> Snapshot:
+    dialect, types, column_rows, tables, enums, schemas = marshal.loads(payload)
+    specs = [_load_type(spec) for spec in types]
+    columns = [_load_column(column, specs) for column in column_rows]
+    return Snapshot(
+        dialect=dialect,
+        tables=tuple(_load_table(table, columns) for table in tables),
+        enums=tuple(EnumInfo(*enum) for enum in enums),
+        schemas=tuple(schemas),
+    )
 
 
 def _header_fields() -> str:

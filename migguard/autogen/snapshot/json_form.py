@@ -50,6 +50,7 @@ from migguard.autogen.snapshot.records import (
     UniqueInfo,
     Value,
 )
+from migguard.collector import collector_paused
 
 __all__ = [
     "FORMAT_VERSION",
@@ -92,6 +93,12 @@ def snapshot_from_json(text: str) -> Snapshot:
     Raises ``SnapshotVersionError`` when it was written by another format version or another
     SQLAlchemy version, and ``SnapshotFormatError`` when it is not a snapshot at all.
     """
+    # A 500-table snapshot is about a hundred thousand acyclic objects: see collector_paused.
+    with collector_paused():
+        return _snapshot_from_json(text)
+
+
+def _snapshot_from_json(text: str) -> Snapshot:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

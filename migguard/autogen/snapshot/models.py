@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from migguard.collector import collector_paused
 from migguard.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -129,7 +130,9 @@ def _import_object(import_path: str, what: str, example: str, project_root: Path
             f"'package.module:attribute' (e.g. '{example}')"
         )
     try:
-        target: object = importlib.import_module(module_name.strip())
+        # The models: thousands of objects alive for the whole run (see collector_paused).
+        with collector_paused():
+            target: object = importlib.import_module(module_name.strip())
     except Exception as error:  # whatever the user's module raises is reported, not hidden
         where = _raised_at(error, project_root)
         raise ConfigError(
