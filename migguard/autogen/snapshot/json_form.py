@@ -134,14 +134,17 @@ def _record(value: Any) -> dict[str, Any]:
     Raises:
         TypeError: ``value`` is not a record (JSON cannot hold it).
     """
-    return {name: getattr(value, name) for name in _field_names(type(value))}
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not hasattr(kind, "__dataclass_fields__"):
+            raise TypeError(f"{kind.__name__} is not a snapshot record and cannot be saved as JSON")
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return {name: getattr(value, name) for name in names}
 
 
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    if not hasattr(cls, "__dataclass_fields__"):
-        raise TypeError(f"{cls.__name__} is not a snapshot record and cannot be saved as JSON")
-    return tuple(f.name for f in fields(cls))
+# Each record class's field names, looked up once.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _table(data: Mapping[str, Any]) -> TableInfo:
