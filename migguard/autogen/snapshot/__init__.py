@@ -1,4 +1,4 @@
-"""Snapshots: a database (or the models) as plain data, saved as JSON and loaded back.
+"""Snapshots: a database (or the models) as plain data, saved as bytes and loaded back.
 
 The bottom of autogenerate: the diff compares two snapshots, and nothing here knows of the diff
 or the renderer. Modules:
@@ -9,8 +9,8 @@ or the renderer. Modules:
   and SQLite's stored ``CREATE INDEX`` statements.
 * ``from_metadata``, ``metadata_indexes``: the same records computed from ``MetaData``, and
   the DDL names and SQL text the diff shares with them.
-* ``json_form``: a snapshot as JSON and back (readable, hashable).
-* ``binary_form``: a snapshot as compact bytes and back (the fast form for caches).
+* ``binary_form``, ``errors``: a snapshot as compact bytes and back (the replay store's
+  form), and why stored bytes cannot be loaded.
 * ``models``: importing the user's ``MetaData`` from the configured import paths.
 
 Importing this package imports no SQLAlchemy: a cached snapshot loads without it.
@@ -19,14 +19,8 @@ Importing this package imports no SQLAlchemy: a cached snapshot loads without it
 from __future__ import annotations
 
 from migguard.autogen.snapshot.binary_form import snapshot_from_bytes, snapshot_to_bytes
+from migguard.autogen.snapshot.errors import SnapshotFormatError, SnapshotVersionError
 from migguard.autogen.snapshot.from_metadata import named_schemas, snapshot_of_metadata
-from migguard.autogen.snapshot.json_form import (
-    FORMAT_VERSION,
-    SnapshotFormatError,
-    SnapshotVersionError,
-    snapshot_from_json,
-    snapshot_to_json,
-)
 from migguard.autogen.snapshot.metadata_indexes import ddl_name, ddl_sql
 from migguard.autogen.snapshot.models import (
     configured_models,
@@ -53,7 +47,6 @@ from migguard.autogen.snapshot.sqlite_sql import strip_outer_parentheses
 from migguard.autogen.snapshot.types import build_type, database_type
 
 __all__ = [
-    "FORMAT_VERSION",
     "CheckInfo",
     "ColumnInfo",
     "EnumInfo",
@@ -80,9 +73,7 @@ __all__ = [
     "named_schemas",
     "reflect",
     "snapshot_from_bytes",
-    "snapshot_from_json",
     "snapshot_of_metadata",
     "snapshot_to_bytes",
-    "snapshot_to_json",
     "strip_outer_parentheses",
 ]

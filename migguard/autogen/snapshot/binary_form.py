@@ -1,4 +1,4 @@
-"""A snapshot as compact bytes and back: the fast form of the replay cache.
+"""A snapshot as compact bytes and back: the form of the replay store.
 
 Loading a 500-table snapshot from JSON builds a dict per record and looks every field up by
 name; here each record is a plain tuple of its fields in declaration order, written with
@@ -36,11 +36,7 @@ import marshal
 import sys
 from typing import Any
 
-from migguard.autogen.snapshot.json_form import (
-    SnapshotFormatError,
-    SnapshotVersionError,
-    sqlalchemy_version,
-)
+from migguard.autogen.snapshot.errors import SnapshotFormatError, SnapshotVersionError
 from migguard.autogen.snapshot.records import (
     CheckInfo,
     ColumnInfo,
@@ -65,8 +61,8 @@ _DIGEST_SIZE = 16
 
 
 def snapshot_to_bytes(snapshot: Snapshot) -> bytes:
-    """``snapshot`` in the layout of this module's docstring. Unlike its JSON text, the bytes
-    are not meant for hashing: marshal may write shared objects by reference."""
+    """``snapshot`` in the layout of this module's docstring. The bytes are not meant for
+    hashing or comparing: marshal may write shared objects by reference."""
     types = _Rows()
     columns = _Rows()
     tables = tuple(_dump_table(table, columns, types) for table in snapshot.tables)
@@ -134,7 +130,14 @@ def _load(payload: bytes) -> Snapshot:
 
 def _header_fields() -> str:
     python = f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
-    return f"{BINARY_FORMAT} {sqlalchemy_version()} {python} {marshal.version}"
+    return f"{BINARY_FORMAT} {_sqlalchemy_version()} {python} {marshal.version}"
+
+
+def _sqlalchemy_version() -> str:
+    """The installed SQLAlchemy's version: a snapshot's compiled types belong to it."""
+    from importlib.metadata import version
+
+    return version("sqlalchemy")
 
 
 def _header() -> bytes:

@@ -7,7 +7,7 @@ loads without it.
 
 How the fields are filled from a live database is described in
 ``migguard.autogen.snapshot.reflect``; from models, in ``migguard.autogen.snapshot.from_metadata``;
-how they are written as JSON, in ``migguard.autogen.snapshot.json_form``.
+how they are stored, in ``migguard.autogen.snapshot.binary_form``.
 """
 
 from __future__ import annotations

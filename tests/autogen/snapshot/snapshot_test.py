@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from migguard.autogen.snapshot import (
-    FORMAT_VERSION,
     CheckInfo,
     ForeignKeyInfo,
     IndexInfo,
     PrimaryKeyInfo,
     Snapshot,
-    SnapshotFormatError,
-    SnapshotVersionError,
     TableInfo,
     UniqueInfo,
     reflect,
-    snapshot_from_json,
-    snapshot_to_json,
 )
 from tests.testing.shop_schema import AUDIT, create, schemas, shop_metadata
 
@@ -222,73 +216,6 @@ def test_exclude_by_name_or_qualified_name(shop: Snapshot, engine: sa.Engine) ->
         )
     names = [(t.schema, t.name) for t in snapshot.tables]
     assert names == [(None, "alembic_version"), (None, "customers"), (None, "order_lines")]
-
-
-def test_json_round_trip_is_lossless(shop: Snapshot) -> None:
-    text = snapshot_to_json(shop)
-    loaded = snapshot_from_json(text)
-    assert loaded == shop
-    assert hash(loaded) == hash(shop)
-    assert snapshot_to_json(loaded) == text
-
-
-def test_json_shape(shop: Snapshot) -> None:
-    document = json.loads(snapshot_to_json(shop))
-    assert document["format"] == FORMAT_VERSION
-    assert document["sqlalchemy"] == sa.__version__
-    customers = next(t for t in document["tables"] if t["name"] == "customers")
-    email = next(c for c in customers["columns"] if c["name"] == "email")
-    assert email["type"] == {
-        "module": "sqlalchemy.sql.sqltypes",
-        "name": "VARCHAR",
-        "args": [["length", 255]],
-        "compiled": "VARCHAR(255)",
-    }
-    assert sorted(customers) == [
-        "checks",
-        "columns",
-        "comment",
-        "foreign_keys",
-        "indexes",
-        "name",
-        "primary_key",
-        "schema",
-        "uniques",
-    ]
-
-
-def test_other_format_version_is_refused(shop: Snapshot) -> None:
-    document = json.loads(snapshot_to_json(shop))
-    document["format"] = FORMAT_VERSION + 1
-    with pytest.raises(
-        SnapshotVersionError,
-        match=f"format {FORMAT_VERSION + 1} is not the supported {FORMAT_VERSION}",
-    ):
-        snapshot_from_json(json.dumps(document))
-
-
-def test_other_sqlalchemy_version_is_refused(shop: Snapshot) -> None:
-    document = json.loads(snapshot_to_json(shop))
-    document["sqlalchemy"] = "1.4.0"
-    with pytest.raises(SnapshotVersionError, match=r"SQLAlchemy 1\.4\.0") as caught:
-        snapshot_from_json(json.dumps(document))
-    assert isinstance(caught.value, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("{not json", "not valid JSON"),
-        ("[1, 2]", "no format version"),
-        (
-            json.dumps({"format": FORMAT_VERSION, "sqlalchemy": sa.__version__, "dialect": "x"}),
-            "KeyError",
-        ),
-    ],
-)
-def test_malformed_text_is_refused(text: str, message: str) -> None:
-    with pytest.raises(SnapshotFormatError, match=message):
-        snapshot_from_json(text)
 
 
 def test_table_lookup_by_schema(shop: Snapshot, engine: sa.Engine) -> None:
