@@ -16,6 +16,7 @@ __all__ = [
     "CheckCode",
     "Finding",
     "Severity",
+    "active",
     "exit_code",
     "finding_record",
     "sort_findings",
@@ -54,6 +55,10 @@ class Finding(NamedTuple):
         line: 1-based line in ``file``, or ``None``.
         hint: one line saying what to do about it (often a command to run), or ``None``.
         details: further lines, e.g. the operations a ``sync`` finding says are missing.
+        rule: the lint rule's id (``lint`` findings only), e.g. ``require-concurrent-index``.
+        suppressed: why the finding is suppressed (a ``# migguard: safe[rule] reason`` comment
+            or the ``[check.lint]`` configuration), or ``None``. A suppressed finding is listed
+            in JSON and SARIF output only, and never fails a run.
     """
 
     code: CheckCode
@@ -63,6 +68,13 @@ class Finding(NamedTuple):
     line: int | None = None
     hint: str | None = None
     details: tuple[str, ...] = ()
+    rule: str | None = None
+    suppressed: str | None = None
+
+
+def active(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that count: those not suppressed."""
+    return [finding for finding in findings if finding.suppressed is None]
 
 
 def exit_code(findings: Iterable[Finding]) -> int:
@@ -70,9 +82,9 @@ def exit_code(findings: Iterable[Finding]) -> int:
 
     Returns:
         3 when a ``graph`` error exists (the history itself is broken), else 1 when any error
-        exists, else 0 (warnings and infos never fail a run).
+        that is not suppressed exists, else 0 (warnings and infos never fail a run).
     """
-    errors = [finding for finding in findings if finding.severity == ERROR]
+    errors = [finding for finding in active(findings) if finding.severity == ERROR]
     if any(finding.code == "graph" for finding in errors):
         return EXIT_HISTORY
     return EXIT_FINDINGS if errors else EXIT_OK
@@ -94,7 +106,8 @@ def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def finding_record(finding: Finding) -> dict[str, object]:
-    """The JSON form of a finding (``--format json``): every attribute, ``null`` when unset."""
+    """The JSON form of a finding (``--format json``): every attribute, ``null`` when unset
+    (``suppressed`` holds the reason of a suppressed finding)."""
     return {
         "code": finding.code,
         "severity": finding.severity,
@@ -103,4 +116,6 @@ def finding_record(finding: Finding) -> dict[str, object]:
         "line": finding.line,
         "hint": finding.hint,
         "details": list(finding.details),
+        "rule": finding.rule,
+        "suppressed": finding.suppressed,
     }

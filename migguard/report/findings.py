@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from migguard.guard.findings import ERROR, INFO, WARNING, Finding, exit_code, finding_record
+from migguard.guard.findings import (
+    ERROR,
+    INFO,
+    WARNING,
+    Finding,
+    active,
+    exit_code,
+    finding_record,
+)
 from migguard.report.printer import Printer
 
 __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "OutputFormat", "print_findings", "summary_line"]
@@ -35,7 +43,8 @@ def print_findings(
 
     Args:
         printer: where to print (its ``color`` decides table or plain text).
-        findings: the findings, already sorted.
+        findings: the findings, already sorted. Suppressed ones appear in JSON only (and
+            are counted there as ``suppressed``).
         codes: the checks that ran, for the summary.
         output_format: one of :data:`FORMATS`.
     """
@@ -45,11 +54,16 @@ def print_findings(
                 "version": JSON_SCHEMA_VERSION,
                 "checks": list(codes),
                 "findings": [finding_record(finding) for finding in findings],
-                "summary": _counts(findings),
+                "summary": {
+                    **_counts(findings),
+                    "suppressed": len(findings) - len(active(findings)),
+                },
                 "exit_code": exit_code(findings),
             }
         )
-    elif output_format == "github":
+        return
+    findings = active(findings)
+    if output_format == "github":
         for finding in findings:
             printer.stream.write(_annotation(finding) + "\n")
         printer.line(summary_line(findings, codes))
@@ -79,6 +93,8 @@ def summary_line(findings: Sequence[Finding], codes: Sequence[str]) -> str:
 
 
 def _counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """How many findings that are not suppressed there are of each severity."""
+    findings = active(findings)
     return {
         "errors": sum(finding.severity == ERROR for finding in findings),
         "warnings": sum(finding.severity == WARNING for finding in findings),
@@ -88,6 +104,11 @@ def _counts(findings: Sequence[Finding]) -> dict[str, int]:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _label(finding: Finding) -> str:
+    """The check's code, with the lint rule's id: ``heads``, ``lint:require-concurrent-index``."""
+    return f"{finding.code}:{finding.rule}" if finding.rule else finding.code
 
 
 def _location(finding: Finding) -> str:
@@ -100,7 +121,7 @@ def _plain(finding: Finding) -> list[str]:
     """``file:line: severity [code] message``, then indented details and the hint."""
     where = _location(finding)
     prefix = f"{where}: " if where else ""
-    lines = [f"{prefix}{finding.severity} [{finding.code}] {finding.message}"]
+    lines = [f"{prefix}{finding.severity} [{_label(finding)}] {finding.message}"]
     lines.extend(f"    - {detail}" for detail in finding.details)
     if finding.hint:
         lines.append(f"    hint: {finding.hint}")
@@ -124,7 +145,7 @@ def _table(printer: Printer, findings: Sequence[Finding]) -> None:
             body.append(f"\nhint: {finding.hint}", style="dim")
         table.add_row(
             Text(finding.severity, style=_STYLE[finding.severity]),
-            finding.code,
+            _label(finding),
             _location(finding),
             body,
         )
@@ -138,7 +159,7 @@ def _annotation(finding: Finding) -> str:
         properties.append(f"file={_escape_property(finding.file)}")
         if finding.line:
             properties.append(f"line={finding.line}")
-    properties.append(f"title={_escape_property(f'migguard {finding.code}')}")
+    properties.append(f"title={_escape_property(f'migguard {_label(finding)}')}")
     text = "\n".join(
         [finding.message, *(f"- {d}" for d in finding.details)]
         + ([f"hint: {finding.hint}"] if finding.hint else [])

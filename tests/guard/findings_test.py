@@ -47,4 +47,12 @@ def test_the_json_record_has_every_attribute() -> None:
         "line": None,
         "hint": "migguard revision --autogenerate",
         "details": ["x"],
+        "rule": None,
+        "suppressed": None,
     }
+
+
+def test_a_suppressed_error_fails_nothing() -> None:
+    suppressed = Finding("sync", ERROR, "e", rule="r", suppressed="reviewed")
+    assert exit_code([suppressed]) == 0
+    assert exit_code([suppressed, suppressed._replace(suppressed=None)]) == 1

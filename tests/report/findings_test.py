@@ -52,7 +52,7 @@ def test_json_has_a_versioned_schema() -> None:
     report = json.loads(_render("json"))
     assert report["version"] == 1
     assert report["checks"] == list(CODES)
-    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 1}
+    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 1, "suppressed": 0}
     assert report["exit_code"] == 1
     assert report["findings"][1]["file"] == "migrations/versions/a1_x.py"
 
@@ -74,3 +74,41 @@ def test_summary_when_clean() -> None:
     assert summary_line([], ("graph", "heads")) == "All checks passed (checks: graph, heads)"
     note = [Finding("edited", INFO, "skipped")]
     assert summary_line(note, ("edited",)) == "All checks passed, 1 note (checks: edited)"
+
+
+SUPPRESSED = Finding(
+    "lint",
+    ERROR,
+    "CREATE INDEX locks writes on table 'orders'",
+    file="migrations/versions/b2_idx.py",
+    line=12,
+    rule="require-concurrent-index",
+    suppressed="table has 20 rows",
+)
+LINT = SUPPRESSED._replace(suppressed=None, line=14)
+
+
+def test_a_suppressed_finding_is_listed_in_json_only_and_fails_nothing() -> None:
+    stream = io.StringIO()
+    print_findings(Printer(stream), [SUPPRESSED], ("lint",), "json")
+    report = json.loads(stream.getvalue())
+    assert report["findings"][0]["suppressed"] == "table has 20 rows"
+    assert report["findings"][0]["rule"] == "require-concurrent-index"
+    assert report["summary"] == {"errors": 0, "warnings": 0, "infos": 0, "suppressed": 1}
+    assert report["exit_code"] == 0
+    for output_format in ("text", "github"):
+        stream = io.StringIO()
+        print_findings(Printer(stream), [SUPPRESSED], ("lint",), output_format)
+        assert stream.getvalue() == "All checks passed (checks: lint)\n"
+
+
+def test_a_lint_finding_names_its_rule() -> None:
+    stream = io.StringIO()
+    print_findings(Printer(stream), [SUPPRESSED, LINT], ("lint",), "text")
+    assert stream.getvalue().splitlines()[0] == (
+        "migrations/versions/b2_idx.py:14: error [lint:require-concurrent-index] "
+        "CREATE INDEX locks writes on table 'orders'"
+    )
+    stream = io.StringIO()
+    print_findings(Printer(stream), [LINT], ("lint",), "github")
+    assert "title=migguard lint%3Arequire-concurrent-index::" in stream.getvalue()
