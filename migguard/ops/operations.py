@@ -52,7 +52,9 @@ class Operations:
     """The operations of one run, bound to ``context``.
 
     ``listener``, when given, is called with each ``Operation`` just before it runs (a batch
-    block is one ``BatchAlterTable``).
+    block is one ``BatchAlterTable``); ``collector``, when given, with each operation a
+    ``batch_alter_table`` block collects, at the moment the script calls it (the lint uses it
+    to know each batch operation's line).
     """
 
     def __init__(
@@ -60,10 +62,18 @@ class Operations:
         context: ExecutionContext,
         *,
         listener: Callable[[Operation], None] | None = None,
+        collector: Callable[[TableOperation], None] | None = None,
     ) -> None:
         self._context = context
         self._executor = Executor(context)
         self._listener = listener
+        self._collector = collector
+
+    def collected(self, operation: TableOperation) -> None:
+        """Tell the ``collector`` that a ``batch_alter_table`` block collected
+        ``operation``."""
+        if self._collector is not None:
+            self._collector(operation)
 
     def invoke(self, operation: Operation) -> Any:
         """Run ``operation``; return its result (the ``Table`` for ``CreateTable``). An Alembic

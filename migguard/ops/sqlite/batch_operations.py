@@ -48,6 +48,7 @@ class BatchOperations:
 
     def _add(self, operation: TableOperation) -> None:
         self.collected.append(operation)
+        self._operations.collected(operation)
 
     def add_column(
         self,
