@@ -42,6 +42,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="check a commit being made (the hooks pass it): also report revision scripts "
         "that are not staged (unstaged)",
     )
+    check.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_revisions",
+        help="lint every revision of the history, not only those new on this branch",
+    )
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
     check.set_defaults(handler=cmd_check)
 
@@ -57,6 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         db=args.db,
         fix=args.fix,
         staged=args.staged,
+        all_revisions=args.all_revisions,
         output_format=args.format,
     )
 
@@ -69,6 +76,7 @@ def report_check(
     db: bool = False,
     fix: bool = False,
     staged: bool = False,
+    all_revisions: bool = False,
     output_format: OutputFormat = "text",
 ) -> int:
     """Run the selected checks, print the report, and return the exit status.
@@ -80,6 +88,7 @@ def report_check(
         db: run the ``drift`` check against the configured database.
         fix: let ``stale-parent`` re-parent one unpublished revision.
         staged: the run checks a commit being made: ``unstaged`` runs too.
+        all_revisions: ``lint`` judges every revision, not only the new ones.
         output_format: ``"text"``, ``"json"`` or ``"github"``.
 
     Returns:
@@ -95,6 +104,8 @@ def report_check(
 
     settings = check_settings(config)
     codes = selected_codes(settings, select, ignore, db=db, staged=staged)
-    findings = run_checks(config, codes, settings, db=db, fix=fix, staged=staged)
+    findings = run_checks(
+        config, codes, settings, db=db, fix=fix, staged=staged, all_revisions=all_revisions
+    )
     print_findings(Printer(), findings, codes, output_format)
     return exit_code(findings)

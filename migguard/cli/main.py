@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from migguard import __version__
-from migguard.cli import autogen, edit, environment, guard, history, hooks, revision, runtime
+from migguard.cli import (
+    autogen,
+    edit,
+    environment,
+    guard,
+    history,
+    hooks,
+    lint,
+    revision,
+    runtime,
+)
 from migguard.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -87,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an argument for an Alembic project's env.py (context.get_x_argument()); repeatable",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (environment, history, revision, edit, runtime, autogen, guard, hooks):
+    for module in (environment, history, revision, edit, runtime, autogen, guard, lint, hooks):
         module.register(commands)
     # An alias maps to its command's parser: give each parser the options once.
     for command in {id(parser): parser for parser in commands.choices.values()}.values():

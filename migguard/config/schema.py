@@ -29,6 +29,7 @@ from migguard.errors import ConfigError
 
 __all__ = [
     "CHECK",
+    "LINT",
     "POST_MERGE",
     "POST_WRITE_HOOK",
     "TOP_LEVEL",
@@ -117,7 +118,15 @@ TOP_LEVEL = Table(
 # The guard: which checks run by default (migguard.guard.settings gives the meaning).
 CHECK = Table(
     "check",
-    MappingProxyType({"select": "strings", "ignore": "strings", "branch_heads": "strings"}),
+    MappingProxyType(
+        {"select": "strings", "ignore": "strings", "branch_heads": "strings", "lint": "table"}
+    ),
+)
+
+# The guard's lint check (migguard.lint.settings gives the meaning).
+LINT = Table(
+    "check.lint",
+    MappingProxyType({"dialect": "string", "ignore": "strings", "severity": "table"}),
 )
 
 # The post-merge and post-rewrite hooks.

@@ -38,6 +38,7 @@ CheckCode = Literal[
     "models-imported",
     "edited",
     "stale-parent",
+    "lint",
     "drift",
 ]
 CODES: tuple[CheckCode, ...] = get_args(CheckCode)

@@ -77,6 +77,8 @@ class CheckContext(NamedTuple):
         db: ``--db`` was given (the ``drift`` check may connect to the configured database).
         fix: ``--fix`` was given (``stale-parent`` may rewrite one unpublished revision).
         staged: ``--staged`` was given: the run checks a commit being made (``unstaged``).
+        all_revisions: ``--all`` was given: ``lint`` judges every revision, not only those
+            new on this branch.
     """
 
     config: Config
@@ -86,6 +88,7 @@ class CheckContext(NamedTuple):
     db: bool = False
     fix: bool = False
     staged: bool = False
+    all_revisions: bool = False
 
 
 def with_env_py_settings(context: CheckContext) -> CheckContext:

@@ -16,6 +16,7 @@ from migguard.guard.checks.drift import check_drift
 from migguard.guard.checks.edited import check_edited
 from migguard.guard.checks.graph import check_graph
 from migguard.guard.checks.heads import check_heads
+from migguard.guard.checks.lint import check_lint
 from migguard.guard.checks.stale_parent import check_stale_parent
 from migguard.guard.checks.sync import check_models_imported, check_sync
 from migguard.guard.checks.unstaged import check_unstaged
@@ -53,6 +54,7 @@ CHECKS: dict[str, Check] = {
         Check("models-imported", check_models_imported),
         Check("edited", check_edited),
         Check("stale-parent", check_stale_parent),
+        Check("lint", check_lint),
         Check("drift", check_drift, needs_db=True),
     )
 }
@@ -96,6 +98,7 @@ def run_checks(
     db: bool = False,
     fix: bool = False,
     staged: bool = False,
+    all_revisions: bool = False,
 ) -> list[Finding]:
     """Run the checks named by ``codes`` and return their findings, sorted.
 
@@ -110,6 +113,7 @@ def run_checks(
         fix: ``--fix`` (``stale-parent`` may re-parent one unpublished revision; it then runs
             first and the history is read again for the other checks).
         staged: the run checks a commit being made (see :mod:`migguard.guard.checks.unstaged`).
+        all_revisions: ``lint`` judges the whole history (``--all``).
 
     Returns:
         The findings, ordered by :func:`migguard.guard.findings.sort_findings`.
@@ -122,7 +126,16 @@ def run_checks(
     if history is None:
         return findings
     shared = SharedWork(config)
-    context = CheckContext(config, history, settings, shared, db=db, fix=fix, staged=staged)
+    context = CheckContext(
+        config,
+        history,
+        settings,
+        shared,
+        db=db,
+        fix=fix,
+        staged=staged,
+        all_revisions=all_revisions,
+    )
     rest = [code for code in codes if code != "graph"]
     if fix and "stale-parent" in rest:
         # The fix rewrites a script: it runs first, and the other checks see the result.
