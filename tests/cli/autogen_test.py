@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,15 +34,15 @@ AGE = 'Column("age", Integer, nullable=False),'
 
 
 @pytest.fixture
-def shop(project: Project, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The walkthrough's project: models in models.py, configured URL and metadata."""
+def shop(project: Project, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """The walkthrough's project: models in models.py, configured URL and metadata. Its
+    ``models`` module is forgotten afterwards (other tests' projects have a ``models`` too)."""
     write_models(project.root, age=False)
     config = project.root / "migguard.toml"
     config.write_text(config.read_text() + 'metadata = "models:base_meta_data"\n')
     monkeypatch.setenv("MIGGUARD_URL", db_url)
-    # Each test rewrites models.py; forget the previous import.
-    monkeypatch.delitem(sys.modules, "models", raising=False)
-    return project
+    yield project
+    sys.modules.pop("models", None)
 
 
 def write_models(root: Path, *, age: bool) -> None:

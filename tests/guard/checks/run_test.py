@@ -21,6 +21,7 @@ def test_selection_follows_config_then_options_and_drift_needs_db() -> None:
         "sync",
         "models-imported",
         "stale-parent",
+        "lint",
     )
     assert selected_codes(settings, ("heads", "edited")) == ("heads",)
     assert selected_codes(settings, ("heads",), ("heads",)) == ()
