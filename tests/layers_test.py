@@ -55,6 +55,10 @@ def test_ops_and_runtime_stay_below_autogen_guard_report_and_cli() -> None:
     assert crossings({}, {"ops": upper | {"runtime"}, "runtime": upper}) == []
 
 
+def test_the_lint_stays_below_the_guard_the_report_and_the_cli() -> None:
+    assert crossings({}, {"lint": {"guard", "report", "cli", "autogen"}}) == []
+
+
 def test_autogen_never_imports_the_guard_or_the_cli() -> None:
     assert crossings({}, {"autogen": {"guard", "cli"}}) == []
 
