@@ -13,6 +13,7 @@ from migguard.guard.checks.base_branch import (
     NoBaseBranch,
     find_base_branch,
 )
+from migguard.guard.commit_scripts import CommitRevision, revisions_at
 from migguard.guard.findings import ERROR, INFO, CheckCode, Finding
 from migguard.guard.settings import CheckSettings
 from migguard.scripts.directory import History
@@ -46,6 +47,23 @@ class SharedWork:
         self.config = config
         self.compared: Compared | None = None
         self.models_problem_reported = False
+        self._at_tip: dict[str, CommitRevision] | None = None
+
+    def revisions_at_tip(self, base: BaseBranch, history: History) -> dict[str, CommitRevision]:
+        """The revisions declared at the base branch's tip (read once per run, for
+        ``stale-parent`` and ``lint``; see :func:`migguard.guard.commit_scripts.revisions_at`).
+
+        Args:
+            base: the run's base branch.
+            history: the working tree's history (its unchanged scripts are not parsed again).
+
+        Returns:
+            Revision id -> the revision as the tip declares it.
+        """
+        if self._at_tip is None:
+            known = {history.files[revision.revision]: revision for revision in history.graph}
+            self._at_tip = revisions_at(base.repo, base.tip, self.config, known)
+        return self._at_tip
 
     @functools.cached_property
     def env_config(self) -> Config:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migguard.guard.checks.context import CheckContext, base_for
-from migguard.guard.commit_scripts import revisions_at
 from migguard.guard.findings import INFO, Finding
 from migguard.scripts.directory import display_path
 
@@ -52,8 +51,7 @@ def check_lint(context: CheckContext) -> list[Finding]:
             return [base]
         unreleased: list[str] = []
     else:
-        known = {history.files[revision.revision]: revision for revision in graph}
-        at_tip = revisions_at(base.repo, base.tip, context.config, known)
+        at_tip = context.shared.revisions_at_tip(base, history)
         unreleased = [rid for rid in graph.ids if rid not in at_tip]
     revisions = list(graph.ids) if context.all_revisions else unreleased
     found = lint_revisions(history, revisions, unreleased, settings)

@@ -54,7 +54,7 @@ def check_stale_parent(context: CheckContext) -> list[Finding]:
         return [base]
     history = context.history
     known = {history.files[revision.revision]: revision for revision in history.graph}
-    at_tip = revisions_at(base.repo, base.tip, context.config, known)
+    at_tip = context.shared.revisions_at_tip(base, history)
     stale = _stale(history.graph, at_tip)
     if len(stale) != 1:
         hint = 'join the heads with: migguard merge heads -m "..."'
