@@ -97,8 +97,8 @@ def test_readme_setup_commands_run_in_a_clean_checkout(tmp_path: Path) -> None:
     report = outputs[1].splitlines()
     # A clean checkout outside git: the git-aware checks are skipped with a note.
     assert report[-1] == (
-        "All checks passed, 2 notes "
-        "(checks: graph, heads, sync, models-imported, edited, stale-parent)"
+        "All checks passed, 3 notes "
+        "(checks: graph, heads, sync, models-imported, edited, stale-parent, lint)"
     )
 
 
@@ -186,3 +186,41 @@ def test_the_history_builds_the_models_and_takes_them_down(
     # Again, over whatever the downgrade left (PostgreSQL keeps the order_status type).
     run(capsys, "upgrade", "head")
     assert run(capsys, "diff") == "No differences: the database matches the models.\n"
+
+
+def test_the_readme_lint_example_is_what_the_lint_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop = clean_checkout(EXAMPLE, tmp_path)
+    env = git_environment(os.environ)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=shop, env=env, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "shop")
+    git("switch", "-q", "-c", "feature")
+    versions = shop / "migrations" / "versions"
+    template = next(versions.glob(f"{INDEX}_*.py")).read_text(encoding="utf-8")
+    new = (
+        template.replace(INDEX, "b0a1c2d3e4f5")
+        .replace(f"'{ORDERS}'", f"'{MERGE}'")
+        .replace(f"Revises: {ORDERS}", f"Revises: {MERGE}")
+        .replace("Index product names for search", "Index customer phones")
+        .replace(
+            "op.f('ix_product_name'), 'product', ['name']",
+            "op.f('ix_customer_phone'), 'customer', ['phone']",
+        )
+    )
+    (versions / "b0a1c2d3e4f5_index_customer_phones.py").write_text(new, encoding="utf-8")
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- lint-example -->\n", 1)[1].split("<!-- /lint-example", 1)[0]
+    lines = block.removeprefix("```console\n").rsplit("```", 1)[0].splitlines()
+    assert lines[0] == "$ migguard check --select lint"
+    monkeypatch.chdir(shop)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("MIGGUARD_URL", "postgresql://shop@localhost/shop")
+    capsys.readouterr()
+    assert main(["check", "--select", "lint"]) == 1
+    assert capsys.readouterr().out.splitlines() == lines[1:]
