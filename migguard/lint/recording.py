@@ -161,7 +161,12 @@ class _RecordingOperations(Operations):
 
     def invoke(self, operation: Operation) -> Any:
         if not isinstance(operation, Operation):
-            return super().invoke(operation)
+            # A plugin's operation (alembic-utils, alembic-postgresql-enum): no rule judges
+            # it, and it may need a database to render; the recording goes on without it.
+            try:
+                return super().invoke(operation)
+            except Exception:
+                return None
         recorder = self._recorder
         line = recorder.caller_line()
         recorder.sql = []

@@ -95,3 +95,20 @@ def test_a_broken_script_records_nothing_and_says_why(tmp_path: Path) -> None:
     assert recording.steps == ()
     assert recording.stopped is not None
     assert "importing revision a1 failed: SyntaxError" in recording.stopped
+
+
+def test_a_plugin_operation_is_recorded_as_the_sql_it_runs(tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        """
+from alembic_utils.pg_function import PGFunction
+op.create_entity(PGFunction.from_sql(
+    "CREATE FUNCTION public.one() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql"
+))
+op.drop_column("orders", "b")
+""",
+    )
+    recording = record_upgrade(script, "a1", tmp_path, dialect_for("postgresql"))
+    assert recording.stopped is None, recording.stopped
+    assert [type(step.operation) for step in recording.steps] == [Execute, DropColumn]
+    assert recording.steps[0].sql[0].startswith("CREATE")
