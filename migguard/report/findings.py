@@ -1,5 +1,6 @@
 """Turning findings into output: a rich table on a terminal, plain text when piped, JSON
-(``--format json``) and GitHub Actions workflow annotations (``--format github``).
+(``--format json``), GitHub Actions workflow annotations (``--format github``) and SARIF for
+code scanning (``--format sarif``, built by :mod:`migguard.report.sarif`).
 
 Checks return findings and never print; this module is the only place they become text.
 """
@@ -19,11 +20,12 @@ from migguard.guard.findings import (
     finding_record,
 )
 from migguard.report.printer import Printer
+from migguard.report.sarif import sarif_log
 
 __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "OutputFormat", "print_findings", "summary_line"]
 
 # `migguard check --format`.
-OutputFormat = Literal["text", "json", "github"]
+OutputFormat = Literal["text", "json", "github", "sarif"]
 FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 # Bumped only when a key is removed or changes meaning; new keys may be added any time.
 JSON_SCHEMA_VERSION = 1
@@ -43,8 +45,8 @@ def print_findings(
 
     Args:
         printer: where to print (its ``color`` decides table or plain text).
-        findings: the findings, already sorted. Suppressed ones appear in JSON only (and
-            are counted there as ``suppressed``).
+        findings: the findings, already sorted. Suppressed ones appear in JSON (counted
+            there as ``suppressed``) and SARIF (marked as suppressed) only.
         codes: the checks that ran, for the summary.
         output_format: one of :data:`FORMATS`.
     """
@@ -61,6 +63,9 @@ def print_findings(
                 "exit_code": exit_code(findings),
             }
         )
+        return
+    if output_format == "sarif":
+        printer.json(sarif_log(findings))
         return
     findings = active(findings)
     if output_format == "github":
