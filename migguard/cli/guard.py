@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from migguard.cli.common import config_from
 from migguard.config import Config
-from migguard.guard.findings import CODES, exit_code
+from migguard.guard.findings import CODES, Finding, exit_code
 from migguard.report.findings import FORMATS, OutputFormat, print_findings
 from migguard.report.printer import Printer
 
@@ -89,7 +89,7 @@ def report_check(
         fix: let ``stale-parent`` re-parent one unpublished revision.
         staged: the run checks a commit being made: ``unstaged`` runs too.
         all_revisions: ``lint`` judges every revision, not only the new ones.
-        output_format: ``"text"``, ``"json"`` or ``"github"``.
+        output_format: one of :data:`migguard.report.findings.FORMATS`.
 
     Returns:
         0 clean, 1 an error was found, 3 the history is broken (see
@@ -107,5 +107,32 @@ def report_check(
     findings = run_checks(
         config, codes, settings, db=db, fix=fix, staged=staged, all_revisions=all_revisions
     )
-    print_findings(Printer(), findings, codes, output_format)
+    shown = for_code_hosts(findings, config, output_format)
+    print_findings(Printer(), shown, codes, output_format)
     return exit_code(findings)
+
+
+def for_code_hosts(
+    findings: Sequence[Finding], config: Config, output_format: OutputFormat
+) -> list[Finding]:
+    """The findings as ``--format github`` and ``sarif`` need them: each file relative to the
+    top of the git repository (where GitHub resolves annotation and code-scanning paths), not
+    to the project folder; for SARIF, a finding without a file points at the configuration
+    file, since code scanning rejects a result without a location. Other formats, and a
+    project outside git, get the findings unchanged."""
+    if output_format not in ("github", "sarif"):
+        return list(findings)
+    from migguard.guard import git
+    from migguard.scripts.directory import display_path
+
+    repo = git.open_repo(config.root)
+    if repo is None:
+        return list(findings)
+    top = git.top(repo)
+    prefix = display_path(config.root.resolve(), top)
+    prefix = "" if prefix == str(config.root.resolve()) else f"{prefix}/"
+    fallback = display_path(config.path, top) if output_format == "sarif" else None
+    return [
+        finding._replace(file=f"{prefix}{finding.file}" if finding.file else fallback)
+        for finding in findings
+    ]

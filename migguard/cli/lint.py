@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_lint(args: argparse.Namespace) -> int:
     """Run ``migguard lint`` with the parsed arguments; returns the exit status (0 clean, 1
     an error finding, 2 a path that is not a readable file or an invalid configuration)."""
+    from migguard.cli.guard import for_code_hosts
     from migguard.config.sources import discover_config
     from migguard.errors import ConfigError
     from migguard.guard.checks.lint import as_finding
@@ -70,5 +71,6 @@ def cmd_lint(args: argparse.Namespace) -> int:
             alone.append((rid, path))
     found += lint_scripts(alone, root, settings)
     findings = [as_finding(finding, root) for finding in found]
-    print_findings(Printer(), findings, ("lint",), args.format)
+    shown = for_code_hosts(findings, config, args.format) if config is not None else findings
+    print_findings(Printer(), shown, ("lint",), args.format)
     return exit_code(findings)

@@ -58,7 +58,7 @@ def test_the_table_sets_dialect_ignore_and_severity(project: Project) -> None:
         ('[check.lint]\ndialect = "oracle"\n', "must be postgresql, sqlite or mysql"),
         ('[check.lint]\nseverity = { drop-column = "fatal" }\n', "must be error, warning or info"),
         ('[check.lint]\nseverity = { no-such-rule = "info" }\n', "unknown lint rule"),
-        ("[check.lint]\nignore = \"drop-column\"\n", "must be an array of strings"),
+        ('[check.lint]\nignore = "drop-column"\n', "must be an array of strings"),
         ("[check.lint]\nselect = []\n", "unknown key 'select'"),
     ],
 )
