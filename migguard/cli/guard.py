@@ -131,7 +131,9 @@ def for_code_hosts(
     top = git.top(repo)
     prefix = display_path(config.root.resolve(), top)
     prefix = "" if prefix == str(config.root.resolve()) else f"{prefix}/"
-    fallback = display_path(config.path, top) if output_format == "sarif" else None
+    fallback = None
+    if output_format == "sarif" and config.path is not None:
+        fallback = display_path(config.path.resolve(), top)
     return [
         finding._replace(file=f"{prefix}{finding.file}" if finding.file else fallback)
         for finding in findings
