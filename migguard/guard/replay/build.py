@@ -1,7 +1,7 @@
 """The schema the migrations build: replayed into a scratch database, incrementally.
 
 ``sync`` and ``models-imported`` need no database of the user's. The revisions are run with
-the real runner in a scratch database (:mod:`migguard.guard.replay.scratch`): a SQLite file,
+the real runner in a scratch database (:mod:`migguard.runtime.scratch`): a SQLite file,
 or a database on the ``check_url`` PostgreSQL server. Replays are kept in the replay store
 (:mod:`migguard.guard.replay.store`) by the states they pass through, each named by the chain
 digests of its heads (:mod:`migguard.guard.replay.chain`), so:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from migguard.config import Config
 from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.guard.replay.plan import ReplayPlan
-from migguard.guard.replay.scratch import (
+from migguard.runtime.scratch import (
     drop_templates,
     postgresql_scratch,
     server_identity,

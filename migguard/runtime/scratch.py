@@ -1,6 +1,7 @@
-"""Scratch databases for replays: a SQLite file in a temporary folder, or a database created
-for the run on the ``check_url`` PostgreSQL server (from a stored template database when the
-replay store has one), dropped afterwards or kept as the template of its state."""
+"""Scratch databases: a SQLite file in a temporary folder, or a database created for the run on
+a PostgreSQL server (from a template database when one is given), dropped afterwards or kept
+under another name. The guard's replay (``check_url``, its store's templates) and the pytest
+plugin's built-in tests use them."""
 
 from __future__ import annotations
 
