@@ -92,9 +92,6 @@ def migrate(
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
         ResolutionError, UsageError.
     """
-    from migguard.runtime.durability import commits_synced_at_end
-    from migguard.runtime.runner import load_first_script, run_online
-
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
     url = database_url(config)
@@ -106,35 +103,93 @@ def migrate(
             steps = plan(history.graph, current, target)
             planned = steps[-1].heads_after if steps else frozenset(current)
             return Outcome(steps, current, _ordered(history, planned), False)
-        label = version_table_label(config)
-        with migration_lock(connection, label, lock_timeout, on_wait) as locked:
-            with database_errors(connection, url, f"read the version table {table.label}"):
-                current = table.read(connection)
-                connection.rollback()
-            steps = plan(history.graph, current, target)
-            # Before anything is written: a first script that cannot load changes nothing.
-            loaded = load_first_script(history, steps)
-            if steps:
-                with database_errors(connection, url, f"create the version table {table.label}"):
-                    missing = not table.exists(connection)
-                    connection.rollback()  # reflection opened a transaction; steps open their own
-                    if missing:
-                        connection.begin()
-                        table.table.create(connection)
-                        connection.commit()
-            with (
-                database_errors(connection, url, "run the migration"),
-                commits_synced_at_end(
-                    connection, len(steps), sync_each_revision=config.sync_each_revision
-                ) as sync,
-                project_config_active(config),
-            ):
-                run_online(
-                    connection, history, steps, table, listener, sync.before_last_step, loaded
-                )
-            with database_errors(connection, url, f"read the version table {table.label}"):
-                after = table.read(connection)
-                connection.rollback()
+        return _run_locked(
+            connection,
+            config,
+            history,
+            lambda current: plan(history.graph, current, target),
+            lock_timeout=lock_timeout,
+            listener=listener,
+            on_wait=on_wait,
+        )
+
+
+def run_steps(
+    config: Config, history: History, steps: Sequence[Step], *, lock_timeout: float = 60.0
+) -> Outcome:
+    """Run exactly ``steps`` (each revision's upgrade or downgrade, in order), under the
+    migration lock, as :func:`migrate` runs a plan: for callers that build the steps
+    themselves (the pytest plugin's round trip of one revision).
+
+    Args:
+        config: the configuration.
+        history: the loaded history.
+        steps: from :mod:`migguard.runtime.plan`; the first step's ``heads_before`` must be the
+            version table's rows.
+        lock_timeout: seconds to wait for another run's lock.
+
+    Raises:
+        UsageError: the version table does not hold ``steps[0].heads_before``.
+        DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError.
+    """
+
+    def checked(current: tuple[str, ...]) -> list[Step]:
+        if steps and frozenset(current) != steps[0].heads_before:
+            at = ", ".join(current) or "<base>"
+            raise UsageError(
+                f"the database is at {at}, not where the steps start "
+                f"({', '.join(sorted(steps[0].heads_before)) or '<base>'})"
+            )
+        return list(steps)
+
+    with connect(database_url(config)) as connection:
+        return _run_locked(connection, config, history, checked, lock_timeout=lock_timeout)
+
+
+def _run_locked(
+    connection: Connection,
+    config: Config,
+    history: History,
+    plan_for: Callable[[tuple[str, ...]], list[Step]],
+    *,
+    lock_timeout: float,
+    listener: Listener | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Under the migration lock: read the version table, plan with ``plan_for(rows)``, create
+    the version table when steps need it, and run the steps."""
+    from migguard.runtime.durability import commits_synced_at_end
+    from migguard.runtime.runner import load_first_script, run_online
+
+    table = version_table(config)
+    url = database_url(config)
+    label = version_table_label(config)
+    with migration_lock(connection, label, lock_timeout, on_wait) as locked:
+        with database_errors(connection, url, f"read the version table {table.label}"):
+            current = table.read(connection)
+            connection.rollback()
+        steps = plan_for(current)
+        # Before anything is written: a first script that cannot load changes nothing.
+        loaded = load_first_script(history, steps)
+        if steps:
+            with database_errors(connection, url, f"create the version table {table.label}"):
+                missing = not table.exists(connection)
+                connection.rollback()  # reflection opened a transaction; steps open their own
+                if missing:
+                    connection.begin()
+                    table.table.create(connection)
+                    connection.commit()
+        with (
+            database_errors(connection, url, "run the migration"),
+            commits_synced_at_end(
+                connection, len(steps), sync_each_revision=config.sync_each_revision
+            ) as sync,
+            project_config_active(config),
+        ):
+            run_online(connection, history, steps, table, listener, sync.before_last_step, loaded)
+        with database_errors(connection, url, f"read the version table {table.label}"):
+            after = table.read(connection)
+            connection.rollback()
     return Outcome(steps, current, after, locked, tuple(sync.warnings))
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from migguard.config import Config
 from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.guard.replay.plan import ReplayPlan
+from migguard.guard.replay.steps import Progress, reflect_all, run_replay
 from migguard.runtime.scratch import (
     drop_templates,
     postgresql_scratch,
     server_identity,
     template_name,
 )
-from migguard.guard.replay.steps import Progress, reflect_all, run_replay
 from migguard.scripts.directory import History
 
 __all__ = ["replay_postgresql"]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from migguard.config import Config
 from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.guard.replay.plan import ReplayPlan
-from migguard.runtime.scratch import sqlite_scratch
 from migguard.guard.replay.sqlite_changes import SchemaRows, changed_tables, merged, schema_rows
 from migguard.guard.replay.steps import Progress, checkpoints, reflect_all, run_replay
 from migguard.guard.replay.store import StoredState, copy_hashed
+from migguard.runtime.scratch import sqlite_scratch
 from migguard.scripts.directory import History
 
 if TYPE_CHECKING:
