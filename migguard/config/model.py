@@ -68,6 +68,7 @@ class Config(NamedTuple):
     log: Path | None = None
     check: Mapping[str, object] = MappingProxyType({})
     post_merge: Mapping[str, object] = MappingProxyType({})
+    pytest: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
     # Each key set in a file -> where, for messages: the file and its table, e.g.
@@ -91,11 +92,17 @@ class Config(NamedTuple):
 
         Returns:
             ``(key, value as text, source)`` for each setting in field order. Passwords in
-            ``url`` and ``check_url`` are masked; unset values are empty text.
+            ``url`` and ``check_url``, also as a table's keys, are masked; unset values are
+            empty text.
         """
         items: list[tuple[str, str, str]] = []
         for key in setting_keys():
             value = getattr(self, key)
+            if isinstance(value, Mapping):  # a table's url (``[pytest] url``) is masked too
+                value = {
+                    name: mask_password(str(item)) if name in _MASKED_KEYS else item
+                    for name, item in value.items()
+                }
             text = _as_text(value)
             if key in _MASKED_KEYS and value is not None:
                 text = mask_password(text)

@@ -31,6 +31,7 @@ __all__ = [
     "CHECK",
     "LINT",
     "POST_MERGE",
+    "PYTEST",
     "POST_WRITE_HOOK",
     "TOP_LEVEL",
     "Kind",
@@ -110,6 +111,7 @@ TOP_LEVEL = Table(
             "log": "string",
             "check": "table",
             "post_merge": "table",
+            "pytest": "table",
             "post_write_hooks": "tables",
         }
     ),
@@ -131,6 +133,9 @@ LINT = Table(
 
 # The post-merge and post-rewrite hooks.
 POST_MERGE = Table("post_merge", MappingProxyType({"upgrade": "boolean"}))
+
+# The pytest plugin (migguard.migration_tests.settings gives the meaning).
+PYTEST = Table("pytest", MappingProxyType({"tests": "strings", "url": "string"}))
 
 # One post-write hook (migguard.scripts.post_write): every key any hook type takes; which
 # target key a type needs is that module's rule.
