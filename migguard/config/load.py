@@ -31,7 +31,7 @@ URL_OPTION = "--url"
 
 _DEFAULTS = Config._field_defaults
 # Keys holding tables of their own, checked where they are used (migguard.config.schema).
-_TABLES = frozenset({"check", "post_merge", "post_write_hooks"})
+_TABLES = frozenset({"check", "post_merge", "autogenerate", "post_write_hooks"})
 
 
 def load_config(
@@ -159,6 +159,7 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
         log=_optional_path(values.get("log"), root),
         check=_table(values, "check"),
         post_merge=_table(values, "post_merge"),
+        autogenerate=_table(values, "autogenerate"),
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
         origins=MappingProxyType(origins),

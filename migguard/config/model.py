@@ -68,6 +68,7 @@ class Config(NamedTuple):
     log: Path | None = None
     check: Mapping[str, object] = MappingProxyType({})
     post_merge: Mapping[str, object] = MappingProxyType({})
+    autogenerate: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
     # Each key set in a file -> where, for messages: the file and its table, e.g.
