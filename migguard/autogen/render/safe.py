@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.sql.elements import conv
+
 from migguard.autogen.diff import Item, Note
 from migguard.autogen.render.code import Call, call
 from migguard.autogen.render.ops import statements
@@ -155,8 +157,10 @@ def _unique(operation: CreateUniqueConstraint, scope: Scope) -> list[Statement]:
     index_kw: dict[str, object] = {"postgresql_concurrently": True}
     if operation.kw.get("postgresql_nulls_not_distinct"):
         index_kw["postgresql_nulls_not_distinct"] = True
+    # The index must keep the constraint's name (USING INDEX names it): ``conv`` keeps a
+    # naming convention from renaming it, as ``op.f`` does in the script.
     index = CreateIndex(
-        name,
+        conv(str(name)),
         operation.table_name,
         operation.columns,
         schema=operation.schema,
