@@ -45,14 +45,16 @@ Table(
 """
 
 # The second version: an index dropped, and on the existing table "Order" (a name PostgreSQL
-# needs quoted) an index, a foreign key, a check and a unique constraint; a new table with its
-# own index and foreign key.
+# needs quoted) indexes, foreign keys (one on a column added here), a check and a unique
+# constraint; a new table with its own index and foreign key.
 SECOND = {
     "email_index": "",
     "customer_key": ', ForeignKey("customer.id")',
     "code_unique": ", unique=True",
     "order_extras": (
-        'CheckConstraint("total >= 0", name="total positive"),\n    Index(None, "total"),'
+        'Column("referrer_id", Integer, ForeignKey("customer.id"), index=True),\n'
+        '    CheckConstraint("total >= 0", name="total positive"),\n'
+        '    Index(None, "total"),'
     ),
     "refund": """
 Table(
@@ -120,7 +122,7 @@ def test_safe_recipes_build_the_models_schema_on_a_table_holding_rows(
         in body
     )
     assert "postgresql_concurrently=True" in body
-    assert body.count("postgresql_not_valid=True") == 2
+    assert body.count("postgresql_not_valid=True") == 3
     assert 'ALTER TABLE "Order" VALIDATE CONSTRAINT "fk_Order_customer_id_customer"' in body
     assert 'ALTER TABLE "Order" VALIDATE CONSTRAINT "ck_Order_total positive"' in body
     assert (
@@ -143,6 +145,7 @@ def test_safe_recipes_build_the_models_schema_on_a_table_holding_rows(
         assert validated == [
             ("ck_Order_total positive", True),
             ("fk_Order_customer_id_customer", True),
+            ("fk_Order_referrer_id_customer", True),
             ("uq_Order_code", True),
         ]
         assert conn.execute(sa.text('SELECT count(*) FROM "Order"')).scalar() == 2
