@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from migguard.autogen.diff import DiffResult, Item, compare, excluded
 from migguard.autogen.diff.schemas import uncompared_warning
-from migguard.autogen.settings import compare_options, included_schemas
+from migguard.autogen.settings import autogenerate_settings, compare_options, included_schemas
 from migguard.autogen.snapshot import (
     configured_models,
     database_schemas,
@@ -223,12 +223,15 @@ def autogenerate_revision(
 
     An Alembic project's ``process_revision_directives`` (from ``config.env_py``) sees the
     revision first and may change its id, message, head, labels, dependencies, folder or
-    operations, or ask for no revision (:attr:`Generated.path` is then ``None``).
+    operations, or ask for no revision (:attr:`Generated.path` is then ``None``). With
+    ``[autogenerate] safe = true`` and a PostgreSQL database, changes to existing tables are
+    written with their safe recipes (:mod:`migguard.autogen.render.safe`).
 
     Raises:
         UsageError: the database is not at ``head`` (the revision would be written against
             a schema the history does not build); plus everything :func:`create_revision`
             and :func:`diff_database` raise.
+        ConfigError: the ``[autogenerate]`` table has an unknown key or a wrong value.
         UnknownDatabaseRevisionError: the database is at a revision the history lacks.
     """
     # The writing side (renderer, script writer, runtime) is imported here, not with the
@@ -239,6 +242,7 @@ def autogenerate_revision(
     from migguard.runtime.migrate import database_url, version_table
     from migguard.scripts.create import create_revision
 
+    safe = autogenerate_settings(config).safe
     with connect(database_url(config), read_only=True) as connection:
         current = version_table(config).read(connection)
         connection.rollback()
@@ -260,8 +264,8 @@ def autogenerate_revision(
     request = _ask_env_py(config, planned, current)
     if request is None:
         return Generated(diff, None)
-    upgrade = render_operations(request.items, dialect_name=dialect)
-    downgrade = render_downgrade(request.items, dialect_name=dialect)
+    upgrade = render_operations(request.items, dialect_name=dialect, safe=safe)
+    downgrade = render_downgrade(request.items, dialect_name=dialect, safe=safe)
     imports = tuple(sorted({*upgrade.imports, *downgrade.imports}))
     path = create_revision(
         config,

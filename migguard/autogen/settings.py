@@ -1,5 +1,6 @@
-"""The comparison settings a project's configuration gives: what ``migguard revision
---autogenerate``, ``migguard diff`` and the guard's ``sync`` check compare, and how.
+"""The settings a project's configuration gives autogenerate: what ``migguard revision
+--autogenerate``, ``migguard diff`` and the guard's ``sync`` check compare, and how; and the
+``[autogenerate]`` table (``[tool.migguard.autogenerate]``): how the revision is written.
 
 Kept apart from :mod:`migguard.autogen.generate` so that the check, which compares without
 writing anything, does not import the renderer, the script writer and the runtime.
@@ -8,15 +9,42 @@ writing anything, does not import the renderer, the script writer and the runtim
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.autogen.diff.options import CompareOptions
 from migguard.autogen.snapshot.models import load_callable
+from migguard.config.schema import AUTOGENERATE, check_table
 
 if TYPE_CHECKING:
     from migguard.config import Config
 
-__all__ = ["compare_options", "included_schemas"]
+__all__ = ["AutogenerateSettings", "autogenerate_settings", "compare_options", "included_schemas"]
+
+
+class AutogenerateSettings(NamedTuple):
+    """``[autogenerate]``: how ``migguard revision --autogenerate`` writes a revision.
+
+    Attributes:
+        safe: on PostgreSQL, write the recipes that keep an existing table usable while it
+            changes (indexes built and dropped ``CONCURRENTLY``, foreign keys and checks added
+            ``NOT VALID`` then validated, unique constraints added over an index built
+            concurrently; see :mod:`migguard.autogen.render.safe`). Other databases get the
+            plain operations either way.
+    """
+
+    safe: bool = False
+
+
+def autogenerate_settings(config: Config) -> AutogenerateSettings:
+    """The ``[autogenerate]`` table of ``config``, checked against its schema
+    (:data:`migguard.config.schema.AUTOGENERATE`).
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type.
+    """
+    where = config.origins.get("autogenerate", "the configuration [autogenerate]")
+    table = check_table(config.autogenerate, AUTOGENERATE, where)
+    return AutogenerateSettings(safe=table.get("safe") is True)
 
 
 def compare_options(config: Config, renames: Sequence[tuple[str, str]] = ()) -> CompareOptions:

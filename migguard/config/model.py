@@ -69,6 +69,7 @@ class Config(NamedTuple):
     check: Mapping[str, object] = MappingProxyType({})
     post_merge: Mapping[str, object] = MappingProxyType({})
     pytest: Mapping[str, object] = MappingProxyType({})
+    autogenerate: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
     # Each key set in a file -> where, for messages: the file and its table, e.g.

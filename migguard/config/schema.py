@@ -1,9 +1,9 @@
 """The declared schema of every configuration table, and the one checker for all of them.
 
 Each table migguard reads is declared here once, key by key with its kind: the top level of
-migguard's own file (``migguard.toml``, ``[tool.migguard]``), ``[check]``, ``[post_merge]`` and
-each entry of ``post_write_hooks``. :func:`check_table` checks any of them the same way, with
-one message style:
+migguard's own file (``migguard.toml``, ``[tool.migguard]``), ``[check]``, ``[post_merge]``,
+``[autogenerate]`` and each entry of ``post_write_hooks``. :func:`check_table` checks any of
+them the same way, with one message style:
 
 - ``unknown key 'KEY' in WHERE (did you mean 'CLOSE'?)``, or ``(known: a, b, c)`` when no
   known key is close;
@@ -28,6 +28,7 @@ from migguard.config.sources import RawConfig, toml_type_name
 from migguard.errors import ConfigError
 
 __all__ = [
+    "AUTOGENERATE",
     "CHECK",
     "LINT",
     "POST_MERGE",
@@ -112,6 +113,7 @@ TOP_LEVEL = Table(
             "check": "table",
             "post_merge": "table",
             "pytest": "table",
+            "autogenerate": "table",
             "post_write_hooks": "tables",
         }
     ),
@@ -136,6 +138,9 @@ POST_MERGE = Table("post_merge", MappingProxyType({"upgrade": "boolean"}))
 
 # The pytest plugin (migguard.migration_tests.settings gives the meaning).
 PYTEST = Table("pytest", MappingProxyType({"tests": "strings", "url": "string"}))
+
+# What `migguard revision --autogenerate` writes (migguard.autogen.settings gives the meaning).
+AUTOGENERATE = Table("autogenerate", MappingProxyType({"safe": "boolean"}))
 
 # One post-write hook (migguard.scripts.post_write): every key any hook type takes; which
 # target key a type needs is that module's rule.

@@ -66,6 +66,9 @@ compare_server_default = true
 [post_merge]
 upgrade = false
 
+[autogenerate]
+safe = true
+
 [[post_write_hooks]]
 name = "ruff"
 type = "exec"
@@ -101,6 +104,7 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert config.log == tmp_path / "logs" / "migguard.jsonl"
     assert dict(config.check) == {"compare_server_default": True}
     assert dict(config.post_merge) == {"upgrade": False}
+    assert dict(config.autogenerate) == {"safe": True}
     assert [dict(hook) for hook in config.post_write_hooks] == [
         {
             "name": "ruff",

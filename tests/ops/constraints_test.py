@@ -183,3 +183,31 @@ def test_operations_context_binds_op_outside_a_run() -> None:
         op.drop_table("booking")
         assert op.get_context() is operations.get_context()
     assert written == ["DROP TABLE booking;\n\n"]
+
+
+def test_not_valid_foreign_key_and_check_skip_the_rows_already_there(pg_db: Db) -> None:
+    """``postgresql_not_valid=True`` reaches SQLAlchemy: the constraints are added without
+    scanning the table (rows breaking them stay), and VALIDATE CONSTRAINT is what scans."""
+    make_tables(pg_db)
+    pg_db.conn.execute(sa.text("INSERT INTO book VALUES (3, 9, 'x-3', -5)"))
+    op = pg_db.op
+    op.create_foreign_key(
+        "fk_book_author", "book", "author", ["author_id"], ["id"], postgresql_not_valid=True
+    )
+    op.create_check_constraint("ck_pages", "book", "pages > 0", postgresql_not_valid=True)
+    rows = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'book'::regclass"
+    assert sorted(pg_db.rows(rows)) == [("ck_pages", False), ("fk_book_author", False)]
+    with pytest.raises(sa.exc.IntegrityError):
+        op.execute("ALTER TABLE book VALIDATE CONSTRAINT ck_pages")
+    pg_db.conn.rollback()
+
+
+def test_not_valid_is_written_into_the_offline_sql() -> None:
+    ours, alembics = postgresql_sql(
+        lambda op: (
+            op.create_foreign_key("fk_b_a", "b", "a", ["a_id"], ["id"], postgresql_not_valid=True),
+            op.create_check_constraint("ck_b", "b", "n > 0", postgresql_not_valid=True),
+        )
+    )
+    assert ours == alembics
+    assert "REFERENCES a (id) NOT VALID" in ours and "CHECK (n > 0) NOT VALID" in ours

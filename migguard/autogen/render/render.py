@@ -38,6 +38,7 @@ from migguard.autogen.render.code import (
     statement_lines,
 )
 from migguard.autogen.render.ops import statements
+from migguard.autogen.render.safe import Writer, merge_autocommit, safe_writer
 from migguard.autogen.render.scope import Block, Scope, Statement
 from migguard.autogen.render.types import load_dialect
 from migguard.ops.base import Operation, TableOperation
@@ -58,22 +59,26 @@ class Rendered(NamedTuple):
     imports: tuple[str, ...]
 
 
-def render_operations(items: Sequence[Item], *, dialect_name: str) -> Rendered:
+def render_operations(items: Sequence[Item], *, dialect_name: str, safe: bool = False) -> Rendered:
     """The ``upgrade()`` body carrying out ``items`` in order on ``dialect_name``.
+
+    With ``safe`` (``[autogenerate] safe = true``), PostgreSQL changes to tables that exist
+    already are written with their safe recipes (``migguard.autogen.render.safe``).
 
     Empty input renders ``pass`` between the markers. Raises ``RenderError`` (a
     ``UsageError``) for an operation, type or value that has no Python source form, or for an
     unknown dialect name.
     """
     scope = Scope(load_dialect(dialect_name))
-    return _assemble(group_batches(items, dialect_name), scope)
+    return _assemble(group_batches(items, dialect_name), scope, _writer(items, scope, safe))
 
 
-def render_downgrade(items: Sequence[Item], *, dialect_name: str) -> Rendered:
+def render_downgrade(items: Sequence[Item], *, dialect_name: str, safe: bool = False) -> Rendered:
     """The ``downgrade()`` body undoing ``items``: each operation's ``reverse()``, last
     first, Notes left out. An operation that cannot be reversed becomes a comment asking for
-    the step to be written by hand (see the module docstring). Raises ``RenderError`` as
-    ``render_operations`` does.
+    the step to be written by hand (see the module docstring). With ``safe``, the reverses
+    get the safe recipes as ``render_operations`` gives them (the tables new there are those
+    the downgrade creates). Raises ``RenderError`` as ``render_operations`` does.
     """
     scope = Scope(load_dialect(dialect_name))
     reverses: list[Item] = []
@@ -84,7 +89,15 @@ def render_downgrade(items: Sequence[Item], *, dialect_name: str) -> Rendered:
             reverses.append(item.reverse())
         except IrreversibleError as error:
             reverses.append(Note(_by_hand(item, error, scope)))
-    return _assemble(group_batches(reverses, dialect_name), scope)
+    grouped = group_batches(reverses, dialect_name)
+    return _assemble(grouped, scope, _writer(reverses, scope, safe))
+
+
+def _writer(items: Sequence[Item], scope: Scope, safe: bool) -> Writer:
+    """How each operation is written: with the safe recipes, or as ``statements`` does."""
+    if safe:
+        return safe_writer(items, scope)
+    return lambda operation: statements(operation, scope)
 
 
 def _by_hand(operation: Operation, error: IrreversibleError, scope: Scope) -> str:
@@ -160,7 +173,8 @@ def group_batches(items: Iterable[Item], dialect_name: str) -> list[Item]:
 def _statement_lines(statement: Statement, indent: str) -> list[str]:
     if not isinstance(statement, Block):
         return statement_lines(statement, indent)
-    head = layout(statement.head, indent, prefix="with ", suffix=" as batch_op:")
+    suffix = f" as {statement.alias}:" if statement.alias else ":"
+    head = layout(statement.head, indent, prefix="with ", suffix=suffix)
     inner = indent + INDENT
     body = [line for s in statement.body for line in _statement_lines(s, inner)]
     return head + (body or [f"{inner}pass"])
@@ -175,19 +189,22 @@ def _statement_imports(statement: Statement) -> set[str]:
     return found
 
 
-def _assemble(items: Sequence[Item], scope: Scope) -> Rendered:
-    """The marked body for ``items`` (already grouped); checks that it compiles."""
+def _assemble(items: Sequence[Item], scope: Scope, write: Writer) -> Rendered:
+    """The marked body for ``items`` (already grouped), each operation written by ``write``;
+    checks that it compiles."""
+    entries: list[Statement | Note] = []
+    for item in items:
+        entries.extend([item] if isinstance(item, Note) else write(item))
     lines = [BEGIN_MARKER]
     imports: set[str] = set()
     code = False
-    for item in items:
-        if isinstance(item, Note):
-            lines.extend(comment_lines(item.text))
+    for entry in merge_autocommit(entries):
+        if isinstance(entry, Note):
+            lines.extend(comment_lines(entry.text))
             continue
-        for statement in statements(item, scope):
-            lines.extend(_statement_lines(statement, ""))
-            imports |= _statement_imports(statement)
-            code = True
+        lines.extend(_statement_lines(entry, ""))
+        imports |= _statement_imports(entry)
+        code = True
     if not code:
         lines.append("pass")
     lines.append(END_MARKER)

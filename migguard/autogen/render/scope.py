@@ -29,10 +29,12 @@ class Scope:
 
 
 class Block(NamedTuple):
-    """``with <head> as batch_op:`` followed by ``body`` (statements for ``batch_op``)."""
+    """``with <head> as <alias>:`` (``with <head>:`` when ``alias`` is None) followed by
+    ``body``: a batch block's statements for ``batch_op``, or those of an autocommit block."""
 
     head: Call
     body: tuple[Statement, ...]
+    alias: str | None = "batch_op"
 
 
 Statement = Expr | Block
