@@ -7,4 +7,6 @@ pytest_plugins = [
     "tests.testing.precommit",
     "tests.testing.listener",
     "tests.testing.markers",
+    # The pytest plugin's tests run pytest on generated projects (tests/pytest_plugin_test.py).
+    "pytester",
 ]

@@ -123,9 +123,10 @@ def downgrade_leaves_no_trace(suite: Suite) -> None:
         left = state()
         if left == empty:
             return
-        leftovers = sorted(left.objects() - empty.objects())
-        # Which revision creates each leftover: upgrade again one revision at a time.
-        created: dict[str, str] = {}
+    leftovers = sorted(left.objects() - empty.objects())
+    # Which revision creates each leftover: on a new database, one revision at a time.
+    created: dict[str, str] = {}
+    with suite.scratch() as config, _states(config) as state:
         for step in upgrade_plan(history.graph, (), "heads"):
             run_steps(config, history, [step])
             for name in state().objects() - empty.objects():

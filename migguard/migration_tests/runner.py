@@ -86,7 +86,9 @@ class MigrationRunner:
         """Run the current revision's ``downgrade()`` (``downgrade -1``)."""
         self._migrate(upgrade=False, target="-1")
 
-    def insert(self, table: str, rows: Sequence[Mapping[str, Any]], schema: str | None = None) -> None:
+    def insert(
+        self, table: str, rows: Sequence[Mapping[str, Any]], schema: str | None = None
+    ) -> None:
         """Insert ``rows`` (column name -> value) into ``table`` as it is now, and commit."""
         connection = self.connection
         reflected = sa.Table(table, sa.MetaData(), schema=schema, autoload_with=connection)

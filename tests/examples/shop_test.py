@@ -183,7 +183,7 @@ def test_the_history_builds_the_models_and_takes_them_down(
     assert table_names(db_url) == {"alembic_version"}
     assert run(capsys, "current") == ""
 
-    # Again, over whatever the downgrade left (PostgreSQL keeps the order_status type).
+    # Again: the downgrade dropped the order_status type PostgreSQL would otherwise keep.
     run(capsys, "upgrade", "head")
     assert run(capsys, "diff") == "No differences: the database matches the models.\n"
 

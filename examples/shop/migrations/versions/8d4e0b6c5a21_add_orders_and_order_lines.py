@@ -59,3 +59,5 @@ def downgrade() -> None:
     op.drop_table('order_line')
     op.drop_table('order')
     # ### end migguard commands ###
+    # drop_table leaves PostgreSQL's enum type behind; nothing to drop on SQLite.
+    sa.Enum(name='order_status').drop(op.get_bind(), checkfirst=True)
