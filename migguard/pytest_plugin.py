@@ -61,8 +61,9 @@ def pytest_collection_modifyitems(
     )
     added = collector.collect()
     # Reported as any collector's result, so "collected N items" counts them.
+    result: list[pytest.Item | pytest.Collector] = [*added]
     config.hook.pytest_collectreport(
-        report=pytest.CollectReport(collector.nodeid, "passed", None, list[Any](added))
+        report=pytest.CollectReport(collector.nodeid, "passed", None, result)
     )
     items[:0] = added
 

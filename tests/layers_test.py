@@ -59,6 +59,10 @@ def test_the_lint_stays_below_the_guard_the_report_and_the_cli() -> None:
     assert crossings({}, {"lint": {"guard", "report", "cli", "autogen"}}) == []
 
 
+def test_the_migration_tests_stay_below_the_guard_the_report_and_the_cli() -> None:
+    assert crossings({}, {"migration_tests": {"guard", "lint", "report", "cli"}}) == []
+
+
 def test_autogen_never_imports_the_guard_or_the_cli() -> None:
     assert crossings({}, {"autogen": {"guard", "cli"}}) == []
 

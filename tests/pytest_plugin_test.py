@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.testing.alembic_project import (
+    alembic_init,
+    set_ini_option,
+    set_target_metadata,
+    write_models,
+)
 from tests.testing.postgres import PostgresServer
 from tests.testing.project import revision_source
 
@@ -198,3 +204,42 @@ def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_an_alembic_project_runs_unchanged(pytester: pytest.Pytester) -> None:
+    root = pytester.path
+    env_py = alembic_init(root)
+    write_models(root)
+    set_target_metadata(env_py)
+    # The URL env.py would use: the plugin never contacts it.
+    set_ini_option(root / "alembic.ini", "sqlalchemy.url", "postgresql://prod@db.invalid/prod")
+    create = (
+        "op.create_table('customer', sa.Column('id', sa.Integer, primary_key=True), "
+        "sa.Column('name', sa.String(50)))"
+    )
+    source = revision_source(
+        "a1",
+        upgrade=create,
+        downgrade="op.drop_table('customer')",
+        op_import="from alembic import op",
+    )
+    (root / "migrations" / "versions" / "a1_rev.py").write_text(source, encoding="utf-8")
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["*migguard::models-match PASSED*"])
+
+
+def test_the_configuration_table_selects_tests_and_xdist_runs_them_apart(
+    pytester: pytest.Pytester, server_url: str
+) -> None:
+    shutil.copytree(
+        EXAMPLE, pytester.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.db")
+    )
+    with (pytester.path / "migguard.toml").open("a", encoding="utf-8") as toml:
+        tests = '["upgrade", "models-match", "up-down-consistency"]'
+        toml.write(f'\n[pytest]\ntests = {tests}\nurl = "{server_url}"\n')
+    result = run(pytester, "-p", "xdist", "-n", "2", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*migguard::up-down-consistency*"])
+    # `-k` picks among the built-in tests as among any others.
+    run(pytester, "-k", "upgrade").assert_outcomes(passed=1)
