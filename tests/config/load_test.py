@@ -69,6 +69,9 @@ upgrade = false
 [autogenerate]
 safe = true
 
+[pytest]
+tests = ["upgrade"]
+
 [[post_write_hooks]]
 name = "ruff"
 type = "exec"
@@ -105,6 +108,7 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert dict(config.check) == {"compare_server_default": True}
     assert dict(config.post_merge) == {"upgrade": False}
     assert dict(config.autogenerate) == {"safe": True}
+    assert dict(config.pytest) == {"tests": ["upgrade"]}
     assert [dict(hook) for hook in config.post_write_hooks] == [
         {
             "name": "ruff",

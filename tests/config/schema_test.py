@@ -9,7 +9,16 @@ import pytest
 
 from migguard.config.load import load_config
 from migguard.config.model import Config
-from migguard.config.schema import CHECK, POST_MERGE, POST_WRITE_HOOK, TOP_LEVEL, check_table
+from migguard.config.schema import (
+    AUTOGENERATE,
+    CHECK,
+    LINT,
+    POST_MERGE,
+    POST_WRITE_HOOK,
+    PYTEST,
+    TOP_LEVEL,
+    check_table,
+)
 from migguard.errors import ConfigError
 from migguard.guard.settings import check_settings, post_merge_settings
 from migguard.scripts.post_write import post_write_hooks
@@ -37,8 +46,13 @@ def test_every_table_is_declared_once() -> None:
     assert TOP_LEVEL.keys["check"] == "table"
     assert TOP_LEVEL.keys["post_merge"] == "table"
     assert TOP_LEVEL.keys["post_write_hooks"] == "tables"
-    assert set(CHECK.keys) == {"select", "ignore", "branch_heads"}
+    assert TOP_LEVEL.keys["pytest"] == "table"
+    assert TOP_LEVEL.keys["autogenerate"] == "table"
+    assert set(CHECK.keys) == {"select", "ignore", "branch_heads", "lint"}
+    assert set(LINT.keys) == {"dialect", "ignore", "severity"}
     assert set(POST_MERGE.keys) == {"upgrade"}
+    assert set(PYTEST.keys) == {"tests", "url"}
+    assert set(AUTOGENERATE.keys) == {"safe"}
     assert set(POST_WRITE_HOOK.keys) == {
         "name",
         "type",
