@@ -110,19 +110,26 @@ def test_a_revision_failing_from_empty_is_named(
     result = run(pytester, "--migguard-tests", "upgrade", *options)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*migguard upgrade: *revision b1*migrations/versions/b1_rev.py*nowhere*"]
+        [
+            "*migguard upgrade: *revision b1*migrations/versions/b1_rev.py*nowhere*",
+            "fix that revision's upgrade(): every revision must run from an empty database*",
+        ]
     )
 
 
+@pytest.mark.parametrize("where", ["sqlite", "postgresql"])
 def test_a_model_change_without_revision_names_the_missing_operation(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, request: pytest.FixtureRequest, where: str
 ) -> None:
     models = MODELS.replace(
         'sa.Column("status", sa.Text))',
         'sa.Column("status", sa.Text), sa.Column("vip", sa.Boolean))',
     )
     project(pytester.path, [("a1", None, CREATE, DROP)], models)
-    result = run(pytester, "--migguard-tests", "models-match")
+    options = (
+        ("--migguard-url", request.getfixturevalue("server_url")) if where == "postgresql" else ()
+    )
+    result = run(pytester, "--migguard-tests", "models-match", *options)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

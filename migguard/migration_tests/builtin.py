@@ -48,7 +48,13 @@ def single_head(suite: Suite) -> None:
 def upgrade(suite: Suite) -> None:
     """Every revision upgrades, from an empty database to the heads."""
     with suite.scratch() as config:
-        _migrate(suite, config, upgrade=True, target="heads")
+        try:
+            _migrate(suite, config, upgrade=True, target="heads")
+        except MigrationTestFailure as exc:
+            raise MigrationTestFailure(
+                f"{exc}\nfix that revision's upgrade(): every revision must run from an empty "
+                "database, as a new environment or CI runs the history"
+            ) from None
 
 
 def models_match(suite: Suite) -> None:
