@@ -21,7 +21,7 @@ from migguard.lint.scope import NewObjects, Scope
 from migguard.lint.settings import LintSettings
 from migguard.lint.squawk import SquawkError, squawk_executable, squawk_lint
 from migguard.lint.suppress import Suppressions, read_suppressions
-from migguard.ops.data import Execute
+from migguard.ops.data import BulkInsert, Execute
 from migguard.scripts.directory import History
 
 __all__ = ["LintFinding", "Target", "lint_revisions", "lint_scripts"]
@@ -137,8 +137,9 @@ def _lint_one(
     found: list[LintFinding] = []
     reported_once: set[str] = set()
     lock_timeout = False
+    schema_changes = 0
     for step in recording.steps:
-        scope = Scope(settings.dialect, new, lock_timeout)
+        scope = Scope(settings.dialect, new, lock_timeout, schema_changes)
         for rule in rules:
             if rule.id in reported_once:
                 continue
@@ -152,6 +153,8 @@ def _lint_one(
             _LOCK_TIMEOUT.match(sql) for sql in step.sql
         ):
             lock_timeout = True
+        if not isinstance(step.operation, Execute | BulkInsert):
+            schema_changes += 1
         new.track(step.operation)
     found.extend(_raw_sql(target, recording, settings))
     if recording.stopped is not None:

@@ -64,11 +64,14 @@ class Scope(NamedTuple):
         new: the objects created before this operation, in this revision or in revisions
             new on this branch below it.
         lock_timeout: the revision set ``lock_timeout`` before this operation.
+        schema_changes: how many schema operations (all but ``op.execute`` and
+            ``op.bulk_insert``) the revision ran before this one.
     """
 
     dialect: str
     new: NewObjects
     lock_timeout: bool
+    schema_changes: int = 0
 
     def table_is_new(self, table: str, schema: str | None) -> bool:
         """``table`` was created in this revision or a new revision below it."""

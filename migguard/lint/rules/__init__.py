@@ -22,6 +22,7 @@ from migguard.lint.rules.indexes import (
     REQUIRE_CONCURRENT_INDEX_DROP,
 )
 from migguard.lint.rules.timeouts import MISSING_LOCK_TIMEOUT
+from migguard.lint.rules.transactions import ONE_SCHEMA_CHANGE_PER_REVISION
 
 __all__ = ["ONCE_PER_REVISION", "RULES", "RULE_IDS"]
 
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     RENAME_COLUMN,
     RENAME_TABLE,
     MISSING_LOCK_TIMEOUT,
+    ONE_SCHEMA_CHANGE_PER_REVISION,
 )
 # Rules reported at most once per revision (at the first operation they flag).
 ONCE_PER_REVISION = frozenset({MISSING_LOCK_TIMEOUT.id})
