@@ -110,10 +110,12 @@ def record_upgrade(script: Path, revision: str, root: Path, dialect: Dialect) ->
         upgrade = revision_function(module, revision, upgrade=True)
     except HistoryError as exc:
         return Recording((), str(exc))
+    except SystemExit as exc:  # a script's sys.exit() never ends the check
+        return Recording((), f"importing revision {revision} called sys.exit({exc.code!r})")
     with bind(recorder.operations()):
         try:
             upgrade()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             return Recording(tuple(recorder.steps), reason, _script_line(exc, script))
     return Recording(tuple(recorder.steps))

@@ -112,3 +112,14 @@ op.drop_column("orders", "b")
     assert recording.stopped is None, recording.stopped
     assert [type(step.operation) for step in recording.steps] == [Execute, DropColumn]
     assert recording.steps[0].sql[0].startswith("CREATE")
+
+
+def test_a_script_calling_sys_exit_stops_its_recording_not_the_check(tmp_path: Path) -> None:
+    script = _script(tmp_path, 'op.drop_column("orders", "b")\nimport sys\nsys.exit(3)')
+    recording = record_upgrade(script, "a1", tmp_path, dialect_for("postgresql"))
+    assert [type(step.operation) for step in recording.steps] == [DropColumn]
+    assert recording.stopped == "SystemExit: 3"
+    script.write_text("import sys\nsys.exit('no')\n", encoding="utf-8")
+    at_import = record_upgrade(script, "a1", tmp_path, dialect_for("postgresql"))
+    assert at_import.steps == ()
+    assert at_import.stopped == "importing revision a1 called sys.exit('no')"
