@@ -160,6 +160,26 @@ def table_locks(conn: psycopg.Connection, pid: int, table: str) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
+# PostgreSQL's table lock modes, weakest first
+# (https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES).
+LOCK_MODES = (
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+)
+
+
+def strongest_lock(conn: psycopg.Connection, pid: int, table: str) -> str | None:
+    """The strongest lock mode session ``pid`` holds on ``table``, or ``None``."""
+    held = table_locks(conn, pid, table)
+    return max(held, key=LOCK_MODES.index) if held else None
+
+
 def waits(pg_url: str, statement: str) -> bool:
     """Whether ``statement``, run in a new session with a short ``lock_timeout``, waits for a
     lock another session holds (it gives up with a lock timeout; else it runs and is rolled

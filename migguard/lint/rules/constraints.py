@@ -51,9 +51,10 @@ def _not_valid(step: Step, scope: Scope) -> Hit | None:
     return Hit(
         f"{call}({operation.constraint_name!r}) checks every existing row of "
         f"{table_name(table, schema)} while holding {lock}: writes wait for the whole scan",
-        f"add it with postgresql_not_valid=True, then validate it apart: "
-        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}") (ideally in the next '
-        "revision)",
+        # VALIDATE in the transaction that added the constraint runs under the ADD's lock.
+        f"add it with postgresql_not_valid=True, then validate it in another transaction (the "
+        f"next revision, or {_AUTOCOMMIT} after the add): "
+        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")',
         (
             f"VALIDATE CONSTRAINT checks the rows under a SHARE UPDATE EXCLUSIVE lock: reads and "
             f"writes go on while the {kind} is validated",

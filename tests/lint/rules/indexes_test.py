@@ -16,7 +16,7 @@ from tests.testing.lint import (
     released_schema,
     rule_ids,
     run_revision,
-    table_locks,
+    strongest_lock,
     uncommitted,
     waiting_in_background,
     waits,
@@ -152,7 +152,7 @@ def test_create_index_blocks_writes_and_concurrently_does_not(
     (create,) = recorded_sql(script, "b1c2d3e4f5a6", tmp_path)
     assert create == "CREATE INDEX ix_orders_email ON orders (email)"
     with uncommitted(pg_url, create) as (conn, pid):
-        assert table_locks(conn, pid, "orders") == {"ShareLock"}
+        assert strongest_lock(conn, pid, "orders") == "ShareLock"
         assert waits(pg_url, INSERT)
         assert not waits(pg_url, SELECT)
 
@@ -175,7 +175,7 @@ def test_drop_index_blocks_reads_and_concurrently_does_not(
     (drop,) = recorded_sql(script, "b1c2d3e4f5a6", tmp_path)
     assert drop == "DROP INDEX ix_orders_amount"
     with uncommitted(pg_url, drop) as (conn, pid):
-        assert table_locks(conn, pid, "orders") == {"AccessExclusiveLock"}
+        assert strongest_lock(conn, pid, "orders") == "AccessExclusiveLock"
         assert waits(pg_url, SELECT)
         assert waits(pg_url, INSERT)
 
