@@ -233,7 +233,7 @@ def waiting_in_background(pg_url: str, statement: str, table: str, holds: str) -
             thread = threading.Thread(target=run, daemon=True)
             thread.start()
             try:
-                _until(lambda: holds in table_locks(observer, pid_box[0], table) or bool(errors))
+                until(lambda: holds in table_locks(observer, pid_box[0], table) or bool(errors))
                 assert not errors, errors
                 yield pid_box[0]
             finally:
@@ -244,11 +244,18 @@ def waiting_in_background(pg_url: str, statement: str, table: str, holds: str) -
             raise errors[0]
 
 
-def _until(condition: Callable[[], bool]) -> None:
+def until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` until it holds (fails the test after ``WAIT_SECONDS``)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
+
+
+def waits_for_lock(conn: psycopg.Connection, pid: int) -> bool:
+    """Whether session ``pid`` is waiting for a lock it asked for."""
+    row = conn.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,))
+    return bool(row.fetchone()[0])  # type: ignore[index]
 
 
 def relfilenode(pg_url: str, table: str) -> int:

@@ -1,0 +1,142 @@
+"""The lock-timeout rule: a revision that locks existing tables sets ``lock_timeout`` first.
+Shown on PostgreSQL: a DDL statement waiting for its lock makes every later query of the table
+wait behind it, and ``SET LOCAL lock_timeout`` in the revision makes it give up instead."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from migguard.lint.settings import LintSettings
+from tests.testing.lint import (
+    BASE,
+    connection,
+    line_of,
+    lint_upgrade,
+    query,
+    released_schema,
+    rule_ids,
+    run_revision,
+    until,
+    waits,
+    waits_for_lock,
+)
+from tests.testing.project import Project
+
+ADD_NOTE = 'op.add_column("orders", sa.Column("note", sa.Text(), nullable=True))'
+
+
+def test_locking_an_existing_table_without_a_timeout_is_flagged(tmp_path: Path) -> None:
+    script, findings = lint_upgrade(tmp_path, ADD_NOTE)
+    assert rule_ids(findings) == ["missing-lock-timeout"]
+    finding = findings[0]
+    assert finding.severity == "warning"
+    assert finding.line == line_of(script, "op.add_column(")
+    assert "'orders'" in finding.message
+    assert "SET LOCAL lock_timeout" in (finding.hint or "")
+
+
+def test_it_is_reported_once_per_revision_at_the_first_lock(tmp_path: Path) -> None:
+    upgrade = """
+op.create_table("staging", sa.Column("id", sa.Integer(), primary_key=True))
+op.alter_column("customers", "name", existing_type=sa.String(50), comment="who")
+op.add_column("orders", sa.Column("note", sa.Text(), nullable=True))
+"""
+    script, findings = lint_upgrade(tmp_path, upgrade)
+    assert [(f.rule, f.line) for f in findings] == [
+        ("missing-lock-timeout", line_of(script, "op.alter_column("))
+    ]
+    assert "'customers'" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "SET LOCAL lock_timeout = '5s'",
+        "SET lock_timeout = '5s'",
+        "set session lock_timeout to 5000",
+    ],
+)
+def test_a_timeout_set_first_is_clean(tmp_path: Path, setting: str) -> None:
+    _, findings = lint_upgrade(tmp_path, f"op.execute({setting!r})\n{ADD_NOTE}")
+    assert findings == []
+
+
+def test_a_timeout_set_after_the_lock_is_too_late(tmp_path: Path) -> None:
+    script, findings = lint_upgrade(
+        tmp_path, f"{ADD_NOTE}\nop.execute(\"SET LOCAL lock_timeout = '5s'\")"
+    )
+    assert [(f.rule, f.line) for f in findings] == [
+        ("missing-lock-timeout", line_of(script, "op.add_column("))
+    ]
+
+
+@pytest.mark.parametrize(
+    "upgrade",
+    [
+        'op.create_table("staging", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        'op.add_column("staging", sa.Column("note", sa.Text()))',
+        'op.create_table_comment("orders", "what customers bought")',
+        "with op.get_context().autocommit_block():\n"
+        '    op.create_index("ix_orders_email", "orders", ["email"], '
+        "postgresql_concurrently=True)",
+    ],
+    ids=["new-table", "comment", "concurrently"],
+)
+def test_what_takes_no_strong_lock_on_a_released_table_passes(tmp_path: Path, upgrade: str) -> None:
+    _, findings = lint_upgrade(tmp_path, upgrade)
+    assert findings == []
+
+
+def test_the_rule_is_postgresql_s(tmp_path: Path) -> None:
+    _, findings = lint_upgrade(tmp_path, ADD_NOTE, LintSettings(dialect="sqlite"))
+    assert findings == []
+
+
+# --- on PostgreSQL -------------------------------------------------------------------------------
+
+
+def test_a_waiting_alter_makes_reads_wait_behind_it(pg_url: str) -> None:
+    """Why the rule exists: ALTER TABLE queued behind a long transaction holds up even plain
+    SELECTs, which would not wait for the long transaction alone."""
+    with connection(pg_url, autocommit=True) as setup:
+        setup.execute("CREATE TABLE orders (id integer PRIMARY KEY)")
+        setup.execute("INSERT INTO orders SELECT generate_series(1, 100)")
+    errors: list[BaseException] = []
+    with (
+        connection(pg_url) as report,
+        connection(pg_url, autocommit=True) as alter,
+        connection(pg_url, autocommit=True) as observer,
+    ):
+        report.execute("SELECT count(*) FROM orders")  # a long report: ACCESS SHARE, open
+
+        def run() -> None:
+            try:
+                alter.execute("ALTER TABLE orders ADD COLUMN note text")
+            except BaseException as exc:  # re-raised in the test's thread
+                errors.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        until(lambda: waits_for_lock(observer, alter.info.backend_pid))
+        assert waits(pg_url, "SELECT count(*) FROM orders")
+        report.rollback()
+        thread.join(10)
+    assert not thread.is_alive() and not errors, errors
+
+
+def test_set_local_lock_timeout_makes_the_revision_give_up(project: Project, pg_url: str) -> None:
+    released_schema(project, pg_url)
+    short = "op.execute(\"SET LOCAL lock_timeout = '100ms'\")\n" + ADD_NOTE
+    with connection(pg_url) as report:
+        report.execute("SELECT count(*) FROM orders")
+        result = run_revision(project, pg_url, "c1d2e3f4a5b6", short)
+        assert not waits(pg_url, "SELECT count(*) FROM orders")
+    assert result.code == 4
+    assert "LockNotAvailable" in result.err and "rolled back" in result.err
+    assert query(pg_url, "SELECT version_num FROM alembic_version") == [(BASE,)]
+    retried = project.run("--url", pg_url, "upgrade", "head")
+    assert retried.code == 0, retried.err
+    assert query(pg_url, "SELECT version_num FROM alembic_version") == [("c1d2e3f4a5b6",)]
