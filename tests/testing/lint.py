@@ -97,6 +97,7 @@ def recorded_sql(script: Path, rid: str, root: Path) -> list[str]:
     assert recording.stopped is None, recording.stopped
     statements: list[str] = []
     for step in recording.steps:
+        # The operations of one batch block share the block's statements.
         for sql in step.sql:
             if sql not in statements and not sql.upper().startswith("SET "):
                 statements.append(sql)
@@ -139,14 +140,14 @@ def connection(pg_url: str, *, autocommit: bool = False) -> Iterator[psycopg.Con
 def query(pg_url: str, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
     """The rows of ``sql`` in a session of its own."""
     with connection(pg_url, autocommit=True) as conn:
-        return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        return conn.execute(sql, params).fetchall()
 
 
 def execute(pg_url: str, *statements: str) -> None:
     """Run statements in one committed transaction."""
     with connection(pg_url) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
         conn.commit()
 
 
@@ -185,9 +186,9 @@ def waits(pg_url: str, statement: str) -> bool:
     lock another session holds (it gives up with a lock timeout; else it runs and is rolled
     back)."""
     with connection(pg_url) as probe:
-        probe.execute(f"SET lock_timeout = '{PROBE_LOCK_TIMEOUT}'")  # type: ignore[arg-type]
+        probe.execute(f"SET lock_timeout = '{PROBE_LOCK_TIMEOUT}'")
         try:
-            probe.execute(statement)  # type: ignore[arg-type]
+            probe.execute(statement)
         except psycopg.errors.LockNotAvailable:
             return True
         finally:
@@ -202,7 +203,7 @@ def uncommitted(pg_url: str, *statements: str) -> Iterator[tuple[psycopg.Connect
     with connection(pg_url) as conn:
         pid = conn.info.backend_pid
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
         try:
             yield conn, pid
         finally:
@@ -217,25 +218,24 @@ def waiting_in_background(pg_url: str, statement: str, table: str, holds: str) -
     ``holds`` on ``table``. On exit the writer commits and the statement must finish (its
     error, if any, is raised)."""
     errors: list[BaseException] = []
-    pid_box: list[int] = []
-
     with connection(pg_url, autocommit=True) as worker:
-        pid_box.append(worker.info.backend_pid)
+        pid = worker.info.backend_pid
 
         def run() -> None:
             try:
-                worker.execute(statement)  # type: ignore[arg-type]
+                worker.execute(statement)
             except BaseException as exc:  # re-raised in the test's thread
                 errors.append(exc)
 
         with connection(pg_url) as writer, connection(pg_url, autocommit=True) as observer:
-            writer.execute(f"UPDATE {table} SET id = id WHERE id = 1")  # type: ignore[arg-type]
+            writer.execute(f"UPDATE {table} SET id = id WHERE id = 1")
             thread = threading.Thread(target=run, daemon=True)
             thread.start()
             try:
-                until(lambda: holds in table_locks(observer, pid_box[0], table) or bool(errors))
+                until(lambda: waits_for_lock(observer, pid) or bool(errors))
                 assert not errors, errors
-                yield pid_box[0]
+                assert holds in table_locks(observer, pid, table)
+                yield pid
             finally:
                 writer.commit()
                 thread.join(WAIT_SECONDS)

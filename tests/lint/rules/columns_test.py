@@ -190,7 +190,7 @@ def test_set_not_null_blocks_reads_and_the_check_lets_it_skip_the_scan(
     with connection(pg_url) as conn:
         conn.add_notice_handler(lambda notice: notes.append(str(notice.message_primary)))
         conn.execute("SET client_min_messages = debug1")
-        conn.execute(set_not_null)  # type: ignore[arg-type]
+        conn.execute(set_not_null)
         conn.commit()
     assert any("are sufficient to prove that it does not contain nulls" in n for n in notes), notes
 
