@@ -75,7 +75,7 @@ def test_concurrently_inside_the_transaction_is_flagged(tmp_path: Path) -> None:
     finding = findings[0]
     assert finding.severity == "error"
     assert finding.line == line_of(script, "op.create_index(")
-    assert "'ix_orders_email'" in finding.message
+    assert "'ix_orders_email'" in finding.message and "'orders'" in finding.message
     assert "autocommit_block()" in (finding.hint or "")
 
 
@@ -85,6 +85,7 @@ def test_drop_concurrently_inside_the_transaction_is_flagged(tmp_path: Path) -> 
     assert rule_ids(findings) == ["concurrently-in-transaction"]
     assert findings[0].line == line_of(script, "op.drop_index(")
     assert findings[0].message.startswith("DROP INDEX CONCURRENTLY")
+    assert "'orders'" in findings[0].message
 
 
 @pytest.mark.parametrize(
