@@ -148,7 +148,10 @@ def test_attaching_an_index_built_concurrently_is_clean(tmp_path: Path, upgrade:
 def test_constraints_of_a_table_created_in_the_same_revision_pass(
     tmp_path: Path, upgrade: str
 ) -> None:
+    # The lock_timeout is set: a new table's foreign key still locks the released table it
+    # references (see timeouts_test.py).
     created = """
+op.execute("SET LOCAL lock_timeout = '5s'")
 op.create_table(
     "orders",
     sa.Column("id", sa.Integer(), primary_key=True),

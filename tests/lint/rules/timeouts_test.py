@@ -19,6 +19,8 @@ from tests.testing.lint import (
     released_schema,
     rule_ids,
     run_revision,
+    strongest_lock,
+    uncommitted,
     until,
     waits,
     waits_for_lock,
@@ -90,6 +92,45 @@ def test_what_takes_no_strong_lock_on_a_released_table_passes(tmp_path: Path, up
     assert findings == []
 
 
+@pytest.mark.parametrize(
+    ("upgrade", "call"),
+    [
+        (
+            'op.create_table("payments", sa.Column("id", sa.Integer(), primary_key=True), '
+            'sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id")))',
+            "op.create_table(",
+        ),
+        (
+            'op.create_table("payments", sa.Column("id", sa.Integer(), primary_key=True), '
+            'sa.Column("customer_id", sa.Integer()))\n'
+            'op.create_foreign_key("fk_payments_customer", "payments", "customers", '
+            '["customer_id"], ["id"])',
+            "op.create_foreign_key(",
+        ),
+    ],
+    ids=["create_table", "create_foreign_key"],
+)
+def test_a_foreign_key_of_a_new_table_locks_the_released_table_it_references(
+    tmp_path: Path, upgrade: str, call: str
+) -> None:
+    script, findings = lint_upgrade(tmp_path, upgrade)
+    assert [(f.rule, f.line) for f in findings] == [("missing-lock-timeout", line_of(script, call))]
+    assert "'customers'" in findings[0].message
+
+
+def test_a_foreign_key_between_new_tables_passes(tmp_path: Path) -> None:
+    upgrade = """
+op.create_table("payers", sa.Column("id", sa.Integer(), primary_key=True))
+op.create_table(
+    "payments",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("payer_id", sa.Integer(), sa.ForeignKey("payers.id")),
+)
+"""
+    _, findings = lint_upgrade(tmp_path, upgrade)
+    assert findings == []
+
+
 def test_the_rule_is_postgresql_s(tmp_path: Path) -> None:
     _, findings = lint_upgrade(tmp_path, ADD_NOTE, LintSettings(dialect="sqlite"))
     assert findings == []
@@ -140,3 +181,16 @@ def test_set_local_lock_timeout_makes_the_revision_give_up(project: Project, pg_
     retried = project.run("--url", pg_url, "upgrade", "head")
     assert retried.code == 0, retried.err
     assert query(pg_url, "SELECT version_num FROM alembic_version") == [("c1d2e3f4a5b6",)]
+
+
+def test_a_new_table_referencing_a_released_one_blocks_its_writes(
+    project: Project, pg_url: str
+) -> None:
+    released_schema(project, pg_url)
+    create = (
+        "CREATE TABLE payments (id integer PRIMARY KEY, customer_id integer REFERENCES customers)"
+    )
+    with uncommitted(pg_url, create) as (conn, pid):
+        assert strongest_lock(conn, pid, "customers") == "ShareRowExclusiveLock"
+        assert waits(pg_url, "INSERT INTO customers (id, name) VALUES (100001, 'new')")
+        assert not waits(pg_url, "SELECT count(*) FROM customers")
