@@ -194,3 +194,43 @@ def test_a_new_table_referencing_a_released_one_blocks_its_writes(
         assert strongest_lock(conn, pid, "customers") == "ShareRowExclusiveLock"
         assert waits(pg_url, "INSERT INTO customers (id, name) VALUES (100001, 'new')")
         assert not waits(pg_url, "SELECT count(*) FROM customers")
+
+
+# SET LOCAL lasts until the transaction ends, and autocommit_block() ends it.
+SET_BEFORE_THE_BLOCK = """
+op.execute("SET LOCAL lock_timeout = '5s'")
+with op.get_context().autocommit_block():
+    op.create_index("ix_orders_email", "orders", ["email"], postgresql_concurrently=True)
+op.add_column("orders", sa.Column("note", sa.Text(), nullable=True))
+"""
+
+
+@pytest.mark.xfail(
+    reason="migguard/lint/run.py keeps a SET LOCAL lock_timeout in force past "
+    "autocommit_block(), which commits the transaction it was set in",
+    strict=True,
+)
+def test_set_local_does_not_outlive_an_autocommit_block(tmp_path: Path) -> None:
+    script, findings = lint_upgrade(tmp_path, SET_BEFORE_THE_BLOCK)
+    assert [(f.rule, f.line) for f in findings] == [
+        ("missing-lock-timeout", line_of(script, "op.add_column("))
+    ]
+
+
+def test_on_postgresql_set_local_ends_with_the_autocommit_block(
+    project: Project, pg_url: str
+) -> None:
+    released_schema(project, pg_url)
+
+    def check(where: str) -> str:
+        return (
+            "op.execute(\"DO $$ BEGIN IF current_setting('lock_timeout') = '0' THEN "
+            f"RAISE EXCEPTION 'no lock_timeout {where}'; END IF; END $$\")\n"
+        )
+
+    upgrade = SET_BEFORE_THE_BLOCK.replace(
+        "with op.", check("before the block") + "with op."
+    ).replace("op.add_column(", check("after the block") + "op.add_column(")
+    result = run_revision(project, pg_url, "c1d2e3f4a5b6", upgrade)
+    assert result.code == 4
+    assert "no lock_timeout after the block" in result.err
