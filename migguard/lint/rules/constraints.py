@@ -95,6 +95,10 @@ def _primary_key(step: Step, scope: Scope) -> Hit | None:
         f"build the index first: {_AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
         f'unique=True, postgresql_concurrently=True); then op.execute("ALTER TABLE {table} '
         f'ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}")',
+        (
+            "PRIMARY KEY USING INDEX sets NOT NULL on columns that are nullable, scanning the "
+            "table under an ACCESS EXCLUSIVE lock: make them NOT NULL first (see set-not-null)",
+        ),
     )
 
 

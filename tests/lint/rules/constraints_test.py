@@ -136,6 +136,7 @@ def test_a_primary_key_is_flagged(tmp_path: Path) -> None:
     assert finding.line == line_of(script, "op.create_primary_key(")
     assert "'events'" in finding.message
     assert "PRIMARY KEY USING INDEX pk_events" in (finding.hint or "")
+    assert any("set-not-null" in line for line in finding.details)
 
 
 @pytest.mark.parametrize("upgrade", [UNIQUE_SAFE, PK_SAFE])
@@ -313,3 +314,23 @@ def test_a_unique_constraint_blocks_writes_and_the_concurrent_index_does_not(
         query(pg_url, "SELECT conindid FROM pg_constraint WHERE conname = 'uq_orders_email'")
         == index
     )
+
+
+def test_a_primary_key_using_an_index_sets_not_null_under_access_exclusive(pg_url: str) -> None:
+    """Why the add-primary-key recipe makes the columns NOT NULL first: attaching the index
+    to a nullable column sets NOT NULL, which scans the table under ACCESS EXCLUSIVE."""
+    execute(
+        pg_url,
+        "CREATE TABLE events (id integer, kind text)",
+        "INSERT INTO events SELECT g, 'e' FROM generate_series(1, 100) g",
+        "CREATE UNIQUE INDEX pk_events ON events (id)",
+    )
+    attach = "ALTER TABLE events ADD CONSTRAINT pk_events PRIMARY KEY USING INDEX pk_events"
+    with uncommitted(pg_url, attach) as (conn, pid):
+        assert strongest_lock(conn, pid, "events") == "AccessExclusiveLock"
+        conn.commit()
+    assert query(
+        pg_url,
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'events'::regclass "
+        "AND attname = 'id'",
+    ) == [(True,)]
