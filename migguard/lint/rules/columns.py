@@ -52,9 +52,17 @@ def _rewrites(operation: AddColumn, step: Step) -> str | None:
         return "an identity column"
     if column.computed is not None and column.computed.persisted is not False:
         return "a stored generated column"
-    if any(_SERIAL.search(sql) for sql in step.sql):
+    if _serial(column.name, step):
         return "a serial column"
     return None
+
+
+def _serial(name: str, step: Step) -> bool:
+    """Whether the step's SQL adds column ``name`` as a serial (the statement that adds this
+    column, not a neighbour of a batch block or a comment, and its type, not its name)."""
+    quoted = re.escape(_dialect().identifier_preparer.quote(name))
+    adds = re.compile(rf"\bADD COLUMN (?:IF NOT EXISTS )?{quoted} {_SERIAL.pattern}", re.I)
+    return any(adds.search(sql) for sql in step.sql)
 
 
 def _identity(step: Step, scope: Scope) -> Hit | None:

@@ -289,6 +289,26 @@ def test_a_column_computed_for_every_row_is_flagged(
     assert column in finding.message and kind in finding.message
 
 
+@pytest.mark.parametrize(
+    "upgrade",
+    [
+        'op.add_column("events", sa.Column("serial", sa.Text()))',
+        'op.add_column("events", sa.Column("note", sa.Text(), comment="bigserial numbers"))',
+        """
+with op.batch_alter_table("events") as batch_op:
+    batch_op.add_column(sa.Column("note", sa.Text()))
+    batch_op.add_column(sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=True))
+""",
+    ],
+    ids=["named-serial", "comment", "batch-neighbour"],
+)
+def test_only_a_serial_column_is_serial(tmp_path: Path, upgrade: str) -> None:
+    setting = "op.execute(\"SET LOCAL lock_timeout = '5s'\")\n"
+    script, findings = lint_upgrade(tmp_path, setting + upgrade)
+    expected = [("add-identity-column", line_of(script, "seq"))] if "seq" in upgrade else []
+    assert [(f.rule, f.line) for f in findings] == expected
+
+
 def test_the_identity_recipe_is_clean(tmp_path: Path) -> None:
     _, findings = lint_upgrade(tmp_path, IDENTITY_SAFE)
     assert findings == []
