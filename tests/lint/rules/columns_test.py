@@ -277,6 +277,7 @@ def test_a_constant_default_does_not_rewrite_the_table(pg_url: str) -> None:
         (SERIAL_UNSAFE, "'events.seq'", "a serial column"),
         (GENERATED_UNSAFE, "'orders.twice'", "a stored generated column"),
     ],
+    ids=["identity", "serial", "generated"],
 )
 def test_a_column_computed_for_every_row_is_flagged(
     tmp_path: Path, upgrade: str, column: str, kind: str
@@ -317,6 +318,7 @@ def test_the_identity_recipe_is_clean(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("upgrade", "table"),
     [(IDENTITY_UNSAFE, "orders"), (SERIAL_UNSAFE, "events"), (GENERATED_UNSAFE, "orders")],
+    ids=["identity", "serial", "generated"],
 )
 def test_a_column_computed_for_every_row_rewrites_the_table(
     project: Project, pg_url: str, upgrade: str, table: str
@@ -495,6 +497,7 @@ def test_a_type_change_rewrites_and_blocks_reads_and_the_backfill_does_not(
         NOT_NULL_UNSAFE,
         TYPE_UNSAFE,
     ],
+    ids=["set-not-null", "volatile-default", "identity", "not-null", "type"],
 )
 def test_columns_of_a_table_created_in_the_same_revision_pass(tmp_path: Path, upgrade: str) -> None:
     created = """
@@ -515,6 +518,7 @@ op.create_table(
         'op.alter_column("orders", "note", existing_type=sa.Text(), nullable=False)',
         'op.alter_column("orders", "note", existing_type=sa.Text(), type_=sa.String(10))',
     ],
+    ids=["set-not-null", "type"],
 )
 def test_a_column_added_in_the_same_revision_passes(tmp_path: Path, change: str) -> None:
     upgrade = (

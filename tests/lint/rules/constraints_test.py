@@ -112,7 +112,11 @@ def test_the_hint_validates_in_another_transaction(tmp_path: Path) -> None:
     assert "ALTER TABLE orders VALIDATE CONSTRAINT ck_orders_amount" in hint
 
 
-@pytest.mark.parametrize("upgrade", [FK_SAFE, CHECK_SAFE, FK_NOT_VALID, FK_VALIDATE])
+@pytest.mark.parametrize(
+    "upgrade",
+    [FK_SAFE, CHECK_SAFE, FK_NOT_VALID, FK_VALIDATE],
+    ids=["fk", "check", "fk-not-valid-revision", "fk-validate-revision"],
+)
 def test_not_valid_then_validate_is_clean(tmp_path: Path, upgrade: str) -> None:
     _, findings = lint_upgrade(tmp_path, upgrade)
     assert findings == []
@@ -139,13 +143,15 @@ def test_a_primary_key_is_flagged(tmp_path: Path) -> None:
     assert any("set-not-null" in line for line in finding.details)
 
 
-@pytest.mark.parametrize("upgrade", [UNIQUE_SAFE, PK_SAFE])
+@pytest.mark.parametrize("upgrade", [UNIQUE_SAFE, PK_SAFE], ids=["unique", "primary-key"])
 def test_attaching_an_index_built_concurrently_is_clean(tmp_path: Path, upgrade: str) -> None:
     _, findings = lint_upgrade(tmp_path, upgrade)
     assert findings == []
 
 
-@pytest.mark.parametrize("upgrade", [FK_UNSAFE, CHECK_UNSAFE, UNIQUE_UNSAFE])
+@pytest.mark.parametrize(
+    "upgrade", [FK_UNSAFE, CHECK_UNSAFE, UNIQUE_UNSAFE], ids=["fk", "check", "unique"]
+)
 def test_constraints_of_a_table_created_in_the_same_revision_pass(
     tmp_path: Path, upgrade: str
 ) -> None:
@@ -183,6 +189,7 @@ def _validated(pg_url: str, name: str) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(
     ("upgrade", "name", "kind"),
     [(FK_SAFE, "fk_orders_customer", "f"), (CHECK_SAFE, "ck_orders_amount", "c")],
+    ids=["fk", "check"],
 )
 def test_the_safe_revision_leaves_a_validated_constraint(
     project: Project, pg_url: str, upgrade: str, name: str, kind: str
@@ -203,7 +210,9 @@ def test_not_valid_and_validate_in_two_revisions(project: Project, pg_url: str) 
 
 
 @pytest.mark.parametrize(
-    ("upgrade", "name"), [(UNIQUE_SAFE, "uq_orders_email"), (PK_SAFE, "pk_events")]
+    ("upgrade", "name"),
+    [(UNIQUE_SAFE, "uq_orders_email"), (PK_SAFE, "pk_events")],
+    ids=["unique", "primary-key"],
 )
 def test_the_safe_revision_attaches_the_concurrent_index(
     project: Project, pg_url: str, upgrade: str, name: str

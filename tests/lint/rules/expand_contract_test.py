@@ -116,6 +116,7 @@ def test_the_rename_table_recipe_is_clean(tmp_path: Path) -> None:
         'op.drop_column("orders", "note")',
         'op.alter_column("orders", "note", new_column_name="remark")',
     ],
+    ids=["drop", "rename"],
 )
 def test_a_column_added_in_the_same_revision_passes(tmp_path: Path, change: str) -> None:
     upgrade = (

@@ -94,6 +94,7 @@ def test_drop_concurrently_inside_the_transaction_is_flagged(tmp_path: Path) -> 
         'op.create_index("ix_orders_email", "orders", ["email"])',
         'op.drop_index("ix_orders_email", table_name="orders")',
     ],
+    ids=["create", "drop"],
 )
 def test_indexes_of_a_table_created_in_the_same_revision_pass(tmp_path: Path, upgrade: str) -> None:
     created = (
