@@ -10,6 +10,8 @@ import pytest
 
 from migguard.lint.settings import LintSettings
 from tests.testing.lint import (
+    ALEMBIC_OP,
+    BASE,
     ORDER_ROWS,
     connection,
     execute,
@@ -384,6 +386,24 @@ def test_a_not_null_column_without_default_fails_on_rows_and_the_default_runs(
     assert result.code == 0, result.err
     assert query(pg_url, "SELECT DISTINCT status FROM orders") == [("pending",)]
     assert relfilenode(pg_url, "orders") == before
+
+
+def test_on_sqlite_too_a_not_null_column_without_default_fails_on_rows(
+    project: Project, sqlite_url: str
+) -> None:
+    base = """
+op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))
+op.execute("INSERT INTO orders (id) VALUES (1), (2)")
+"""
+    project.add(BASE, upgrade=base, op_import=ALEMBIC_OP)
+    assert project.run("--url", sqlite_url, "upgrade", "head").code == 0
+    failed = run_revision(project, sqlite_url, "c1d2e3f4a5b6", NOT_NULL_UNSAFE)
+    assert failed.code == 4
+    assert "Cannot add a NOT NULL column" in failed.err
+    (project.versions / "c1d2e3f4a5b6_rev.py").unlink()
+    safe = NOT_NULL_SAFE.replace("op.execute(\"SET LOCAL lock_timeout = '5s'\")\n", "")
+    result = run_revision(project, sqlite_url, "d1e2f3a4b5c6", safe)
+    assert result.code == 0, result.err
 
 
 # --- column-type-change -------------------------------------------------------------------------

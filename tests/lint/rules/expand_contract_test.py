@@ -82,10 +82,23 @@ def test_the_rename_column_expand_step_is_clean(tmp_path: Path) -> None:
     assert findings == []
 
 
-def test_the_contract_step_passes_with_its_reason(tmp_path: Path) -> None:
-    _, findings = lint_upgrade(tmp_path, DROP_COLUMN_CONTRACT)
+@pytest.mark.parametrize(
+    ("upgrade", "rule"),
+    [
+        (DROP_COLUMN_CONTRACT, "drop-column"),
+        (
+            DROP_COLUMN_CONTRACT.replace("drop-column", "drop-table").replace(
+                'op.drop_column("orders", "code")', 'op.drop_table("orders")'
+            ),
+            "drop-table",
+        ),
+    ],
+    ids=["drop-column", "drop-table"],
+)
+def test_the_contract_step_passes_with_its_reason(tmp_path: Path, upgrade: str, rule: str) -> None:
+    _, findings = lint_upgrade(tmp_path, upgrade)
     assert [(f.rule, f.suppressed) for f in findings] == [
-        ("drop-column", "release 2.3 stopped reading orders.code")
+        (rule, "release 2.3 stopped reading orders.code")
     ]
 
 
