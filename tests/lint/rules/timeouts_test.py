@@ -131,6 +131,72 @@ op.create_table(
     assert findings == []
 
 
+@pytest.mark.parametrize(
+    ("sql", "named"),
+    [
+        ("ALTER TABLE orders ADD COLUMN note text", "'orders'"),
+        (
+            "alter table if exists only public.orders alter column email set not null",
+            "'public.orders'",
+        ),
+        ('ALTER TABLE "Orders" ADD COLUMN note text', "'Orders'"),
+        ('ALTER TABLE "my.app".orders ADD COLUMN note text', "'my.app.orders'"),
+        ("CREATE UNIQUE INDEX ix_orders_email ON orders (email)", "'orders'"),
+        ("CREATE INDEX ON orders USING btree (email)", "'orders'"),
+        ("DROP TABLE IF EXISTS events", "'events'"),
+        ("TRUNCATE events", "'events'"),
+        ("LOCK TABLE orders", "'orders'"),
+        ("LOCK orders IN SHARE MODE", "'orders'"),
+    ],
+    ids=[
+        "alter",
+        "alter-qualified",
+        "alter-quoted",
+        "alter-quoted-schema",
+        "create-index",
+        "create-index-unnamed",
+        "drop-table",
+        "truncate",
+        "lock",
+        "lock-share",
+    ],
+)
+def test_raw_sql_that_locks_a_released_table_is_flagged(
+    tmp_path: Path, sql: str, named: str
+) -> None:
+    script, findings = lint_upgrade(tmp_path, f"op.execute({sql!r})")
+    timeouts = [f for f in findings if f.rule == "missing-lock-timeout"]
+    assert [f.line for f in timeouts] == [line_of(script, "op.execute(")]
+    assert named in timeouts[0].message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE orders VALIDATE CONSTRAINT ck_orders_amount",
+        "CREATE INDEX CONCURRENTLY ix_orders_email ON orders (email)",
+        "DROP INDEX CONCURRENTLY ix_orders_amount",
+        "LOCK TABLE orders IN ACCESS SHARE MODE",
+        "UPDATE orders SET amount = 0 WHERE amount IS NULL",
+        "CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100",
+    ],
+    ids=["validate", "create-concurrently", "drop-concurrently", "access-share", "update", "view"],
+)
+def test_raw_sql_without_a_strong_lock_passes(tmp_path: Path, sql: str) -> None:
+    _, findings = lint_upgrade(tmp_path, f"op.execute({sql!r})")
+    assert "missing-lock-timeout" not in rule_ids(findings)
+
+
+def test_raw_sql_on_a_table_created_in_the_revision_passes(tmp_path: Path) -> None:
+    upgrade = """
+op.create_table("staging", sa.Column("id", sa.Integer(), primary_key=True))
+op.execute("ALTER TABLE staging ADD COLUMN note text")
+op.execute("CREATE INDEX ix_staging_note ON staging (note)")
+"""
+    _, findings = lint_upgrade(tmp_path, upgrade)
+    assert "missing-lock-timeout" not in rule_ids(findings)
+
+
 def test_the_rule_is_postgresql_s(tmp_path: Path) -> None:
     _, findings = lint_upgrade(tmp_path, ADD_NOTE, LintSettings(dialect="sqlite"))
     assert findings == []
