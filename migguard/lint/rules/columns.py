@@ -33,6 +33,7 @@ __all__ = [
 
 _SERIAL = re.compile(r"\b(?:small|big)?serial\b", re.I)
 _VARCHAR = re.compile(r"^(?:VARCHAR|CHARACTER VARYING)(?:\((\d+)\))?$", re.I)
+_AUTOCOMMIT = "with op.get_context().autocommit_block():"
 _NUMERIC = re.compile(r"^(?:NUMERIC|DECIMAL)(?:\((\d+)(?:,\s*(\d+))?\))?$", re.I)
 
 
@@ -51,9 +52,17 @@ def _rewrites(operation: AddColumn, step: Step) -> str | None:
         return "an identity column"
     if column.computed is not None and column.computed.persisted is not False:
         return "a stored generated column"
-    if any(_SERIAL.search(sql) for sql in step.sql):
+    if _serial(column.name, step):
         return "a serial column"
     return None
+
+
+def _serial(name: str, step: Step) -> bool:
+    """Whether the step's SQL adds column ``name`` as a serial (the statement that adds this
+    column, not a neighbour of a batch block or a comment, and its type, not its name)."""
+    quoted = re.escape(_dialect().identifier_preparer.quote(name))
+    adds = re.compile(rf"\bADD COLUMN (?:IF NOT EXISTS )?{quoted} {_SERIAL.pattern}", re.I)
+    return any(adds.search(sql) for sql in step.sql)
 
 
 def _identity(step: Step, scope: Scope) -> Hit | None:
@@ -84,9 +93,12 @@ def _volatile_default(step: Step, scope: Scope) -> Hit | None:
     if kind == "constant":
         return None
     name = column_name(operation.table_name, operation.column.name, operation.schema)
+    # The default goes on before the backfill, or rows written during it stay empty.
     recipe = (
-        "add the column without a default (or with a constant one), backfill it in batches "
-        "with op.execute(...), then op.alter_column(..., server_default=...) for new rows"
+        "add the column without a default (or with a constant one), "
+        "op.alter_column(..., server_default=...) for new rows, then backfill the existing "
+        "rows in batches outside the revision's transaction (op.execute(...) in "
+        f"{_AUTOCOMMIT})"
     )
     if kind == "unknown":
         return Hit(
@@ -132,10 +144,12 @@ def _set_not_null(step: Step, scope: Scope) -> Hit | None:
     return Hit(
         f"alter_column({column_name(table, column, schema)}, nullable=False) scans every row "
         "under an ACCESS EXCLUSIVE lock: reads and writes wait for the scan",
+        # VALIDATE in the transaction that added the CHECK runs under the ADD's lock.
         f"prove it first: op.create_check_constraint({check!r}, {table!r}, "
-        f'"{column} IS NOT NULL", postgresql_not_valid=True); op.execute("ALTER TABLE {table} '
-        f'VALIDATE CONSTRAINT {check}"); then alter_column(..., nullable=False) and '
-        f"op.drop_constraint({check!r}, {table!r})",
+        f'"{column} IS NOT NULL", postgresql_not_valid=True); then in {_AUTOCOMMIT} '
+        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"); then '
+        f"alter_column(..., nullable=False) and op.drop_constraint({check!r}, {table!r}, "
+        'type_="check")',
         (
             "PostgreSQL 12+ skips the scan when a valid CHECK constraint proves the column is not "
             "null",

@@ -51,9 +51,10 @@ def _not_valid(step: Step, scope: Scope) -> Hit | None:
     return Hit(
         f"{call}({operation.constraint_name!r}) checks every existing row of "
         f"{table_name(table, schema)} while holding {lock}: writes wait for the whole scan",
-        f"add it with postgresql_not_valid=True, then validate it apart: "
-        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}") (ideally in the next '
-        "revision)",
+        # VALIDATE in the transaction that added the constraint runs under the ADD's lock.
+        f"add it with postgresql_not_valid=True, then validate it in another transaction (the "
+        f"next revision, or {_AUTOCOMMIT} after the add): "
+        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")',
         (
             f"VALIDATE CONSTRAINT checks the rows under a SHARE UPDATE EXCLUSIVE lock: reads and "
             f"writes go on while the {kind} is validated",
@@ -94,6 +95,10 @@ def _primary_key(step: Step, scope: Scope) -> Hit | None:
         f"build the index first: {_AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
         f'unique=True, postgresql_concurrently=True); then op.execute("ALTER TABLE {table} '
         f'ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}")',
+        (
+            "PRIMARY KEY USING INDEX sets NOT NULL on columns that are nullable, scanning the "
+            "table under an ACCESS EXCLUSIVE lock: make them NOT NULL first (see set-not-null)",
+        ),
     )
 
 

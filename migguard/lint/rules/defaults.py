@@ -50,6 +50,8 @@ _STABLE = frozenset(
         "current_schema",
     }
 )
+# A cast's type, whose modifiers (numeric(10, 2)) would otherwise read as a function call.
+_CAST = re.compile(r"::\s*[a-z_][a-z0-9_ ]*(?:\([0-9, ]*\))?(?:\[\])?", re.I)
 _WORD_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(", re.I)
 _STRING = re.compile(r"'(?:[^']|'')*'")
 _CONSTANT = re.compile(
@@ -61,19 +63,17 @@ _CONSTANT = re.compile(
 
 
 def default_sql(server_default: Any, dialect: Dialect) -> str | None:
-    """The SQL text of a ``server_default`` (a string, a ``text()``, a SQL function, or a
-    ``DefaultClause`` of those), or ``None`` when there is none."""
+    """The SQL a ``server_default`` renders as in DDL (a Python string is a quoted literal,
+    ``'pending'``; a ``text()`` or SQL function its SQL; a ``DefaultClause`` of those the
+    same), or ``None`` when there is none or it emits no DDL (``FetchedValue``)."""
     from sqlalchemy.schema import DefaultClause
-    from sqlalchemy.sql.elements import ClauseElement
+
+    from migguard.ops.ddl import default_sql as rendered
 
     value = server_default.arg if isinstance(server_default, DefaultClause) else server_default
     if value is None or value is False:
         return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, ClauseElement):
-        return str(value.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    return str(value)
+    return rendered(dialect, value)
 
 
 def volatility(sql: str) -> Volatility:
@@ -83,7 +83,7 @@ def volatility(sql: str) -> Volatility:
     function that is neither known volatile nor known stable makes it unknown.
     """
     bare = _STRING.sub("''", sql)
-    calls = {name.lower() for name in _WORD_CALL.findall(bare)}
+    calls = {name.lower() for name in _WORD_CALL.findall(_CAST.sub("", bare))}
     if calls & _VOLATILE:
         return "volatile"
     if calls - _STABLE:

@@ -66,9 +66,11 @@ def _in_transaction(step: Step, scope: Scope) -> Hit | None:
     if step.autocommit:
         return None
     verb = "CREATE" if isinstance(operation, CreateIndex) else "DROP"
+    on = f" on {table_name(operation.table_name, operation.schema)}"
     return Hit(
-        f"{verb} INDEX CONCURRENTLY ({operation.index_name!r}) runs inside the revision's "
-        "transaction, where PostgreSQL refuses it: the upgrade fails",
+        f"{verb} INDEX CONCURRENTLY ({operation.index_name!r}"
+        f"{on if operation.table_name else ''}) runs inside the revision's transaction, where "
+        "PostgreSQL refuses it: the upgrade fails",
         f"run it outside the transaction: {_AUTOCOMMIT} then the op.{verb.lower()}_index(...) "
         "call inside the block",
     )
