@@ -26,7 +26,7 @@ from migguard.scripts.directory import History
 
 __all__ = ["LintFinding", "Target", "lint_revisions", "lint_scripts"]
 
-_LOCK_TIMEOUT = re.compile(r"^\s*SET\s+(?:LOCAL\s+|SESSION\s+)?lock_timeout\b", re.I)
+_LOCK_TIMEOUT = re.compile(r"^\s*SET\s+(LOCAL\s+|SESSION\s+)?lock_timeout\b", re.I)
 
 
 class LintFinding(NamedTuple):
@@ -136,10 +136,12 @@ def _lint_one(
     rules = [rule for rule in RULES if settings.dialect in rule.dialects]
     found: list[LintFinding] = []
     reported_once: set[str] = set()
-    lock_timeout = False
+    timeout = _LockTimeout()
     schema_changes = 0
-    for step in recording.steps:
-        scope = Scope(settings.dialect, new, lock_timeout, schema_changes)
+    steps = recording.steps
+    for index, step in enumerate(steps):
+        timeout.before(step)
+        scope = Scope(settings.dialect, new, timeout.in_force, schema_changes, steps[index + 1 :])
         for rule in rules:
             if rule.id in reported_once:
                 continue
@@ -149,17 +151,50 @@ def _lint_one(
             if rule.id in ONCE_PER_REVISION:
                 reported_once.add(rule.id)
             found.append(_finding(rule, hit, target, step.line))
-        if isinstance(step.operation, Execute) and any(
-            _LOCK_TIMEOUT.match(sql) for sql in step.sql
-        ):
-            lock_timeout = True
+        timeout.after(step)
         if not isinstance(step.operation, Execute | BulkInsert):
             schema_changes += 1
-        new.track(step.operation)
+        new.track(step.operation, step.sql)
     found.extend(_raw_sql(target, recording, settings))
     if recording.stopped is not None:
         found.append(_not_recorded(target, recording))
     return [_suppressed(finding, suppressions, settings) for finding in found], new
+
+
+class _LockTimeout:
+    """Whether a ``lock_timeout`` is in force, step by step through a revision.
+
+    ``SET lock_timeout`` (or ``SET SESSION``) lasts for the connection; ``SET LOCAL`` only
+    until its transaction ends, which ``autocommit_block()`` does by committing it, and inside
+    the block each statement is its own transaction, where ``SET LOCAL`` sets nothing
+    (https://www.postgresql.org/docs/current/sql-set.html).
+    """
+
+    def __init__(self) -> None:
+        self.session = False
+        self.local = False
+
+    @property
+    def in_force(self) -> bool:
+        return self.session or self.local
+
+    def before(self, step: Step) -> None:
+        """An operation inside an autocommit block means the transaction was committed."""
+        if step.autocommit:
+            self.local = False
+
+    def after(self, step: Step) -> None:
+        """Take in the ``SET`` statements the step ran."""
+        if not isinstance(step.operation, Execute):
+            return
+        for sql in step.sql:
+            found = _LOCK_TIMEOUT.match(sql)
+            if found is None:
+                continue
+            if found.group(1) and found.group(1).strip().upper() == "LOCAL":
+                self.local = self.local or not step.autocommit
+            else:
+                self.session = True
 
 
 def _finding(rule: Rule, hit: Hit, target: Target, line: int | None) -> LintFinding:

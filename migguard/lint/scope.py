@@ -8,39 +8,71 @@ operation on a table or column.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import re
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.ops.base import Operation
+from migguard.ops.constraints import CreateCheckConstraint
+from migguard.ops.data import Execute
 from migguard.ops.schema import AddColumn, AlterColumn, CreateTable, RenameTable
 
-__all__ = ["NewObjects", "Scope", "TableKey"]
+if TYPE_CHECKING:
+    from migguard.lint.recording import Step
+
+__all__ = ["ColumnKey", "NewObjects", "Scope", "TableKey"]
 
 # (schema or None, table name)
 TableKey = tuple[str | None, str]
+# (schema or None, table name, column name)
+ColumnKey = tuple[str | None, str, str]
+
+_NOT_NULL_CONDITION = re.compile(r'^\s*\(?\s*"?(\w+)"?\s+IS\s+NOT\s+NULL\s*\)?\s*$', re.I)
+_VALIDATE = re.compile(
+    r'^\s*ALTER\s+TABLE\s+(?:ONLY\s+)?([\w."]+)\s+VALIDATE\s+CONSTRAINT\s+("?[\w]+"?)\s*;?\s*$',
+    re.I,
+)
 
 
 class NewObjects(NamedTuple):
-    """Tables and columns created by some revisions (mutable sets, filled by :func:`track`).
+    """What some revisions created, and which columns they proved not null (mutable, filled
+    by :meth:`track`).
 
     Attributes:
         tables: tables created (or renamed from a new table).
         columns: ``(schema, table, column)`` of columns added to tables that existed before.
+        not_null_checks: ``(schema, table, constraint)`` -> column, for each
+            ``CHECK (column IS NOT NULL)`` added ``NOT VALID`` and not yet validated.
+        not_null: ``(schema, table, column)`` a validated ``CHECK (column IS NOT NULL)``
+            proves, so that PostgreSQL 12+ sets NOT NULL without scanning the table.
     """
 
     tables: set[TableKey]
-    columns: set[tuple[str | None, str, str]]
+    columns: set[ColumnKey]
+    not_null_checks: dict[tuple[str | None, str, str], str]
+    not_null: set[ColumnKey]
 
     @classmethod
     def empty(cls) -> NewObjects:
-        return cls(set(), set())
+        return cls(set(), set(), {}, set())
 
     def merged(self, other: NewObjects) -> NewObjects:
         """A new record holding both records' objects."""
-        return NewObjects(self.tables | other.tables, self.columns | other.columns)
+        return NewObjects(
+            self.tables | other.tables,
+            self.columns | other.columns,
+            {**self.not_null_checks, **other.not_null_checks},
+            self.not_null | other.not_null,
+        )
 
-    def track(self, operation: Operation) -> None:
-        """Record what ``operation`` creates (or renames a new object into)."""
-        if isinstance(operation, CreateTable):
+    def track(self, operation: Operation, sql: tuple[str, ...] = ()) -> None:
+        """Record what ``operation`` (which rendered ``sql``) creates, renames a new object
+        into, or proves."""
+        if isinstance(operation, CreateCheckConstraint):
+            self._track_check(operation)
+        elif isinstance(operation, Execute):
+            for statement in sql:
+                self._track_validate(statement)
+        elif isinstance(operation, CreateTable):
             self.tables.add((operation.schema, operation.table_name))
         elif isinstance(operation, RenameTable):
             old = (operation.schema, operation.old_table_name)
@@ -55,6 +87,28 @@ class NewObjects(NamedTuple):
                     (operation.schema, operation.table_name, operation.new_column_name)
                 )
 
+    def _track_check(self, operation: CreateCheckConstraint) -> None:
+        found = _NOT_NULL_CONDITION.match(str(operation.condition))
+        if found is None:
+            return
+        column = found.group(1)
+        if not operation.kw.get("postgresql_not_valid"):
+            self.not_null.add((operation.schema, operation.table_name, column))
+        elif operation.constraint_name:
+            key = (operation.schema, operation.table_name, str(operation.constraint_name))
+            self.not_null_checks[key] = column
+
+    def _track_validate(self, statement: str) -> None:
+        found = _VALIDATE.match(statement)
+        if found is None:
+            return
+        *qualifier, table = [part.strip('"') for part in found.group(1).split(".")]
+        schema = qualifier[-1] if qualifier else None
+        key = (schema, table, found.group(2).strip('"'))
+        column = self.not_null_checks.pop(key, None)
+        if column is not None:
+            self.not_null.add((schema, table, column))
+
 
 class Scope(NamedTuple):
     """What a rule knows about the revision an operation belongs to.
@@ -66,12 +120,15 @@ class Scope(NamedTuple):
         lock_timeout: the revision set ``lock_timeout`` before this operation.
         schema_changes: how many schema operations (all but ``op.execute`` and
             ``op.bulk_insert``) the revision ran before this one.
+        later: the revision's steps after this one (a rule may accept an operation that a
+            later step completes, e.g. a view keeping a renamed table's old name).
     """
 
     dialect: str
     new: NewObjects
     lock_timeout: bool
     schema_changes: int = 0
+    later: tuple[Step, ...] = ()
 
     def table_is_new(self, table: str, schema: str | None) -> bool:
         """``table`` was created in this revision or a new revision below it."""

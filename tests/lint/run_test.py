@@ -121,3 +121,25 @@ op.execute("ALTER TABLE orders DROP COLUMN legacy")
     assert [(f.rule, f.line) for f in findings] == [("squawk:ban-drop-column", 19)]
     assert findings[0].message.endswith("(squawk)")
     assert findings[0].details == ("ALTER TABLE orders DROP COLUMN legacy",)
+
+
+def test_set_local_inside_an_autocommit_block_sets_nothing(tmp_path: Path) -> None:
+    findings = _lint(
+        tmp_path,
+        """
+with op.get_context().autocommit_block():
+    op.execute("SET LOCAL lock_timeout = '5s'")
+op.execute("SET lock_timeout = '5s'")
+op.add_column("orders", sa.Column("a", sa.Integer))
+""",
+    )
+    assert findings == []
+    unset = _lint(
+        tmp_path,
+        """
+with op.get_context().autocommit_block():
+    op.execute("SET LOCAL lock_timeout = '5s'")
+op.add_column("orders", sa.Column("a", sa.Integer))
+""",
+    )
+    assert _rules(unset) == [("missing-lock-timeout", None)]

@@ -138,7 +138,7 @@ def _set_not_null(step: Step, scope: Scope) -> Hit | None:
     if operation.existing_nullable is False:
         return None
     table, column, schema = operation.table_name, operation.column_name, operation.schema
-    if scope.column_is_new(table, column, schema):
+    if scope.column_is_new(table, column, schema) or (schema, table, column) in scope.new.not_null:
         return None
     check = f"ck_{table}_{column}_not_null"
     return Hit(

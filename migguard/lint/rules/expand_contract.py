@@ -9,10 +9,13 @@ writing to both, and dropping the old one later. These apply to every database.
 
 from __future__ import annotations
 
+import re
+
 from migguard.lint.recording import Step
 from migguard.lint.rule import ALL_DIALECTS, Hit, Rule
 from migguard.lint.rules.names import column_name, table_name
 from migguard.lint.scope import Scope
+from migguard.ops.data import Execute
 from migguard.ops.schema import AlterColumn, DropColumn, DropTable, RenameTable
 
 __all__ = ["DROP_COLUMN", "DROP_TABLE", "RENAME_COLUMN", "RENAME_TABLE"]
@@ -72,11 +75,24 @@ def _rename_table(step: Step, scope: Scope) -> Hit | None:
         return None
     if scope.table_is_new(operation.old_table_name, operation.schema):
         return None
+    if _keeps_old_name(operation.old_table_name, scope):
+        return None
     old = table_name(operation.old_table_name, operation.schema)
     return Hit(
         f"rename_table({old}, {operation.new_table_name!r}): {_RUNNING} still uses the old name",
         f'rename it and keep the old name as a view until no release uses it: op.execute("CREATE '
         f'VIEW {operation.old_table_name} AS SELECT * FROM {operation.new_table_name}")',
+    )
+
+
+def _keeps_old_name(old: str, scope: Scope) -> bool:
+    """Whether a later step of the revision creates a view named ``old`` (the recipe)."""
+    view = re.compile(
+        rf'^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:\w+\.)?"?{re.escape(old)}"?\s', re.I
+    )
+    return any(
+        isinstance(step.operation, Execute) and any(view.match(sql) for sql in step.sql)
+        for step in scope.later
     )
 
 

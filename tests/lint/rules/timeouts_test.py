@@ -271,11 +271,6 @@ op.add_column("orders", sa.Column("note", sa.Text(), nullable=True))
 """
 
 
-@pytest.mark.xfail(
-    reason="migguard/lint/run.py keeps a SET LOCAL lock_timeout in force past "
-    "autocommit_block(), which commits the transaction it was set in",
-    strict=True,
-)
 def test_set_local_does_not_outlive_an_autocommit_block(tmp_path: Path) -> None:
     script, findings = lint_upgrade(tmp_path, SET_BEFORE_THE_BLOCK)
     assert [(f.rule, f.line) for f in findings] == [
