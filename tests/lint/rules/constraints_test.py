@@ -343,3 +343,22 @@ def test_a_primary_key_using_an_index_sets_not_null_under_access_exclusive(pg_ur
         "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'events'::regclass "
         "AND attname = 'id'",
     ) == [(True,)]
+
+
+def test_a_primary_key_blocks_reads_and_the_concurrent_index_does_not(
+    project: Project, pg_url: str, tmp_path: Path
+) -> None:
+    released_schema(project, pg_url)
+    script, _ = lint_upgrade(tmp_path, PK_UNSAFE)
+    (add,) = recorded_sql(script, "b1c2d3e4f5a6", tmp_path)
+    with uncommitted(pg_url, add) as (conn, pid):
+        assert strongest_lock(conn, pid, "events") == "AccessExclusiveLock"
+        assert waits(pg_url, "SELECT count(*) FROM events")
+        assert waits(pg_url, "INSERT INTO events (id, kind) VALUES (100001, 'e')")
+
+    safe_script, _ = lint_upgrade(tmp_path, PK_SAFE, rid="c1d2e3f4a5b6")
+    build, _attach = recorded_sql(safe_script, "c1d2e3f4a5b6", tmp_path)
+    assert build.startswith("CREATE UNIQUE INDEX CONCURRENTLY pk_events")
+    with waiting_in_background(pg_url, build, "events", "ShareUpdateExclusiveLock"):
+        assert not waits(pg_url, "SELECT count(*) FROM events")
+        assert not waits(pg_url, "INSERT INTO events (id, kind) VALUES (100001, 'e')")
