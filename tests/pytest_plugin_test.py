@@ -165,7 +165,10 @@ def test_a_downgrade_that_leaves_a_table_behind_is_named(
     )
 
 
-def test_a_data_migration_with_a_wrong_update_fails_its_own_test(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("where", ["sqlite", "postgresql"])
+def test_a_data_migration_with_a_wrong_update_fails_its_own_test(
+    pytester: pytest.Pytester, request: pytest.FixtureRequest, where: str
+) -> None:
     backfill = "op.execute(\"UPDATE customer SET status = 'new' WHERE status = 'old'\")"
     project(pytester.path, [("a1", None, CREATE, DROP), ("b1", "a1", backfill, "pass")])
     pytester.makepyfile(
@@ -178,7 +181,10 @@ def test_a_data_migration_with_a_wrong_update_fails_its_own_test(pytester: pytes
             assert migguard_runner.table_rows("customer") == [{"id": 1, "status": "new"}]
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_backfill.py")
+    options = (
+        ("--migguard-url", request.getfixturevalue("server_url")) if where == "postgresql" else ()
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_backfill.py", *options)
     result.assert_outcomes(failed=1)
     expected = "assert [{'id': 1, 'status': None}] == [{'id': 1, 'status': 'new'}]"
     assert expected in result.stdout.str()
