@@ -315,6 +315,36 @@ class RevisionGraph:
         step = self._parents.__getitem__ if dependencies else self._down
         return set(self._walk(rids, step))
 
+    def bottom_up(self, wanted: Collection[str] | None = None) -> list[str]:
+        """``wanted`` (every revision when ``None``) ordered so that each comes after the
+        wanted revisions it builds on (its ordering parents, followed through wanted
+        revisions), otherwise in file order. Walked without recursion, so a line of tens of
+        thousands of revisions is fine.
+
+        Raises:
+            KeyError: a wanted id is not in the graph.
+        """
+        chosen = self._revs.keys() if wanted is None else wanted
+        order: list[str] = []
+        placed: set[str] = set()
+        for start in sorted(chosen, key=self.position):
+            stack = [(start, False)]
+            while stack:
+                rid, expanded = stack.pop()
+                if rid in placed:
+                    continue
+                if expanded:
+                    placed.add(rid)
+                    order.append(rid)
+                    continue
+                stack.append((rid, True))
+                stack.extend(
+                    (parent, False)
+                    for parent in self._parents[rid]
+                    if parent not in placed and parent in chosen
+                )
+        return order
+
     def descendants(self, rids: Iterable[str], *, dependencies: bool = True) -> set[str]:
         """``rids`` and everything above them (through dependents too, by default)."""
         step = self.ordering_children if dependencies else self.children

@@ -87,7 +87,7 @@ def lint_revisions(
     """
     graph = history.graph
     unreleased_set = set(unreleased) & set(graph.ids)
-    order = _base_up(graph, set(revisions) | unreleased_set)
+    order = graph.bottom_up(set(revisions) | unreleased_set)
     created: dict[str, NewObjects] = {}
     findings: list[LintFinding] = []
     for rid in order:
@@ -291,25 +291,6 @@ def _suppressed(
         )
         return finding._replace(details=(*finding.details, note))
     return finding._replace(suppressed=comment.reason)
-
-
-def _base_up(graph: RevisionGraph, wanted: set[str]) -> list[str]:
-    """``wanted`` ordered so that every revision comes after the wanted revisions below it."""
-    order: list[str] = []
-    placed: set[str] = set()
-    for start in sorted(wanted, key=graph.position):
-        stack = [(start, False)]
-        while stack:
-            rid, expanded = stack.pop()
-            if rid in placed:
-                continue
-            if expanded:
-                placed.add(rid)
-                order.append(rid)
-                continue
-            stack.append((rid, True))
-            stack.extend((parent, False) for parent in graph.parents(rid) if parent in wanted)
-    return order
 
 
 def _unreleased_below(graph: RevisionGraph, rid: str, unreleased: set[str]) -> Sequence[str]:

@@ -412,3 +412,27 @@ def test_a_branch_label_equal_to_another_revision_id_is_rejected(label_first: bo
     assert "'b'" in message
     assert "a (versions/a_.py)" in message
     assert "b (versions/b_.py)" in message
+
+
+def test_bottom_up_puts_every_revision_after_what_it_builds_on() -> None:
+    # File order lists children before parents; c depends on x from another branch.
+    graph = build(
+        rev("m", "b", "c"),
+        rev("c", "a", deps=("x",)),
+        rev("b", "a"),
+        rev("x"),
+        rev("a"),
+    )
+    order = graph.bottom_up()
+    assert sorted(order) == sorted(graph.ids)
+    for rid in order:
+        for parent in graph.parents(rid):
+            assert order.index(parent) < order.index(rid)
+    # A subset keeps only its own revisions, each after the wanted ones it builds on.
+    assert graph.bottom_up({"m", "b", "a"}) == ["a", "b", "m"]
+
+
+def test_bottom_up_walks_a_long_line_without_recursion() -> None:
+    line = [rev("r0"), *(rev(f"r{n}", f"r{n - 1}") for n in range(1, 20_000))]
+    graph = build(*reversed(line))
+    assert graph.bottom_up()[:3] == ["r0", "r1", "r2"]

@@ -106,7 +106,7 @@ def revision_digests(
     """
     graph = history.graph
     digests: dict[str, str] = {}
-    for rid in _bottom_up(history):
+    for rid in history.graph.bottom_up():
         below = sorted(
             {digests[p] for p in (*graph.get(rid).down_revisions, *graph.dependencies(rid))}
         )
@@ -122,30 +122,6 @@ def state_key(heads: Iterable[str], digests: Mapping[str, str]) -> str:
         KeyError: a head is not in ``digests``.
     """
     return hashlib.sha256("\0".join(sorted(digests[h] for h in heads)).encode()).hexdigest()
-
-
-def _bottom_up(history: History) -> list[str]:
-    """Every revision after everything it needs (down_revisions and dependencies); walked
-    without recursion, as a 5,000-revision line would exceed Python's recursion limit."""
-    graph = history.graph
-    order: list[str] = []
-    done: set[str] = set()
-    for start in graph.ids:
-        if start in done:
-            continue
-        stack: list[tuple[str, bool]] = [(start, False)]
-        while stack:
-            rid, expanded = stack.pop()
-            if rid in done:
-                continue
-            if expanded:
-                done.add(rid)
-                order.append(rid)
-                continue
-            stack.append((rid, True))
-            below = (*graph.get(rid).down_revisions, *graph.dependencies(rid))
-            stack.extend((p, False) for p in below if p not in done)
-    return order
 
 
 def _read_digests(file: Path) -> dict[str, tuple[int, int, str]]:

@@ -66,39 +66,43 @@ def _unique(step: Step, scope: Scope) -> Hit | None:
     operation = step.operation
     if not isinstance(operation, CreateUniqueConstraint):
         return None
-    if scope.table_is_new(operation.table_name, operation.schema):
-        return None
-    table = operation.table_name
-    name = operation.constraint_name or "<name>"
-    return Hit(
-        f"create_unique_constraint({operation.constraint_name!r}) builds its index on "
-        f"{table_name(table, operation.schema)} under an ACCESS EXCLUSIVE lock: reads and "
-        "writes wait while every row is indexed",
-        f"build the index first: {_AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
-        f'unique=True, postgresql_concurrently=True); then op.execute("ALTER TABLE {table} '
-        f'ADD CONSTRAINT {name} UNIQUE USING INDEX {name}")',
-    )
+    return _via_index(operation, scope, "create_unique_constraint", "UNIQUE", "", ())
 
 
 def _primary_key(step: Step, scope: Scope) -> Hit | None:
     operation = step.operation
     if not isinstance(operation, CreatePrimaryKey):
         return None
+    details = (
+        "PRIMARY KEY USING INDEX sets NOT NULL on columns that are nullable, scanning the "
+        "table under an ACCESS EXCLUSIVE lock: make them NOT NULL first (see set-not-null)",
+    )
+    scan = " (and sets NOT NULL, scanning the table)"
+    return _via_index(operation, scope, "create_primary_key", "PRIMARY KEY", scan, details)
+
+
+def _via_index(
+    operation: CreateUniqueConstraint | CreatePrimaryKey,
+    scope: Scope,
+    call: str,
+    kind: str,
+    also: str,
+    details: tuple[str, ...],
+) -> Hit | None:
+    """The hit of a constraint whose index PostgreSQL builds under ACCESS EXCLUSIVE, with
+    the recipe that builds it concurrently and attaches it (``kind USING INDEX``)."""
     if scope.table_is_new(operation.table_name, operation.schema):
         return None
     table = operation.table_name
     name = operation.constraint_name or "<name>"
     return Hit(
-        f"create_primary_key({operation.constraint_name!r}) builds its index on "
-        f"{table_name(table, operation.schema)} under an ACCESS EXCLUSIVE lock (and sets NOT "
-        "NULL, scanning the table): reads and writes wait for it",
+        f"{call}({operation.constraint_name!r}) builds its index on "
+        f"{table_name(table, operation.schema)} under an ACCESS EXCLUSIVE lock{also}: reads "
+        "and writes wait while every row is indexed",
         f"build the index first: {_AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
         f'unique=True, postgresql_concurrently=True); then op.execute("ALTER TABLE {table} '
-        f'ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}")',
-        (
-            "PRIMARY KEY USING INDEX sets NOT NULL on columns that are nullable, scanning the "
-            "table under an ACCESS EXCLUSIVE lock: make them NOT NULL first (see set-not-null)",
-        ),
+        f'ADD CONSTRAINT {name} {kind} USING INDEX {name}")',
+        details,
     )
 
 
