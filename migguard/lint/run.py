@@ -141,7 +141,7 @@ def _lint_one(
     steps = recording.steps
     for index, step in enumerate(steps):
         timeout.before(step)
-        scope = Scope(settings.dialect, new, timeout.in_force, schema_changes, steps[index + 1 :])
+        scope = Scope(settings.dialect, new, timeout.in_force, schema_changes, steps, index)
         for rule in rules:
             if rule.id in reported_once:
                 continue

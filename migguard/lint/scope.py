@@ -120,15 +120,21 @@ class Scope(NamedTuple):
         lock_timeout: the revision set ``lock_timeout`` before this operation.
         schema_changes: how many schema operations (all but ``op.execute`` and
             ``op.bulk_insert``) the revision ran before this one.
-        later: the revision's steps after this one (a rule may accept an operation that a
-            later step completes, e.g. a view keeping a renamed table's old name).
+        steps: every step of the revision; ``position``: this one's index among them.
     """
 
     dialect: str
     new: NewObjects
     lock_timeout: bool
     schema_changes: int = 0
-    later: tuple[Step, ...] = ()
+    steps: tuple[Step, ...] = ()
+    position: int = 0
+
+    @property
+    def later(self) -> tuple[Step, ...]:
+        """The revision's steps after this one (a rule may accept an operation that a later
+        step completes, e.g. a view keeping a renamed table's old name)."""
+        return self.steps[self.position + 1 :]
 
     def table_is_new(self, table: str, schema: str | None) -> bool:
         """``table`` was created in this revision or a new revision below it."""
