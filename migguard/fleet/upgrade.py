@@ -112,13 +112,20 @@ def upgrade_fleet(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     results: dict[str, TargetResult] = {}
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(targets) or 1))) as pool:
-        pending: dict[Future[TargetResult], Target] = {
-            pool.submit(upgrade_target, project, target, revision, lock_timeout): target
-            for target in targets
-        }
+    waiting = list(reversed(targets))
+    workers = max(1, min(jobs, len(targets)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Handed out one at a time as workers free up (not all queued at once), so after a
+        # failure with fail_fast no further target has been started behind our back.
+        pending: dict[Future[TargetResult], Target] = {}
         stopping = False
-        while pending:
+        while waiting or pending:
+            while waiting and not stopping and len(pending) < workers:
+                target = waiting.pop()
+                future = pool.submit(upgrade_target, project, target, revision, lock_timeout)
+                pending[future] = target
+            if not pending:
+                break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 target = pending.pop(future)
@@ -126,13 +133,7 @@ def upgrade_fleet(
                 results[target.name] = result
                 if on_done is not None:
                     on_done(result)
-                if fail_fast and not result.succeeded and not stopping:
-                    stopping = True
-                    for other in pending:
-                        other.cancel()
-            pending = {
-                future: target for future, target in pending.items() if not future.cancelled()
-            }
+                stopping = stopping or (fail_fast and not result.succeeded)
     return [results.get(target.name, _not_run(target)) for target in targets]
 
 
@@ -156,11 +157,15 @@ def upgrade_target(
     started = time.perf_counter()
     counter = _Counter()
     config: Config | None = None
+    before: tuple[str, ...] | None = None
     try:
         shared, history = _loaded(project)
         # A target's seconds are its own, not the worker's first load of the project.
         started = time.perf_counter()
         config = for_target(shared, target)
+        # Read before the run so a failure can say where the target started (the run itself
+        # reads it again under the lock; a success reports that reading).
+        before = _rows_or_none(config)
         outcome = migrate(
             config,
             history,
@@ -174,6 +179,7 @@ def upgrade_target(
             target.name,
             target.shown_url,
             "failed",
+            before=before,
             after=_rows_or_none(config),
             revisions_run=counter.finished,
             seconds=time.perf_counter() - started,
