@@ -114,13 +114,12 @@ def _positive(text: str) -> int:
 
 def _fleet_wanted(args: argparse.Namespace) -> bool:
     """Whether the command runs on configured targets rather than on one database."""
-    if args.targets or args.tags or args.all_targets:
-        if getattr(args, "url", None):
-            raise UsageError("--url names one database; --target, --tag and --all name targets")
-        return True
-    if args.shard:
+    chosen = bool(args.targets or args.tags or args.all_targets)
+    if chosen and getattr(args, "url", None):
+        raise UsageError("--url names one database; --target, --tag and --all name targets")
+    if args.shard and not chosen:
         raise UsageError("--shard splits targets: use it with --target, --tag or --all")
-    return False
+    return chosen
 
 
 def _selected(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
