@@ -102,10 +102,15 @@ def print_fleet_upgrade(printer: Printer, results: Sequence[TargetResult], *, fm
     cells = [_cells(result) for result in results]
     if printer.color:
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(*_COLUMNS)
+        table = Table()
+        for column in _COLUMNS:
+            # Folded rather than cut: a URL or a reason is no use with its end replaced by "…".
+            table.add_column(column, overflow="fold")
         for result, row in zip(results, cells, strict=True):
-            table.add_row(*row, style=_STYLES[result.outcome])
+            # Text, not markup: a URL or a database's message may hold "[...]".
+            table.add_row(*(Text(cell) for cell in row), style=_STYLES[result.outcome])
         printer.rich_print(table)
     else:
         _plain_table(printer, [_COLUMNS, *cells])
