@@ -8,7 +8,8 @@ one-line message and an exit status. The exit codes are documented in the README
 1      a check found problems
 2      usage or configuration error
 3      broken history (a graph or revision-script error)
-4      database error
+4      database error (with several targets: none of them succeeded)
+5      some targets succeeded and some failed (``upgrade --all``, ``current --all``)
 70     internal error: an unexpected exception, a bug in migguard
 130    interrupted (Ctrl-C), as shells report a SIGINT
 =====  ==========================================================
@@ -21,6 +22,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_HISTORY = 3
 EXIT_DATABASE = 4
+# A run over several targets (migguard.fleet) where some succeeded and some did not: apart from
+# 4 (none succeeded) so a deploy script can tell a partial rollout from a failed one.
+EXIT_PARTIAL = 5
 # Apart from 0-4 so a bug is never mistaken for bad input; 70 is sysexits.h's EX_SOFTWARE.
 EXIT_INTERNAL = 70
 # 128 + SIGINT, what a shell reports for a program stopped with Ctrl-C.

@@ -12,6 +12,7 @@ from migguard.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_PARTIAL,
     EXIT_USAGE,
 )
 
@@ -23,10 +24,11 @@ def test_every_exit_status_has_its_documented_number() -> None:
         EXIT_USAGE,
         EXIT_HISTORY,
         EXIT_DATABASE,
+        EXIT_PARTIAL,
         EXIT_INTERNAL,
         EXIT_INTERRUPTED,
     )
-    assert statuses == (0, 1, 2, 3, 4, 70, 130)
+    assert statuses == (0, 1, 2, 3, 4, 5, 70, 130)
 
 
 def test_the_error_types_carry_the_statuses_of_errors_py() -> None:

@@ -63,6 +63,12 @@ def test_the_migration_tests_stay_below_the_guard_the_report_and_the_cli() -> No
     assert crossings({}, {"migration_tests": {"guard", "lint", "report", "cli"}}) == []
 
 
+def test_the_fleet_stays_below_the_guard_the_report_and_the_cli() -> None:
+    # The fleet runs targets through the runtime; the runtime knows nothing of fleets.
+    assert crossings({}, {"fleet": {"guard", "lint", "report", "cli", "autogen"}}) == []
+    assert crossings({}, {"runtime": {"fleet"}, "config": {"fleet"}}) == []
+
+
 def test_autogen_never_imports_the_guard_or_the_cli() -> None:
     assert crossings({}, {"autogen": {"guard", "cli"}}) == []
 

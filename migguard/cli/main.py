@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migguard",
         description="Database migrations for SQLAlchemy, with a guard around them.",
         epilog="Exit codes: 0 ok, 1 check found problems, 2 usage or configuration error, "
-        "3 broken history, 4 database error.",
+        "3 broken history, 4 database error, 5 some targets failed and some did not.",
     )
     parser.add_argument("--version", action="version", version=f"migguard {__version__}")
     parser.add_argument(

@@ -6,12 +6,25 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migguard.cli.common import add_format, history_from
-from migguard.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from migguard.errors import (
+    EXIT_DATABASE,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+)
 from migguard.report.history import print_revisions
 from migguard.report.printer import Printer, print_warnings
 from migguard.report.steps import StepPrinter, warn_no_lock
+
+if TYPE_CHECKING:
+    from migguard.config import Config
+    from migguard.fleet.targets import Target
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,6 +38,21 @@ def register(commands: argparse._SubParsersAction) -> None:
             "with --sql also START:END",
         )
         _run_options(parser)
+        if name == "upgrade":
+            _selection_options(parser)
+            parser.add_argument(
+                "--jobs",
+                type=_positive,
+                default=4,
+                metavar="N",
+                help="with targets: upgrade at most N at once, each in its own process (default 4)",
+            )
+            parser.add_argument(
+                "--fail-fast",
+                action="store_true",
+                help="with targets: start no other target after one fails",
+            )
+            add_format(parser)
         parser.set_defaults(handler=cmd_upgrade if name == "upgrade" else cmd_downgrade)
 
     stamp = commands.add_parser("stamp", help="set the version table without running revisions")
@@ -43,8 +71,76 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit 1 unless the database is at every head (as `upgrade heads` leaves it)",
     )
+    _selection_options(current)
     add_format(current)
     current.set_defaults(handler=cmd_current)
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    """``--target``, ``--tag``, ``--all`` and ``--shard``: run on configured targets."""
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="targets",
+        help="run on the configured target [targets.NAME]; repeatable",
+    )
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        dest="tags",
+        help="run on the configured targets with this tag; repeatable",
+    )
+    parser.add_argument(
+        "--all", action="store_true", dest="all_targets", help="run on every configured target"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="of the chosen targets sorted by name, only part I of N (I from 1): for "
+        "splitting a fleet across CI jobs or machines",
+    )
+
+
+def _positive(text: str) -> int:
+    """``--jobs``: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _fleet_wanted(args: argparse.Namespace) -> bool:
+    """Whether the command runs on configured targets rather than on one database."""
+    chosen = bool(args.targets or args.tags or args.all_targets)
+    if chosen and getattr(args, "url", None):
+        raise UsageError("--url names one database; --target, --tag and --all name targets")
+    if args.shard and not chosen:
+        raise UsageError("--shard splits targets: use it with --target, --tag or --all")
+    return chosen
+
+
+def _selected(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
+    """The targets ``--target``, ``--tag``, ``--all`` and ``--shard`` choose."""
+    from migguard.fleet.select import parse_shard, select_targets
+    from migguard.fleet.targets import read_targets
+
+    return select_targets(
+        read_targets(config),
+        names=args.targets,
+        tags=args.tags,
+        every=args.all_targets,
+        shard=parse_shard(args.shard) if args.shard else None,
+    )
+
+
+def _fleet_status(succeeded: int, total: int) -> int:
+    """0 when every target succeeded, 4 when none did, 5 when some did."""
+    if succeeded == total:
+        return EXIT_OK
+    return EXIT_PARTIAL if succeeded else EXIT_DATABASE
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -68,8 +164,49 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    """Apply revisions up to TARGET."""
+    """Apply revisions up to TARGET (on every chosen target, with ``--target``/``--tag``/
+    ``--all``)."""
+    if _fleet_wanted(args):
+        return _upgrade_fleet(args)
+    if args.format != "text":
+        raise UsageError("upgrade --format json reports targets: use --target, --tag or --all")
     return _migrate(args, upgrade=True)
+
+
+def _upgrade_fleet(args: argparse.Namespace) -> int:
+    """``upgrade TARGET --all``: every chosen target in parallel, a line per target as it
+    finishes, then the per-target table (or JSON)."""
+    from migguard.fleet.upgrade import Project, upgrade_fleet
+    from migguard.report.fleet import print_fleet_upgrade, target_line
+
+    if args.sql or args.dry_run:
+        raise UsageError("--sql and --dry-run run on one database: use --url, not targets")
+    # Loaded here first so a broken configuration or history stops the run before any worker.
+    config, _ = history_from(args, env_py=True)
+    targets = _selected(args, config)
+    project = Project(
+        config_file=Path(args.config).resolve() if args.config else None,
+        cwd=Path.cwd(),
+        ini_section=args.name,
+        env_py=config.env_py is not None,
+        x_arguments=tuple(getattr(args, "x", None) or ()),
+    )
+    printer = Printer()
+    as_text = args.format == "text" and not args.quiet
+    results = upgrade_fleet(
+        project,
+        targets,
+        revision=args.target,
+        jobs=args.jobs,
+        fail_fast=args.fail_fast,
+        lock_timeout=args.lock_timeout,
+        on_done=(lambda result: printer.line(target_line(result))) if as_text else None,
+    )
+    if args.format == "json" or not args.quiet:
+        if as_text:
+            printer.line()
+        print_fleet_upgrade(printer, results, fmt=args.format)
+    return _fleet_status(sum(1 for result in results if result.succeeded), len(results))
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
@@ -169,7 +306,10 @@ def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 
 def cmd_current(args: argparse.Namespace) -> int:
-    """Print the revision(s) the database is at (nothing at base, like Alembic)."""
+    """Print the revision(s) the database is at (nothing at base, like Alembic); with
+    ``--target``/``--tag``/``--all``, each target's and the fleet grouped."""
+    if _fleet_wanted(args):
+        return _current_fleet(args)
     from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import check_known
 
@@ -191,3 +331,24 @@ def cmd_current(args: argparse.Namespace) -> int:
         )
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _current_fleet(args: argparse.Namespace) -> int:
+    """``current --all``: each target's revisions, then how many targets are at each."""
+    from migguard.fleet.current import group_fleet, read_fleet
+    from migguard.report.fleet import print_fleet_current
+
+    config, history = history_from(args, env_py=True)
+    fleet = read_fleet(config, _selected(args, config))
+    print_fleet_current(Printer(), fleet, group_fleet(history.graph, fleet), fmt=args.format)
+    readable = [entry for entry in fleet if entry.rows is not None]
+    status = _fleet_status(len(readable), len(fleet))
+    heads = set(history.graph.real_heads)
+    behind = [entry.name for entry in readable if set(entry.rows or ()) != heads]
+    if status == EXIT_OK and args.check_heads and behind:
+        sys.stderr.write(
+            f"migguard: error: {len(behind)} target(s) not at every head: {', '.join(behind)}; "
+            "run `migguard upgrade heads --all`\n"
+        )
+        return EXIT_FINDINGS
+    return status

@@ -31,7 +31,9 @@ URL_OPTION = "--url"
 
 _DEFAULTS = Config._field_defaults
 # Keys holding tables of their own, checked where they are used (migguard.config.schema).
-_TABLES = frozenset({"check", "post_merge", "pytest", "autogenerate", "post_write_hooks"})
+_TABLES = frozenset(
+    {"check", "post_merge", "pytest", "autogenerate", "targets", "post_write_hooks"}
+)
 
 
 def load_config(
@@ -161,6 +163,7 @@ def _build(merged: _Merged, url: str | None, environ: Mapping[str, str]) -> Conf
         post_merge=_table(values, "post_merge"),
         pytest=_table(values, "pytest"),
         autogenerate=_table(values, "autogenerate"),
+        targets=_table(values, "targets"),
         post_write_hooks=_tables(values, "post_write_hooks"),
         sources=MappingProxyType(sources),
         origins=MappingProxyType(origins),

@@ -70,6 +70,8 @@ class Config(NamedTuple):
     post_merge: Mapping[str, object] = MappingProxyType({})
     pytest: Mapping[str, object] = MappingProxyType({})
     autogenerate: Mapping[str, object] = MappingProxyType({})
+    # [targets.NAME] tables as written (URLs not expanded); migguard.fleet.targets reads them.
+    targets: Mapping[str, object] = MappingProxyType({})
     post_write_hooks: tuple[Mapping[str, object], ...] = ()
     sources: Mapping[str, str] = MappingProxyType({})
     # Each key set in a file -> where, for messages: the file and its table, e.g.
@@ -84,7 +86,9 @@ class Config(NamedTuple):
     def __repr__(self) -> str:
         # The URLs hold passwords and a Config may end up in a traceback or a log.
         shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self._fields if name not in _MASKED_KEYS
+            f"{name}={_masked(getattr(self, name))!r}"
+            for name in self._fields
+            if name not in _MASKED_KEYS
         )
         return f"Config({shown})"
 
@@ -93,17 +97,13 @@ class Config(NamedTuple):
 
         Returns:
             ``(key, value as text, source)`` for each setting in field order. Passwords in
-            ``url`` and ``check_url``, also as a table's keys, are masked; unset values are
-            empty text.
+            ``url`` and ``check_url``, also as the keys of a table or of a table inside it
+            (``[pytest] url``, ``[targets.NAME] url``), are masked; unset values are empty
+            text.
         """
         items: list[tuple[str, str, str]] = []
         for key in setting_keys():
-            value = getattr(self, key)
-            if isinstance(value, Mapping):  # a table's url (``[pytest] url``) is masked too
-                value = {
-                    name: mask_password(str(item)) if name in _MASKED_KEYS else item
-                    for name, item in value.items()
-                }
+            value = _masked(getattr(self, key))
             text = _as_text(value)
             if key in _MASKED_KEYS and value is not None:
                 text = mask_password(text)
@@ -116,6 +116,17 @@ class Config(NamedTuple):
 def setting_keys() -> tuple[str, ...]:
     """Return the names of the settings of a :class:`Config`, in field order."""
     return tuple(name for name in Config._fields if name not in _NOT_KEYS)
+
+
+def _masked(value: object) -> object:
+    """``value`` with the password of every ``url``/``check_url`` key masked, in a table and in
+    the tables nested in it; any other value as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    return {
+        name: mask_password(str(item)) if name in _MASKED_KEYS else _masked(item)
+        for name, item in value.items()
+    }
 
 
 def _as_text(value: object) -> str:

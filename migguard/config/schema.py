@@ -2,8 +2,8 @@
 
 Each table migguard reads is declared here once, key by key with its kind: the top level of
 migguard's own file (``migguard.toml``, ``[tool.migguard]``), ``[check]``, ``[post_merge]``,
-``[autogenerate]`` and each entry of ``post_write_hooks``. :func:`check_table` checks any of
-them the same way, with one message style:
+``[autogenerate]``, each ``[targets.NAME]`` and each entry of ``post_write_hooks``.
+:func:`check_table` checks any of them the same way, with one message style:
 
 - ``unknown key 'KEY' in WHERE (did you mean 'CLOSE'?)``, or ``(known: a, b, c)`` when no
   known key is close;
@@ -34,6 +34,7 @@ __all__ = [
     "POST_MERGE",
     "POST_WRITE_HOOK",
     "PYTEST",
+    "TARGET",
     "TOP_LEVEL",
     "Kind",
     "Table",
@@ -114,6 +115,7 @@ TOP_LEVEL = Table(
             "post_merge": "table",
             "pytest": "table",
             "autogenerate": "table",
+            "targets": "table",
             "post_write_hooks": "tables",
         }
     ),
@@ -141,6 +143,12 @@ PYTEST = Table("pytest", MappingProxyType({"tests": "strings", "url": "string"})
 
 # What `migguard revision --autogenerate` writes (migguard.autogen.settings gives the meaning).
 AUTOGENERATE = Table("autogenerate", MappingProxyType({"safe": "boolean"}))
+
+# One named database of `[targets.NAME]` (migguard.fleet.targets gives the meaning).
+TARGET = Table(
+    "targets",
+    MappingProxyType({"url": "string", "tags": "strings", "version_table_schema": "string"}),
+)
 
 # One post-write hook (migguard.scripts.post_write): every key any hook type takes; which
 # target key a type needs is that module's rule.

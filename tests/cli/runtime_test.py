@@ -142,3 +142,41 @@ def test_unreachable_database_is_one_line_without_the_password(
     assert "s3cret" not in result.err
     assert result.err.startswith("migguard: error: cannot connect to postgresql")
     assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("upgrade", "head", "--target", "asia"), "unknown target 'asia' (known: eu)"),
+        (("current", "--tag", "staging"), "no target has the tag 'staging' (tags: prod)"),
+        (
+            ("--url", "sqlite:///one.db", "upgrade", "head", "--all"),
+            "--url names one database; --target, --tag and --all name targets",
+        ),
+        (("upgrade", "head", "--shard", "1/2"), "--shard splits targets: use it with"),
+        (("upgrade", "head", "--all", "--shard", "3/2"), "--shard takes i/n with 1 <= i <= n"),
+        (("upgrade", "head", "--format", "json"), "upgrade --format json reports targets"),
+        (("upgrade", "head", "--all", "--dry-run"), "--sql and --dry-run run on one database"),
+    ],
+    ids=["target", "tag", "url", "shard-alone", "shard-range", "json-alone", "dry-run"],
+)
+def test_fleet_options_used_wrongly_are_usage_errors(
+    project: Project, args: tuple[str, ...], message: str
+) -> None:
+    seed_history(project)
+    with (project.root / "migguard.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[targets.eu]\nurl = "sqlite:///eu.db"\ntags = ["prod"]\n')
+    result = project.run(*args)
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.splitlines()) == 1
+    assert not (project.root / "eu.db").exists()
+
+
+def test_jobs_must_be_at_least_one(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        project.run("upgrade", "head", "--all", "--jobs", "0")
+    assert raised.value.code == 2
+    assert (
+        "argument --jobs: must be a whole number of at least 1, got '0'" in capsys.readouterr().err
+    )

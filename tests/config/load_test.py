@@ -72,6 +72,10 @@ safe = true
 [pytest]
 tests = ["upgrade"]
 
+[targets.eu]
+url = "postgresql://app:${EU_PW}@eu/app"
+tags = ["prod"]
+
 [[post_write_hooks]]
 name = "ruff"
 type = "exec"
@@ -109,6 +113,10 @@ def test_migguard_toml_with_every_key(tmp_path: Path) -> None:
     assert dict(config.post_merge) == {"upgrade": False}
     assert dict(config.autogenerate) == {"safe": True}
     assert dict(config.pytest) == {"tests": ["upgrade"]}
+    # Read as written: migguard.fleet.targets checks and expands them where targets are used.
+    assert dict(config.targets) == {
+        "eu": {"url": "postgresql://app:${EU_PW}@eu/app", "tags": ["prod"]}
+    }
     assert [dict(hook) for hook in config.post_write_hooks] == [
         {
             "name": "ruff",

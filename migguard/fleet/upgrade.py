@@ -1,0 +1,268 @@
+"""Upgrading many targets in parallel: at most ``jobs`` at once, each in a worker process of
+its own, each through :func:`migguard.runtime.migrate.migrate` under its own migration lock.
+
+The lock is the only coordination: two fleet runs started at once (on one machine or many)
+each take a target's lock before reading its version table, so every revision runs once per
+target and the later run finds nothing left to do. Workers are processes, not threads, because
+revision scripts are Python code that holds the GIL and may keep module-level state.
+
+A worker loads the configuration and the history itself (once per process) from a
+:class:`Project`, which holds no secret; a target's URL reaches it in memory, through the
+pool's pipe, never on a command line.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from migguard.config.urls import scrub_secrets
+from migguard.errors import MigguardError
+from migguard.fleet.targets import Target, for_target
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from migguard.config import Config
+    from migguard.runtime.plan import Step
+    from migguard.scripts.directory import History
+
+__all__ = ["Outcome", "Project", "TargetResult", "upgrade_fleet"]
+
+Outcome = Literal["upgraded", "already at target", "failed", "not run"]
+
+
+class Project(NamedTuple):
+    """How a worker process finds the project's configuration, as the command found it.
+
+    Attributes:
+        config_file: the ``-c`` file, or ``None`` to discover from ``cwd``.
+        cwd: the folder the command ran in (absolute).
+        ini_section: the ``alembic.ini`` section (``-n``).
+        env_py: also take an Alembic project's env.py settings.
+        x_arguments: ``-x`` values for env.py.
+    """
+
+    config_file: Path | None
+    cwd: Path
+    ini_section: str = "alembic"
+    env_py: bool = False
+    x_arguments: tuple[str, ...] = ()
+
+
+class TargetResult(NamedTuple):
+    """What happened on one target.
+
+    Attributes:
+        name: the target's name.
+        shown_url: its URL, the password masked.
+        outcome: ``upgraded``, ``already at target``, ``failed``, or ``not run`` (left out
+            after a failure with ``fail_fast``).
+        before: the version table's rows before the run (``None`` when unknown).
+        after: the rows after it (``None`` when unknown).
+        revisions_run: how many revisions committed.
+        seconds: the target's wall time.
+        reason: for ``failed``, the error in one line (credentials removed); else ``None``.
+    """
+
+    name: str
+    shown_url: str
+    outcome: Outcome
+    before: tuple[str, ...] | None = None
+    after: tuple[str, ...] | None = None
+    revisions_run: int = 0
+    seconds: float = 0.0
+    reason: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the target reached its revision (upgraded or already there)."""
+        return self.outcome in ("upgraded", "already at target")
+
+
+def upgrade_fleet(
+    project: Project,
+    targets: Sequence[Target],
+    *,
+    revision: str,
+    jobs: int,
+    fail_fast: bool = False,
+    lock_timeout: float = 60.0,
+    on_done: Callable[[TargetResult], None] | None = None,
+) -> list[TargetResult]:
+    """Upgrade every target to ``revision``, at most ``jobs`` at a time.
+
+    Args:
+        project: where workers load the configuration and history from.
+        targets: the targets (see :func:`migguard.fleet.select.select_targets`).
+        revision: the upgrade target (``head``, an id, ...), the same for every target.
+        jobs: the most targets upgraded at once (at least 1).
+        fail_fast: after the first failure start no other target (those running finish).
+        lock_timeout: seconds each target waits for another run's migration lock.
+        on_done: told about each target as it finishes, in the order they finish.
+
+    Returns:
+        One result per target, in the order of ``targets``. A target's failure (its database
+        unreachable, a revision raising, its lock busy too long) is its result, not an
+        exception.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    results: dict[str, TargetResult] = {}
+    waiting = list(reversed(targets))
+    workers = max(1, min(jobs, len(targets)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Handed out one at a time as workers free up (not all queued at once), so after a
+        # failure with fail_fast no further target has been started behind our back.
+        pending: dict[Future[TargetResult], Target] = {}
+        stopping = False
+        while waiting or pending:
+            while waiting and not stopping and len(pending) < workers:
+                target = waiting.pop()
+                future = pool.submit(upgrade_target, project, target, revision, lock_timeout)
+                pending[future] = target
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                target = pending.pop(future)
+                result = _result_of(future, target)
+                results[target.name] = result
+                if on_done is not None:
+                    on_done(result)
+                stopping = stopping or (fail_fast and not result.succeeded)
+    return [results.get(target.name, _not_run(target)) for target in targets]
+
+
+def upgrade_target(
+    project: Project, target: Target, revision: str, lock_timeout: float
+) -> TargetResult:
+    """Upgrade one target (in a worker process; also callable directly).
+
+    Args:
+        project: where to load the configuration and history from (cached per process).
+        target: the target.
+        revision: the upgrade target.
+        lock_timeout: seconds to wait for another run's migration lock.
+
+    Returns:
+        The target's result; every migguard error and every exception of a revision becomes
+        a ``failed`` result with a one-line reason.
+    """
+    from migguard.runtime.migrate import migrate
+
+    started = time.perf_counter()
+    counter = _Counter()
+    config: Config | None = None
+    before: tuple[str, ...] | None = None
+    try:
+        shared, history = _loaded(project)
+        # A target's seconds are its own, not the worker's first load of the project.
+        started = time.perf_counter()
+        config = for_target(shared, target)
+        # Read before the run so a failure can say where the target started (the run itself
+        # reads it again under the lock; a success reports that reading).
+        before = _rows_or_none(config)
+        outcome = migrate(
+            config,
+            history,
+            upgrade=True,
+            target=revision,
+            lock_timeout=lock_timeout,
+            listener=counter,
+        )
+    except Exception as exc:  # one target's failure is its result, whatever raised
+        return TargetResult(
+            target.name,
+            target.shown_url,
+            "failed",
+            before=before,
+            after=_rows_or_none(config),
+            revisions_run=counter.finished,
+            seconds=time.perf_counter() - started,
+            reason=_reason(exc, target),
+        )
+    return TargetResult(
+        target.name,
+        target.shown_url,
+        "upgraded" if outcome.steps else "already at target",
+        before=outcome.before,
+        after=outcome.after,
+        revisions_run=len(outcome.steps),
+        seconds=time.perf_counter() - started,
+    )
+
+
+class _Counter:
+    """A runner listener that counts the revisions committed."""
+
+    def __init__(self) -> None:
+        self.finished = 0
+
+    def planned(self, steps: Sequence[Step]) -> None:
+        """Nothing to do before the steps run."""
+
+    def step_started(self, step: Step) -> None:
+        """Nothing to do as a step starts."""
+
+    def step_finished(self, step: Step, seconds: float) -> None:
+        """One more revision committed."""
+        self.finished += 1
+
+
+# Per worker process: the configuration and history of each project it has served.
+_LOADED: dict[Project, tuple[Config, History]] = {}
+
+
+def _loaded(project: Project) -> tuple[Config, History]:
+    """The configuration and history of ``project``, loaded once per process."""
+    if project not in _LOADED:
+        from migguard.config.load import load_config
+        from migguard.scripts.directory import load_history
+
+        config = load_config(project.config_file, cwd=project.cwd, ini_section=project.ini_section)
+        # As the command line does for its own process: the project's modules import through
+        # these folders.
+        sys.path[:0] = [str(path) for path in config.prepend_sys_path if str(path) not in sys.path]
+        if project.env_py:
+            from migguard.alembic_compat.env_settings import with_env_py
+
+            config = with_env_py(config, x_arguments=project.x_arguments)
+        _LOADED[project] = (config, load_history(config))
+    return _LOADED[project]
+
+
+def _rows_or_none(config: Config | None) -> tuple[str, ...] | None:
+    """The version table's rows after a failure, or ``None`` when they cannot be read."""
+    if config is None:
+        return None
+    from migguard.runtime.current import read_current
+
+    try:
+        return read_current(config)
+    except MigguardError:
+        return None
+
+
+def _reason(exc: BaseException, target: Target) -> str:
+    """A failure in one line, the target's credentials removed."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    if not isinstance(exc, MigguardError):
+        line = f"{type(exc).__name__}: {line}"
+    return scrub_secrets(line, target.url)
+
+
+def _result_of(future: Future[TargetResult], target: Target) -> TargetResult:
+    """A finished future's result; a worker that died (killed, out of memory) is a failure."""
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process itself failed (killed, out of memory)
+        return TargetResult(target.name, target.shown_url, "failed", reason=_reason(exc, target))
+
+
+def _not_run(target: Target) -> TargetResult:
+    return TargetResult(target.name, target.shown_url, "not run")

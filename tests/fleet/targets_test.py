@@ -1,0 +1,111 @@
+"""``[targets.NAME]`` tables: read, checked with one-line errors naming the file and the table,
+URLs expanded and resolved, passwords never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migguard.config.load import load_config
+from migguard.errors import ConfigError
+from migguard.fleet.targets import Target, for_target, read_targets
+from tests.testing.fleet import add_targets
+from tests.testing.project import Project
+
+SECRET = "Zq7S3cr3tPw"
+
+
+def test_targets_are_read_sorted_with_urls_expanded_and_sqlite_paths_resolved(
+    project: Project,
+) -> None:
+    add_targets(
+        project,
+        {
+            "us": {"url": "postgresql://app:${PW}@db-us/app", "tags": ["prod", "us"]},
+            "eu": {"url": "sqlite:///dbs/eu.db", "version_table_schema": "tenant_eu"},
+        },
+    )
+    config = load_config(cwd=project.root)
+    eu, us = read_targets(config, {"PW": SECRET})
+    assert eu == Target("eu", f"sqlite:///{project.root}/dbs/eu.db", (), "tenant_eu")
+    assert us == Target("us", f"postgresql://app:{SECRET}@db-us/app", ("prod", "us"), None)
+    assert us.shown_url == "postgresql://app:***@db-us/app"
+    assert SECRET not in repr(us)
+    assert for_target(config, eu).url == eu.url
+    assert for_target(config, eu).version_table_schema == "tenant_eu"
+    assert for_target(config, us).version_table_schema is None
+
+
+def test_no_targets_table_means_no_targets(project: Project) -> None:
+    assert read_targets(load_config(cwd=project.root), {}) == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '[targets.eu]\nurl = "sqlite:///a.db"\nschema = "x"\n',
+            "unknown key 'schema' in {toml} [targets.eu] (known: url, tags, version_table_schema)",
+        ),
+        (
+            '[targets.eu]\nurl = "sqlite:///a.db"\ntags = "prod"\n',
+            "key 'tags' in {toml} [targets.eu] must be an array of strings, got string",
+        ),
+        ("[targets.eu]\ntags = []\n", "missing required key 'url' in {toml} [targets.eu]"),
+        ('[targets]\neu = "sqlite:///a.db"\n', "{toml} [targets.eu] must be a table"),
+        (
+            '[targets.eu]\nurl = "postgresql://u:${NOT_SET_ANYWHERE}@h/d"\n',
+            "environment variable 'NOT_SET_ANYWHERE' is not set (used in 'url' in {toml} "
+            "[targets.eu])",
+        ),
+    ],
+    ids=["unknown-key", "wrong-type", "no-url", "not-a-table", "unset-variable"],
+)
+def test_a_wrong_target_table_is_one_line_naming_file_and_table(
+    project: Project, table: str, message: str
+) -> None:
+    toml = project.root / "migguard.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + table, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_targets(load_config(cwd=project.root), {})
+    text = str(raised.value)
+    assert text.startswith(message.format(toml=toml))
+    assert "\n" not in text
+
+
+def test_pyproject_targets_are_named_as_written_there(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.migguard]\nscript_location = "migrations"\n\n'
+        '[tool.migguard.targets.eu]\nurl = "sqlite:///eu.db"\nport = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"in .*pyproject.toml \[tool.migguard.targets.eu\]"):
+        read_targets(load_config(cwd=tmp_path), {})
+
+
+def test_a_target_error_stops_only_the_commands_that_use_targets(project: Project) -> None:
+    add_targets(project, {"eu": {"url": "sqlite:///eu.db", "tag": "prod"}})
+    assert project.run("--url", "sqlite:///one.db", "upgrade", "head").code == 0
+    result = project.run("upgrade", "head", "--all")
+    assert result.code == 2
+    assert result.err == (
+        f"migguard: error: unknown key 'tag' in {project.root / 'migguard.toml'} "
+        "[targets.eu] (did you mean 'tags'?)\n"
+    )
+
+
+def test_migguard_config_masks_every_target_password(project: Project) -> None:
+    add_targets(
+        project,
+        {
+            "eu": {"url": f"postgresql://app:{SECRET}@db-eu/app"},
+            "us": {"url": f"postgresql://app@db-us/app?password={SECRET}"},
+        },
+    )
+    result = project.run("config")
+    assert result.code == 0
+    assert SECRET not in result.out + result.err
+    assert "eu={url=postgresql://app:***@db-eu/app}" in result.out
+    assert SECRET not in repr(load_config(cwd=project.root))
