@@ -19,7 +19,7 @@ from typing import Any
 from migguard.lint.recording import Step
 from migguard.lint.rule import PG, Hit, Rule
 from migguard.lint.rules.defaults import default_sql, volatility
-from migguard.lint.rules.names import column_name
+from migguard.lint.rules.names import AUTOCOMMIT, column_name
 from migguard.lint.scope import Scope
 from migguard.ops.schema import AddColumn, AlterColumn
 
@@ -33,7 +33,6 @@ __all__ = [
 
 _SERIAL = re.compile(r"\b(?:small|big)?serial\b", re.I)
 _VARCHAR = re.compile(r"^(?:VARCHAR|CHARACTER VARYING)(?:\((\d+)\))?$", re.I)
-_AUTOCOMMIT = "with op.get_context().autocommit_block():"
 _NUMERIC = re.compile(r"^(?:NUMERIC|DECIMAL)(?:\((\d+)(?:,\s*(\d+))?\))?$", re.I)
 
 
@@ -98,7 +97,7 @@ def _volatile_default(step: Step, scope: Scope) -> Hit | None:
         "add the column without a default (or with a constant one), "
         "op.alter_column(..., server_default=...) for new rows, then backfill the existing "
         "rows in batches outside the revision's transaction (op.execute(...) in "
-        f"{_AUTOCOMMIT})"
+        f"{AUTOCOMMIT})"
     )
     if kind == "unknown":
         return Hit(
@@ -146,7 +145,7 @@ def _set_not_null(step: Step, scope: Scope) -> Hit | None:
         "under an ACCESS EXCLUSIVE lock: reads and writes wait for the scan",
         # VALIDATE in the transaction that added the CHECK runs under the ADD's lock.
         f"prove it first: op.create_check_constraint({check!r}, {table!r}, "
-        f'"{column} IS NOT NULL", postgresql_not_valid=True); then in {_AUTOCOMMIT} '
+        f'"{column} IS NOT NULL", postgresql_not_valid=True); then in {AUTOCOMMIT} '
         f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"); then '
         f"alter_column(..., nullable=False) and op.drop_constraint({check!r}, {table!r}, "
         'type_="check")',

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from migguard.lint.recording import Step
 from migguard.lint.rule import PG, Hit, Rule
-from migguard.lint.rules.names import table_name
+from migguard.lint.rules.names import AUTOCOMMIT, table_name
 from migguard.lint.scope import Scope
 from migguard.ops.constraints import (
     CreateCheckConstraint,
@@ -24,8 +24,6 @@ from migguard.ops.constraints import (
 )
 
 __all__ = ["ADD_PRIMARY_KEY", "CONSTRAINT_NOT_VALID", "REQUIRE_UNIQUE_VIA_INDEX"]
-
-_AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
 
 def _not_valid(step: Step, scope: Scope) -> Hit | None:
@@ -53,7 +51,7 @@ def _not_valid(step: Step, scope: Scope) -> Hit | None:
         f"{table_name(table, schema)} while holding {lock}: writes wait for the whole scan",
         # VALIDATE in the transaction that added the constraint runs under the ADD's lock.
         f"add it with postgresql_not_valid=True, then validate it in another transaction (the "
-        f"next revision, or {_AUTOCOMMIT} after the add): "
+        f"next revision, or {AUTOCOMMIT} after the add): "
         f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")',
         (
             f"VALIDATE CONSTRAINT checks the rows under a SHARE UPDATE EXCLUSIVE lock: reads and "
@@ -99,7 +97,7 @@ def _via_index(
         f"{call}({operation.constraint_name!r}) builds its index on "
         f"{table_name(table, operation.schema)} under an ACCESS EXCLUSIVE lock{also}: reads "
         "and writes wait while every row is indexed",
-        f"build the index first: {_AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
+        f"build the index first: {AUTOCOMMIT} op.create_index({name!r}, {table!r}, [...], "
         f'unique=True, postgresql_concurrently=True); then op.execute("ALTER TABLE {table} '
         f'ADD CONSTRAINT {name} {kind} USING INDEX {name}")',
         details,

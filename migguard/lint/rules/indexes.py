@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from migguard.lint.recording import Step
 from migguard.lint.rule import PG, Hit, Rule
-from migguard.lint.rules.names import table_name
+from migguard.lint.rules.names import AUTOCOMMIT, table_name
 from migguard.lint.scope import Scope
 from migguard.ops.indexes import CreateIndex, DropIndex
 
@@ -21,8 +21,6 @@ __all__ = [
     "REQUIRE_CONCURRENT_INDEX",
     "REQUIRE_CONCURRENT_INDEX_DROP",
 ]
-
-_AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
 
 def _concurrently(operation: CreateIndex | DropIndex) -> bool:
@@ -40,7 +38,7 @@ def _create_index(step: Step, scope: Scope) -> Hit | None:
         f"create_index({operation.index_name!r}) on existing table {table} takes a SHARE "
         "lock: writes to the table wait until the whole index is built, which grows with "
         "the table's rows",
-        f"build it concurrently: {_AUTOCOMMIT} op.create_index(..., postgresql_concurrently=True)",
+        f"build it concurrently: {AUTOCOMMIT} op.create_index(..., postgresql_concurrently=True)",
     )
 
 
@@ -55,7 +53,7 @@ def _drop_index(step: Step, scope: Scope) -> Hit | None:
         f"drop_index({operation.index_name!r}){where if operation.table_name else ''} takes "
         "an ACCESS EXCLUSIVE lock: reads and writes of the table queue behind it, and behind "
         "any long transaction using the table",
-        f"drop it concurrently: {_AUTOCOMMIT} op.drop_index(..., postgresql_concurrently=True)",
+        f"drop it concurrently: {AUTOCOMMIT} op.drop_index(..., postgresql_concurrently=True)",
     )
 
 
@@ -71,7 +69,7 @@ def _in_transaction(step: Step, scope: Scope) -> Hit | None:
         f"{verb} INDEX CONCURRENTLY ({operation.index_name!r}"
         f"{on if operation.table_name else ''}) runs inside the revision's transaction, where "
         "PostgreSQL refuses it: the upgrade fails",
-        f"run it outside the transaction: {_AUTOCOMMIT} then the op.{verb.lower()}_index(...) "
+        f"run it outside the transaction: {AUTOCOMMIT} then the op.{verb.lower()}_index(...) "
         "call inside the block",
     )
 

@@ -1,8 +1,11 @@
-"""How rule messages name tables and columns."""
+"""How rule messages name tables and columns, and the autocommit block their recipes use."""
 
 from __future__ import annotations
 
-__all__ = ["column_name", "table_name"]
+__all__ = ["AUTOCOMMIT", "column_name", "table_name"]
+
+# The block a recipe runs statements in outside the revision's transaction.
+AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
 
 def table_name(table: str | None, schema: str | None) -> str:
