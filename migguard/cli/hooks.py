@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migguard.cli.common import config_from
-from migguard.errors import EXIT_OK, DatabaseError, MigguardError
+from migguard.errors import EXIT_DATABASE, EXIT_OK, EXIT_PARTIAL, DatabaseError, MigguardError
 from migguard.guard.hooks.install import HOOK_NAMES, install_hooks, parse_hook_names
 from migguard.report.hooks import print_installed
 from migguard.report.printer import Printer, print_warnings
@@ -77,13 +77,20 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 
 def _post_merge(args: argparse.Namespace) -> int:
+    from migguard.fleet.upgrade import Project
     from migguard.guard.hooks.post_merge import merge_event, post_merge
+    from migguard.report.fleet import print_fleet_upgrade, target_line
     from migguard.report.hooks import print_merge_result, print_upgrade_failed, print_upgrade_plan
     from migguard.report.steps import StepPrinter
 
     config = config_from(args)
     event = merge_event(args.name, args.hook_args, os.environ)
     printer = Printer()
+    project = Project(
+        config_file=Path(args.config).resolve() if args.config else None,
+        cwd=Path.cwd(),
+        ini_section=config.ini_section,
+    )
 
     with contextlib.ExitStack() as stack:
 
@@ -92,10 +99,23 @@ def _post_merge(args: argparse.Namespace) -> int:
             return stack.enter_context(StepPrinter(printer, history, quiet=False))
 
         try:
-            result = post_merge(config, event, on_plan=on_plan)
+            result = post_merge(
+                config,
+                event,
+                on_plan=on_plan,
+                project=project,
+                on_target=lambda done: printer.line(target_line(done)),
+            )
         except DatabaseError:
             print_upgrade_failed(event.hook)
             raise
+    if result.targets:
+        printer.line()
+        print_fleet_upgrade(printer, result.targets, fmt="text")
+        if result.failed_targets:
+            print_upgrade_failed(event.hook)
+            return EXIT_PARTIAL if result.failed_targets < len(result.targets) else EXIT_DATABASE
+        return EXIT_OK
     print_merge_result(printer, result)
     return EXIT_OK
 

@@ -136,7 +136,12 @@ LINT = Table(
 )
 
 # The post-merge and post-rewrite hooks.
-POST_MERGE = Table("post_merge", MappingProxyType({"upgrade": "boolean"}))
+POST_MERGE = Table(
+    "post_merge",
+    MappingProxyType(
+        {"upgrade": "boolean", "targets": "strings", "tags": "strings", "jobs": "integer"}
+    ),
+)
 
 # The pytest plugin (migguard.migration_tests.settings gives the meaning).
 PYTEST = Table("pytest", MappingProxyType({"tests": "strings", "url": "string"}))

@@ -46,9 +46,20 @@ class PostMergeSettings(NamedTuple):
     Attributes:
         upgrade: run ``upgrade head`` when new revisions arrive (the staging opt-in; the
             ``MIGGUARD_POST_MERGE_UPGRADE=1`` environment variable turns it on too).
+        targets: names of ``[targets.NAME]`` to upgrade instead of the single ``url``.
+        tags: tags of targets to upgrade too (a target carrying any of them).
+        jobs: the most targets upgraded at once (at least 1; default 4).
     """
 
     upgrade: bool = False
+    targets: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    jobs: int = 4
+
+    @property
+    def fleet(self) -> bool:
+        """Whether the hook upgrades configured targets rather than the single ``url``."""
+        return bool(self.targets or self.tags)
 
 
 def check_settings(config: Config) -> CheckSettings:
@@ -70,10 +81,16 @@ def post_merge_settings(config: Config) -> PostMergeSettings:
     (:data:`migguard.config.schema.POST_MERGE`).
 
     Raises:
-        ConfigError: an unknown key or a value of the wrong type.
+        ConfigError: an unknown key, a value of the wrong type, or ``jobs`` below 1.
     """
-    table = check_table(config.post_merge, POST_MERGE, _where(config, "post_merge"))
-    return PostMergeSettings(table.get("upgrade") is True)
+    where = _where(config, "post_merge")
+    table = check_table(config.post_merge, POST_MERGE, where)
+    jobs = table.get("jobs", 4)
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"key 'jobs' in {where} must be at least 1, got {jobs!r}")
+    return PostMergeSettings(
+        table.get("upgrade") is True, _strings(table, "targets"), _strings(table, "tags"), jobs
+    )
 
 
 def parse_codes(text: str, option: str) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ def test_every_table_is_declared_once() -> None:
     assert TOP_LEVEL.keys["autogenerate"] == "table"
     assert set(CHECK.keys) == {"select", "ignore", "branch_heads", "lint"}
     assert set(LINT.keys) == {"dialect", "ignore", "severity"}
-    assert set(POST_MERGE.keys) == {"upgrade"}
+    assert set(POST_MERGE.keys) == {"upgrade", "targets", "tags", "jobs"}
     assert set(PYTEST.keys) == {"tests", "url"}
     assert set(AUTOGENERATE.keys) == {"safe"}
     assert set(POST_WRITE_HOOK.keys) == {
@@ -67,7 +67,9 @@ def test_every_table_is_declared_once() -> None:
 def test_the_checker_keeps_known_keys_and_drops_unknown_ones_when_not_strict() -> None:
     values = {"upgrade": True, "later": 1}
     assert check_table(values, POST_MERGE, "x", strict=False) == {"upgrade": True}
-    with pytest.raises(ConfigError, match=r"^unknown key 'later' in x \(known: upgrade\)$"):
+    with pytest.raises(
+        ConfigError, match=r"^unknown key 'later' in x \(known: upgrade, targets, tags, jobs\)$"
+    ):
         check_table(values, POST_MERGE, "x")
 
 

@@ -11,6 +11,7 @@ from migguard.errors import ConfigError
 from migguard.guard.findings import CODES
 from migguard.guard.settings import (
     CheckSettings,
+    PostMergeSettings,
     check_settings,
     parse_codes,
     post_merge_settings,
@@ -39,6 +40,17 @@ def test_values_are_read(tmp_path: Path) -> None:
     assert post_merge_settings(config).upgrade is True
 
 
+def test_post_merge_targets_tags_and_jobs_are_read(tmp_path: Path) -> None:
+    config = _config(
+        tmp_path, '[post_merge]\nupgrade = true\ntargets = ["eu"]\ntags = ["staging"]\njobs = 8\n'
+    )
+    settings = post_merge_settings(config)
+    assert settings == PostMergeSettings(True, ("eu",), ("staging",), 8)
+    assert settings.fleet
+    (tmp_path / "one").mkdir()
+    assert not post_merge_settings(_config(tmp_path / "one", "")).fleet
+
+
 @pytest.mark.parametrize(
     ("tables", "message"),
     [
@@ -57,6 +69,14 @@ def test_values_are_read(tmp_path: Path) -> None:
         (
             '[post_merge]\nupgrade = "yes"\n',
             "key 'upgrade' in {toml} [post_merge] must be a boolean, got string",
+        ),
+        (
+            "[post_merge]\njobs = 0\n",
+            "key 'jobs' in {toml} [post_merge] must be at least 1, got 0",
+        ),
+        (
+            '[post_merge]\ntags = "staging"\n',
+            "key 'tags' in {toml} [post_merge] must be an array of strings, got string",
         ),
     ],
 )

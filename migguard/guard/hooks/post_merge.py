@@ -7,7 +7,10 @@ revision files that arrived are those differing between ``ORIG_HEAD`` and ``HEAD
 When upgrading is opted in (``[post_merge] upgrade = true``, or ``MIGGUARD_POST_MERGE_UPGRADE``
 set to ``1``/``true``/``yes``: a staging server), the database is upgraded to ``head`` under
 the runner's migration lock and the attempt is appended to the configured ``log`` file (no
-``log`` setting: no log). Otherwise the result asks the caller to print a one-line notice.
+``log`` setting: no log). With ``[post_merge] targets`` or ``tags`` the configured targets
+they name are upgraded instead, in parallel (``jobs`` at once, each under its own lock), and
+the log gets a line per target. Otherwise the result asks the caller to print a one-line
+notice.
 
 Library code: :func:`post_merge` returns a :class:`PostMergeResult`; the command line prints.
 """
@@ -29,6 +32,8 @@ from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
 
 if TYPE_CHECKING:
+    from migguard.fleet.upgrade import Project, TargetResult
+    from migguard.guard.settings import PostMergeSettings
     from migguard.runtime.plan import Step
     from migguard.runtime.runner import Listener
 
@@ -89,6 +94,8 @@ class PostMergeResult(NamedTuple):
         locked: the upgrade held a migration lock.
         warnings: what the upgrade has to tell the user (see
             :mod:`migguard.runtime.durability`).
+        targets: with ``[post_merge] targets``/``tags``, one result per target upgraded
+            (then ``steps``, ``before``, ``after`` and ``url`` are empty).
     """
 
     action: PostMergeAction
@@ -101,6 +108,12 @@ class PostMergeResult(NamedTuple):
     url: str = ""
     locked: bool = False
     warnings: tuple[str, ...] = ()
+    targets: tuple[TargetResult, ...] = ()
+
+    @property
+    def failed_targets(self) -> int:
+        """How many of :attr:`targets` did not reach ``head``."""
+        return sum(1 for target in self.targets if not target.succeeded)
 
 
 class SeveralHeadsError(UsageError):
@@ -168,6 +181,8 @@ def post_merge(
     environ: Mapping[str, str] | None = None,
     on_plan: Callable[[History, Sequence[Step]], Listener | None] | None = None,
     lock_timeout: float = 60.0,
+    project: Project | None = None,
+    on_target: Callable[[TargetResult], None] | None = None,
 ) -> PostMergeResult:
     """Handle a post-merge or post-rewrite event.
 
@@ -185,13 +200,18 @@ def post_merge(
         on_plan: receives the history and the planned steps before anything runs; returns
             the runner's listener (or ``None``).
         lock_timeout: seconds to wait for another run's migration lock.
+        project: with ``[post_merge] targets``/``tags``, where the worker processes load the
+            configuration (default: discovered from ``config.root``).
+        on_target: with targets, told about each target as it finishes (``on_plan`` is not
+            called then: each target has its own plan).
 
     Returns:
-        The result.
+        The result. A target that fails is its result (logged), not an exception.
 
     Raises:
-        UsageError: not in a git working tree. ConfigError: invalid ``[post_merge]``, no
-        database URL. SeveralHeadsError: the history has several heads (logged).
+        UsageError: not in a git working tree; a ``[post_merge]`` target name or tag that
+        no ``[targets.NAME]`` has. ConfigError: invalid ``[post_merge]`` or ``[targets]``,
+        no database URL. SeveralHeadsError: the history has several heads (logged).
         HistoryError: the history does not load (for a notice: its headers, read from
         git). DatabaseError, MigrationFailedError: the
         upgrade failed (logged; the database stays at its last good revision).
@@ -208,14 +228,28 @@ def post_merge(
         return PostMergeResult(UNCHANGED, changes=changes)
     if not upgrade_opted_in(config, env):
         return PostMergeResult(NOTICE, changes=changes, heads=graph_at(repo, config, "HEAD").heads)
+    settings = post_merge_settings(config)
+    where = f"database {mask_password(config.url) if config.url else '(no database URL)'}"
     # Opened first, so that a log that cannot be written stops the hook before any change.
     with _open_log(config) as log:
         try:
-            result = _upgrade(config, changes, on_plan, lock_timeout)
+            if settings.fleet:
+                result = _upgrade_targets(
+                    config, changes, settings, project, on_target, lock_timeout
+                )
+            else:
+                result = _upgrade(config, changes, on_plan, lock_timeout)
         except MigguardError as exc:
-            _write(log, config, event, changes, _failure(exc))
+            _write(
+                log, event, changes, _failure(exc), _chosen(settings) if settings.fleet else where
+            )
             raise
-        _write(log, config, event, changes, _success(result))
+        if settings.fleet:
+            for target in result.targets:
+                outcome = _target_outcome(target)
+                _write(log, event, changes, outcome, f"target {target.name} {target.shown_url}")
+        else:
+            _write(log, event, changes, _success(result), where)
     return result
 
 
@@ -265,6 +299,54 @@ def _upgrade(
     )
 
 
+def _upgrade_targets(
+    config: Config,
+    changes: RevisionChanges,
+    settings: PostMergeSettings,
+    project: Project | None,
+    on_target: Callable[[TargetResult], None] | None,
+    lock_timeout: float,
+) -> PostMergeResult:
+    """Upgrade the targets ``[post_merge] targets``/``tags`` name to ``head``, in parallel."""
+    from migguard.fleet.select import select_targets
+    from migguard.fleet.targets import read_targets
+    from migguard.fleet.upgrade import Project, upgrade_fleet
+
+    heads = load_history(config).graph.heads
+    if len(heads) > 1:
+        raise SeveralHeadsError(heads)
+    targets = select_targets(read_targets(config), names=settings.targets, tags=settings.tags)
+    if project is None:
+        project = Project(config_file=None, cwd=config.root, ini_section=config.ini_section)
+    results = upgrade_fleet(
+        project,
+        targets,
+        revision="head",
+        jobs=settings.jobs,
+        lock_timeout=lock_timeout,
+        on_done=on_target,
+    )
+    return PostMergeResult(UPGRADED, changes=changes, targets=tuple(results))
+
+
+def _chosen(settings: PostMergeSettings) -> str:
+    """``targets eu, us, tag:staging``: what ``[post_merge]`` names, for the log."""
+    return "targets " + ", ".join((*settings.targets, *(f"tag:{t}" for t in settings.tags)))
+
+
+def _target_outcome(result: TargetResult) -> str:
+    """One target's outcome for the log, in the words of the single-database lines."""
+    before = ", ".join(result.before or ()) or "base"
+    after = ", ".join(result.after or ()) or "base"
+    if result.outcome == "upgraded":
+        return f"upgraded from {before} to {after} ({result.revisions_run} revisions)"
+    if result.outcome == "already at target":
+        return f"up to date at {after}"
+    if result.outcome == "failed":
+        return f"failed: {result.reason}"
+    return "not run"
+
+
 def _success(result: PostMergeResult) -> str:
     before = ", ".join(result.before) or "base"
     after = ", ".join(result.after) or "base"
@@ -301,15 +383,15 @@ def _open_log(config: Config) -> contextlib.AbstractContextManager[IO[str] | Non
 
 def _write(
     log: IO[str] | None,
-    config: Config,
     event: MergeEvent,
     changes: RevisionChanges,
     outcome: str,
+    where: str,
 ) -> None:
-    """Append ``<local ISO time> <hook> <before..after> <outcome>; database <masked url>``."""
+    """Append ``<local ISO time> <hook> <before..after> <outcome>; <where>``, ``where`` being
+    ``database <masked url>`` or ``target <name> <masked url>``."""
     if log is None:
         return
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-    where = mask_password(config.url) if config.url else "(no database URL)"
-    log.write(f"{stamp} {event.hook} {changes.span} {outcome}; database {where}\n")
+    log.write(f"{stamp} {event.hook} {changes.span} {outcome}; {where}\n")
     log.flush()

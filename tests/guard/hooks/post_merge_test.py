@@ -4,12 +4,13 @@ installed hooks, which upgrade real SQLite and PostgreSQL databases (or only say
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from migguard.config.load import load_config
-from migguard.errors import ConfigError
+from migguard.errors import EXIT_PARTIAL, EXIT_USAGE, ConfigError
 from migguard.guard.hooks.install import install_hooks
 from migguard.guard.hooks.post_merge import (
     SKIPPED,
@@ -337,3 +338,112 @@ def test_the_notice_runs_no_pulled_code_and_contacts_no_database(
     assert "run `migguard upgrade head` to apply them" in pull.stderr
     assert not marker.exists()
     assert listener.connections == 0
+
+
+TARGETS = (
+    LOG
+    + '[post_merge]\nupgrade = true\ntags = ["staging"]\njobs = 2\n'
+    + '[targets.eu]\nurl = "sqlite:///eu.db"\ntags = ["staging"]\n'
+    + '[targets.us]\nurl = "sqlite:///us.db"\ntags = ["staging"]\n'
+    + '[targets.prod]\nurl = "sqlite:///prod.db"\n'
+)
+TARGET_LOG_LINE = re.compile(
+    r"\S+ (?P<hook>post-\w+) [0-9a-f]{7}\.\.[0-9a-f]{7} (?P<outcome>.*); "
+    r"target (?P<name>\w+) (?P<url>\S+)"
+)
+
+
+def staging_fleet(tmp_path: Path) -> tuple[Path, Path]:
+    """An origin with revision a1 whose configuration opts the ``staging``-tagged targets eu
+    and us in (prod is a target too, untagged), and a staging clone with the hooks installed
+    where every target is at a1. Returns ``(origin, staging)``."""
+    origin = init_project(tmp_path / "origin", TARGETS)
+    add_revision(origin, "a1")
+    commit(origin, "a1")
+    staging = clone(origin, tmp_path / "staging")
+    install_hooks(staging, ("post-merge", "post-rewrite"))
+    done = run_process(["upgrade", "head", "--all"], staging)
+    assert done.returncode == 0, done.stderr
+    return origin, staging
+
+
+def target_log(staging: Path) -> dict[str, str]:
+    """The log's outcome by target name."""
+    found = {}
+    for line in log_lines(staging):
+        match = TARGET_LOG_LINE.fullmatch(line)
+        assert match is not None, line
+        found[match["name"]] = match["outcome"]
+    return found
+
+
+@pytest.mark.slow
+def test_a_pull_upgrades_every_opted_in_target_and_no_other(tmp_path: Path) -> None:
+    origin, staging = staging_fleet(tmp_path)
+    push_two_revisions(origin)
+
+    pull = git(staging, "pull", "-q")
+
+    for name in ("eu", "us"):
+        url = f"sqlite:///{staging / f'{name}.db'}"
+        assert versions(url) == ["c3"]
+        assert {"t_a1", "t_b2", "t_c3"} <= set(schema(url))
+    # prod carries no opted-in tag: the hook never touches it.
+    assert versions(f"sqlite:///{staging / 'prod.db'}") == ["a1"]
+    out = pull.stderr
+    assert "eu: upgraded a1 -> c3 (2 revision(s), " in out
+    assert "us: upgraded a1 -> c3 (2 revision(s), " in out
+    assert "prod" not in out
+    assert out.splitlines()[-1] == "2 target(s): 2 succeeded, 0 failed."
+    assert target_log(staging) == {
+        "eu": "upgraded from a1 to c3 (2 revisions)",
+        "us": "upgraded from a1 to c3 (2 revisions)",
+    }
+
+
+@pytest.mark.slow
+def test_a_failing_target_is_named_and_leaves_the_others_upgraded(tmp_path: Path) -> None:
+    origin, staging = staging_fleet(tmp_path)
+    # us already holds the table revision b2 creates, so b2 fails there.
+    us = f"sqlite:///{staging / 'us.db'}"
+    with sqlite3.connect(staging / "us.db") as connection:
+        connection.execute("CREATE TABLE t_b2 (id INTEGER PRIMARY KEY)")
+    connection.close()
+    push_two_revisions(origin)
+
+    pull = git(staging, "pull", "-q")
+
+    assert versions(f"sqlite:///{staging / 'eu.db'}") == ["c3"]
+    assert versions(us) == ["a1"]
+    lines = pull.stderr.splitlines()
+    assert any(line.startswith("us: failed: ") and "t_b2" in line for line in lines), lines
+    assert "migguard: POST-MERGE UPGRADE FAILED" in lines
+    assert "2 target(s): 1 succeeded, 1 failed." in lines
+    logged = target_log(staging)
+    assert logged["eu"] == "upgraded from a1 to c3 (2 revisions)"
+    assert logged["us"].startswith("failed: ") and "t_b2" in logged["us"]
+
+    # Run directly, the hook says "some failed" with the fleet's exit code.
+    direct = run_process(["hook", "post-merge", "0"], staging, {})
+    assert direct.returncode == EXIT_PARTIAL
+    assert versions(us) == ["a1"]
+
+
+def test_an_unknown_target_in_post_merge_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    origin, staging = staging_fleet(tmp_path)
+    (staging / "migguard.toml").write_text(
+        'script_location = "migrations"\n'
+        + TARGETS.replace('tags = ["staging"]\njobs', 'targets = ["asia"]\njobs'),
+        encoding="utf-8",
+    )
+    commit(staging, "staging names a target that does not exist")
+    push_two_revisions(origin)
+
+    pull = git(staging, "pull", "-q", "--no-rebase", "--no-edit")
+
+    assert "migguard: error: unknown target 'asia' (known: eu, prod, us)" in pull.stderr
+    assert "Traceback" not in pull.stderr
+    for name in ("eu", "us", "prod"):
+        assert versions(f"sqlite:///{staging / f'{name}.db'}") == ["a1"]
+    direct = run_process(["hook", "post-merge", "0"], staging, {})
+    assert direct.returncode == EXIT_USAGE
