@@ -101,11 +101,34 @@ def read_alembic_ini(path: Path, section_name: str = SECTION) -> dict[str, objec
         values["truncate_slug_length"] = _parse_int(
             slug_length, where=f"key 'truncate_slug_length' in {path} [{section_name}]"
         )
+    databases = get("databases")
+    if databases is not None:
+        values["targets"] = _multidb_targets(parser, databases, path)
     if parser.has_section(HOOKS_SECTION):
         hooks = _post_write_hooks(parser[HOOKS_SECTION], path)
         if hooks:
             values["post_write_hooks"] = hooks
     return values
+
+
+def _multidb_targets(
+    parser: configparser.ConfigParser, databases: str, path: Path
+) -> dict[str, dict[str, str]]:
+    """The targets of Alembic's multidb layout: one per name of ``databases`` (split on commas
+    and whitespace), its ``sqlalchemy.url`` from the section of that name. A missing section
+    or URL is left for :func:`migguard.fleet.targets.read_targets` to name, when a command
+    uses the targets, so it never stops a command that does not."""
+    targets: dict[str, dict[str, str]] = {}
+    for name in _LEGACY_SPLIT.split(databases):
+        if not name:
+            continue
+        table = {"engine_name": name}
+        if parser.has_section(name):
+            url = _getter(parser[name], path, name)("sqlalchemy.url")
+            if url is not None:
+                table["url"] = url
+        targets[name] = table
+    return targets
 
 
 def _post_write_hooks(section: configparser.SectionProxy, path: Path) -> list[dict[str, str]]:

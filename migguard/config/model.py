@@ -22,7 +22,9 @@ DEFAULT = "default"
 
 _MASKED_KEYS = frozenset({"url", "check_url"})
 # Fields that describe where the configuration lives rather than a setting.
-_NOT_KEYS = frozenset({"path", "root", "files", "sources", "origins", "env_py", "ini_section"})
+_NOT_KEYS = frozenset(
+    {"path", "root", "files", "sources", "origins", "env_py", "ini_section", "engine_name"}
+)
 
 
 class Config(NamedTuple):
@@ -82,6 +84,9 @@ class Config(NamedTuple):
     env_py: EnvSettings | None = None
     # The alembic.ini section read (Alembic's -n NAME), which env.py's Config reads too.
     ini_section: str = "alembic"
+    # Alembic's multidb layout: the engine whose revision functions run, passed to each
+    # revision's upgrade()/downgrade() as ``engine_name`` (set per target, never in a file).
+    engine_name: str | None = None
 
     def __repr__(self) -> str:
         # The URLs hold passwords and a Config may end up in a traceback or a log.

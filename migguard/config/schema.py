@@ -152,7 +152,14 @@ AUTOGENERATE = Table("autogenerate", MappingProxyType({"safe": "boolean"}))
 # One named database of `[targets.NAME]` (migguard.fleet.targets gives the meaning).
 TARGET = Table(
     "targets",
-    MappingProxyType({"url": "string", "tags": "strings", "version_table_schema": "string"}),
+    MappingProxyType(
+        {
+            "url": "string",
+            "tags": "strings",
+            "version_table_schema": "string",
+            "engine_name": "string",
+        }
+    ),
 )
 
 # One post-write hook (migguard.scripts.post_write): every key any hook type takes; which

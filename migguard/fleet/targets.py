@@ -4,8 +4,11 @@ may run on.
 
 Keys (schema: :data:`migguard.config.schema.TARGET`): ``url`` (required; ``${VAR}`` expanded as
 the top-level ``url``; a relative SQLite path is taken from the configuration file's folder),
-``tags`` (an array of strings, for ``--tag``) and ``version_table_schema`` (the schema holding
-this target's version table, for schema-per-tenant layouts). The tables are checked here, when a
+``tags`` (an array of strings, for ``--tag``), ``version_table_schema`` (the schema holding
+this target's version table, for schema-per-tenant layouts) and ``engine_name`` (Alembic's
+multidb layout: the name passed to each revision's ``upgrade()``/``downgrade()``; an
+``alembic.ini`` whose ``[alembic]`` section lists ``databases`` makes one such target per
+name, see :func:`migguard.config.alembic_ini.read_alembic_ini`). The tables are checked here, when a
 command names targets, so a mistake in them never stops a single-database command.
 """
 
@@ -34,12 +37,15 @@ class Target(NamedTuple):
         tags: the target's tags, as written.
         version_table_schema: the schema of its version table, or ``None`` for the
             configuration's.
+        engine_name: the multidb engine name its revision functions are called with, or
+            ``None`` (called with no arguments).
     """
 
     name: str
     url: str
     tags: tuple[str, ...] = ()
     version_table_schema: str | None = None
+    engine_name: str | None = None
 
     @property
     def shown_url(self) -> str:
@@ -50,7 +56,8 @@ class Target(NamedTuple):
         # A Target may end up in a traceback or a log: never with its password.
         return (
             f"Target(name={self.name!r}, url={self.shown_url!r}, tags={self.tags!r}, "
-            f"version_table_schema={self.version_table_schema!r})"
+            f"version_table_schema={self.version_table_schema!r}, "
+            f"engine_name={self.engine_name!r})"
         )
 
 
@@ -85,20 +92,22 @@ def read_targets(config: Config, environ: Mapping[str, str] | None = None) -> tu
             raise ConfigError(f"key 'url' in {where} is empty once expanded")
         tags = values.get("tags")
         schema = values.get("version_table_schema")
+        engine_name = values.get("engine_name")
         found.append(
             Target(
                 name=name,
                 url=resolve_sqlite_url(expanded, config.root),
                 tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
                 version_table_schema=schema if isinstance(schema, str) and schema else None,
+                engine_name=engine_name if isinstance(engine_name, str) and engine_name else None,
             )
         )
     return tuple(found)
 
 
 def for_target(config: Config, target: Target) -> Config:
-    """The configuration one target runs with: its URL, and its version table schema when it
-    sets one; every other setting shared.
+    """The configuration one target runs with: its URL, its version table schema when it
+    sets one, and its multidb engine name; every other setting shared.
 
     Args:
         config: the project's configuration.
@@ -108,7 +117,7 @@ def for_target(config: Config, target: Target) -> Config:
         A copy of ``config``.
     """
     sources = MappingProxyType({**config.sources, "url": f"[targets.{target.name}]"})
-    changed = config._replace(url=target.url, sources=sources)
+    changed = config._replace(url=target.url, sources=sources, engine_name=target.engine_name)
     if target.version_table_schema is not None:
         changed = changed._replace(version_table_schema=target.version_table_schema)
     return changed

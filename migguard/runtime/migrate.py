@@ -186,7 +186,16 @@ def _run_locked(
             ) as sync,
             project_config_active(config),
         ):
-            run_online(connection, history, steps, table, listener, sync.before_last_step, loaded)
+            run_online(
+                connection,
+                history,
+                steps,
+                table,
+                listener,
+                sync.before_last_step,
+                loaded,
+                engine_name=config.engine_name,
+            )
         with database_errors(connection, url, f"read the version table {table.label}"):
             after = table.read(connection)
             connection.rollback()
@@ -314,7 +323,15 @@ def offline_sql(
     plan = upgrade_plan if command == "upgrade" else downgrade_plan
     steps = plan(history.graph, current, end)
     with project_config_active(config, sql=True):
-        write_offline(dialect, history, steps, table, write, create_version_table=not current)
+        write_offline(
+            dialect,
+            history,
+            steps,
+            table,
+            write,
+            create_version_table=not current,
+            engine_name=config.engine_name,
+        )
     return steps
 
 

@@ -11,6 +11,7 @@ new module that is not registered in ``sys.modules``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -85,7 +86,7 @@ def load_revision_module(
 
 
 def revision_function(
-    module: types.ModuleType, revision: str, *, upgrade: bool
+    module: types.ModuleType, revision: str, *, upgrade: bool, engine_name: str | None = None
 ) -> Callable[[], object]:
     """The ``upgrade()`` or ``downgrade()`` function of a loaded revision script.
 
@@ -96,9 +97,12 @@ def revision_function(
         module: the script, from :func:`load_revision_module`.
         revision: its id, for the message.
         upgrade: ``True`` for ``upgrade()``, ``False`` for ``downgrade()``.
+        engine_name: in Alembic's multidb layout, the engine the run is for: the function is
+            then called as ``upgrade(engine_name=...)``, as Alembic's multidb ``env.py`` does
+            through ``context.run_migrations(engine_name=...)``.
 
     Returns:
-        The function (called with no arguments).
+        A callable taking no arguments.
 
     Raises:
         HistoryError: the script has no such callable (``FILE: revision R has no downgrade()
@@ -108,6 +112,8 @@ def revision_function(
     function = getattr(module, name, None)
     if not callable(function):
         raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
+    if engine_name is not None:
+        return functools.partial(function, engine_name=engine_name)
     return function
 
 

@@ -147,6 +147,7 @@ def run_online(
     listener: Listener | None = None,
     before_last_step: Callable[[], None] | None = None,
     loaded: Mapping[str, types.ModuleType] | None = None,
+    engine_name: str | None = None,
 ) -> None:
     """Run ``steps`` on the database, one transaction each. A step's script is loaded
     before the step before it commits.
@@ -162,6 +163,8 @@ def run_online(
             not called when PostgreSQL's transactions are batched, which leaves no moment
             between them.
         loaded: scripts already loaded, by revision (see :func:`load_first_script`).
+        engine_name: Alembic's multidb layout: passed to each revision function (see
+            :func:`migguard.runtime.modules.revision_function`).
 
     Raises:
         MigrationFailedError: a revision failed (exit 4); earlier steps stay committed.
@@ -192,11 +195,14 @@ def run_online(
             atomic,
             read_again,
             loaded,
+            engine_name,
         )
         return
     with PipelineContext(connection) as context:
         batched = _BatchedTransactions(context, version_table)
-        _run_steps(history, steps, context, batched, listener, atomic, read_again, loaded)
+        _run_steps(
+            history, steps, context, batched, listener, atomic, read_again, loaded, engine_name
+        )
 
 
 def load_first_script(history: History, steps: Sequence[Step]) -> dict[str, types.ModuleType]:
@@ -249,6 +255,7 @@ def _run_steps(
     atomic: bool,
     read_again: Callable[[], tuple[str, ...] | None],
     loaded: Mapping[str, types.ModuleType] | None,
+    engine_name: str | None,
 ) -> None:
     """Run each step in its own transaction (see :func:`run_online`); ``atomic``: the
     database rolls DDL back, which the failure message says; ``read_again``: the version
@@ -276,7 +283,9 @@ def _run_steps(
             module = scripts[step.revision]
             if isinstance(module, HistoryError):
                 raise module
-            function = revision_function(module, step.revision, upgrade=step.upgrade)
+            function = revision_function(
+                module, step.revision, upgrade=step.upgrade, engine_name=engine_name
+            )
             if listener is not None:
                 listener.step_started(step)
             started = time.perf_counter()
@@ -518,6 +527,7 @@ def write_offline(
     write: Callable[[str], object],
     *,
     create_version_table: bool,
+    engine_name: str | None = None,
 ) -> None:
     """Write ``steps`` as a SQL script that can be run by the database's own client.
 
@@ -529,6 +539,7 @@ def write_offline(
         write: receives the text, piece by piece.
         create_version_table: start with ``CREATE TABLE`` for the version table (when the
             script starts from base).
+        engine_name: Alembic's multidb layout: passed to each revision function.
     """
     transactional = dialect.name in TRANSACTIONAL_DDL
     context = OfflineContext(dialect, write)
@@ -539,7 +550,9 @@ def write_offline(
     for step in steps:
         path = history.files[step.revision]
         module = load_revision_module(path, step.revision, history.root)
-        function = revision_function(module, step.revision, upgrade=step.upgrade)
+        function = revision_function(
+            module, step.revision, upgrade=step.upgrade, engine_name=engine_name
+        )
         write(f"-- {step.describe(history.graph)}\n")
 
         def body(function: Callable[[], object] = function, step: Step = step) -> None:

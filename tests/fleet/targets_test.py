@@ -46,7 +46,8 @@ def test_no_targets_table_means_no_targets(project: Project) -> None:
     [
         (
             '[targets.eu]\nurl = "sqlite:///a.db"\nschema = "x"\n',
-            "unknown key 'schema' in {toml} [targets.eu] (known: url, tags, version_table_schema)",
+            "unknown key 'schema' in {toml} [targets.eu] "
+            "(known: url, tags, version_table_schema, engine_name)",
         ),
         (
             '[targets.eu]\nurl = "sqlite:///a.db"\ntags = "prod"\n',
@@ -109,3 +110,33 @@ def test_migguard_config_masks_every_target_password(project: Project) -> None:
     assert SECRET not in result.out + result.err
     assert "eu={url=postgresql://app:***@db-eu/app}" in result.out
     assert SECRET not in repr(load_config(cwd=project.root))
+
+
+def test_an_engine_name_reaches_the_target_and_its_configuration(project: Project) -> None:
+    add_targets(project, {"one": {"url": "sqlite:///one.db", "engine_name": "engine1"}})
+    config = load_config(cwd=project.root)
+    [one] = read_targets(config, {})
+    assert one.engine_name == "engine1"
+    assert for_target(config, one).engine_name == "engine1"
+    assert config.engine_name is None
+
+
+def test_alembic_multidb_databases_become_targets(tmp_path: Path) -> None:
+    """``databases`` in ``[alembic]`` names the engines; each section holds its URL. A name
+    without a section is named when a command uses the targets, not before."""
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "alembic.ini").write_text(
+        "[alembic]\nscript_location = migrations\ndatabases = engine1, engine2,reports\n"
+        "[engine1]\nsqlalchemy.url = sqlite:///%(here)s/one.db\n"
+        "[engine2]\nsqlalchemy.url = postgresql://app:" + SECRET + "@db/two\n",
+        encoding="utf-8",
+    )
+    config = load_config(cwd=tmp_path, environ={})
+    assert config.targets["engine1"] == {
+        "engine_name": "engine1",
+        "url": f"sqlite:///{tmp_path}/one.db",
+    }
+    assert config.targets["reports"] == {"engine_name": "reports"}
+    assert SECRET not in repr(config)
+    with pytest.raises(ConfigError, match=r"missing required key 'url' in .*reports"):
+        read_targets(config, {})

@@ -107,6 +107,18 @@ def test_a_script_without_downgrade_loads_and_only_its_downgrade_is_refused(
     assert str(raised.value) == f"{path}: revision a1 has no downgrade() function"
 
 
+def test_a_multidb_script_is_called_with_its_engine_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "a1_first.py",
+        "def upgrade(engine_name):\n    return globals()[f'upgrade_{engine_name}']()\n"
+        "def upgrade_engine2():\n    return 'engine2 up'\n",
+    )
+    module = load_revision_module(path, "a1", tmp_path)
+
+    assert revision_function(module, "a1", upgrade=True, engine_name="engine2")() == "engine2 up"
+
+
 def test_a_script_reaches_every_shipped_dialect_as_an_attribute(tmp_path: Path) -> None:
     # Alembic's import loads some dialect modules as a side effect; scripts rely on it.
     upgrade = (
