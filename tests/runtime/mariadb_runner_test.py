@@ -345,3 +345,36 @@ def test_eight_concurrent_upgrades_run_each_revision_once(
         engine.dispose()
     assert counts == {f"r{i}": 1 for i in range(REVISIONS)}
     assert versions(mariadb_url) == [f"r{REVISIONS - 1}"]
+
+
+def test_the_mariadb_scheme_takes_the_lock_and_reports_alike(
+    project: Project, mariadb_url: str
+) -> None:
+    """``mariadb+pymysql://`` (SQLAlchemy's MariaDB dialect) runs as ``mysql+pymysql://``."""
+    url = mariadb_url.replace("mysql+pymysql://", "mariadb+pymysql://")
+    history(project)
+    project.add(
+        "c3",
+        "b2",
+        upgrade='op.create_table("x", sa.Column("id", sa.Integer()))\n'
+        'op.create_table("x", sa.Column("id", sa.Integer()))',
+    )
+    dry = project.run("--url", url, "upgrade", "head", "--dry-run")
+    assert dry.code == 0, dry.err
+    assert "3 revision(s) would run" in dry.out
+    result = project.run("--url", url, "upgrade", "head")
+    assert result.code == 4
+    assert "no migration lock" not in result.err
+    assert "    1. CREATE TABLE x ( id INTEGER )\n  failed:\n    2. CREATE TABLE x" in result.err
+    assert versions(mariadb_url) == ["b2"]
+
+
+def test_a_wrong_password_is_one_masked_line(project: Project, mariadb_url: str) -> None:
+    history(project)
+    wrong = mariadb_url.replace(PASSWORD, "not-the-password")
+    result = project.run("--url", wrong, "upgrade", "head")
+    assert result.code == 4
+    assert result.err.startswith("migguard: error: cannot connect to mysql+pymysql://migguard:***@")
+    assert "Access denied for user 'migguard'" in result.err
+    assert result.err.count("\n") == 1
+    assert "not-the-password" not in result.err
