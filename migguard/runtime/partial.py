@@ -57,9 +57,16 @@ def commits_implicitly(sql: str) -> bool:
     return bool(_COMMITTING.match(text)) and not _TEMPORARY.match(text)
 
 
+# A quoted string or identifier (MySQL doubles or backslash-escapes the quote inside), or a run
+# of whitespace outside them.
+_QUOTED_OR_SPACE = re.compile(r"""('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|`(?:[^`]|``)*`)|\s+""")
+
+
 def one_line(sql: str) -> str:
-    """``sql`` on one line: runs of whitespace (newlines, indents) become one space."""
-    return " ".join(sql.split())
+    """``sql`` on one line: each run of whitespace outside quotes (newlines, indents) becomes
+    one space; quoted strings and identifiers are kept as they are, so the statement can be
+    run again by hand."""
+    return _QUOTED_OR_SPACE.sub(lambda m: m.group(1) or " ", sql).strip()
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,11 @@ class StatementLog:
 
         def completed(*args: Any) -> None:
             # after_cursor_execute(conn, cursor, statement, parameters, context, executemany)
-            self.ran.append(one_line(str(args[2])))
+            statement, parameters = one_line(str(args[2])), args[3]
+            # The values sent apart from the statement are part of what ran.
+            self.ran.append(
+                f"{statement}  [parameters: {parameters!r}]" if parameters else statement
+            )
 
         sa.event.listen(self.connection, "after_cursor_execute", completed)
         try:

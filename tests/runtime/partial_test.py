@@ -15,6 +15,7 @@ from migguard.runtime.partial import (
     _not_run,
     commits_implicitly,
     describe,
+    one_line,
     planned_statements,
 )
 
@@ -95,3 +96,13 @@ def test_the_report_names_what_was_kept_and_what_is_unknown() -> None:
     ]
     assert "then `migguard stamp b2`" in text
     assert "then run `migguard upgrade` again" in text
+
+
+def test_statements_go_on_one_line_but_quoted_text_is_kept() -> None:
+    sql = "CREATE TABLE t (\n\tid INTEGER,\n\tnote VARCHAR(9) DEFAULT 'a  b' COMMENT \"x  y\"\n)"
+    assert one_line(sql) == (
+        "CREATE TABLE t ( id INTEGER, note VARCHAR(9) DEFAULT 'a  b' COMMENT \"x  y\" )"
+    )
+    assert one_line("INSERT INTO `my  t` VALUES ('it''s  ok')") == (
+        "INSERT INTO `my  t` VALUES ('it''s  ok')"
+    )
