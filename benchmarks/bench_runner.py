@@ -3,10 +3,12 @@
 Usage::
 
     python benchmarks/bench_runner.py [--sizes 1000 5000] [--runs 5] [--large-runs 3]
-        [--downgrade-bodies light ddl] [--skip-postgres] [--keep DIR] [--json PATH]
+        [--downgrade-bodies light ddl] [--skip-postgres] [--skip-mariadb] [--keep DIR]
+        [--json PATH]
 
-Cases, each on SQLite and on PostgreSQL (a throwaway server started from the machine's
-binaries with the helpers of ``tests/testing/postgres.py``):
+Cases, each on SQLite, on PostgreSQL and on MariaDB (throwaway servers started from the
+machine's binaries with the helpers of ``tests/testing/postgres.py`` and
+``tests/testing/mariadb.py``):
 
 * ``upgrade head`` of the first size's history on a fresh, empty database;
 * ``current`` at the second size, on a database already at head;
@@ -15,7 +17,8 @@ binaries with the helpers of ``tests/testing/postgres.py``):
   once with light revision bodies (each ``upgrade()``/``downgrade()`` runs ``SELECT 1``: the
   tools' own graph, plan and per-revision work, which the issue's target is about) and once
   with the real DDL of the other cases (where the database's own work dominates; for
-  information).
+  information). Not on MariaDB, which has no database templates to copy a database at head
+  from.
 
 The tools are interleaved (the one going first alternates), each case gets one untimed warm-up
 run per tool, and every run is checked: both tools must leave the same ``alembic_version``
@@ -26,6 +29,7 @@ subprocess; the table shows medians and the ratio migguard/Alembic against the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import re
 import shutil
@@ -215,6 +219,64 @@ class PostgresBackend:
                 rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
                 versions = tuple(sorted(r[0] for r in rows))
         tables = tuple((name, tuple(sorted(cols))) for name, cols in sorted(columns.items()))
+        return DbState(versions, tables)
+
+
+class MariaDBBackend:
+    """Databases on a running MariaDB server, managed over one root connection."""
+
+    name = "MariaDB"
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._numbers = itertools.count()
+
+    def _dbname(self, url: str) -> str:
+        return url.rsplit("/", 1)[1]
+
+    def fresh(self, label: str) -> str:
+        """``CREATE DATABASE`` with a new name."""
+        from tests.testing import mariadb
+
+        name = f"bench_{label.replace('-', '_')}_{next(self._numbers)}"
+        mariadb.create_database(self.server, name)
+        return str(self.server.url(name))
+
+    def clone(self, url: str, label: str) -> str:
+        """MariaDB cannot copy a database in one statement.
+
+        Raises:
+            BenchError: always.
+        """
+        raise BenchError("MariaDB has no database templates: the downgrade case is not run")
+
+    def drop(self, url: str) -> None:
+        """``DROP DATABASE``, after ending the sessions still in it."""
+        from tests.testing import mariadb
+
+        mariadb.drop_database(self.server, self._dbname(url))
+
+    def state(self, url: str) -> DbState:
+        """Read the database's ``information_schema``."""
+        from tests.testing import mariadb
+
+        name = self._dbname(url)
+        columns: dict[str, list[str]] = {}
+        with contextlib.closing(mariadb.connect(self.server)) as conn, conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = %s",
+                (name,),
+            )
+            for table, column in cursor.fetchall():
+                columns.setdefault(table, []).append(column)
+            versions: tuple[str, ...] = ()
+            if "alembic_version" in columns:
+                cursor.execute(
+                    f"SELECT version_num FROM {mariadb.quote_identifier(name)}.alembic_version"
+                )
+                versions = tuple(sorted(r[0] for r in cursor.fetchall()))
+        tables = tuple((table, tuple(sorted(cols))) for table, cols in sorted(columns.items()))
         return DbState(versions, tables)
 
 
@@ -492,6 +554,25 @@ def postgres_backend() -> Iterator[PostgresBackend]:
             yield PostgresBackend(server, admin)
 
 
+@contextmanager
+def mariadb_backend() -> Iterator[MariaDBBackend]:
+    """A throwaway MariaDB server (the test fixture's helpers); stopped and removed
+    afterwards.
+
+    Raises:
+        BenchError: the server cannot be started or PyMySQL is missing.
+    """
+    import pytest
+
+    from tests.testing import mariadb
+
+    try:
+        with mariadb.running_server() as server:
+            yield MariaDBBackend(server)
+    except (pytest.skip.Exception, pytest.fail.Exception) as exc:
+        raise BenchError(f"no MariaDB server: {exc}") from None
+
+
 def allow_many_locks(data_dir: Path) -> None:
     """Raise ``max_locks_per_transaction`` (64 by default) in the new cluster's configuration.
 
@@ -530,10 +611,11 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]) 
         f"SQLAlchemy {facts['sqlalchemy']}; SQLite {facts['sqlite']}; {facts['postgresql']}"
         + (
             " (local, fsync=off, synchronous_commit=off, "
-            f"max_locks_per_transaction={MAX_LOCKS_PER_TRANSACTION})."
+            f"max_locks_per_transaction={MAX_LOCKS_PER_TRANSACTION})"
             if "skipped" not in facts["postgresql"]
-            else "."
+            else ""
         )
+        + f"; {facts['mariadb']}."
     )
     failures = [
         f"- {row.case} ({BODIES_TEXT[row.bodies]}) {row.database}: {row.failed}"
@@ -552,9 +634,9 @@ def markdown(rows: Sequence[Row], facts: dict[str, str], runs: tuple[int, int]) 
     return "\n".join(lines)
 
 
-def all_facts(exes: dict[str, Path], with_postgres: bool) -> dict[str, str]:
-    """The machine facts, what each tool's ``--version`` prints, the SQLAlchemy, SQLite and
-    ``postgres`` versions and the source commit.
+def all_facts(exes: dict[str, Path], with_postgres: bool, with_mariadb: bool) -> dict[str, str]:
+    """The machine facts, what each tool's ``--version`` prints, the SQLAlchemy, SQLite,
+    ``postgres`` and ``mariadbd`` versions and the source commit.
 
     Raises:
         BenchError: a tool's ``--version`` failed.
@@ -566,14 +648,29 @@ def all_facts(exes: dict[str, Path], with_postgres: bool) -> dict[str, str]:
     postgres = "PostgreSQL skipped"
     if with_postgres:
         postgres = postgres_version(pgf.find_pg_binary("postgres"))
+    maria = "MariaDB skipped"
+    if with_mariadb:
+        maria = mariadb_version()
     return {
         **machine_facts(),
         **tool_versions(exes),
         "sqlalchemy": sqlalchemy.__version__,
         "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres,
+        "mariadb": maria,
         "commit": source_commit(),
     }
+
+
+def mariadb_version() -> str:
+    """What ``mariadbd --version`` prints, or "MariaDB not found"."""
+    from tests.testing import mariadb
+
+    binary = mariadb.find_binary("mariadbd", "mysqld")
+    if binary is None:
+        return "MariaDB not found"
+    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "MariaDB (unknown version)"
 
 
 def source_commit() -> str:
@@ -636,7 +733,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="BODIES",
         help="revision bodies of the downgrade base case: light, ddl or both (default both)",
     )  # fmt: skip
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--skip-postgres", action="store_true", help="no PostgreSQL cases")
+    parser.add_argument("--skip-mariadb", action="store_true", help="no MariaDB cases")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="generate into DIR/<size> and keep it"
     )
@@ -672,7 +770,7 @@ def make_histories(
 
 
 def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
-    """Every case on SQLite, then (unless skipped) on PostgreSQL."""
+    """Every case on SQLite, then (unless skipped) on PostgreSQL and on MariaDB."""
     sizes = (args.sizes[0], args.sizes[1])
     runs = (args.runs, args.large_runs)
     rows: list[Row] = []
@@ -690,6 +788,10 @@ def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
             with postgres_backend() as backend:
                 progress(f"PostgreSQL on port {backend.server.port}")
                 rows += bench_backend(backend, histories, sizes, exes, runs, bodies)
+        if not args.skip_mariadb:
+            with mariadb_backend() as maria:
+                progress(f"MariaDB on port {maria.server.port}")
+                rows += bench_backend(maria, histories, sizes, exes, runs, ())
     return rows
 
 
@@ -699,7 +801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         exes = find_executables()
-        facts = all_facts(exes, not args.skip_postgres)
+        facts = all_facts(exes, not args.skip_postgres, not args.skip_mariadb)
         rows = bench_all(args, exes)
     except BenchError as exc:
         print(f"bench_runner: error: {exc}", file=sys.stderr)

@@ -237,11 +237,11 @@ def stop_server(server: MariaDBServer) -> None:
         server.process.wait(timeout=STOP_TIMEOUT)
 
 
-@pytest.fixture(scope="session")
-def mariadb_server() -> Iterator[MariaDBServer]:
-    """Yields a running throwaway MariaDB server for the whole session (one per xdist worker);
-    kills it and removes its folder afterwards. Skips (fails under ``CI``) when it cannot be
-    started."""
+@contextlib.contextmanager
+def running_server() -> Iterator[MariaDBServer]:
+    """Start a throwaway server from the machine's binaries (as an unprivileged user when run
+    as root), yield it, then kill it and remove its folder. Skips (fails under ``CI``) when it
+    cannot be started. The fixture below and the benchmarks use it."""
     mariadbd = find_binary("mariadbd", "mysqld")
     if mariadbd is None:
         unavailable("MariaDB server binary mariadbd not found on PATH or /usr/sbin")
@@ -268,6 +268,15 @@ def mariadb_server() -> Iterator[MariaDBServer]:
         if server is not None:
             stop_server(server)
         shutil.rmtree(base_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[MariaDBServer]:
+    """Yields a running throwaway MariaDB server for the whole session (one per xdist worker);
+    kills it and removes its folder afterwards. Skips (fails under ``CI``) when it cannot be
+    started."""
+    with running_server() as server:
+        yield server
 
 
 # --- databases ---------------------------------------------------------------------------------
