@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from migguard.fleet.upgrade import TargetResult
-from migguard.report.fleet import print_fleet_upgrade, target_line
+from migguard.fleet.run import TargetResult
+from migguard.report.fleet import print_fleet_run, target_line
 from migguard.report.printer import Printer
 
 RESULTS = [
@@ -31,7 +31,7 @@ def test_a_line_per_finished_target() -> None:
 
 def test_the_plain_table_aligns_columns_and_counts_outcomes() -> None:
     out = io.StringIO()
-    print_fleet_upgrade(Printer(out, color=False), RESULTS, fmt="text")
+    print_fleet_run(Printer(out, color=False), RESULTS, fmt="text")
     assert out.getvalue().splitlines() == [
         "target  url                          from -> to  revisions  seconds  outcome",
         "eu      postgresql://app:***@eu/app  base -> b2  2          0.50     upgraded",
@@ -44,7 +44,7 @@ def test_the_plain_table_aligns_columns_and_counts_outcomes() -> None:
 
 def test_the_colour_table_holds_the_same_cells() -> None:
     out = io.StringIO()
-    print_fleet_upgrade(Printer(out, color=True), RESULTS, fmt="text")
+    print_fleet_run(Printer(out, color=True), RESULTS, fmt="text")
     shown = out.getvalue()
     # rich wraps long cells to the console's width: look for words, not whole cells.
     for word in ("target", "outcome", "eu", "***", "boom", "moon", "upgraded"):
