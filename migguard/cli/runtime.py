@@ -141,6 +141,7 @@ def fleet_wanted(args: argparse.Namespace) -> bool:
 
 def selected_targets(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
     """The targets ``--target``, ``--tag``, ``--all`` and ``--shard`` choose."""
+    from migguard.fleet.schemas import expand_schemas
     from migguard.fleet.select import parse_shard, select_targets
     from migguard.fleet.targets import read_targets
 
@@ -150,6 +151,7 @@ def selected_targets(args: argparse.Namespace, config: Config) -> tuple[Target, 
         tags=args.tags,
         every=args.all_targets,
         shard=parse_shard(args.shard) if args.shard else None,
+        expand=expand_schemas,
     )
 
 

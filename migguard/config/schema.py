@@ -147,7 +147,18 @@ AUTOGENERATE = Table("autogenerate", MappingProxyType({"safe": "boolean"}))
 # One named database of `[targets.NAME]` (migguard.fleet.targets gives the meaning).
 TARGET = Table(
     "targets",
-    MappingProxyType({"url": "string", "tags": "strings", "version_table_schema": "string"}),
+    MappingProxyType(
+        {
+            "url": "string",
+            "from_file": "string",
+            "from_command": "strings",
+            "timeout": "integer",
+            "tags": "strings",
+            "version_table_schema": "string",
+            "schema": "string",
+            "schemas": "string or strings",
+        }
+    ),
 )
 
 # One post-write hook (migguard.scripts.post_write): every key any hook type takes; which
