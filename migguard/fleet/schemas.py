@@ -30,30 +30,38 @@ _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 def with_search_path(url: str, schema: str) -> str:
     """``url`` opening sessions whose ``search_path`` is ``schema`` alone.
 
+    The option is percent-escaped into the query by hand (spaces as ``%20``, never ``+``),
+    because the URL also reaches libpq as a URI, which decodes only ``%XX``.
+
     Args:
         url: a PostgreSQL URL (any ``options`` it has are kept, the search path added last).
         schema: the schema name as it is stored (case kept; quoted when it needs to be).
 
     Returns:
-        The URL with ``options=... -c search_path=SCHEMA`` in its query.
+        The URL with ``options=... -csearch_path=SCHEMA`` in its query.
 
     Raises:
         ConfigError: ``url`` is not a PostgreSQL URL (schemas are PostgreSQL's).
     """
-    import sqlalchemy as sa
+    from urllib.parse import quote
 
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "postgresql":
+    scheme = url.partition("://")[0].partition("+")[0].lower()
+    if scheme not in ("postgresql", "postgres"):
         raise ConfigError(
             f"a target with schemas must be a PostgreSQL database, not {mask_password(url)}"
         )
     name = schema if _PLAIN.fullmatch(schema) else '"' + schema.replace('"', '""') + '"'
     # libpq splits options at spaces; a backslash keeps one inside a value.
-    value = "-c search_path=" + name.replace("\\", "\\\\").replace(" ", "\\ ")
-    existing = parsed.query.get("options")
-    earlier = existing if isinstance(existing, str) else " ".join(existing or ())
-    options = f"{earlier} {value}".strip()
-    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+    option = quote("-csearch_path=" + name.replace("\\", "\\\\").replace(" ", "\\ "), safe="")
+    base, mark, query = url.partition("?")
+    pairs = query.split("&") if mark and query else []
+    for index, pair in enumerate(pairs):
+        if pair.partition("=")[0] == "options":
+            pairs[index] = f"{pair}%20{option}"
+            break
+    else:
+        pairs.append(f"options={option}")
+    return f"{base}?{'&'.join(pairs)}"
 
 
 def expand_schemas(target: Target) -> tuple[Target, ...]:

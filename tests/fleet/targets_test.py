@@ -168,15 +168,15 @@ def test_schemas_fan_a_target_out_with_its_search_path_and_version_table(
     assert (acme.group, acme.schema, acme.version_table_schema) == ("tenants", "acme", "acme")
     assert targets["query"].schemas_query == "SELECT 'q'"
     assert for_target(config, acme).url == (
-        f"postgresql://app:{SECRET}@h/shop?options=-c+search_path%3Dacme"
+        f"postgresql://app:{SECRET}@h/shop?options=-csearch_path%3Dacme"
     )
     assert for_target(config, acme).version_table_schema == "acme"
-    big = for_target(config, targets["tenants.Big Co"]).url
-    assert big == "postgresql://h/shop?options=-c+search_path%3D%22Big%5C+Co%22".replace(
-        "postgresql://", f"postgresql://app:{SECRET}@"
+    # Quoted (the name has a capital and a space), the space kept by a backslash for libpq.
+    assert for_target(config, targets["tenants.Big Co"]).url == (
+        f"postgresql://app:{SECRET}@h/shop?options=-csearch_path%3D%22Big%5C%20Co%22"
     )
     assert for_target(config, targets["one"]).url == (
-        "postgresql://h/shop?options=-cstatement_timeout%3D0+-c+search_path%3Dx"
+        "postgresql://h/shop?options=-cstatement_timeout%3D0%20-csearch_path%3Dx"
     )
     sqlite = Target("s", "sqlite:///a.db", schema="a")
     with pytest.raises(ConfigError, match="a target with schemas must be a PostgreSQL database"):
