@@ -207,7 +207,8 @@ def _fan_out(target: Target, values: Mapping[str, object], where: str) -> list[T
 
 def for_target(config: Config, target: Target) -> Config:
     """The configuration one target runs with: its URL (with ``search_path`` set to its
-    schema, when it has one) and its version table schema; every other setting shared.
+    schema, when it has one, and ``*.*`` added to ``exclude_tables`` so comparisons stay in
+    that schema) and its version table schema; every other setting shared.
 
     Args:
         config: the project's configuration.
@@ -226,6 +227,11 @@ def for_target(config: Config, target: Target) -> Config:
     )
     url = target.url if target.schema is None else with_search_path(target.url, target.schema)
     changed = config._replace(url=url, sources=sources)
+    if target.schema is not None:
+        # A schema target is that one schema: its tables reflect as the default schema's, and
+        # the tables of other schemas (the other tenants, shared ones) are not its own, so
+        # a comparison (the drift check) leaves every schema-qualified table alone.
+        changed = changed._replace(exclude_tables=(*config.exclude_tables, "*.*"))
     if target.version_table_schema is not None:
         changed = changed._replace(version_table_schema=target.version_table_schema)
     return changed

@@ -12,7 +12,7 @@ import pytest
 
 from migguard.errors import EXIT_DATABASE, EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 from tests.testing.fleet import add_targets
-from tests.testing.postgres import PostgresServer, fresh_database
+from tests.testing.postgres import PostgresServer, fresh_database, psql
 from tests.testing.project import Project
 from tests.testing.shop import Shop, open_shop
 
@@ -103,3 +103,21 @@ def test_postgresql_targets_are_checked_for_drift(
         assert result.code == EXIT_FINDINGS, result.out + result.err
         assert "pg1: clean at b2" in result.out
         assert "pg2: drifted at a1 (1 finding(s))" in result.out
+
+
+def test_schema_targets_are_compared_within_their_schema(
+    shop: Shop, postgres_server: PostgresServer
+) -> None:
+    project = shop.project
+    with fresh_database(postgres_server) as url:
+        psql(url, "CREATE SCHEMA acme; CREATE SCHEMA globex;")
+        add_targets(project, {"tenants": {"url": url, "schemas": ["acme", "globex"]}})
+        assert project.run("upgrade", "head", "--all").code == EXIT_OK
+        psql(url, "DROP TABLE globex.purchase")
+        result = project.run("check", "--db", "--select", "drift", "--target", "tenants")
+        assert result.code == EXIT_FINDINGS, result.out + result.err
+        assert "tenants.acme: clean at b2" in result.out
+        assert "tenants.globex: drifted at b2 (1 finding(s))" in result.out
+        assert "add table 'purchase'" in result.out
+        # Each schema is its own target: the other tenants' schemas are not warned about.
+        assert "warning" not in result.out
