@@ -25,7 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="check the history, the models and the git branch (exit 1 on errors)",
         description=f"Run the guard's checks ({', '.join(CODES)}) and report what they find. "
         "Exit 0 when clean, 1 when an error is found, 2 for usage or configuration errors, "
-        "3 when the history itself is broken.",
+        "3 when the history itself is broken; with --db over targets (--target, --tag, "
+        "--all-targets), 4 when no target could be checked and 5 when some could not.",
     )
     check.add_argument(
         "--select", metavar="CODES", help="run only these checks (comma-separated codes)"
