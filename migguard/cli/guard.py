@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from migguard.cli.common import config_from
+from migguard.cli.runtime import add_jobs, fleet_wanted, selection_options
 from migguard.config import Config
-from migguard.guard.findings import CODES, Finding, exit_code
+from migguard.errors import EXIT_HISTORY, UsageError
+from migguard.guard.findings import CODES, Finding, exit_code, sort_findings
 from migguard.report.findings import FORMATS, OutputFormat, print_findings
 from migguard.report.printer import Printer
+
+if TYPE_CHECKING:
+    from migguard.fleet.run import TargetResult
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,7 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="check the history, the models and the git branch (exit 1 on errors)",
         description=f"Run the guard's checks ({', '.join(CODES)}) and report what they find. "
         "Exit 0 when clean, 1 when an error is found, 2 for usage or configuration errors, "
-        "3 when the history itself is broken.",
+        "3 when the history itself is broken; with --db over targets (--target, --tag, "
+        "--all-targets), 4 when no target could be checked and 5 when some could not.",
     )
     check.add_argument(
         "--select", metavar="CODES", help="run only these checks (comma-separated codes)"
@@ -49,6 +56,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="lint every revision of the history, not only those new on this branch",
     )
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    selection_options(check, every="--all-targets")
+    add_jobs(check)
     check.set_defaults(handler=cmd_check)
 
 
@@ -56,6 +65,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Run ``migguard check`` with the parsed arguments; returns the exit status."""
     from migguard.guard.settings import parse_codes
 
+    if fleet_wanted(args):
+        return _check_fleet(args)
     return report_check(
         config_from(args),
         select=parse_codes(args.select, "--select") if args.select else (),
@@ -138,3 +149,68 @@ def for_code_hosts(
         finding._replace(file=f"{prefix}{finding.file}" if finding.file else fallback)
         for finding in findings
     ]
+
+
+def _check_fleet(args: argparse.Namespace) -> int:
+    """``check --db`` over targets: the checks of the project once, the drift check on every
+    chosen target in parallel; the findings (each drift finding naming its target), then a
+    line per target. Exit 4 when no target could be checked, 5 when some could not, else as a
+    check run (0 clean, 1 errors found, 3 broken history)."""
+    from migguard.cli.runtime import fleet_status, project_of, selected_targets
+    from migguard.fleet.run import run_fleet
+    from migguard.guard.checks.run import run_checks, selected_codes
+    from migguard.guard.fleet_drift import Drift
+    from migguard.guard.settings import check_settings, parse_codes
+    from migguard.report.fleet import fleet_records, target_line
+    from migguard.report.printer import print_warnings
+
+    if not args.db:
+        raise UsageError("--target, --tag and --all-targets choose databases: add --db")
+    config = config_from(args, env_py=True)
+    settings = check_settings(config)
+    codes = selected_codes(
+        settings,
+        parse_codes(args.select, "--select") if args.select else (),
+        parse_codes(args.ignore, "--ignore") if args.ignore else (),
+        db=True,
+        staged=args.staged,
+    )
+    targets = selected_targets(args, config)
+    findings = run_checks(
+        config,
+        [code for code in codes if code != "drift"],
+        settings,
+        fix=args.fix,
+        staged=args.staged,
+        all_revisions=args.all_revisions,
+    )
+    results: list[TargetResult] = []
+    # A broken history stops the run before any target, as it stops the checks.
+    if "drift" in codes and exit_code(findings) != EXIT_HISTORY:
+        results = run_fleet(project_of(args, config), targets, Drift(), jobs=args.jobs)
+    for result in results:
+        findings += [
+            finding._replace(message=f"target {result.name}: {finding.message}")
+            for finding in result.findings
+        ]
+    findings = sort_findings(findings)
+    checked = sum(1 for result in results if result.succeeded)
+    status = exit_code(findings) if checked == len(results) else fleet_status(checked, len(results))
+    shown = for_code_hosts(findings, config, args.format)
+    printer = Printer()
+    print_findings(
+        printer,
+        shown,
+        codes,
+        args.format,
+        targets=fleet_records(results),
+        status=status,
+    )
+    if args.format in ("text", "github") and results:
+        printer.line()
+        for result in results:
+            printer.line(target_line(result))
+    failed = [result for result in results if result.outcome == "failed"]
+    if failed and args.format == "sarif":
+        print_warnings([f"target {result.name} not checked: {result.reason}" for result in failed])
+    return status

@@ -36,7 +36,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "post-rewrite upgrade the database when opted in, or say that revisions arrived; "
         "post-checkout warns when the database is ahead of the checked-out code.",
     )
-    hook.add_argument("name", choices=HOOK_NAMES, metavar="NAME", help=", ".join(HOOK_NAMES))
+    # Not dest "name": that is -n's alembic.ini section, which the hooks read like any command.
+    hook.add_argument("hook_name", choices=HOOK_NAMES, metavar="NAME", help=", ".join(HOOK_NAMES))
     hook.add_argument("hook_args", nargs="*", metavar="ARG", help="the arguments git passes")
     hook.set_defaults(handler=cmd_hook)
 
@@ -66,31 +67,27 @@ def cmd_install_hooks(args: argparse.Namespace) -> int:
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
-    """Run the hook ``args.name`` with git's arguments ``args.hook_args``."""
-    if args.name in ("pre-commit", "pre-merge-commit"):
+    """Run the hook ``args.hook_name`` with git's arguments ``args.hook_args``."""
+    if args.hook_name in ("pre-commit", "pre-merge-commit"):
         from migguard.cli.guard import report_check
 
         return report_check(config_from(args), staged=True)
-    if args.name == "post-checkout":
+    if args.hook_name == "post-checkout":
         return _post_checkout(args)
     return _post_merge(args)
 
 
 def _post_merge(args: argparse.Namespace) -> int:
-    from migguard.fleet.upgrade import Project
+    from migguard.cli.runtime import project_of
     from migguard.guard.hooks.post_merge import merge_event, post_merge
-    from migguard.report.fleet import print_fleet_upgrade, target_line
+    from migguard.report.fleet import print_fleet_run, target_line
     from migguard.report.hooks import print_merge_result, print_upgrade_failed, print_upgrade_plan
     from migguard.report.steps import StepPrinter
 
     config = config_from(args)
-    event = merge_event(args.name, args.hook_args, os.environ)
+    event = merge_event(args.hook_name, args.hook_args, os.environ)
     printer = Printer()
-    project = Project(
-        config_file=Path(args.config).resolve() if args.config else None,
-        cwd=Path.cwd(),
-        ini_section=config.ini_section,
-    )
+    project = project_of(args, config)
 
     with contextlib.ExitStack() as stack:
 
@@ -111,7 +108,7 @@ def _post_merge(args: argparse.Namespace) -> int:
             raise
     if result.targets:
         printer.line()
-        print_fleet_upgrade(printer, result.targets, fmt="text")
+        print_fleet_run(printer, result.targets, fmt="text")
         if result.failed_targets:
             print_upgrade_failed(event.hook)
             return EXIT_PARTIAL if result.failed_targets < len(result.targets) else EXIT_DATABASE

@@ -24,6 +24,7 @@ from migguard.report.steps import StepPrinter, warn_no_lock
 
 if TYPE_CHECKING:
     from migguard.config import Config
+    from migguard.fleet.run import Action, Project
     from migguard.fleet.targets import Target
 
 
@@ -38,21 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "with --sql also START:END",
         )
         _run_options(parser)
-        if name == "upgrade":
-            _selection_options(parser)
-            parser.add_argument(
-                "--jobs",
-                type=_positive,
-                default=4,
-                metavar="N",
-                help="with targets: upgrade at most N at once, each in its own process (default 4)",
-            )
-            parser.add_argument(
-                "--fail-fast",
-                action="store_true",
-                help="with targets: start no other target after one fails",
-            )
-            add_format(parser)
+        _fleet_options(parser)
         parser.set_defaults(handler=cmd_upgrade if name == "upgrade" else cmd_downgrade)
 
     stamp = commands.add_parser("stamp", help="set the version table without running revisions")
@@ -61,6 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--purge", action="store_true", help="replace every row, even unknown revisions"
     )
     _run_options(stamp)
+    _fleet_options(stamp)
     stamp.set_defaults(handler=cmd_stamp)
 
     current = commands.add_parser("current", help="show the revision(s) the database is at")
@@ -71,13 +59,42 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit 1 unless the database is at every head (as `upgrade heads` leaves it)",
     )
-    _selection_options(current)
+    selection_options(current)
     add_format(current)
     current.set_defaults(handler=cmd_current)
 
 
-def _selection_options(parser: argparse.ArgumentParser) -> None:
-    """``--target``, ``--tag``, ``--all`` and ``--shard``: run on configured targets."""
+def _fleet_options(parser: argparse.ArgumentParser) -> None:
+    """The selection options, ``--jobs``, ``--fail-fast`` and ``--format``: for the commands
+    that change targets."""
+    selection_options(parser)
+    add_jobs(parser)
+    parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="with targets: start no other target after one fails",
+    )
+    add_format(parser)
+
+
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N``: how many targets run at once."""
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=4,
+        metavar="N",
+        help="with targets: run at most N at once, each in its own process (default 4)",
+    )
+
+
+def selection_options(parser: argparse.ArgumentParser, every: str = "--all") -> None:
+    """``--target``, ``--tag``, ``--all`` and ``--shard``: run on configured targets.
+
+    Args:
+        parser: the command's parser.
+        every: the flag choosing every target (``check`` has its own ``--all`` already).
+    """
     parser.add_argument(
         "--target",
         action="append",
@@ -95,7 +112,7 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
         help="run on the configured targets with this tag; repeatable",
     )
     parser.add_argument(
-        "--all", action="store_true", dest="all_targets", help="run on every configured target"
+        every, action="store_true", dest="all_targets", help="run on every configured target"
     )
     parser.add_argument(
         "--shard",
@@ -112,7 +129,7 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def _fleet_wanted(args: argparse.Namespace) -> bool:
+def fleet_wanted(args: argparse.Namespace) -> bool:
     """Whether the command runs on configured targets rather than on one database."""
     chosen = bool(args.targets or args.tags or args.all_targets)
     if chosen and getattr(args, "url", None):
@@ -122,8 +139,9 @@ def _fleet_wanted(args: argparse.Namespace) -> bool:
     return chosen
 
 
-def _selected(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
+def selected_targets(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
     """The targets ``--target``, ``--tag``, ``--all`` and ``--shard`` choose."""
+    from migguard.fleet.schemas import expand_schemas
     from migguard.fleet.select import parse_shard, select_targets
     from migguard.fleet.targets import read_targets
 
@@ -133,10 +151,11 @@ def _selected(args: argparse.Namespace, config: Config) -> tuple[Target, ...]:
         tags=args.tags,
         every=args.all_targets,
         shard=parse_shard(args.shard) if args.shard else None,
+        expand=expand_schemas,
     )
 
 
-def _fleet_status(succeeded: int, total: int) -> int:
+def fleet_status(succeeded: int, total: int) -> int:
     """0 when every target succeeded, 4 when none did, 5 when some did."""
     if succeeded == total:
         return EXIT_OK
@@ -166,52 +185,70 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 def cmd_upgrade(args: argparse.Namespace) -> int:
     """Apply revisions up to TARGET (on every chosen target, with ``--target``/``--tag``/
     ``--all``)."""
-    if _fleet_wanted(args):
-        return _upgrade_fleet(args)
-    if args.format != "text":
-        raise UsageError("upgrade --format json reports targets: use --target, --tag or --all")
+    from migguard.fleet.actions import Migrate
+
+    if fleet_wanted(args):
+        return _run_fleet(args, Migrate(True, args.target, args.lock_timeout))
+    _one_database(args, "upgrade")
     return _migrate(args, upgrade=True)
 
 
-def _upgrade_fleet(args: argparse.Namespace) -> int:
-    """``upgrade TARGET --all``: every chosen target in parallel, a line per target as it
-    finishes, then the per-target table (or JSON)."""
-    from migguard.fleet.upgrade import Project, upgrade_fleet
-    from migguard.report.fleet import print_fleet_upgrade, target_line
+def cmd_downgrade(args: argparse.Namespace) -> int:
+    """Undo revisions down to TARGET (on every chosen target, with ``--target``/``--tag``/
+    ``--all``)."""
+    from migguard.fleet.actions import Migrate
 
-    if args.sql or args.dry_run:
-        raise UsageError("--sql and --dry-run run on one database: use --url, not targets")
-    # Loaded here first so a broken configuration or history stops the run before any worker.
-    config, _ = history_from(args, env_py=True)
-    targets = _selected(args, config)
-    project = Project(
+    if fleet_wanted(args):
+        return _run_fleet(args, Migrate(False, args.target, args.lock_timeout))
+    _one_database(args, "downgrade")
+    return _migrate(args, upgrade=False)
+
+
+def _one_database(args: argparse.Namespace, command: str) -> None:
+    """Refuse the options that only mean something with targets."""
+    if args.format != "text":
+        raise UsageError(f"{command} --format json reports targets: use --target, --tag or --all")
+
+
+def project_of(args: argparse.Namespace, config: Config) -> Project:
+    """Where the fleet's worker processes load this invocation's configuration from."""
+    from migguard.fleet.run import Project
+
+    return Project(
         config_file=Path(args.config).resolve() if args.config else None,
         cwd=Path.cwd(),
         ini_section=args.name,
         env_py=config.env_py is not None,
         x_arguments=tuple(getattr(args, "x", None) or ()),
     )
+
+
+def _run_fleet(args: argparse.Namespace, action: Action) -> int:
+    """``upgrade``/``downgrade``/``stamp`` over targets: every chosen target in parallel, a
+    line per target as it finishes, then the per-target table (or JSON)."""
+    from migguard.fleet.run import run_fleet
+    from migguard.report.fleet import print_fleet_run, target_line
+
+    if args.sql or args.dry_run:
+        raise UsageError("--sql and --dry-run run on one database: use --url, not targets")
+    # Loaded here first so a broken configuration or history stops the run before any worker.
+    config, _ = history_from(args, env_py=True)
+    targets = selected_targets(args, config)
     printer = Printer()
     as_text = args.format == "text" and not args.quiet
-    results = upgrade_fleet(
-        project,
+    results = run_fleet(
+        project_of(args, config),
         targets,
-        revision=args.target,
+        action,
         jobs=args.jobs,
         fail_fast=args.fail_fast,
-        lock_timeout=args.lock_timeout,
         on_done=(lambda result: printer.line(target_line(result))) if as_text else None,
     )
     if args.format == "json" or not args.quiet:
         if as_text:
             printer.line()
-        print_fleet_upgrade(printer, results, fmt=args.format)
-    return _fleet_status(sum(1 for result in results if result.succeeded), len(results))
-
-
-def cmd_downgrade(args: argparse.Namespace) -> int:
-    """Undo revisions down to TARGET."""
-    return _migrate(args, upgrade=False)
+        print_fleet_run(printer, results, fmt=args.format)
+    return fleet_status(sum(1 for result in results if result.succeeded), len(results))
 
 
 def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
@@ -269,10 +306,15 @@ def _migrate(args: argparse.Namespace, *, upgrade: bool) -> int:
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
-    """Set the version table without running revisions."""
+    """Set the version table without running revisions (on every chosen target, with
+    ``--target``/``--tag``/``--all``)."""
+    from migguard.fleet.actions import Stamp
     from migguard.runtime.current import shown_url
     from migguard.runtime.migrate import offline_sql, stamp
 
+    if fleet_wanted(args):
+        return _run_fleet(args, Stamp(tuple(args.revisions), args.purge, args.lock_timeout))
+    _one_database(args, "stamp")
     config, history = history_from(args, env_py=True)
     if args.sql:
         if len(args.revisions) != 1:
@@ -308,7 +350,7 @@ def _tell_waiting(args: argparse.Namespace) -> Callable[[str], None] | None:
 def cmd_current(args: argparse.Namespace) -> int:
     """Print the revision(s) the database is at (nothing at base, like Alembic); with
     ``--target``/``--tag``/``--all``, each target's and the fleet grouped."""
-    if _fleet_wanted(args):
+    if fleet_wanted(args):
         return _current_fleet(args)
     from migguard.runtime.current import read_current, shown_url
     from migguard.runtime.plan import check_known
@@ -339,10 +381,10 @@ def _current_fleet(args: argparse.Namespace) -> int:
     from migguard.report.fleet import print_fleet_current
 
     config, history = history_from(args, env_py=True)
-    fleet = read_fleet(config, _selected(args, config))
+    fleet = read_fleet(config, selected_targets(args, config))
     print_fleet_current(Printer(), fleet, group_fleet(history.graph, fleet), fmt=args.format)
     readable = [entry for entry in fleet if entry.rows is not None]
-    status = _fleet_status(len(readable), len(fleet))
+    status = fleet_status(len(readable), len(fleet))
     heads = set(history.graph.real_heads)
     behind = [entry.name for entry in readable if set(entry.rows or ()) != heads]
     if status == EXIT_OK and args.check_heads and behind:

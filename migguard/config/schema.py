@@ -155,8 +155,13 @@ TARGET = Table(
     MappingProxyType(
         {
             "url": "string",
+            "from_file": "string",
+            "from_command": "strings",
+            "timeout": "integer",
             "tags": "strings",
             "version_table_schema": "string",
+            "schema": "string",
+            "schemas": "string or strings",
             "engine_name": "string",
         }
     ),

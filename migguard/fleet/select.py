@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from migguard.errors import UsageError
@@ -45,17 +45,22 @@ def select_targets(
     tags: Sequence[str] = (),
     every: bool = False,
     shard: Shard | None = None,
+    expand: Callable[[Target], Sequence[Target]] | None = None,
 ) -> tuple[Target, ...]:
     """The targets a command runs on.
 
     Args:
         targets: every configured target.
-        names: ``--target`` values: these targets.
+        names: ``--target`` values: these targets; the name of a table that made several
+            targets (a list, schemas) chooses all of them.
         tags: ``--tag`` values: the targets carrying any of these tags.
         every: ``--all``: every target (``names`` and ``tags`` add nothing then).
         shard: ``--shard``: of the chosen targets sorted by name, the ``part``-th of every
             ``parts`` (1-based), so the shards together hold each target exactly once,
             whichever machine computes them.
+        expand: turns a chosen target into the targets it stands for (a ``schemas``
+            query, see :func:`migguard.fleet.schemas.expand_schemas`), before sharding, so
+            shards split schemas, not databases; only chosen targets are expanded.
 
     Returns:
         The chosen targets, sorted by name, each once (possibly none, for a shard larger than
@@ -64,28 +69,34 @@ def select_targets(
     Raises:
         UsageError: no target is configured, or a name or tag matches none (the message names
             it and the known ones).
+        What ``expand`` raises.
     """
     if not targets:
         raise UsageError(
             "no targets configured: add [targets.NAME] tables with a url to the configuration"
         )
-    by_name = {target.name: target for target in targets}
+    known = {target.name for target in targets} | {
+        target.group for target in targets if target.group is not None
+    }
     for name in names:
-        if name not in by_name:
-            raise UsageError(f"unknown target {name!r} (known: {', '.join(sorted(by_name))})")
+        if name not in known:
+            raise UsageError(f"unknown target {name!r} (known: {', '.join(sorted(known))})")
     known_tags = sorted({tag for target in targets for tag in target.tags})
     for tag in tags:
         if tag not in known_tags:
-            known = ", ".join(known_tags) or "none"
-            raise UsageError(f"no target has the tag {tag!r} (tags: {known})")
-    chosen = sorted(
-        (
-            target
-            for target in targets
-            if every or target.name in names or any(tag in target.tags for tag in tags)
-        ),
-        key=lambda target: target.name,
-    )
+            shown = ", ".join(known_tags) or "none"
+            raise UsageError(f"no target has the tag {tag!r} (tags: {shown})")
+    chosen = [
+        target
+        for target in targets
+        if every
+        or target.name in names
+        or target.group in names
+        or any(tag in target.tags for tag in tags)
+    ]
+    if expand is not None:
+        chosen = [each for target in chosen for each in expand(target)]
+    chosen.sort(key=lambda target: target.name)
     if shard is not None:
         chosen = chosen[shard.part - 1 :: shard.parts]
     return tuple(chosen)

@@ -7,7 +7,7 @@ Checks return findings and never print; this module is the only place they becom
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
 from migguard.guard.findings import (
@@ -40,6 +40,9 @@ def print_findings(
     findings: Sequence[Finding],
     codes: Sequence[str],
     output_format: OutputFormat,
+    *,
+    targets: Sequence[Mapping[str, object]] = (),
+    status: int | None = None,
 ) -> None:
     """Print a check run's report.
 
@@ -49,6 +52,10 @@ def print_findings(
             there as ``suppressed``) and SARIF (marked as suppressed) only.
         codes: the checks that ran, for the summary.
         output_format: one of :data:`FORMATS`.
+        targets: with ``check --db`` over targets, each target's record
+            (:func:`migguard.report.fleet.fleet_records`), added to the JSON as ``targets``.
+        status: the run's exit status when it is not the findings' own (targets that could
+            not be checked); shown as the JSON's ``exit_code``.
     """
     if output_format == "json":
         printer.json(
@@ -60,7 +67,8 @@ def print_findings(
                     **_counts(findings),
                     "suppressed": len(findings) - len(active(findings)),
                 },
-                "exit_code": exit_code(findings),
+                "exit_code": exit_code(findings) if status is None else status,
+                **({"targets": list(targets)} if targets else {}),
             }
         )
         return

@@ -1,6 +1,7 @@
 """Printing runs over many targets: a line per target as it finishes, the final per-target table
-of ``upgrade --all`` (rich on a terminal, aligned plain text when piped), ``current --all``'s
-revisions and groups, and the JSON of both. URLs arrive masked (``shown_url``)."""
+of ``upgrade``/``downgrade``/``stamp``/``check --db`` over targets (rich on a terminal, aligned
+plain text when piped), ``current --all``'s revisions and groups, and the JSON of both. URLs
+arrive masked (``shown_url``)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from migguard.report.printer import Line, Printer
 
 if TYPE_CHECKING:
     from migguard.fleet.current import Group, TargetRevisions
-    from migguard.fleet.upgrade import TargetResult
+    from migguard.fleet.run import TargetResult
 
 __all__ = [
+    "fleet_records",
     "print_fleet_current",
-    "print_fleet_upgrade",
+    "print_fleet_run",
     "target_line",
 ]
 
 _STYLES = {
     "upgraded": "green",
+    "downgraded": "green",
+    "stamped": "green",
+    "clean": "green",
+    "drifted": "bold yellow",
     "already at target": None,
     "failed": "bold red",
     "not run": "yellow",
@@ -35,20 +41,33 @@ def _rows(rows: Sequence[str] | None) -> str:
 
 
 def _outcome(result: TargetResult) -> str:
-    return f"failed: {result.reason}" if result.outcome == "failed" else result.outcome
+    if result.outcome == "failed":
+        return f"failed: {result.reason}"
+    if result.outcome == "drifted":
+        return f"drifted ({len(result.findings)} finding(s))"
+    return result.outcome
 
 
 def target_line(result: TargetResult) -> Line:
-    """One finished target: ``NAME: upgraded A -> B (N revision(s), S s)``, ``NAME: already
-    at B``, ``NAME: failed: REASON`` or ``NAME: not run``."""
+    """One finished target: ``NAME: upgraded A -> B (N revision(s), S s)`` (``downgraded``
+    alike), ``NAME: stamped A -> B``, ``NAME: already at B``, ``NAME: clean at B``,
+    ``NAME: drifted at B (N finding(s))``, ``NAME: failed: REASON`` or ``NAME: not run``."""
     name: Line = [(result.name, "bold"), (": ", None)]
-    if result.outcome == "upgraded":
-        moved = f"{_rows(result.before)} -> {_rows(result.after)}"
+    moved = f"{_rows(result.before)} -> {_rows(result.after)}"
+    style = _STYLES[result.outcome]
+    if result.outcome in ("upgraded", "downgraded"):
         detail = f" {moved} ({result.revisions_run} revision(s), {result.seconds:.2f} s)"
-        return [*name, ("upgraded", _STYLES["upgraded"]), (detail, None)]
+        return [*name, (result.outcome, style), (detail, None)]
+    if result.outcome == "stamped":
+        return [*name, ("stamped", style), (f" {moved}", None)]
     if result.outcome == "already at target":
         return [*name, (f"already at {_rows(result.after)}", None)]
-    return [*name, (_outcome(result), _STYLES[result.outcome])]
+    if result.outcome == "clean":
+        return [*name, ("clean", style), (f" at {_rows(result.after)}", None)]
+    if result.outcome == "drifted":
+        count = f" at {_rows(result.after)} ({len(result.findings)} finding(s))"
+        return [*name, ("drifted", style), (count, None)]
+    return [*name, (_outcome(result), style)]
 
 
 def _cells(result: TargetResult) -> tuple[str, ...]:
@@ -75,8 +94,14 @@ def _record(result: TargetResult) -> dict[str, object]:
     }
 
 
-def print_fleet_upgrade(printer: Printer, results: Sequence[TargetResult], *, fmt: str) -> None:
-    """The final report of ``upgrade --all``.
+def fleet_records(results: Sequence[TargetResult]) -> list[dict[str, object]]:
+    """The targets as JSON records: ``{"target", "url", "outcome", "from", "to",
+    "revisions_run", "seconds", "reason"}`` each."""
+    return [_record(result) for result in results]
+
+
+def print_fleet_run(printer: Printer, results: Sequence[TargetResult], *, fmt: str) -> None:
+    """The final report of ``upgrade``/``downgrade``/``stamp`` over targets.
 
     Args:
         printer: where to print.
@@ -92,7 +117,7 @@ def print_fleet_upgrade(printer: Printer, results: Sequence[TargetResult], *, fm
     if fmt == "json":
         printer.json(
             {
-                "targets": [_record(result) for result in results],
+                "targets": fleet_records(results),
                 "succeeded": succeeded,
                 "failed": failed,
                 "not_run": not_run,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testing.gitrepo import add_revision, commit, git, git_env, init_project
+from tests.testing.gitrepo import add_revision, commit, git, git_env, init_project, init_repo
 from tests.testing.project import Project, run_process
 
 PROBE = (
@@ -127,3 +127,28 @@ def test_install_hooks_rejects_unknown_names(tmp_path: Path) -> None:
         "migguard: error: unknown hook name(s) pre-push in --hooks (known: pre-commit, "
         "pre-merge-commit, post-merge, post-rewrite, post-checkout)\n"
     )
+
+
+@pytest.mark.parametrize("hook", ["pre-commit", "post-checkout", "post-merge"])
+def test_the_hooks_read_alembic_ini_s_own_section(tmp_path: Path, hook: str) -> None:
+    """A hook's name is not ``-n``'s section: in an Alembic project the hooks read
+    ``[alembic]`` (or the section ``-n`` names), never a section named after the hook."""
+    root = tmp_path / "app"
+    root.mkdir()
+    init_repo(root)
+    (root / "migrations" / "versions").mkdir(parents=True)
+    (root / "alembic.ini").write_text(
+        "[alembic]\nscript_location = migrations\n[other]\nscript_location = elsewhere\n",
+        encoding="utf-8",
+    )
+    add_revision(root, "a1")
+    commit(root, "a1")
+
+    done = run_process(["hook", hook], root)
+
+    assert "section" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    if hook == "pre-commit":
+        other = run_process(["-n", "other", "hook", hook], root)
+        assert other.returncode == 2
+        assert "elsewhere" in other.stderr

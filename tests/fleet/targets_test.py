@@ -45,9 +45,9 @@ def test_no_targets_table_means_no_targets(project: Project) -> None:
     ("table", "message"),
     [
         (
-            '[targets.eu]\nurl = "sqlite:///a.db"\nschema = "x"\n',
-            "unknown key 'schema' in {toml} [targets.eu] "
-            "(known: url, tags, version_table_schema, engine_name)",
+            '[targets.eu]\nurl = "sqlite:///a.db"\nport = 5432\n',
+            "unknown key 'port' in {toml} [targets.eu] (known: url, from_file, from_command, "
+            "timeout, tags, version_table_schema, schema, schemas, engine_name)",
         ),
         (
             '[targets.eu]\nurl = "sqlite:///a.db"\ntags = "prod"\n',
@@ -110,6 +110,77 @@ def test_migguard_config_masks_every_target_password(project: Project) -> None:
     assert SECRET not in result.out + result.err
     assert "eu={url=postgresql://app:***@db-eu/app}" in result.out
     assert SECRET not in repr(load_config(cwd=project.root))
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '[targets.eu]\nurl = "sqlite:///a.db"\nfrom_file = "f.txt"\n',
+            "{toml} [targets.eu] takes one of url, from_file, from_command, not "
+            "['url', 'from_file']",
+        ),
+        (
+            '[targets.eu]\nurl = "postgresql://h/d"\nschema = "a"\nschemas = ["b"]\n',
+            "{toml} [targets.eu] takes schema or schemas, not both",
+        ),
+        (
+            '[targets.eu]\nurl = "postgresql://h/d"\nschemas = ["a", "a"]\n',
+            "key 'schemas' in {toml} [targets.eu] holds an empty or repeated name",
+        ),
+        (
+            '[targets.eu]\nfrom_file = "missing.txt"\n',
+            "cannot read {root}/missing.txt (from_file in {toml} [targets.eu]): No such file",
+        ),
+        (
+            '[targets.eu]\nurl = "postgresql://h/d"\nschemas = ["a"]\n'
+            '[targets."eu.a"]\nurl = "postgresql://h/e"\n',
+            "two targets are named 'eu.a'",
+        ),
+    ],
+    ids=["two-sources", "schema-and-schemas", "repeated-schema", "missing-file", "same-name"],
+)
+def test_a_wrong_source_or_schema_table_is_one_line(
+    project: Project, table: str, message: str
+) -> None:
+    toml = project.root / "migguard.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + table, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_targets(load_config(cwd=project.root), {})
+    assert str(raised.value).startswith(message.format(toml=toml, root=project.root))
+
+
+def test_schemas_fan_a_target_out_with_its_search_path_and_version_table(
+    project: Project,
+) -> None:
+    add_targets(
+        project,
+        {
+            "tenants": {"url": f"postgresql://app:{SECRET}@h/shop", "schemas": ["acme", "Big Co"]},
+            "one": {"url": "postgresql://h/shop?options=-cstatement_timeout%3D0", "schema": "x"},
+            "query": {"url": "postgresql://h/shop", "schemas": "SELECT 'q'"},
+        },
+    )
+    config = load_config(cwd=project.root)
+    targets = {target.name: target for target in read_targets(config, {})}
+    assert sorted(targets) == ["one", "query", "tenants.Big Co", "tenants.acme"]
+    acme = targets["tenants.acme"]
+    assert (acme.group, acme.schema, acme.version_table_schema) == ("tenants", "acme", "acme")
+    assert targets["query"].schemas_query == "SELECT 'q'"
+    assert for_target(config, acme).url == (
+        f"postgresql://app:{SECRET}@h/shop?options=-csearch_path%3Dacme"
+    )
+    assert for_target(config, acme).version_table_schema == "acme"
+    # Quoted (the name has a capital and a space), the space kept by a backslash for libpq.
+    assert for_target(config, targets["tenants.Big Co"]).url == (
+        f"postgresql://app:{SECRET}@h/shop?options=-csearch_path%3D%22Big%5C%20Co%22"
+    )
+    assert for_target(config, targets["one"]).url == (
+        "postgresql://h/shop?options=-cstatement_timeout%3D0%20-csearch_path%3Dx"
+    )
+    sqlite = Target("s", "sqlite:///a.db", schema="a")
+    with pytest.raises(ConfigError, match="a target with schemas must be a PostgreSQL database"):
+        for_target(config, sqlite)
 
 
 def test_an_engine_name_reaches_the_target_and_its_configuration(project: Project) -> None:

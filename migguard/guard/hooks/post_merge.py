@@ -32,7 +32,7 @@ from migguard.guard.settings import post_merge_settings
 from migguard.scripts.directory import History, load_history
 
 if TYPE_CHECKING:
-    from migguard.fleet.upgrade import Project, TargetResult
+    from migguard.fleet.run import Project, TargetResult
     from migguard.guard.settings import PostMergeSettings
     from migguard.runtime.plan import Step
     from migguard.runtime.runner import Listener
@@ -308,22 +308,25 @@ def _upgrade_targets(
     lock_timeout: float,
 ) -> PostMergeResult:
     """Upgrade the targets ``[post_merge] targets``/``tags`` name to ``head``, in parallel."""
+    from migguard.fleet.actions import Migrate
+    from migguard.fleet.run import Project, run_fleet
+    from migguard.fleet.schemas import expand_schemas
     from migguard.fleet.select import select_targets
     from migguard.fleet.targets import read_targets
-    from migguard.fleet.upgrade import Project, upgrade_fleet
 
     heads = load_history(config).graph.heads
     if len(heads) > 1:
         raise SeveralHeadsError(heads)
-    targets = select_targets(read_targets(config), names=settings.targets, tags=settings.tags)
+    targets = select_targets(
+        read_targets(config), names=settings.targets, tags=settings.tags, expand=expand_schemas
+    )
     if project is None:
         project = Project(config_file=None, cwd=config.root, ini_section=config.ini_section)
-    results = upgrade_fleet(
+    results = run_fleet(
         project,
         targets,
-        revision="head",
+        Migrate(upgrade=True, revision="head", lock_timeout=lock_timeout),
         jobs=settings.jobs,
-        lock_timeout=lock_timeout,
         on_done=on_target,
     )
     return PostMergeResult(UPGRADED, changes=changes, targets=tuple(results))

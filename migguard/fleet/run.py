@@ -1,5 +1,7 @@
-"""Upgrading many targets in parallel: at most ``jobs`` at once, each in a worker process of
-its own, each through :func:`migguard.runtime.migrate.migrate` under its own migration lock.
+"""Running one action on many targets in parallel: at most ``jobs`` at once, each target in a
+worker process of its own. The actions (upgrade, downgrade, stamp in
+:mod:`migguard.fleet.actions`; the drift check in :mod:`migguard.guard.fleet_drift`) each run
+one target through the runtime, under that target's own migration lock.
 
 The lock is the only coordination: two fleet runs started at once (on one machine or many)
 each take a target's lock before reading its version table, so every revision runs once per
@@ -17,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from migguard.config.urls import scrub_secrets
 from migguard.errors import MigguardError
@@ -27,12 +29,31 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from migguard.config import Config
+    from migguard.guard.findings import Finding
     from migguard.runtime.plan import Step
     from migguard.scripts.directory import History
 
-__all__ = ["Outcome", "Project", "TargetResult", "upgrade_fleet"]
+__all__ = [
+    "Action",
+    "Done",
+    "Outcome",
+    "Project",
+    "StepCounter",
+    "TargetResult",
+    "run_fleet",
+    "run_target",
+]
 
-Outcome = Literal["upgraded", "already at target", "failed", "not run"]
+Outcome = Literal[
+    "upgraded",
+    "downgraded",
+    "stamped",
+    "already at target",
+    "clean",
+    "drifted",
+    "failed",
+    "not run",
+]
 
 
 class Project(NamedTuple):
@@ -53,19 +74,57 @@ class Project(NamedTuple):
     x_arguments: tuple[str, ...] = ()
 
 
+class Done(NamedTuple):
+    """What an action did on one target (the runner adds the name, URL and time).
+
+    Attributes:
+        outcome: one of :data:`Outcome` but ``failed`` and ``not run``.
+        before: the version table's rows before.
+        after: the rows after.
+        revisions_run: how many revisions committed.
+        findings: what a check found on the target (the drift check); else empty.
+    """
+
+    outcome: Outcome
+    before: tuple[str, ...] | None
+    after: tuple[str, ...] | None
+    revisions_run: int = 0
+    findings: tuple[Finding, ...] = ()
+
+
+class Action(Protocol):
+    """One thing done to each target. Implementations are picklable records (they travel to
+    the worker processes) whose ``run`` is called there."""
+
+    def run(self, config: Config, history: History, counter: StepCounter) -> Done:
+        """Do the action on the target ``config`` names.
+
+        Args:
+            config: the target's configuration (see :func:`migguard.fleet.targets.for_target`).
+            history: the loaded history.
+            counter: to pass to the runtime as the runner's listener, so a failure can still
+                say how many revisions committed.
+
+        Raises:
+            Any exception: the runner turns it into a ``failed`` result.
+        """
+        ...
+
+
 class TargetResult(NamedTuple):
     """What happened on one target.
 
     Attributes:
         name: the target's name.
         shown_url: its URL, the password masked.
-        outcome: ``upgraded``, ``already at target``, ``failed``, or ``not run`` (left out
-            after a failure with ``fail_fast``).
+        outcome: see :data:`Outcome`; ``not run`` for a target left out after a failure with
+            ``fail_fast``.
         before: the version table's rows before the run (``None`` when unknown).
         after: the rows after it (``None`` when unknown).
         revisions_run: how many revisions committed.
         seconds: the target's wall time.
         reason: for ``failed``, the error in one line (credentials removed); else ``None``.
+        findings: what a check found on the target (``drifted``); else empty.
     """
 
     name: str
@@ -76,32 +135,31 @@ class TargetResult(NamedTuple):
     revisions_run: int = 0
     seconds: float = 0.0
     reason: str | None = None
+    findings: tuple[Finding, ...] = ()
 
     @property
     def succeeded(self) -> bool:
-        """Whether the target reached its revision (upgraded or already there)."""
-        return self.outcome in ("upgraded", "already at target")
+        """Whether the action got through on the target (drift found is still a check done)."""
+        return self.outcome not in ("failed", "not run")
 
 
-def upgrade_fleet(
+def run_fleet(
     project: Project,
     targets: Sequence[Target],
+    action: Action,
     *,
-    revision: str,
     jobs: int,
     fail_fast: bool = False,
-    lock_timeout: float = 60.0,
     on_done: Callable[[TargetResult], None] | None = None,
 ) -> list[TargetResult]:
-    """Upgrade every target to ``revision``, at most ``jobs`` at a time.
+    """Run ``action`` on every target, at most ``jobs`` at a time.
 
     Args:
         project: where workers load the configuration and history from.
         targets: the targets (see :func:`migguard.fleet.select.select_targets`).
-        revision: the upgrade target (``head``, an id, ...), the same for every target.
-        jobs: the most targets upgraded at once (at least 1).
+        action: what to do on each (the same for every target).
+        jobs: the most targets run at once (at least 1).
         fail_fast: after the first failure start no other target (those running finish).
-        lock_timeout: seconds each target waits for another run's migration lock.
         on_done: told about each target as it finishes, in the order they finish.
 
     Returns:
@@ -122,8 +180,7 @@ def upgrade_fleet(
         while waiting or pending:
             while waiting and not stopping and len(pending) < workers:
                 target = waiting.pop()
-                future = pool.submit(upgrade_target, project, target, revision, lock_timeout)
-                pending[future] = target
+                pending[pool.submit(run_target, project, target, action)] = target
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -137,25 +194,20 @@ def upgrade_fleet(
     return [results.get(target.name, _not_run(target)) for target in targets]
 
 
-def upgrade_target(
-    project: Project, target: Target, revision: str, lock_timeout: float
-) -> TargetResult:
-    """Upgrade one target (in a worker process; also callable directly).
+def run_target(project: Project, target: Target, action: Action) -> TargetResult:
+    """Run ``action`` on one target (in a worker process; also callable directly).
 
     Args:
         project: where to load the configuration and history from (cached per process).
         target: the target.
-        revision: the upgrade target.
-        lock_timeout: seconds to wait for another run's migration lock.
+        action: what to do.
 
     Returns:
         The target's result; every migguard error and every exception of a revision becomes
         a ``failed`` result with a one-line reason.
     """
-    from migguard.runtime.migrate import migrate
-
     started = time.perf_counter()
-    counter = _Counter()
+    counter = StepCounter()
     config: Config | None = None
     before: tuple[str, ...] | None = None
     try:
@@ -163,17 +215,10 @@ def upgrade_target(
         # A target's seconds are its own, not the worker's first load of the project.
         started = time.perf_counter()
         config = for_target(shared, target)
-        # Read before the run so a failure can say where the target started (the run itself
+        # Read before the run so a failure can say where the target started (the action
         # reads it again under the lock; a success reports that reading).
         before = _rows_or_none(config)
-        outcome = migrate(
-            config,
-            history,
-            upgrade=True,
-            target=revision,
-            lock_timeout=lock_timeout,
-            listener=counter,
-        )
+        done = action.run(config, history, counter)
     except Exception as exc:  # one target's failure is its result, whatever raised
         return TargetResult(
             target.name,
@@ -188,15 +233,16 @@ def upgrade_target(
     return TargetResult(
         target.name,
         target.shown_url,
-        "upgraded" if outcome.steps else "already at target",
-        before=outcome.before,
-        after=outcome.after,
-        revisions_run=len(outcome.steps),
+        done.outcome,
+        before=done.before,
+        after=done.after,
+        revisions_run=done.revisions_run,
         seconds=time.perf_counter() - started,
+        findings=done.findings,
     )
 
 
-class _Counter:
+class StepCounter:
     """A runner listener that counts the revisions committed."""
 
     def __init__(self) -> None:
@@ -236,7 +282,7 @@ def _loaded(project: Project) -> tuple[Config, History]:
 
 
 def _rows_or_none(config: Config | None) -> tuple[str, ...] | None:
-    """The version table's rows after a failure, or ``None`` when they cannot be read."""
+    """The version table's rows, or ``None`` when they cannot be read."""
     if config is None:
         return None
     from migguard.runtime.current import read_current

@@ -3,11 +3,13 @@ its own migration lock, with a report per target and an exit code for all / some
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -186,3 +188,71 @@ def test_postgresql_targets_upgrade_in_parallel_and_never_show_the_password(
             in result.out
         )
         assert "postgres:***@" in result.out
+
+
+@contextlib.contextmanager
+def postgres_fleet(project: Project, server: PostgresServer, count: int) -> Iterator[list[str]]:
+    """``count`` fresh PostgreSQL databases named as targets ``pg00``...; yields their URLs."""
+    with contextlib.ExitStack() as stack:
+        urls = [stack.enter_context(fresh_database(server)) for _ in range(count)]
+        add_targets(project, {f"pg{i:02d}": {"url": url} for i, url in enumerate(urls)})
+        yield urls
+
+
+def pg_runs(url: str) -> list[str]:
+    """``REV|COUNT`` per revision that ran on the PostgreSQL database ``url``."""
+    return psql(url, "SELECT rev, count(*) FROM ran GROUP BY rev ORDER BY rev").split()
+
+
+@pytest.mark.slow
+def test_fifty_postgresql_databases_reach_head_with_four_jobs(
+    project: Project, postgres_server: PostgresServer
+) -> None:
+    recording_history(project)
+    with postgres_fleet(project, postgres_server, 50) as urls:
+        result = project.run("upgrade", "head", "--all", "--jobs", "4")
+        assert result.code == EXIT_OK, result.out + result.err
+        assert result.out.splitlines()[-1] == "50 target(s): 50 succeeded, 0 failed."
+        for url in urls:
+            assert pg_runs(url) == [f"{rid}|1" for rid in REVISIONS]
+
+
+def test_two_fleet_runs_at_once_on_postgresql_run_every_revision_once(
+    project: Project, postgres_server: PostgresServer
+) -> None:
+    recording_history(project)
+    with postgres_fleet(project, postgres_server, 8) as urls:
+        env = {**os.environ, "NO_COLOR": "1"}
+        command = [sys.executable, "-m", "migguard", "upgrade", "head", "--all", "--jobs", "3"]
+        started = [
+            subprocess.Popen(
+                command, cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
+        for run in started:
+            out, err = run.communicate(timeout=180)
+            assert run.returncode == EXIT_OK, out + err
+        for url in urls:
+            assert pg_runs(url) == [f"{rid}|1" for rid in REVISIONS]
+            assert psql(url, "SELECT version_num FROM alembic_version").split() == [HEAD]
+
+
+def test_a_failing_postgresql_target_leaves_the_others_upgraded_and_is_named(
+    project: Project, postgres_server: PostgresServer
+) -> None:
+    recording_history(project)
+    with postgres_fleet(project, postgres_server, 4) as urls:
+        # pg02 already holds the table the first revision creates.
+        psql(urls[2], "CREATE TABLE widget (id integer PRIMARY KEY)")
+        result = project.run("upgrade", "head", "--all", "--jobs", "2")
+        assert result.code == EXIT_PARTIAL, result.out + result.err
+        for index, url in enumerate(urls):
+            if index != 2:
+                assert pg_runs(url) == [f"{rid}|1" for rid in REVISIONS]
+        failed = next(line for line in result.out.splitlines() if line.startswith("pg02: "))
+        assert failed.startswith("pg02: failed: ")
+        assert 'relation "widget" already exists' in failed
+        # The failed revision was rolled back whole: pg02 stays at base, without `ran`.
+        assert psql(urls[2], "SELECT to_regclass('ran') IS NULL").strip() == "t"
+        assert result.out.splitlines()[-1] == "4 target(s): 3 succeeded, 1 failed."
