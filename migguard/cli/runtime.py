@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -227,7 +228,8 @@ def _run_fleet(args: argparse.Namespace, action: Action) -> int:
     """``upgrade``/``downgrade``/``stamp`` over targets: every chosen target in parallel, a
     line per target as it finishes, then the per-target table (or JSON)."""
     from migguard.fleet.run import run_fleet
-    from migguard.report.fleet import print_fleet_run, target_line
+    from migguard.report.fleet import print_fleet_run
+    from migguard.report.fleet_progress import FleetProgress
 
     if args.sql or args.dry_run:
         raise UsageError("--sql and --dry-run run on one database: use --url, not targets")
@@ -236,14 +238,19 @@ def _run_fleet(args: argparse.Namespace, action: Action) -> int:
     targets = selected_targets(args, config)
     printer = Printer()
     as_text = args.format == "text" and not args.quiet
-    results = run_fleet(
-        project_of(args, config),
-        targets,
-        action,
-        jobs=args.jobs,
-        fail_fast=args.fail_fast,
-        on_done=(lambda result: printer.line(target_line(result))) if as_text else None,
-    )
+    # On a terminal: finished lines above an overall bar and the running targets; piped: the
+    # finished lines only; JSON and --quiet: nothing until the end.
+    view = FleetProgress(printer, len(targets)) if as_text else None
+    with view if view is not None else contextlib.nullcontext():
+        results = run_fleet(
+            project_of(args, config),
+            targets,
+            action,
+            jobs=args.jobs,
+            fail_fast=args.fail_fast,
+            on_start=(lambda target: view.started(target.name)) if view is not None else None,
+            on_done=view.finished if view is not None else None,
+        )
     if args.format == "json" or not args.quiet:
         if as_text:
             printer.line()

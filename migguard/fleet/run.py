@@ -150,6 +150,7 @@ def run_fleet(
     *,
     jobs: int,
     fail_fast: bool = False,
+    on_start: Callable[[Target], None] | None = None,
     on_done: Callable[[TargetResult], None] | None = None,
 ) -> list[TargetResult]:
     """Run ``action`` on every target, at most ``jobs`` at a time.
@@ -160,6 +161,7 @@ def run_fleet(
         action: what to do on each (the same for every target).
         jobs: the most targets run at once (at least 1).
         fail_fast: after the first failure start no other target (those running finish).
+        on_start: told about each target as it is handed to a free worker.
         on_done: told about each target as it finishes, in the order they finish.
 
     Returns:
@@ -181,6 +183,8 @@ def run_fleet(
             while waiting and not stopping and len(pending) < workers:
                 target = waiting.pop()
                 pending[pool.submit(run_target, project, target, action)] = target
+                if on_start is not None:
+                    on_start(target)
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
