@@ -384,16 +384,22 @@ def cmd_current(args: argparse.Namespace) -> int:
 
 def _current_fleet(args: argparse.Namespace) -> int:
     """``current --all``: each target's revisions, then how many targets are at each."""
-    from migguard.fleet.current import group_fleet, read_fleet
+    from migguard.fleet.current import by_history, group_fleet, read_fleet
     from migguard.report.fleet import print_fleet_current
 
     config, history = history_from(args, env_py=True)
-    fleet = read_fleet(config, selected_targets(args, config))
-    print_fleet_current(Printer(), fleet, group_fleet(history.graph, fleet), fmt=args.format)
+    targets = selected_targets(args, config)
+    fleet = read_fleet(config, targets)
+    # Targets with a history of their own are grouped, and judged behind, against it.
+    groups = []
+    behind = []
+    for graph, entries in by_history(config, targets, fleet, history):
+        groups += group_fleet(graph, entries)
+        heads = set(graph.real_heads)
+        behind += [e.name for e in entries if e.rows is not None and set(e.rows) != heads]
+    print_fleet_current(Printer(), fleet, groups, fmt=args.format)
     readable = [entry for entry in fleet if entry.rows is not None]
     status = fleet_status(len(readable), len(fleet))
-    heads = set(history.graph.real_heads)
-    behind = [entry.name for entry in readable if set(entry.rows or ()) != heads]
     if status == EXIT_OK and args.check_heads and behind:
         sys.stderr.write(
             f"migguard: error: {len(behind)} target(s) not at every head: {', '.join(behind)}; "

@@ -163,6 +163,8 @@ TARGET = Table(
             "schema": "string",
             "schemas": "string or strings",
             "engine_name": "string",
+            "script_location": "string",
+            "version_table": "string",
         }
     ),
 )

@@ -4,14 +4,18 @@ stragglers (targets behind the newest revision any target is at)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from migguard.config import Config
 from migguard.errors import MigguardError
 from migguard.fleet.targets import Target, for_target
 from migguard.graph import RevisionGraph
 
-__all__ = ["Group", "TargetRevisions", "group_fleet", "read_fleet"]
+if TYPE_CHECKING:
+    from migguard.scripts.directory import History
+
+__all__ = ["Group", "TargetRevisions", "by_history", "group_fleet", "read_fleet"]
 
 
 class TargetRevisions(NamedTuple):
@@ -94,3 +98,35 @@ def group_fleet(graph: RevisionGraph, fleet: Sequence[TargetRevisions]) -> list[
             names.setdefault(tuple(sorted(entry.rows)), []).append(entry.name)
     ordered = sorted(names, key=age, reverse=True)
     return [Group(rows, tuple(sorted(names[rows])), i == 0) for i, rows in enumerate(ordered)]
+
+
+def by_history(
+    config: Config, targets: Sequence[Target], fleet: Sequence[TargetRevisions], main: History
+) -> list[tuple[RevisionGraph, list[TargetRevisions]]]:
+    """Split the fleet by the history each target runs, so that each part is grouped against
+    its own graph: the project's history (``main``) first, then each target ``script_location``
+    in the order its first target comes.
+
+    Args:
+        config: the project's configuration.
+        targets: the targets, in the order of ``fleet``.
+        fleet: from :func:`read_fleet`.
+        main: the project's loaded history.
+
+    Returns:
+        ``(graph, entries)`` per history that has targets.
+
+    Raises:
+        HistoryError: a target's own history does not load.
+    """
+    from migguard.fleet.run import target_history
+
+    parts: dict[tuple[Path, ...], tuple[RevisionGraph, list[TargetRevisions]]] = {
+        config.version_locations: (main.graph, [])
+    }
+    for target, entry in zip(targets, fleet, strict=True):
+        own = for_target(config, target)
+        if own.version_locations not in parts:
+            parts[own.version_locations] = (target_history(own).graph, [])
+        parts[own.version_locations][1].append(entry)
+    return [part for part in parts.values() if part[1]]

@@ -42,6 +42,7 @@ __all__ = [
     "TargetResult",
     "run_fleet",
     "run_target",
+    "target_history",
 ]
 
 Outcome = Literal[
@@ -215,10 +216,11 @@ def run_target(project: Project, target: Target, action: Action) -> TargetResult
     config: Config | None = None
     before: tuple[str, ...] | None = None
     try:
-        shared, history = _loaded(project)
+        shared = _loaded(project)
+        config = for_target(shared, target)
+        history = target_history(config)
         # A target's seconds are its own, not the worker's first load of the project.
         started = time.perf_counter()
-        config = for_target(shared, target)
         # Read before the run so a failure can say where the target started (the action
         # reads it again under the lock; a success reports that reading).
         before = _rows_or_none(config)
@@ -263,15 +265,30 @@ class StepCounter:
         self.finished += 1
 
 
-# Per worker process: the configuration and history of each project it has served.
-_LOADED: dict[Project, tuple[Config, History]] = {}
+# Per worker process: the configuration of each project it has served, and each history.
+_LOADED: dict[Project, Config] = {}
+_HISTORIES: dict[tuple[tuple[Path, ...], bool], History] = {}
 
 
-def _loaded(project: Project) -> tuple[Config, History]:
-    """The configuration and history of ``project``, loaded once per process."""
+def target_history(config: Config) -> History:
+    """The history a target's configuration (:func:`migguard.fleet.targets.for_target`)
+    runs: the project's, or the target's own (``script_location``), loaded once per process.
+
+    Raises:
+        HistoryError: the history does not load.
+    """
+    key = (config.version_locations, config.recursive_version_locations)
+    if key not in _HISTORIES:
+        from migguard.scripts.directory import load_history
+
+        _HISTORIES[key] = load_history(config)
+    return _HISTORIES[key]
+
+
+def _loaded(project: Project) -> Config:
+    """The configuration of ``project``, loaded once per process."""
     if project not in _LOADED:
         from migguard.config.load import load_config
-        from migguard.scripts.directory import load_history
 
         config = load_config(project.config_file, cwd=project.cwd, ini_section=project.ini_section)
         # As the command line does for its own process: the project's modules import through
@@ -281,7 +298,7 @@ def _loaded(project: Project) -> tuple[Config, History]:
             from migguard.alembic_compat.env_settings import with_env_py
 
             config = with_env_py(config, x_arguments=project.x_arguments)
-        _LOADED[project] = (config, load_history(config))
+        _LOADED[project] = config
     return _LOADED[project]
 
 

@@ -12,6 +12,9 @@ Keys (schema: :data:`migguard.config.schema.TARGET`):
   Listed targets are named ``NAME.LINE_NAME`` and carry the table's tags and the line's.
 - ``tags`` (an array of strings, for ``--tag``);
 - ``version_table_schema``: the schema holding the version table;
+- ``script_location`` and ``version_table``: a history of its own (projects with several
+  independent histories): the revisions of ``script_location``'s ``versions`` folder
+  (relative to the configuration file's folder), recorded in ``version_table``;
 - ``engine_name``: Alembic's multidb layout: the name passed to each revision's
   ``upgrade()``/``downgrade()``. An ``alembic.ini`` whose ``[alembic]`` section lists
   ``databases`` makes one such target per name (see
@@ -63,6 +66,9 @@ class Target(NamedTuple):
             run (see :func:`migguard.fleet.schemas.expand_schemas`); else ``None``.
         engine_name: the multidb engine name its revision functions are called with, or
             ``None`` (called with no arguments).
+        script_location: the migration environment of its own history (absolute), or
+            ``None`` for the project's.
+        version_table: its version table's name, or ``None`` for the project's.
     """
 
     name: str
@@ -73,6 +79,8 @@ class Target(NamedTuple):
     group: str | None = None
     schemas_query: str | None = None
     engine_name: str | None = None
+    script_location: Path | None = None
+    version_table: str | None = None
 
     @property
     def shown_url(self) -> str:
@@ -85,7 +93,8 @@ class Target(NamedTuple):
             f"Target(name={self.name!r}, url={self.shown_url!r}, tags={self.tags!r}, "
             f"version_table_schema={self.version_table_schema!r}, schema={self.schema!r}, "
             f"group={self.group!r}, schemas_query={self.schemas_query!r}, "
-            f"engine_name={self.engine_name!r})"
+            f"engine_name={self.engine_name!r}, script_location={self.script_location!r}, "
+            f"version_table={self.version_table!r})"
         )
 
     def in_schema(self, schema: str) -> Target:
@@ -155,12 +164,16 @@ def _table_targets(
     tags = tuple(str(tag) for tag in tags_value) if isinstance(tags_value, list) else ()
     schema = values.get("version_table_schema")
     engine_name = values.get("engine_name")
+    location = values.get("script_location")
+    version_table = values.get("version_table")
     base = Target(
         name=name,
         url="",
         tags=tags,
         version_table_schema=schema if isinstance(schema, str) and schema else None,
         engine_name=engine_name if isinstance(engine_name, str) and engine_name else None,
+        script_location=config.root / location if isinstance(location, str) and location else None,
+        version_table=version_table if isinstance(version_table, str) and version_table else None,
     )
     url = values.get("url")
     if isinstance(url, str):
@@ -218,8 +231,8 @@ def _fan_out(target: Target, values: Mapping[str, object], where: str) -> list[T
 def for_target(config: Config, target: Target) -> Config:
     """The configuration one target runs with: its URL (with ``search_path`` set to its
     schema, when it has one, and ``*.*`` added to ``exclude_tables`` so comparisons stay in
-    that schema), its version table schema and its multidb engine name; every other setting
-    shared.
+    that schema), its version table (schema, name), its own history's folders and its multidb
+    engine name; every other setting shared.
 
     Args:
         config: the project's configuration.
@@ -245,6 +258,13 @@ def for_target(config: Config, target: Target) -> Config:
         changed = changed._replace(exclude_tables=(*config.exclude_tables, "*.*"))
     if target.version_table_schema is not None:
         changed = changed._replace(version_table_schema=target.version_table_schema)
+    if target.version_table is not None:
+        changed = changed._replace(version_table=target.version_table)
+    if target.script_location is not None:
+        changed = changed._replace(
+            script_location=target.script_location,
+            version_locations=(target.script_location / "versions",),
+        )
     return changed
 
 

@@ -159,7 +159,8 @@ def print_fleet_current(
     Args:
         printer: where to print.
         fleet: each target's revisions, in the order to show.
-        groups: the targets grouped by revisions, newest first
+        groups: the targets grouped by revisions, newest first (per history, when targets
+            run histories of their own)
             (:func:`migguard.fleet.current.group_fleet`).
         fmt: ``text``: ``NAME: REVS`` per target (``base``, or ``unreadable: REASON``), then
             ``N target(s) at REVS`` per group, the older ones marked ``(stragglers: NAMES)``;

@@ -24,7 +24,7 @@ from tests.testing.fleet import (
     version,
 )
 from tests.testing.postgres import PostgresServer, fresh_database, psql
-from tests.testing.project import Project
+from tests.testing.project import Project, revision_source
 
 ONCE_EACH = dict.fromkeys(REVISIONS, 1)
 
@@ -256,3 +256,46 @@ def test_a_failing_postgresql_target_leaves_the_others_upgraded_and_is_named(
         # The failed revision was rolled back whole: pg02 stays at base, without `ran`.
         assert psql(urls[2], "SELECT to_regclass('ran') IS NULL").strip() == "t"
         assert result.out.splitlines()[-1] == "4 target(s): 3 succeeded, 1 failed."
+
+
+def test_targets_with_histories_of_their_own_run_with_one_command(project: Project) -> None:
+    """A project with two independent histories: the application's (``migrations``, in
+    ``alembic_version``) and an analytics one (``analytics``, in ``analytics_version``). One
+    command upgrades each target through its own history, and ``current --all`` groups each
+    against its own."""
+    recording_history(project)
+    analytics = project.root / "analytics" / "versions"
+    analytics.mkdir(parents=True)
+    (analytics / "an1_rev.py").write_text(
+        revision_source(
+            "an1", None, upgrade='op.create_table("event", sa.Column("id", sa.Integer()))'
+        ),
+        encoding="utf-8",
+    )
+    add_targets(
+        project,
+        {
+            "app": {"url": "sqlite:///app.db"},
+            "stats": {
+                "url": "sqlite:///stats.db",
+                "script_location": "analytics",
+                "version_table": "analytics_version",
+            },
+        },
+    )
+
+    result = project.run("upgrade", "head", "--all")
+
+    assert result.code == EXIT_OK, result.out + result.err
+    assert version(project.root / "app.db") == [HEAD]
+    with sqlite3.connect(project.root / "stats.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        rows = connection.execute("SELECT version_num FROM analytics_version").fetchall()
+    connection.close()
+    assert rows == [("an1",)]
+    assert "event" in tables and "ran" not in tables and "alembic_version" not in tables
+    current = project.run("current", "--all")
+    assert current.code == EXIT_OK, current.err
+    assert f"1 target(s) at {HEAD}" in current.out
+    assert "1 target(s) at an1" in current.out
+    assert "straggler" not in current.out

@@ -47,7 +47,8 @@ def test_no_targets_table_means_no_targets(project: Project) -> None:
         (
             '[targets.eu]\nurl = "sqlite:///a.db"\nport = 5432\n',
             "unknown key 'port' in {toml} [targets.eu] (known: url, from_file, from_command, "
-            "timeout, tags, version_table_schema, schema, schemas, engine_name)",
+            "timeout, tags, version_table_schema, schema, schemas, engine_name, script_location, "
+            "version_table)",
         ),
         (
             '[targets.eu]\nurl = "sqlite:///a.db"\ntags = "prod"\n',
