@@ -1,5 +1,5 @@
-"""The README's first day, typed as real ``migguard`` processes in a fresh folder, on SQLite and
-on PostgreSQL: the database is checked after every step.
+"""The README's first day, typed as real ``migguard`` processes in a fresh folder, on SQLite, on
+PostgreSQL and on MariaDB: the database is checked after every step.
 
 The README's "Quick start: a first day" section is the script: each command this test types
 must be the README's next command, word for word, and on SQLite (the README's database) each
@@ -141,6 +141,8 @@ class FirstDay:
     url: str  # the database, as the test inspects it (absolute)
     config: str  # the migguard.toml the user writes
     compare_output: bool  # True on the README's own database (SQLite)
+    # MySQL and MariaDB need a length for VARCHAR: the models give one there.
+    string_type: str = "String()"
     readme: list[Shown] = field(default_factory=shown_commands)
     ids: dict[str, str] = field(default_factory=dict)  # README id -> id of this run
     typed: list[list[str]] = field(default_factory=list)
@@ -202,6 +204,10 @@ class FirstDay:
         """Write the project file ``name``, as the user does in their editor."""
         (self.root / name).write_text(text, encoding="utf-8")
 
+    def write_models(self, text: str) -> None:
+        """Write ``models.py``, its strings given the length the database needs."""
+        self.write("models.py", text.replace("String()", self.string_type))
+
     def tables(self) -> dict[str, list[str]]:
         """The database's tables (the version table left out) and their columns."""
         found = schema(self.url)
@@ -214,14 +220,16 @@ class FirstDay:
 
 
 @pytest.fixture
-def day(db_url: str, tmp_path: Path) -> FirstDay:
+def day(any_db_url: str, tmp_path: Path) -> FirstDay:
     """A first day on SQLite (the README's own configuration, ``application.db`` in the
-    project folder) or PostgreSQL (the same configuration with the fixture's URL)."""
+    project folder), PostgreSQL or MariaDB (the same configuration with the fixture's URL;
+    on MariaDB the strings have a length, ``String(100)``)."""
     root = tmp_path / "project"
     root.mkdir()
-    if db_url.startswith("sqlite"):
+    if any_db_url.startswith("sqlite"):
         return FirstDay(root, f"sqlite:///{root / 'application.db'}", CONFIG, True)
-    return FirstDay(root, db_url, CONFIG.replace(README_URL, db_url), False)
+    string_type = "String(100)" if any_db_url.startswith("mysql") else "String()"
+    return FirstDay(root, any_db_url, CONFIG.replace(README_URL, any_db_url), False, string_type)
 
 
 def test_the_readme_shows_the_files_this_test_writes() -> None:
@@ -246,7 +254,7 @@ def test_first_day(day: FirstDay) -> None:
     assert (day.root / "migrations" / "versions").is_dir()
     assert (day.root / "migrations" / "script.py.mako").is_file()
     day.write("migguard.toml", day.config)
-    day.write("models.py", MODELS)
+    day.write_models(MODELS)
 
     # Autogenerate compares with the database but changes nothing in it.
     created = day.type('migguard revision --autogenerate -m "Add customer table"')
@@ -261,7 +269,7 @@ def test_first_day(day: FirstDay) -> None:
     assert day.tables() == {"customer": CUSTOMER}
     assert day.at() == [first]
 
-    day.write("models.py", MODELS.replace(CITY_COLUMN, f"{CITY_COLUMN}\n    {AGE_COLUMN}"))
+    day.write_models(MODELS.replace(CITY_COLUMN, f"{CITY_COLUMN}\n    {AGE_COLUMN}"))
     added = day.type('migguard revision --autogenerate -m "Add age column"')
     assert "Detected add column 'customer.age'" in added
     second = day.id(SECOND)

@@ -366,3 +366,15 @@ def mariadb_client(url: str, sql_text: str) -> str:
     if done.returncode != 0:
         raise postgres.CommandFailed(f"mariadb exited {done.returncode}: {done.stderr}")
     return done.stdout
+
+
+# --- the three databases ----------------------------------------------------------------------
+
+ANY_DB_URL_FIXTURES = {**postgres.DB_URL_FIXTURES, "mariadb": "mariadb_url"}
+
+
+@pytest.fixture(params=list(ANY_DB_URL_FIXTURES), ids=list(ANY_DB_URL_FIXTURES))
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh database, once per database migguard supports: a test using it runs
+    as ``[sqlite]``, ``[postgresql]`` and ``[mariadb]`` (the cross-database tests)."""
+    return str(request.getfixturevalue(ANY_DB_URL_FIXTURES[request.param]))
