@@ -4,6 +4,7 @@ modules import helpers from there, never from one another or from a conftest).""
 pytest_plugins = [
     "tests.testing.project",
     "tests.testing.postgres",
+    "tests.testing.mariadb",
     "tests.testing.precommit",
     "tests.testing.listener",
     "tests.testing.markers",

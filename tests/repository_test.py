@@ -67,10 +67,10 @@ def test_the_contributing_guide_gives_the_fast_subset_pyproject_documents() -> N
     settings = pyproject()
     options = settings["tool"]["pytest"]["ini_options"]  # type: ignore[index]
     declared = {line.partition(":")[0] for line in options["markers"]}
-    assert declared == {"postgresql", "git", "precommit", "slow"}
+    assert declared == {"postgresql", "mariadb", "git", "precommit", "slow"}
     assert "--strict-markers" in options["addopts"]
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    assert '-m "not slow and not postgresql"' in text
+    assert '-m "not slow and not postgresql and not mariadb"' in text
     assert "CI=1" in text
 
 

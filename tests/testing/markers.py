@@ -1,15 +1,16 @@
 """The suite's markers, applied at collection from what each test uses, so nobody has to remember
-them: ``postgresql`` (the throwaway server), ``git`` (real repositories), ``precommit`` (the
-real pre-commit program). ``slow`` is written by hand on the slowest tests. The markers are
-declared in pyproject.toml (``--strict-markers``); the fast subset is
-``pytest -m "not slow and not postgresql"``.
+them: ``postgresql`` and ``mariadb`` (the throwaway servers), ``git`` (real repositories),
+``precommit`` (the real pre-commit program). ``slow`` is written by hand on the slowest tests.
+The markers are declared in pyproject.toml (``--strict-markers``); the fast subset is
+``pytest -m "not slow and not postgresql and not mariadb"``.
 
 What a test uses is found by following its code: the test function, the fixtures it requests
 (their whole chain) and every function of the test suite they name, transitively. A test that
 reaches :func:`tests.testing.gitrepo.git`, GitPython's ``Repo`` or a literal ``["git", ...]``
 command uses git; one that reaches :func:`tests.testing.precommit.run_pre_commit` or its
 fixtures uses pre-commit; one whose fixtures include ``postgres_server``, or that is a
-``postgresql`` case of a parametrized test (``db_url``, ``dialect``, ...), uses PostgreSQL.
+``postgresql`` case of a parametrized test (``db_url``, ``dialect``, ...), uses PostgreSQL;
+likewise ``mariadb_server`` or a ``mariadb`` case uses MariaDB.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from typing import Any
 import pytest
 
 POSTGRESQL = "postgresql"
+MARIADB = "mariadb"
 GIT = "git"
 PRECOMMIT = "precommit"
 
 POSTGRES_FIXTURES = frozenset({"postgres_server"})
+MARIADB_FIXTURES = frozenset({"mariadb_server"})
 PRECOMMIT_FIXTURES = frozenset({"hook_repository", "pre_commit_home"})
 
 
@@ -89,11 +92,13 @@ def reached(roots: Iterable[Callable[..., Any]]) -> tuple[list[object], bool]:
     return found, literal_git
 
 
-def uses_postgresql(item: pytest.Item) -> bool:
-    if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+def uses_server(item: pytest.Item, fixtures: frozenset[str], param: str) -> bool:
+    """Whether ``item`` requests one of the server ``fixtures`` or is the ``param`` case of a
+    parametrized test."""
+    if fixtures & set(getattr(item, "fixturenames", ())):
         return True
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and POSTGRESQL in callspec.params.values()
+    return callspec is not None and param in callspec.params.values()
 
 
 def fixture_functions(item: pytest.Item) -> list[Callable[..., Any]]:
@@ -109,12 +114,15 @@ def fixture_functions(item: pytest.Item) -> list[Callable[..., Any]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Add the ``postgresql``, ``git`` and ``precommit`` markers to the tests that use them."""
+    """Add the ``postgresql``, ``mariadb``, ``git`` and ``precommit`` markers to the tests that
+    use them."""
     git_targets = _git_targets()
     precommit_targets = _precommit_targets()
     for item in items:
-        if uses_postgresql(item):
+        if uses_server(item, POSTGRES_FIXTURES, POSTGRESQL):
             item.add_marker(POSTGRESQL)
+        if uses_server(item, MARIADB_FIXTURES, MARIADB):
+            item.add_marker(MARIADB)
         roots = [*fixture_functions(item), getattr(item, "obj", None)]
         objects, literal_git = reached(root for root in roots if root is not None)
         fixtures = set(getattr(item, "fixturenames", ()))
