@@ -55,7 +55,8 @@ def with_mariadb_options(kw: Mapping[str, Any]) -> dict[str, Any]:
 def alter_column_statements(dialect: Dialect, alter: AlterColumn) -> list[str]:
     """The statements that carry out ``alter`` on MySQL/MariaDB, in order.
 
-    * a change of type, nullability or comment (or a default with ``ON UPDATE``): one
+    * a change of type, nullability, comment or ``autoincrement`` (or a default with
+      ``ON UPDATE``): one
       ``MODIFY`` restating the column, or ``CHANGE`` when it is also renamed; the parts not
       changed come from ``existing_*`` (nullability unknown means NULL, as MySQL itself
       assumes; ``kw`` ``autoincrement`` / ``existing_autoincrement`` add ``AUTO_INCREMENT``);
@@ -74,6 +75,7 @@ def alter_column_statements(dialect: Dialect, alter: AlterColumn) -> list[str]:
         alter.type_ is not None
         or alter.nullable is not None
         or alter.comment is not False
+        or alter.kw.get("autoincrement") is not None
         or (new_default and _has_on_update(alter.server_default))
         or (alter.new_column_name is not None and alter.existing_type is not None)
     )
@@ -153,12 +155,13 @@ def drop_constraint_sql(
     """``ALTER TABLE t DROP ...`` for a named constraint attached to its (scratch) table.
 
     MySQL drops each kind with its own clause: ``DROP FOREIGN KEY``, ``DROP PRIMARY KEY``,
-    ``DROP INDEX`` (a UNIQUE constraint is an index), ``DROP CHECK`` (MySQL 8.0.16); MariaDB
-    drops a CHECK with ``DROP CONSTRAINT``, and both take ``DROP CONSTRAINT`` for any kind
-    (MySQL 8.0.19, https://dev.mysql.com/doc/refman/8.0/en/alter-table.html;
-    https://mariadb.com/kb/en/alter-table/#drop-constraint), which serves ``type_=None``.
-    Written here rather than compiled from SQLAlchemy's ``DropConstraint``, which Alembic
-    replaces for MySQL when it is imported in the same process.
+    ``DROP INDEX`` (a UNIQUE constraint is an index); a CHECK, or a constraint of no given
+    type, with ``DROP CONSTRAINT``, which MariaDB takes (10.2, it has no ``DROP CHECK``) and
+    MySQL too (8.0.19; https://dev.mysql.com/doc/refman/8.0/en/alter-table.html,
+    https://mariadb.com/kb/en/alter-table/#drop-constraint), so that SQL written offline for
+    a ``mysql://`` URL also runs on MariaDB (Alembic writes MySQL's ``DROP CHECK``). Written
+    here rather than compiled from SQLAlchemy's ``DropConstraint``, which Alembic replaces for
+    MySQL when it is imported in the same process.
 
     Raises:
         UsageError: ``if_exists`` on MySQL, which has no ``IF EXISTS`` for these clauses
@@ -175,10 +178,6 @@ def drop_constraint_sql(
     table = preparer.format_table(constraint.table)
     if type_ == "primary":
         return f"ALTER TABLE {table} DROP PRIMARY KEY"
-    clause = {
-        "foreignkey": "FOREIGN KEY",
-        "unique": "INDEX",
-        "check": "CONSTRAINT" if mariadb else "CHECK",
-    }.get(type_ or "", "CONSTRAINT")
+    clause = {"foreignkey": "FOREIGN KEY", "unique": "INDEX"}.get(type_ or "", "CONSTRAINT")
     exists = " IF EXISTS" if if_exists else ""
     return f"ALTER TABLE {table} DROP {clause}{exists} {preparer.format_constraint(constraint)}"
