@@ -36,6 +36,7 @@ _MARIADB_TYPE_NAMES = {"JSON": "LONGTEXT"}
 _CHARSET = re.compile(r"\bCHARACTER SET \w+")
 _COLLATE = re.compile(r"\bCOLLATE \w+")
 _PUNCTUATION = re.compile(r"\s*([(),])\s*")
+_WORD_AFTER_BRACKET = re.compile(r"\)\s*(?=\w)")
 _BACKQUOTED = re.compile(r"`((?:[^`]|``)*)`")
 _LITERALS = re.compile(r"'(?:[^'\\]|''|\\.)*'|[^']+")
 _NOW = re.compile(
@@ -64,7 +65,8 @@ def type_keys(model: str, reflected: str) -> tuple[str, str]:
 
 
 def _type_key(text: str) -> str:
-    text = _PUNCTUATION.sub(r"\1", " ".join(_DISPLAY_WIDTH.sub(r"\1", text).split()))
+    text = _PUNCTUATION.sub(r"\1", " ".join(text.split()))
+    text = _DISPLAY_WIDTH.sub(r"\1", _WORD_AFTER_BRACKET.sub(") ", text))
     base, bracket, rest = text.partition("(")
     word, space, tail = base.partition(" ")
     word = _TYPE_NAMES.get(word, word)
