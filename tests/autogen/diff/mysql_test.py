@@ -165,6 +165,7 @@ def models(*, second: bool = False) -> sa.MetaData:
         sa.CheckConstraint("price >= 0", name="ck_author_price"),
         comment="people",
         mysql_engine="InnoDB",
+        mysql_charset="utf8mb4",
     )
     sa.Table(
         "book",
@@ -258,6 +259,9 @@ def test_revision_autogenerate_upgrade_and_nothing_left_on_mariadb(
     again = project.run("revision", "--autogenerate", "-m", "nothing")
     assert again.code == 0, again.err
     assert "No changes detected" in again.out
+    written = next(project.versions.glob("*_first.py")).read_text(encoding="utf-8")
+    assert "mysql_engine='InnoDB'" in written
+    assert "mysql.SET('r', 'w'" in written
     downgrade = project.run("downgrade", "base")
     assert downgrade.code == 0, downgrade.err
     assert sa.inspect(sa.create_engine(mariadb_url)).get_table_names() == ["alembic_version"]
