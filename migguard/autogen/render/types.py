@@ -36,15 +36,17 @@ from migguard.sqlalchemy_private import (
 
 
 def load_dialect(name: str) -> Dialect:
-    """A dialect object for ``name`` (``"sqlite"``, ``"postgresql"``); the DB-API driver is
-    not imported. Raises ``RenderError`` for a name SQLAlchemy does not know."""
+    """A dialect object for ``name`` (``"sqlite"``, ``"postgresql"``, ``"mariadb"``); the
+    DB-API driver is not imported. Raises ``RenderError`` for a name SQLAlchemy does not know."""
     from sqlalchemy.dialects import registry
     from sqlalchemy.exc import NoSuchModuleError
 
     try:
-        return registry.load(name)()
+        loaded = registry.load(name)
     except NoSuchModuleError:
         raise RenderError(f"unknown SQLAlchemy dialect {name!r}") from None
+    # The registry gives a class, except for "mariadb", whose loader builds the dialect.
+    return loaded() if isinstance(loaded, type) else loaded
 
 
 def name_expr(name: object) -> Expr:
