@@ -7,14 +7,19 @@ the database, so a killed run can never leave a stale lock behind:
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``), released when the
   connection closes (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
+- MySQL and MariaDB: a named user-level lock (``GET_LOCK()``), released with ``RELEASE_LOCK()``
+  or when the session ends (https://dev.mysql.com/doc/refman/8.0/en/locking-functions.html,
+  https://mariadb.com/kb/en/get_lock/). Its name is server-wide, so it carries the database's
+  name as well as the version table's.
 - SQLite: an exclusive ``flock`` on the database file, released when the process exits. It is
   separate from the byte-range locks SQLite itself takes, so it does not block readers.
 
 A run that has waited about a second says so, once, through the caller's ``on_wait`` callback,
 naming the holder: on PostgreSQL the holding session's pid, role, application name and client
 address (``pg_locks`` joined to ``pg_stat_activity``,
-https://www.postgresql.org/docs/current/view-pg-locks.html); on SQLite the holding process's pid
-and command line where Linux lists the lock (``/proc/locks``).
+https://www.postgresql.org/docs/current/view-pg-locks.html); on MySQL and MariaDB the holding
+connection's id, user and client host (``IS_USED_LOCK()`` and the process list); on SQLite the
+holding process's pid and command line where Linux lists the lock (``/proc/locks``).
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ def migration_lock(
     """Hold the migration lock for the block.
 
     Args:
-        connection: the run's connection (PostgreSQL: the lock belongs to its session).
+        connection: the run's connection (PostgreSQL, MySQL, MariaDB: the lock belongs to its
+            session).
         name: what is locked (the version table's qualified name): runs that use different
             version tables in one database do not block each other.
         timeout: seconds to wait before giving up.
@@ -76,6 +82,9 @@ def migration_lock(
     url = connection.engine.url.render_as_string(hide_password=True)
     if dialect == "postgresql":
         with _advisory_lock(connection, name, timeout, url, _Notice(url, on_wait)):
+            yield True
+    elif dialect in ("mysql", "mariadb"):
+        with _named_lock(connection, name, timeout, url, _Notice(url, on_wait)):
             yield True
     elif path := sqlite_file(connection):
         with _file_lock(path, timeout, url, _Notice(url, on_wait)):
@@ -168,6 +177,69 @@ def _session_holding(connection: Connection, key: int) -> str | None:
     # No address: a Unix-socket connection, or one whose address this role may not see.
     details.append(f"client {client}" if client else "client on this host or hidden")
     return f"PostgreSQL pid {pid} ({', '.join(details)})"
+
+
+def _named_lock_name(connection: Connection, name: str) -> str:
+    """The user-level lock's name for version table ``name`` in the connection's database: at
+    most 64 characters, the limit MySQL sets (see the module docstring)."""
+    database = connection.exec_driver_sql("SELECT DATABASE()").scalar() or ""
+    connection.commit()
+    digest = hashlib.blake2b(f"{database}\0{name}".encode(), digest_size=16).hexdigest()
+    return f"migguard:{digest}"
+
+
+@contextmanager
+def _named_lock(
+    connection: Connection, name: str, timeout: float, url: str, notice: _Notice
+) -> Iterator[None]:
+    lock = _named_lock_name(connection, name)
+    deadline = time.monotonic() + timeout
+    while True:
+        # Timeout 0: poll, so the run can say whom it waits for. NULL means an error (the
+        # session was killed), which counts as not taken.
+        taken = connection.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock}).scalar()
+        connection.commit()
+        if taken == 1:
+            break
+        if time.monotonic() >= deadline:
+            raise LockTimeoutError(url, timeout)
+        notice.waiting(lambda: _connection_holding(connection, lock))
+        time.sleep(_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock})
+            connection.commit()
+        except sa.exc.DBAPIError:
+            # A broken connection has lost its session, and with it the lock.
+            pass
+
+
+def _connection_holding(connection: Connection, lock: str) -> str | None:
+    """``MySQL connection N (user U, client H)`` of the session holding ``lock``; None when it
+    cannot be seen (it has just let go)."""
+    try:
+        row = connection.execute(
+            sa.text(
+                "SELECT p.ID, p.USER, p.HOST FROM information_schema.PROCESSLIST p "
+                "WHERE p.ID = IS_USED_LOCK(:n)"
+            ),
+            {"n": lock},
+        ).first()
+        connection.commit()
+    except sa.exc.DBAPIError:
+        connection.rollback()
+        return None
+    if row is None:
+        return None
+    session, user, host = row
+    server = "MariaDB" if getattr(connection.dialect, "is_mariadb", False) else "MySQL"
+    # HOST is "address:port" for TCP clients, "localhost" for the socket.
+    client = str(host).rsplit(":", 1)[0] if host else "hidden"
+    return f"{server} connection {session} (user {user}, client {client})"
 
 
 def _process_holding(path: str) -> str | None:

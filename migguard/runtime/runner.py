@@ -4,8 +4,11 @@ Each revision's ``upgrade()``/``downgrade()`` runs in its own transaction togeth
 version-table change, so a revision that fails is rolled back entirely and the version table
 stays at the last revision that succeeded; later revisions do not run. PostgreSQL and SQLite
 have transactional DDL (https://wiki.postgresql.org/wiki/Transactional_DDL_in_PostgreSQL:_A_Competitive_Analysis,
-https://www.sqlite.org/lang_transaction.html); on databases without it (MySQL, MariaDB,
-Oracle) the failure message says the failed revision may be partly applied.
+https://www.sqlite.org/lang_transaction.html). MySQL and MariaDB commit implicitly on each
+DDL statement: there the runner records the statements of each revision as they run, and a
+failure's message lists which ran, which failed and which did not, with the ways to recover
+(:mod:`migguard.runtime.partial`). On other databases without transactional DDL (Oracle) it
+says the failed revision may be partly applied.
 
 On PostgreSQL with psycopg (3) a revision's DDL, version-table change and ``COMMIT`` travel as
 one query, which also opens the next revision's transaction (:mod:`migguard.runtime.pipeline`); a
@@ -30,7 +33,7 @@ import time
 import traceback
 import types
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -42,12 +45,21 @@ from migguard.ops.binding import bind
 from migguard.ops.context import ExecutionContext, OfflineContext, OnlineContext
 from migguard.ops.operations import Operations
 from migguard.runtime.modules import load_revision_module, revision_function
+from migguard.runtime.partial import (
+    PartialRevision,
+    StatementLog,
+    database_name,
+    describe,
+    planned_statements,
+)
 from migguard.runtime.pipeline import PipelineContext, supports_pipeline
 from migguard.runtime.plan import Step
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
 
 TRANSACTIONAL_DDL = frozenset({"postgresql", "sqlite", "mssql"})
+# Databases that commit implicitly on DDL, whose failures list the statements that ran.
+IMPLICIT_COMMIT_DDL = frozenset({"mysql", "mariadb"})
 
 
 class Listener(Protocol):
@@ -73,8 +85,11 @@ class MigrationFailedError(DatabaseError):
         step: the failed step.
         reason: one line: the database's message and statement, or the exception.
         detail: the full traceback, for ``--verbose``.
-        outcome: where the database stands, one clause (see :func:`rolled_back`,
-            :func:`found_after_reconnecting`).
+        outcome: where the database stands (see :func:`rolled_back`,
+            :func:`found_after_reconnecting`); on MySQL and MariaDB, lines listing the
+            statements of the revision that ran, failed and did not run, and the ways to recover
+            (:func:`migguard.runtime.partial.describe`).
+        partial: those statements as data (MySQL and MariaDB), else None.
     """
 
     def __init__(
@@ -86,11 +101,13 @@ class MigrationFailedError(DatabaseError):
         outcome: str,
         *,
         script_error: bool = False,
+        partial: PartialRevision | None = None,
     ) -> None:
         self.step = step
         self.reason = reason
         self.detail = detail
         self.outcome = outcome
+        self.partial = partial
         if script_error:
             self.exit_code = EXIT_HISTORY
         super().__init__(f"{summary} failed: {reason}; {outcome}")
@@ -183,6 +200,7 @@ def run_online(
 
     if not supports_pipeline(connection):
         transactions = _ConnectionTransactions(connection, version_table, before_last_step)
+        log = StatementLog(connection) if connection.dialect.name in IMPLICIT_COMMIT_DDL else None
         _run_steps(
             history,
             steps,
@@ -192,6 +210,7 @@ def run_online(
             atomic,
             read_again,
             loaded,
+            log,
         )
         return
     with PipelineContext(connection) as context:
@@ -249,11 +268,13 @@ def _run_steps(
     atomic: bool,
     read_again: Callable[[], tuple[str, ...] | None],
     loaded: Mapping[str, types.ModuleType] | None,
+    log: StatementLog | None = None,
 ) -> None:
     """Run each step in its own transaction (see :func:`run_online`); ``atomic``: the
     database rolls DDL back, which the failure message says; ``read_again``: the version
     table read on a new connection (None when that fails), for a commit whose outcome is
-    unknown.
+    unknown; ``log``: records each revision's statements (databases that commit DDL
+    implicitly), for a failure's report.
 
     The steps' scripts are loaded before the first step (as Alembic loads every script
     first): one after the other they load about twice as fast as between steps, with the
@@ -281,7 +302,7 @@ def _run_steps(
                 listener.step_started(step)
             started = time.perf_counter()
             following = steps[number + 1].revision if number < last else None
-            _run_step(history, step, function, operations, transactions, following, scripts)
+            _run_step(history, step, function, operations, transactions, following, scripts, log)
             at = step.heads_after
             if listener is not None:
                 listener.step_finished(step, time.perf_counter() - started)
@@ -301,9 +322,10 @@ def _run_step(
     transactions: _Transactions,
     following: str | None,
     scripts: dict[str, types.ModuleType | HistoryError],
+    log: StatementLog | None = None,
 ) -> None:
     """Run one step in its transaction; ``following``: the next step's revision, whose
-    script loads while a commit sent ahead runs.
+    script loads while a commit sent ahead runs; ``log``: records the step's statements.
 
     Raises:
         _StepFailed: the step raised or was interrupted; its transaction is rolled back.
@@ -311,7 +333,7 @@ def _run_step(
     committing = False
     try:
         transactions.begin(last=following is None)
-        with bind(operations):
+        with bind(operations), log.recording() if log is not None else nullcontext():
             function()
         committing = True
         transactions.commit(step, more=following is not None)
@@ -323,20 +345,36 @@ def _run_step(
             transactions.commit_unknown()
             or (isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated)
         )
+        detail = traceback.format_exc()
+        partial = None
+        if log is not None and not unknown and isinstance(exc, Exception):
+            # Asked before the rollback, which ends the transaction whose state it reads.
+            pending = log.pending()
+            dialect = operations.get_context().dialect
+            planned = planned_statements(function, dialect)
+            partial = log.partial(exc, pending, planned, database_name(dialect))
         with suppress(sa.exc.DBAPIError):
             transactions.rollback()
-        raise _StepFailed(step, exc, traceback.format_exc(), committing, unknown) from exc
+        raise _StepFailed(step, exc, detail, committing, unknown, partial) from exc
 
 
 class _StepFailed(Exception):
     """A step's failure on its way from :func:`_run_step` to the error the run raises."""
 
     def __init__(
-        self, step: Step, exc: BaseException, detail: str, committing: bool, unknown: bool
+        self,
+        step: Step,
+        exc: BaseException,
+        detail: str,
+        committing: bool,
+        unknown: bool,
+        partial: PartialRevision | None = None,
     ) -> None:
         self.step = step
         self.exc = exc
         self.detail = detail
+        # What of the step ran, on a database that commits DDL implicitly.
+        self.partial = partial
         # Whether the commit was under way; whether the connection was lost at it, which
         # leaves its outcome unknown.
         self.committing = committing
@@ -362,12 +400,17 @@ class _StepFailed(Exception):
         script_error = not _from_database(exc)
         if script_error and (line := _script_line(exc, history.files[step.revision])):
             where = f"{where}:{line}"
-        outcome = (
-            "the connection was lost before the commit was confirmed; "
-            + found_after_reconnecting(step, read_again())
-            if self.unknown
-            else rolled_back(step, atomic)
-        )
+        if self.unknown:
+            outcome = (
+                "the connection was lost before the commit was confirmed; "
+                + found_after_reconnecting(step, read_again())
+            )
+        elif self.partial is not None:
+            stamp_to = " ".join(sorted(step.heads_after)) or "base"
+            command = "upgrade" if step.upgrade else "downgrade"
+            outcome = describe(self.partial, command, stamp_to, _rows(step.heads_before))
+        else:
+            outcome = rolled_back(step, atomic)
         return MigrationFailedError(
             step,
             f"{step.describe(history.graph)} ({where})",
@@ -375,6 +418,7 @@ class _StepFailed(Exception):
             self.detail,
             outcome,
             script_error=script_error,
+            partial=self.partial,
         )
 
 

@@ -159,7 +159,7 @@ def test_in_memory_and_file_uri_urls_keep_working(modelled: Project) -> None:
             "the driver for postgresql+psycopg2://u:***@h/db is not installed: pip install "
             "psycopg2-binary (or write postgresql+psycopg:// and install psycopg[binary])",
         ),
-        ("mysql+pymysql://u@h/db", "is not installed: pip install PyMySQL"),
+        ("mysql+mysqldb://u@h/db", "is not installed: pip install mysqlclient"),
     ],
 )
 def test_unknown_database_or_missing_driver_is_one_configuration_line(
@@ -179,7 +179,7 @@ def test_a_missing_driver_under_pre_commit_names_additional_dependencies(
     modelled: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRE_COMMIT", "1")
-    result = modelled.run("--url", "mysql+pymysql://u@h/db", "current")
+    result = modelled.run("--url", "mysql+mysqldb://u@h/db", "current")
     assert result.code == 2
     assert "additional_dependencies" in result.err
 
