@@ -302,6 +302,11 @@ def alter_and_drop_on(op: Any) -> None:
     op.drop_constraint("uq_title", "item", type_="unique")
     op.drop_constraint("ck_price", "item", type_="check")
     op.create_table_comment("item", "things")
+    op.create_index("ix_item_words", "item", ["note"], mysql_prefix="FULLTEXT")
+    op.bulk_insert(
+        sa.table("item", sa.column("id"), sa.column("title"), sa.column("note")),
+        [{"id": 1, "title": "it's", "note": "a \\ back, 50% and :colon"}],
+    )
 
 
 def test_operations_on_mariadb(maria_db: Db) -> None:
@@ -326,7 +331,8 @@ def test_operations_on_mariadb(maria_db: Db) -> None:
     assert options[f"{prefix}_collate"] == "latin1_bin"
     assert maria_db.inspector().get_table_comment("item")["text"] == "things"
     indexes = {i["name"]: i for i in maria_db.inspector().get_indexes("item")}
-    assert set(indexes) == {"ix_title_prefix"}
+    assert set(indexes) == {"ix_title_prefix", "ix_item_words"}
+    assert indexes["ix_item_words"]["dialect_options"][f"{prefix}_prefix"] == "FULLTEXT"
     assert indexes["ix_title_prefix"]["dialect_options"][f"{prefix}_length"] == {"title": 5}
     assert maria_db.inspector().get_check_constraints("item") == []
 
@@ -364,7 +370,10 @@ def test_offline_sql_builds_the_same_schema_on_mariadb(mariadb_url: str) -> None
         shop(db.op)
     for db in open_db(mariadb_url):
         before = {table: db.schema(table) for table in ("other", "item")}
+        rows = db.rows("SELECT id, title, note FROM item")
         db.conn.execute(sa.text("DROP TABLE item, other"))
+    assert rows == [(1, "it's", "a \\ back, 50% and :colon")]
     mariadb_client(mariadb_url, render("mysql", shop))
     for db in open_db(mariadb_url):
         assert {table: db.schema(table) for table in ("other", "item")} == before
+        assert db.rows("SELECT id, title, note FROM item") == rows
