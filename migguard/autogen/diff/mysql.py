@@ -5,7 +5,9 @@ what the models say.
   ``TINYINT(1)`` (https://dev.mysql.com/doc/refman/8.0/en/numeric-type-syntax.html: display
   width "does not constrain the range of values", ``BOOL`` "synonym for TINYINT(1)");
   ``NUMERIC`` is ``DECIMAL`` (https://dev.mysql.com/doc/refman/8.0/en/fixed-point-types.html);
-  MariaDB's ``JSON`` is an alias of ``LONGTEXT`` (https://mariadb.com/kb/en/json-data-type/).
+  MariaDB's ``JSON`` is an alias of ``LONGTEXT`` (https://mariadb.com/kb/en/json-data-type/);
+  SQLAlchemy's ``Uuid`` is ``UUID`` on MariaDB 10.7+ and ``CHAR(32)`` on MySQL, and a dialect
+  that has not connected (the guard's comparison) cannot tell which server it has.
   A character set or collation counts only when the models name one: otherwise the column has
   the table's or the database's, which the models leave to the database.
 * SQL (defaults, checks, generated columns, index expressions): MySQL quotes identifiers with
@@ -74,7 +76,8 @@ def _type_key(text: str) -> str:
     if word == "DECIMAL" and not bracket:
         # DECIMAL's default precision and scale (the MySQL page above).
         return f"DECIMAL(10,0){space}{tail}".strip()
-    return f"{word}{space}{tail}{bracket}{rest}"
+    text = f"{word}{space}{tail}{bracket}{rest}"
+    return "UUID" if text == "CHAR(32)" else text
 
 
 def plain_sql(sql: str) -> str:

@@ -49,6 +49,7 @@ from tests.testing.project import Project
         ("VARCHAR(50) COLLATE utf8mb4_bin", "VARCHAR(50) COLLATE utf8mb4_general_ci", False),
         ("VARCHAR(50)", "VARCHAR(60)", False),
         ("INTEGER", "BIGINT(20)", False),
+        ("CHAR(32)", "UUID", True),
     ],
 )
 def test_types(model: str, reflected: str, equal: bool) -> None:
@@ -139,7 +140,13 @@ def models(*, second: bool = False) -> sa.MetaData:
             "kind",
             sa.Enum("a", "b", "c", name="kind") if second else sa.Enum("a", "b", name="kind"),
         ),
-        sa.Column("created", sa.DateTime, server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created",
+            sa.DateTime,
+            server_default=sa.func.now(),
+            onupdate=sa.func.now(),
+            nullable=False,
+        ),
         sa.Column(
             "updated",
             sa.TIMESTAMP,

@@ -45,3 +45,16 @@ def test_a_failure_on_mariadb_names_the_revision_and_drops_the_scratch_database(
     assert "nowhere" in finding.message
     assert PASSWORD not in f"{finding.message} {finding.hint}"
     assert scratch_databases(mariadb_url) == []
+
+
+def test_a_uuid_column_replayed_on_mariadb_through_a_mysql_url_is_in_sync(
+    shop: Shop, mariadb_url: str
+) -> None:
+    # The runner's connected dialect makes a UUID column; the comparison's (not connected,
+    # named mysql) would write CHAR(32) for the same model type.
+    shop.configure(f'check_url = "{mariadb_url}"')
+    shop.project.add(
+        "c3", "b2", upgrade='op.add_column("customer", sa.Column("uid", sa.Uuid(), nullable=True))'
+    )
+    shop.write_models(extra="uid: Mapped[object | None] = mapped_column(sa.Uuid(), nullable=True)")
+    assert shop.check("sync") == []
