@@ -22,6 +22,7 @@ from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.mysql import drop_constraint_sql, is_mysql
 
 if TYPE_CHECKING:
     from migguard.ops.executor import Executor
@@ -258,7 +259,8 @@ class DropConstraint(TableOperation):
 
     ``type_`` is one of ``"foreignkey"``, ``"primary"``, ``"unique"``, ``"check"`` or None;
     ``definition`` (the creating operation) makes it reversible. Raises ``UsageError`` for an
-    unknown ``type_``.
+    unknown ``type_``. MySQL and MariaDB drop each kind with its own clause (see
+    ``mysql.drop_constraint_sql``).
     """
 
     constraint_name: str
@@ -282,6 +284,11 @@ class DropConstraint(TableOperation):
         constraint = named_constraint(self.constraint_name, self.type_)
         table = Table(self.table_name, executor.metadata(), schema=self.schema)
         table.append_constraint(constraint)
+        if is_mysql(executor.dialect):
+            executor.execute_ddl(
+                drop_constraint_sql(executor.dialect, constraint, self.type_, bool(self.if_exists))
+            )
+            return
         executor.execute(DropConstraintDDL(constraint, if_exists=bool(self.if_exists)))
 
     def reverse(self) -> CreateConstraint:

@@ -16,6 +16,7 @@ from migguard.errors import UsageError
 from migguard.ops import ddl
 from migguard.ops.base import TableOperation
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.mysql import is_mysql, with_mariadb_options
 from migguard.sqlalchemy_private import attach_index, index_on
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ class CreateIndex(TableOperation):
     holds dialect keywords such as ``postgresql_where``, ``postgresql_using``,
     ``postgresql_concurrently`` (which must run inside ``op.get_context().autocommit_block()``,
     https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)
-    and ``sqlite_where``.
+    and ``sqlite_where``; on MySQL/MariaDB ``mysql_length`` (prefix lengths, a number or a
+    mapping column -> number), ``mysql_prefix`` (``FULLTEXT``, ``SPATIAL``) and ``mysql_using``,
+    which count for the ``mariadb`` dialect name too (``mysql.with_mariadb_options``).
     """
 
     index_name: str | None
@@ -45,7 +48,13 @@ class CreateIndex(TableOperation):
     def index(self, table: Table) -> Index:
         """The SQLAlchemy ``Index`` on ``table`` (which must hold the named columns)."""
         expressions = [table.c[c] if isinstance(c, str) else c for c in self.columns]
-        return index_on(self.index_name, *expressions, table=table, unique=self.unique, **self.kw)
+        return index_on(
+            self.index_name,
+            *expressions,
+            table=table,
+            unique=self.unique,
+            **with_mariadb_options(self.kw),
+        )
 
     def run(self, executor: Executor) -> None:
         # Covering columns (``postgresql_include``) are looked up on the table too.
@@ -80,7 +89,9 @@ class CreateIndex(TableOperation):
 @dataclass(frozen=True)
 class DropIndex(TableOperation):
     """``DROP INDEX name`` (``op.drop_index``); ``definition`` (a ``CreateIndex``) makes it
-    reversible. PostgreSQL qualifies the index with ``schema``."""
+    reversible. PostgreSQL qualifies the index with ``schema``; MySQL and MariaDB need the
+    table (``DROP INDEX name ON table``, https://dev.mysql.com/doc/refman/8.0/en/drop-index.html).
+    """
 
     index_name: str
     # Optional here (Alembic's drop_index needs no table), unlike the base's field.
@@ -91,6 +102,12 @@ class DropIndex(TableOperation):
     definition: CreateIndex | None = None
 
     def run(self, executor: Executor) -> None:
+        """Raises ``UsageError`` on MySQL/MariaDB when ``table_name`` is not given."""
+        if self.table_name is None and is_mysql(executor.dialect):
+            raise UsageError(
+                f"drop_index({self.index_name!r}): MySQL and MariaDB drop an index of a table "
+                "(DROP INDEX name ON table); give table_name="
+            )
         index = Index(self.index_name, **self.kw)
         if self.table_name is not None or self.schema is not None:
             table = Table(self.table_name or "_", sa.MetaData(), schema=self.schema)

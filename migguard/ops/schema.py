@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from migguard.ops import ddl
 from migguard.ops.base import Operation, TableOperation
 from migguard.ops.errors import IrreversibleError
+from migguard.ops.mysql import alter_column_statements, is_mysql, with_mariadb_options
 from migguard.ops.sqlite.catalog import can_drop_column
 from migguard.sqlalchemy_private import copy_schema_item, created_by, statementless_ddl_compiler
 
@@ -36,7 +37,9 @@ class CreateTable(Operation):
     """``CREATE TABLE`` from columns, constraints and indexes (``op.create_table``).
 
     ``kw`` holds further ``sqlalchemy.Table`` arguments (``prefixes``, ``info``, dialect
-    keywords such as ``sqlite_autoincrement``). The items are attached once to a private template
+    keywords such as ``sqlite_autoincrement``, ``mysql_engine``, ``mysql_charset``; each
+    ``mysql_`` keyword counts for the ``mariadb`` dialect name too, see
+    ``mysql.with_mariadb_options``). The items are attached once to a private template
     table; a run under a naming convention copies it into a fresh ``MetaData`` carrying the
     convention, a run without one creates the template itself.
     """
@@ -56,7 +59,7 @@ class CreateTable(Operation):
             *self.items,
             schema=self.schema,
             comment=self.comment,
-            **self.kw,
+            **with_mariadb_options(self.kw),
         )
         object.__setattr__(self, "template", template)
 
@@ -308,9 +311,11 @@ class AlterColumn(TableOperation):
 
     ``False`` means "unchanged" for ``comment``, ``server_default`` and
     ``existing_server_default``; ``None`` for the others. ``kw`` may hold ``postgresql_using``
-    (the USING expression of a type change). On SQLite a rename is done in place (RENAME COLUMN,
-    SQLite 3.25+), a comment is ignored (SQLite keeps none), and type, nullability and default
-    changes rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter).
+    (the USING expression of a type change). MySQL and MariaDB restate the whole column
+    (``MODIFY``/``CHANGE``) and need ``existing_type`` for it (see
+    ``mysql.alter_column_statements``, which says when). On SQLite a rename is done in place
+    (RENAME COLUMN, SQLite 3.25+), a comment is ignored (SQLite keeps none), and type,
+    nullability and default changes rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter).
     """
 
     table_name: str
@@ -339,7 +344,13 @@ class AlterColumn(TableOperation):
         )
 
     def run(self, executor: Executor) -> None:
+        """Raises ``UsageError`` on MySQL/MariaDB when the column must be restated and its
+        type is not known."""
         dialect = executor.dialect
+        if is_mysql(dialect):
+            for statement in alter_column_statements(dialect, self):
+                executor.execute_ddl(statement)
+            return
         name = self.column_name
 
         def alter(clause: str) -> None:

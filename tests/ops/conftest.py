@@ -1,5 +1,5 @@
 """Fixtures for the operations layer: a :class:`~tests.testing.ops.Db` on a fresh SQLite file or
-PostgreSQL database."""
+PostgreSQL or MariaDB database."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def sqlite_db(sqlite_url: str) -> Iterator[Db]:
 def pg_db(pg_url: str) -> Iterator[Db]:
     """A ``Db`` on a fresh PostgreSQL database."""
     yield from open_db(pg_url)
+
+
+@pytest.fixture(params=["mysql", "mariadb"])
+def maria_db(request: pytest.FixtureRequest, mariadb_url: str) -> Iterator[Db]:
+    """A ``Db`` on a fresh MariaDB database, once through a ``mysql+pymysql://`` URL and once
+    through ``mariadb+pymysql://`` (SQLAlchemy's dialect then calls itself ``mariadb``)."""
+    url = mariadb_url.replace("mysql+pymysql://", f"{request.param}+pymysql://", 1)
+    yield from open_db(url)

@@ -1,6 +1,6 @@
 """The operations layer's test helpers: a live connection with an ``Operations`` bound to it
 (:class:`Db`, fixtures in tests/ops/conftest.py), reflection in comparable form, and the
-offline PostgreSQL SQL migguard and Alembic write for the same calls."""
+offline SQL migguard and Alembic write for the same calls."""
 
 from __future__ import annotations
 
@@ -95,14 +95,20 @@ def open_db(url: str) -> Iterator[Db]:
 def postgresql_sql(calls: Callable[[Any], None]) -> tuple[str, str]:
     """The offline PostgreSQL SQL that ``calls(op)`` writes through migguard's ``Operations``
     and through Alembic's, as ``(migguard's, Alembic's)``."""
+    return offline_sql(postgresql.dialect(), calls)
+
+
+def offline_sql(dialect: sa.Dialect, calls: Callable[[Any], None]) -> tuple[str, str]:
+    """The offline SQL for ``dialect`` that ``calls(op)`` writes through migguard's
+    ``Operations`` and through Alembic's, as ``(migguard's, Alembic's)``."""
     from alembic.operations import Operations as AlembicOperations
     from alembic.runtime.migration import MigrationContext
 
     buffer = io.StringIO()
     alembic = MigrationContext.configure(
-        dialect_name="postgresql", opts={"as_sql": True, "output_buffer": buffer}
+        dialect=dialect, opts={"as_sql": True, "output_buffer": buffer}
     )
     calls(AlembicOperations(alembic))
     written: list[str] = []
-    calls(Operations(OfflineContext(postgresql.dialect(), written.append)))
+    calls(Operations(OfflineContext(dialect, written.append)))
     return "".join(written), buffer.getvalue()

@@ -270,7 +270,25 @@ def create_table_from_model(
         if created_by(c, ddl)
     ]
     items = [*columns, *_key_items(info, names, skip_fks, dialect), *checks]
-    return CreateTable(info.name, tuple(items), schema=info.schema, comment=info.comment)
+    return CreateTable(
+        info.name,
+        tuple(items),
+        schema=info.schema,
+        comment=info.comment,
+        kw=_table_options(table, dialect),
+    )
+
+
+def _table_options(table: sa.Table, dialect: Dialect) -> dict[str, Any]:
+    """The model table's MySQL/MariaDB options (``mysql_engine``, ``mysql_charset``...), which
+    its ``create_table`` carries as the models give them; reflection does not compare them."""
+    if dialect.name not in ("mysql", "mariadb"):
+        return {}
+    return {
+        key: value
+        for key, value in table.dialect_kwargs.items()
+        if key.startswith(("mysql_", "mariadb_")) and value is not None
+    }
 
 
 def _model_checks(table: sa.Table) -> list[sa.CheckConstraint]:

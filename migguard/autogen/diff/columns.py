@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from migguard.autogen.diff import mysql
 from migguard.autogen.diff.build import (
     model_column,
     model_type,
@@ -257,6 +258,12 @@ def _generation_change(ctx: Context, pair: TablePair, name: str) -> str | None:
     old, new = kinds[reflected.persisted], kinds[model.persisted]
     if old and new and old != new:
         return f"storage ({old} -> {new})"
+    if mysql.is_mysql(ctx.dialect.name) and not types_equal(
+        model.type, reflected.type, ctx.dialect.name
+    ):
+        # MODIFY restates a column whole, its GENERATED clause included, which an
+        # alter_column does not carry (https://mariadb.com/kb/en/generated-columns/).
+        return "type"
     return None
 
 

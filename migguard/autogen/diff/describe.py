@@ -84,7 +84,9 @@ def _type(type_: Any, dialect_name: str | None) -> str:
     if isinstance(type_, sa.ARRAY):
         return f"{_type(type_.item_type, dialect_name)}[]"
     # The name is a ``DiffResult.dialect``: the name of a dialect SQLAlchemy loaded already.
-    dialect = registry.load(dialect_name)() if dialect_name is not None else None
+    loaded = registry.load(dialect_name) if dialect_name is not None else None
+    # A class, except for "mariadb", whose loader builds the dialect itself.
+    dialect = loaded() if isinstance(loaded, type) else loaded
     try:
         return str(type_.compile(dialect=dialect))
     except CompileError:

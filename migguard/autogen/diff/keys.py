@@ -19,6 +19,8 @@ Matching rules:
   ``<table>_<column>_check`` naming); one the database lacks is created as ``<table>_check``. A
   database check the models do not have is dropped; without a name (SQLite) by the table
   rebuild when it is the table's only unnamed check, else it is a warning.
+* MySQL/MariaDB: a UNIQUE constraint is a unique index, and the index InnoDB adds for a
+  foreign key is not the models' business (``migguard.autogen.diff.mysql``).
 * The primary key by its columns (its name is not compared: renaming a primary key that
   foreign keys rely on is not something to do behind the user's back).
 
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
+from migguard.autogen.diff import mysql
 from migguard.autogen.diff.build import convention_names
 from migguard.autogen.diff.build_tables import (
     check_op,
@@ -176,6 +179,8 @@ class KeyChanges(NamedTuple):
 def compare_keys(ctx: Context, pair: TablePair) -> KeyChanges:
     """Compare indexes, keys, checks and the comment of ``pair``."""
     changes = KeyChanges([], [], [], [])
+    if mysql.is_mysql(ctx.dialect.name):
+        pair = replace(pair, reflected=mysql.comparable_table(pair.model, pair.reflected))
     names = convention_names(pair.table, ctx.dialect)
     _primary_key(ctx, pair, names, changes)
     _uniques(ctx, pair, names, changes)

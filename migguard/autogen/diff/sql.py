@@ -17,6 +17,8 @@ own words, so the texts are normalised before they are compared:
   (https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT),
   so a history written with ``CURRENT_TIMESTAMP`` (as autogenerate writes it on SQLite) matches
   models saying ``func.now()``.
+* MySQL and MariaDB: see ``migguard.autogen.diff.mysql`` (backquotes, display widths,
+  ``now()``, character sets).
 * Everywhere: outer parentheses, runs of white space and the letter case of keywords and
   function names (outside quotes) do not count (https://www.postgresql.org/docs/current/
   sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS: "Key words and unquoted identifiers are case
@@ -34,6 +36,7 @@ from __future__ import annotations
 import functools
 import re
 
+from migguard.autogen.diff import mysql
 from migguard.autogen.snapshot import ColumnInfo, TypeSpec, strip_outer_parentheses
 
 __all__ = [
@@ -47,7 +50,7 @@ __all__ = [
 ]
 
 # Dialects whose reported defaults this module knows how to bring back to the models' form.
-RELIABLE_DEFAULTS = frozenset({"postgresql", "sqlite"})
+RELIABLE_DEFAULTS = frozenset({"postgresql", "sqlite", *mysql.MYSQL_DIALECTS})
 
 # Spellings of one type, per dialect: each maps to the spelling it is compared as. PostgreSQL
 # documents ``timestamp`` as ``timestamp without time zone`` and ``time`` likewise
@@ -114,6 +117,8 @@ def normalise_sql(sql: str | None, dialect_name: str) -> str | None:
         sql = strip_casts(sql)
     elif dialect_name == "sqlite":
         sql = _single_quoted(sql)
+    elif mysql.is_mysql(dialect_name):
+        sql = mysql.plain_sql(sql)
     literals: list[str] = []
 
     def hide(token: str) -> str:
@@ -131,6 +136,8 @@ def normalise_sql(sql: str | None, dialect_name: str) -> str | None:
     number = _NUMBER.fullmatch(code)
     if number:
         return number.group(1)
+    if mysql.is_mysql(dialect_name):
+        return mysql.same_boolean(code)
     return _PG_SAME_FUNCTION.get(code, code) if dialect_name == "postgresql" else code
 
 
@@ -187,6 +194,11 @@ def types_equal(model: TypeSpec, reflected: TypeSpec, dialect_name: str) -> bool
     compiled for the dialect on either side (``None``) is not compared: ``True``."""
     if model.compiled is None or reflected.compiled is None:
         return True
+    if mysql.is_mysql(dialect_name):
+        ours, theirs = mysql.type_keys(
+            _type_key(model.compiled, dialect_name), _type_key(reflected.compiled, dialect_name)
+        )
+        return ours == theirs
     return _type_key(model.compiled, dialect_name) == _type_key(reflected.compiled, dialect_name)
 
 

@@ -36,15 +36,17 @@ from migguard.sqlalchemy_private import (
 
 
 def load_dialect(name: str) -> Dialect:
-    """A dialect object for ``name`` (``"sqlite"``, ``"postgresql"``); the DB-API driver is
-    not imported. Raises ``RenderError`` for a name SQLAlchemy does not know."""
+    """A dialect object for ``name`` (``"sqlite"``, ``"postgresql"``, ``"mariadb"``); the
+    DB-API driver is not imported. Raises ``RenderError`` for a name SQLAlchemy does not know."""
     from sqlalchemy.dialects import registry
     from sqlalchemy.exc import NoSuchModuleError
 
     try:
-        return registry.load(name)()
+        loaded = registry.load(name)
     except NoSuchModuleError:
         raise RenderError(f"unknown SQLAlchemy dialect {name!r}") from None
+    # The registry gives a class, except for "mariadb", whose loader builds the dialect.
+    return loaded() if isinstance(loaded, type) else loaded
 
 
 def name_expr(name: object) -> Expr:
@@ -175,14 +177,24 @@ def _same(value: object, default: object) -> bool:
 def constructor_args(obj: object) -> tuple[list[object], list[tuple[str, object]]]:
     """Positional and keyword arguments that rebuild ``obj``: the parameters of its class's
     ``__init__`` read back from attributes of the same name; required ones positionally, the
-    others only when they differ from their default. Private (``_x``), ``*args`` and
-    ``**kw`` parameters and those without a matching attribute are left out."""
+    others only when they differ from their default. When ``__init__`` passes ``**kw`` on, the
+    parameters of the parents' constructors that receive them count too (MySQL's
+    ``VARCHAR(length, **kw)`` takes ``charset``/``collation``/``unsigned`` so); ``*values``
+    kept under that name (MySQL's ``SET``) are written positionally. Private (``_x``)
+    parameters and those without a matching attribute are left out."""
+    from migguard.autogen.snapshot.types import signature_defaults, values_parameter
+
     positional: list[object] = []
     keywords: list[tuple[str, object]] = []
     parameters = list(inspect.signature(type(obj).__init__).parameters.values())[1:]
+    values = values_parameter(type(obj))
+    if values is not None and isinstance(getattr(obj, values, None), tuple):
+        positional.extend(getattr(obj, values))
+    seen = set()
     for parameter in parameters:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
+        seen.add(parameter.name)
         if parameter.name.startswith("_") or not hasattr(obj, parameter.name):
             continue
         value = getattr(obj, parameter.name)
@@ -190,6 +202,15 @@ def constructor_args(obj: object) -> tuple[list[object], list[tuple[str, object]
             positional.append(value)
         elif not _same(value, parameter.default):
             keywords.append((parameter.name, value))
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        # Typed as a plain class: the stubs' object.__hash__ hides that classes hash.
+        cls: type = type(obj)
+        for name, default in signature_defaults(cls):
+            if name in seen or not hasattr(obj, name):
+                continue
+            value = getattr(obj, name)
+            if default is not inspect.Parameter.empty and not _same(value, default):
+                keywords.append((name, value))
     return positional, keywords
 
 

@@ -3,6 +3,7 @@ helpers the models' snapshot shares: names after naming conventions, and SQL tex
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from migguard.autogen.snapshot.records import IndexInfo, Pairs, to_pairs
@@ -19,6 +20,9 @@ __all__ = ["ddl_name", "ddl_sql", "index_info"]
 _INDEX_OPTIONS = {
     "postgresql": ("where", "using", "include", "ops", "with", "nulls_not_distinct"),
     "sqlite": ("where",),
+    # What SQLAlchemy's MySQL reflection reports (``mysql_using`` it does not).
+    "mysql": ("length", "prefix", "with_parser"),
+    "mariadb": ("length", "prefix", "with_parser"),
 }
 
 
@@ -96,7 +100,11 @@ def _index_options(index: Index, dialect: Dialect, ddl: DDLCompiler) -> Pairs:
 
     options: dict[str, Any] = {}
     prefix = f"{dialect.name}_"
-    for key, value in index.dialect_kwargs.items():
+    kwargs: Mapping[str, Any] = index.dialect_kwargs
+    if dialect.name == "mariadb":
+        # Operations apply mysql_* options under the mariadb name too (ops.mysql).
+        kwargs = {k.replace("mysql_", "mariadb_", 1): v for k, v in kwargs.items()} | dict(kwargs)
+    for key, value in kwargs.items():
         option = key.removeprefix(prefix)
         if not key.startswith(prefix) or option not in _INDEX_OPTIONS.get(dialect.name, ()):
             continue
@@ -106,6 +114,11 @@ def _index_options(index: Index, dialect: Dialect, ddl: DDLCompiler) -> Pairs:
             value = [getattr(column, "name", column) for column in value or ()]
         elif option == "with":
             value = {name: str(setting) for name, setting in (value or {}).items()}
+        elif option == "length" and isinstance(value, int):
+            # Reflection reports a prefix length per column.
+            value = {name: value for name in _plain_columns(index)}
+        elif option == "prefix" and isinstance(value, str):
+            value = value.upper()
         elif option == "using" and isinstance(value, str):
             value = None if value.lower() == "btree" else value.lower()
         if value not in (None, False, [], {}, ()):
@@ -125,3 +138,7 @@ def ddl_sql(element: Any, ddl: DDLCompiler) -> str:
     if isinstance(element, str):
         return element
     return str(ddl.sql_compiler.process(element, include_table=False, literal_binds=True))
+
+
+def _plain_columns(index: Index) -> list[str]:
+    return [column.name for column in index.columns]

@@ -9,8 +9,8 @@ those pragmas for the whole schema in a few queries first and lets the dialect p
 
 Quirks smoothed here, so a snapshot means the same on every database:
 
-* PostgreSQL reports each unique constraint a second time as the index backing it
-  (``duplicates_constraint``); it is kept once, as a unique constraint.
+* PostgreSQL and MySQL report each unique constraint a second time as the index backing it
+  (``duplicates_constraint``, ``duplicates_index``); it is kept once, as a unique constraint.
 * Options reported at their default are dropped: ``postgresql_include=[]``, ``NO ACTION``
   referential actions, ``INITIALLY IMMEDIATE``.
 * SQLite: expression indexes (which SQLAlchemy skips) and ``DESC`` columns are read from the
@@ -115,11 +115,15 @@ def reflect(
 
 def database_schemas(connection: Connection) -> tuple[str, ...]:
     """Every schema of the database as the dialect lists them (on SQLite: the attached
-    databases), except the default one and ``information_schema``; sorted."""
+    databases; on MySQL: the server's other databases), except the default one,
+    ``information_schema`` and MySQL's system databases; sorted."""
     from sqlalchemy import inspect
 
     inspector = inspect(connection)
     skipped = {inspector.default_schema_name, "information_schema"}
+    if connection.dialect.name in ("mysql", "mariadb"):
+        # The server's own databases (https://dev.mysql.com/doc/refman/8.0/en/system-schema.html).
+        skipped |= {"mysql", "performance_schema", "sys"}
     return tuple(sorted(name for name in inspector.get_schema_names() if name not in skipped))
 
 
@@ -169,7 +173,13 @@ def _schema_tables(
             ),
             primary_key=_primary_key(pks.get(key)),
             foreign_keys=_sorted(_foreign_key(fk, default_schema) for fk in fks.get(key, ())),
-            indexes=_sorted(_indexes(indexes.get(key, ()), statements.get(key[1], {}))),
+            indexes=_sorted(
+                _indexes(
+                    indexes.get(key, ()),
+                    statements.get(key[1], {}),
+                    {uq.get("duplicates_index") for uq in uniques.get(key, ())},
+                )
+            ),
             uniques=_sorted(
                 UniqueInfo(
                     uq["name"],
@@ -259,11 +269,15 @@ def initially(value: str | None) -> str | None:
 
 
 def _indexes(
-    reflected: Sequence[Mapping[str, Any]], statements: Mapping[str, ParsedIndex]
+    reflected: Sequence[Mapping[str, Any]],
+    statements: Mapping[str, ParsedIndex],
+    unique_constraints: Collection[str | None],
 ) -> Iterator[IndexInfo]:
+    """The indexes, less those that are a unique constraint reported a second time
+    (PostgreSQL marks the index, MySQL the constraint: ``duplicates_index``)."""
     seen = set()
     for index in reflected:
-        if index.get("duplicates_constraint"):
+        if index.get("duplicates_constraint") or index["name"] in unique_constraints:
             continue
         seen.add(index["name"])
         columns = tuple(index["column_names"])

@@ -112,7 +112,25 @@ def build_type(spec: TypeSpec) -> TypeEngine[Any]:
     if issubclass(cls, Enum):
         labels = kwargs.pop("enums", ())
         return cls(*labels, **kwargs)
+    values = values_parameter(cls)
+    if values is not None and values in kwargs:
+        return cls(*kwargs.pop(values), **kwargs)
     return cls(**kwargs)
+
+
+def values_parameter(cls: type) -> str | None:
+    """The name of the ``*values`` parameter of the type's constructor when the type keeps
+    them under that name (MySQL's ``SET(*values)``), else None."""
+    try:
+        # The class's own constructor, or the one it inherits (looked up on the class).
+        init = next(vars(klass)["__init__"] for klass in cls.__mro__ if "__init__" in vars(klass))
+        parameters = inspect.signature(init).parameters
+    except (TypeError, ValueError):
+        return None
+    return next(
+        (p.name for p in parameters.values() if p.kind is inspect.Parameter.VAR_POSITIONAL),
+        None,
+    )
 
 
 def canonical_type_sql(sql: str, dialect_name: str) -> str:
@@ -178,7 +196,10 @@ def _constructor_args(type_: TypeEngine[Any], dialect: Dialect) -> Iterator[tupl
     else:
         # Typed as a plain class: the stubs' TypeEngine.__hash__ hides that classes hash.
         cls: type = type(type_)
-        candidates = list(_signature_defaults(cls))
+        candidates = list(signature_defaults(cls))
+        values = values_parameter(cls)
+        if values is not None and isinstance(getattr(type_, values, None), tuple):
+            yield (values, tuple(getattr(type_, values)))
     own = vars(type_)
     for key, default in candidates:
         if not hasattr(type_, key):
@@ -194,7 +215,7 @@ def _constructor_args(type_: TypeEngine[Any], dialect: Dialect) -> Iterator[tupl
 
 
 @functools.cache
-def _signature_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+def signature_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
     """``(parameter, default)`` of the constructors along the class's MRO, moving to the next
     class only while the current ``__init__`` passes ``**kw`` on; private parameters skipped.
     Cached per class: reflection asks once per column."""

@@ -2,7 +2,8 @@
 
 ``sync`` and ``models-imported`` need no database of the user's. The revisions are run with
 the real runner in a scratch database (:mod:`migguard.runtime.scratch`): a SQLite file,
-or a database on the ``check_url`` PostgreSQL server. Replays are kept in the replay store
+or a database on the ``check_url`` PostgreSQL server (or MySQL/MariaDB server, always from
+an empty database: :mod:`migguard.guard.replay.mysql_replay`). Replays are kept in the replay store
 (:mod:`migguard.guard.replay.store`) by the states they pass through, each named by the chain
 digests of its heads (:mod:`migguard.guard.replay.chain`), so:
 
@@ -32,11 +33,11 @@ __all__ = ["build_schema", "scratch_dialect"]
 
 
 def scratch_dialect(config: Config) -> str:
-    """The kind of scratch database replays use: ``"postgresql"`` with ``check_url``, else
-    ``"sqlite"``.
+    """The kind of scratch database replays use: ``"postgresql"`` or ``"mysql"`` (MySQL and
+    MariaDB) with ``check_url``, else ``"sqlite"``.
 
     Raises:
-        ConfigError: ``check_url`` names a database other than PostgreSQL.
+        ConfigError: ``check_url`` names a database other than PostgreSQL, MySQL or MariaDB.
         UsageError: ``check_url`` is not a database URL.
     """
     if not config.check_url:
@@ -44,10 +45,13 @@ def scratch_dialect(config: Config) -> str:
     from migguard.runtime.engine import make_url
 
     name = make_url(config.check_url).get_backend_name()
+    if name in ("mysql", "mariadb"):
+        return "mysql"
     if name != "postgresql":
         raise ConfigError(
             f"check_url {mask_password(config.check_url)} is a {name} URL: it must name a "
-            "PostgreSQL server (leave it unset to replay into a temporary SQLite database)"
+            "PostgreSQL, MySQL or MariaDB server (leave it unset to replay into a temporary "
+            "SQLite database)"
         )
     return name
 
@@ -64,7 +68,7 @@ def build_schema(config: Config, history: History) -> BuiltSchema | ReplayFailur
         The schema, or why a revision could not run.
 
     Raises:
-        ConfigError: ``check_url`` is not a PostgreSQL URL.
+        ConfigError: ``check_url`` is not a PostgreSQL, MySQL or MariaDB URL.
         DatabaseError: ``check_url``'s server cannot be reached, or refuses to create or drop
             the scratch database (one line, password masked).
         OSError: a version file vanished or cannot be read while hashing.
@@ -77,6 +81,10 @@ def build_schema(config: Config, history: History) -> BuiltSchema | ReplayFailur
         if found is not None:
             plan.store.touch(stored)
             return BuiltSchema(found[0], stored.default_schema, replayed=False)
+    if dialect == "mysql" and config.check_url:
+        from migguard.guard.replay.mysql_replay import replay_mysql
+
+        return replay_mysql(config, history, plan, config.check_url)
     if config.check_url:
         from migguard.guard.replay.postgresql_replay import replay_postgresql
 

@@ -38,9 +38,9 @@ def default_judge(config: Config) -> Iterator[Callable[[str, str, str], bool] | 
     """PostgreSQL's judgement of whether two constant server defaults are equal (see
     :func:`migguard.autogen.generate.same_default_asker`), for ``CompareOptions.same_default``.
 
-    Yields ``None`` without ``check_url`` (SQLite needs no judge). With it, the server is
-    connected to only when the comparison first asks (most comparisons never do), and the
-    connection is closed when the block ends.
+    Yields ``None`` without ``check_url`` (SQLite needs no judge) or when it is not
+    PostgreSQL. With it, the server is connected to only when the comparison first asks (most
+    comparisons never do), and the connection is closed when the block ends.
 
     Raises:
         DatabaseError: the server cannot be reached when asked (one line, password masked).
@@ -58,8 +58,8 @@ def check_judge(
     """PostgreSQL's judgement of whether two check conditions are the same (see
     :func:`migguard.autogen.generate.same_check_asker`), for ``CompareOptions.same_check``.
 
-    Yields ``None`` without ``check_url``; with it, connects only when first asked and closes
-    the connection when the block ends.
+    Yields ``None`` without a PostgreSQL ``check_url``; with it, connects only when first
+    asked and closes the connection when the block ends.
 
     Raises:
         DatabaseError: the server cannot be reached when asked (one line, password masked).
@@ -76,10 +76,12 @@ def _server_judge(
 ) -> Iterator[Callable[..., Any] | None]:
     """The asker ``make_asker`` builds on a connection to ``check_url``, opened only when it
     is first asked and closed when the block ends; ``None`` without ``check_url``."""
-    if not config.check_url:
+    from migguard.runtime.engine import connect, make_url
+
+    if not config.check_url or make_url(config.check_url).get_backend_name() != "postgresql":
+        # The askers put PostgreSQL's own parser to work; elsewhere the texts are compared.
         yield None
         return
-    from migguard.runtime.engine import connect
 
     url = config.check_url
     with ExitStack() as stack:

@@ -237,11 +237,11 @@ def test_the_comparison_dialect_has_the_scratch_default_schema(shop: Shop) -> No
     assert (dialect.name, dialect.default_schema_name) == ("sqlite", "main")
 
 
-def test_check_url_must_name_postgresql(
+def test_check_url_must_name_postgresql_or_mysql(
     shop: Shop, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     shop.configure(f'check_url = "sqlite:///{tmp_path_factory.mktemp("x")}/db.sqlite"')
-    with pytest.raises(ConfigError, match="must name a PostgreSQL server"):
+    with pytest.raises(ConfigError, match="must name a PostgreSQL, MySQL or MariaDB server"):
         build(shop)
 
 
