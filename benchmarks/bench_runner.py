@@ -3,8 +3,8 @@
 Usage::
 
     python benchmarks/bench_runner.py [--sizes 1000 5000] [--runs 5] [--large-runs 3]
-        [--downgrade-bodies light ddl] [--skip-postgres] [--skip-mariadb] [--keep DIR]
-        [--json PATH]
+        [--downgrade-bodies light ddl] [--skip-sqlite] [--skip-postgres] [--skip-mariadb]
+        [--keep DIR] [--json PATH]
 
 Cases, each on SQLite, on PostgreSQL and on MariaDB (throwaway servers started from the
 machine's binaries with the helpers of ``tests/testing/postgres.py`` and
@@ -733,6 +733,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="BODIES",
         help="revision bodies of the downgrade base case: light, ddl or both (default both)",
     )  # fmt: skip
+    parser.add_argument("--skip-sqlite", action="store_true", help="no SQLite cases")
     parser.add_argument("--skip-postgres", action="store_true", help="no PostgreSQL cases")
     parser.add_argument("--skip-mariadb", action="store_true", help="no MariaDB cases")
     parser.add_argument(
@@ -770,7 +771,7 @@ def make_histories(
 
 
 def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
-    """Every case on SQLite, then (unless skipped) on PostgreSQL and on MariaDB."""
+    """Every case on SQLite, PostgreSQL and MariaDB, each unless skipped."""
     sizes = (args.sizes[0], args.sizes[1])
     runs = (args.runs, args.large_runs)
     rows: list[Row] = []
@@ -781,9 +782,10 @@ def bench_all(args: argparse.Namespace, exes: dict[str, Path]) -> list[Row]:
         databases = base / "databases"
         databases.mkdir(exist_ok=True)
         bodies = args.downgrade_bodies
-        progress("SQLite")
-        sqlite = SqliteBackend(databases)
-        rows += bench_backend(sqlite, histories, sizes, exes, runs, bodies)
+        if not args.skip_sqlite:
+            progress("SQLite")
+            sqlite = SqliteBackend(databases)
+            rows += bench_backend(sqlite, histories, sizes, exes, runs, bodies)
         if not args.skip_postgres:
             with postgres_backend() as backend:
                 progress(f"PostgreSQL on port {backend.server.port}")
