@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
 from urllib.parse import unquote
 
 from migguard.config import Config
 from migguard.config.load import connect_url
 from migguard.config.urls import mask_password, scrub_secrets, written_password
-from migguard.errors import ConfigError, DatabaseError, UsageError
+from migguard.errors import ConfigError, DatabaseError
 
 __all__ = ["database_url", "read_current", "shown_url", "version_table_label"]
 
@@ -40,20 +39,7 @@ def database_url(config: Config) -> str:
 
     Raises:
         ConfigError: none is configured.
-        UsageError: the revisions are written for Alembic's multidb layout (targets with an
-            ``engine_name`` are configured) and this run is for none of them.
     """
-    if config.engine_name is None:
-        engines = sorted(
-            name
-            for name, table in config.targets.items()
-            if isinstance(table, Mapping) and table.get("engine_name")
-        )
-        if engines:
-            raise UsageError(
-                f"the revisions run once per database of Alembic's multidb layout "
-                f"({', '.join(engines)}): choose them with --all, --target NAME or --tag TAG"
-            )
     if not config.url:
         where = config.path.name if config.path else "the configuration"
         raise ConfigError(

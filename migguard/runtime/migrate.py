@@ -170,7 +170,7 @@ def _run_locked(
             connection.rollback()
         steps = plan_for(current)
         # Before anything is written: a first script that cannot load changes nothing.
-        loaded = load_first_script(history, steps)
+        loaded = load_first_script(history, steps, config.engine_name)
         if steps:
             with database_errors(connection, url, f"create the version table {table.label}"):
                 missing = not table.exists(connection)

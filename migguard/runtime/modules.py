@@ -12,6 +12,7 @@ new module that is not registered in ``sys.modules``.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import sys
@@ -21,7 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from importlib.machinery import ModuleSpec, SourceFileLoader
 from pathlib import Path
 
-from migguard.errors import HistoryError
+from migguard.errors import HistoryError, UsageError
 
 # Any import statement that names the alembic package.
 _ALEMBIC_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+alembic\b|import[ \t].*\balembic\b).*$", re.M)
@@ -107,6 +108,8 @@ def revision_function(
     Raises:
         HistoryError: the script has no such callable (``FILE: revision R has no downgrade()
             function``).
+        UsageError: the function takes ``engine_name`` (Alembic's multidb layout) and none is
+            given: the run is not for one of the layout's databases.
     """
     name = "upgrade" if upgrade else "downgrade"
     function = getattr(module, name, None)
@@ -114,6 +117,11 @@ def revision_function(
         raise HistoryError(f"{module.__file__}: revision {revision} has no {name}() function")
     if engine_name is not None:
         return functools.partial(function, engine_name=engine_name)
+    if "engine_name" in inspect.signature(function).parameters:
+        raise UsageError(
+            f"revision {revision}'s {name}() takes an engine_name (Alembic's multidb layout): "
+            "run it on the layout's databases with --all, --target NAME or --tag TAG"
+        )
     return function
 
 

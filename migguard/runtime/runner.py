@@ -224,21 +224,34 @@ def run_online(
         )
 
 
-def load_first_script(history: History, steps: Sequence[Step]) -> dict[str, types.ModuleType]:
-    """Load the first step's script before the run touches the database (creates the version
-    table, or a SQLite file, or switches its journal mode), so that a first script that cannot
-    be loaded leaves the database exactly as it was.
+def load_first_script(
+    history: History, steps: Sequence[Step], engine_name: str | None = None
+) -> dict[str, types.ModuleType]:
+    """Load the first step's script, and find the function the step runs, before the run
+    touches the database (creates the version table, or a SQLite file, or switches its
+    journal mode), so that a first script that cannot be loaded or run leaves the database
+    exactly as it was.
+
+    Args:
+        history: the loaded history.
+        steps: the run's steps.
+        engine_name: Alembic's multidb layout: the run's database (see
+            :func:`migguard.runtime.modules.revision_function`).
 
     Returns:
         ``{revision: module}`` for :func:`run_online`'s ``loaded``; empty without steps.
 
     Raises:
-        HistoryError: the script cannot be imported (exit 3, naming the file).
+        HistoryError: the script cannot be imported (exit 3, naming the file), or has no
+            function for the step.
+        UsageError: the function needs an ``engine_name`` and the run has none.
     """
     if not steps:
         return {}
-    revision = steps[0].revision
-    return {revision: load_revision_module(history.files[revision], revision, history.root)}
+    first = steps[0]
+    module = load_revision_module(history.files[first.revision], first.revision, history.root)
+    revision_function(module, first.revision, upgrade=first.upgrade, engine_name=engine_name)
+    return {first.revision: module}
 
 
 class _Transactions(Protocol):

@@ -14,7 +14,9 @@ written out as a real ``models.py`` in a fresh project folder:
 * ``migguard downgrade base`` leaves only ``alembic_version`` (no enum types or sequences on
   PostgreSQL).
 
-Every example gets its own project folder and database, on SQLite and on PostgreSQL.
+Every example gets its own project folder and database, on SQLite, PostgreSQL and MariaDB. On
+MariaDB strings have a length (MySQL has no VARCHAR without one) and TEXT columns are not
+indexed (MySQL indexes TEXT only with a prefix length).
 
 Bugs the property found are kept as strict xfail tests at the end of this file; their shapes are
 excluded from the strategies (the comments there say which).
@@ -39,6 +41,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from sqlalchemy.pool import NullPool
 
+from tests.testing import mariadb
 from tests.testing.postgres import admin_execute
 from tests.testing.project import Project
 
@@ -124,15 +127,26 @@ class TableSpec:
 # --- strategies --------------------------------------------------------------------------------
 
 
-def column_types(postgres: bool) -> st.SearchStrategy[tuple[str, str]]:
-    """``(kind, type source)`` of a common column type; enums on PostgreSQL only."""
-    simple = st.sampled_from(SIMPLE_TYPES)
-    string = st.integers(1, 255).map(lambda n: ("string", f"sa.String({n})"))
+def column_types(dialect: str) -> st.SearchStrategy[tuple[str, str]]:
+    """``(kind, type source)`` of a common column type; enums on PostgreSQL only, strings
+    with a length on MySQL."""
+    mysql = dialect == "mysql"
+    simple = st.sampled_from([t for t in SIMPLE_TYPES if not (mysql and t[1] == "sa.String()")])
+    # MySQL refuses at CREATE a default longer than its column ('it''s' is 4 characters).
+    shortest = 4 if mysql else 1
+    string = st.integers(shortest, 255).map(lambda n: ("string", f"sa.String({n})"))
     numeric = st.integers(1, 18).flatmap(
         lambda p: st.integers(0, min(p, 6)).map(lambda s: ("numeric", f"sa.Numeric({p}, {s})"))
     )
+    if mysql:
+        # MySQL converts a default to the column's type at CREATE: 1.5 must fit as it is.
+        numeric = st.integers(2, 18).flatmap(
+            lambda p: st.integers(1, min(p - 1, 6)).map(
+                lambda s: ("numeric", f"sa.Numeric({p}, {s})")
+            )
+        )
     choices = [simple, string, numeric]
-    if postgres:
+    if dialect == "postgresql":
         choices.append(st.sampled_from(sorted(ENUMS)).map(lambda n: ("enum", n)))
     return st.one_of(choices)
 
@@ -145,16 +159,18 @@ def default_choices(kind: str, type_source: str) -> list[str | None]:
 
 
 @st.composite
-def plain_columns(draw: st.DrawFn, name: str, postgres: bool) -> ColumnSpec:
-    """A column of a random common type, maybe with a server default and an index flag."""
-    kind, type_source = draw(column_types(postgres))
+def plain_columns(draw: st.DrawFn, name: str, dialect: str) -> ColumnSpec:
+    """A column of a random common type, maybe with a server default and an index flag (none
+    for TEXT on MySQL)."""
+    kind, type_source = draw(column_types(dialect))
+    unindexable = dialect == "mysql" and kind == "text"
     return ColumnSpec(
         name=name,
         kind=kind,
         type_source=type_source,
         nullable=draw(st.booleans()),
         default=draw(st.sampled_from(default_choices(kind, type_source))),
-        flag=draw(st.sampled_from(FLAGS)),
+        flag=None if unindexable else draw(st.sampled_from(FLAGS)),
     )
 
 
@@ -177,15 +193,15 @@ def foreign_key_columns(draw: st.DrawFn, name: str, earlier: list[TableSpec]) ->
 
 
 @st.composite
-def tables(draw: st.DrawFn, name: str, earlier: list[TableSpec], postgres: bool) -> TableSpec:
+def tables(draw: st.DrawFn, name: str, earlier: list[TableSpec], dialect: str) -> TableSpec:
     """A table with 0-5 columns besides ``id``, some table-level indexes and uniques."""
     columns = []
     for column_name in COLUMN_NAMES[: draw(st.integers(0, len(COLUMN_NAMES)))]:
         if earlier and draw(st.integers(0, 3)) == 0:
             columns.append(draw(foreign_key_columns(column_name, earlier)))
         else:
-            columns.append(draw(plain_columns(column_name, postgres)))
-    names = [c.name for c in columns]
+            columns.append(draw(plain_columns(column_name, dialect)))
+    names = [c.name for c in columns if not (dialect == "mysql" and c.kind == "text")]
     pairs: st.SearchStrategy[tuple[str, str]] = st.permutations(names).map(lambda p: (p[0], p[1]))
     indexes: tuple[IndexSpec, ...] = ()
     uniques: tuple[tuple[str, str], ...] = ()
@@ -201,12 +217,12 @@ def tables(draw: st.DrawFn, name: str, earlier: list[TableSpec], postgres: bool)
 
 
 @st.composite
-def schemas(draw: st.DrawFn, postgres: bool) -> tuple[TableSpec, ...]:
+def schemas(draw: st.DrawFn, dialect: str) -> tuple[TableSpec, ...]:
     """1-5 tables; foreign keys only point at tables defined before."""
     count = draw(st.integers(1, len(TABLE_NAMES)))
     result: list[TableSpec] = []
     for name in TABLE_NAMES[:count]:
-        result.append(draw(tables(name, result, postgres)))
+        result.append(draw(tables(name, result, dialect)))
     return tuple(result)
 
 
@@ -307,11 +323,20 @@ def expected(table: TableSpec) -> Expected:
 
 
 def reflected(inspector: sa.Inspector, name: str) -> Expected:
-    """The same facts, read from the database."""
+    """The same facts, read from the database. MySQL keeps a unique constraint as a unique
+    index of its name, so it cannot tell the two apart: there the naming convention does
+    (``uq_`` constraints, ``ix_`` indexes); and InnoDB adds an index named after each foreign
+    key, which is not counted."""
+    uniques = {str(u["name"]) for u in inspector.get_unique_constraints(name)}
+    implicit: set[str] = set()
+    if inspector.dialect.name in ("mysql", "mariadb"):
+        uniques = {unique for unique in uniques if unique.startswith("uq_")}
+        implicit = {str(fk["name"]) for fk in inspector.get_foreign_keys(name)}
     indexes = {
         (str(i["name"]), bool(i["unique"]))
         for i in inspector.get_indexes(name)
-        if "duplicates_constraint" not in i  # PostgreSQL: the index behind a unique constraint
+        # PostgreSQL: the index behind a unique constraint.
+        if "duplicates_constraint" not in i and str(i["name"]) not in uniques | implicit
     }
     foreign_keys = {
         (
@@ -324,7 +349,7 @@ def reflected(inspector: sa.Inspector, name: str) -> Expected:
     return Expected(
         columns=tuple((c["name"], bool(c["nullable"])) for c in inspector.get_columns(name)),
         indexes=frozenset(indexes),
-        uniques=frozenset(str(u["name"]) for u in inspector.get_unique_constraints(name)),
+        uniques=frozenset(uniques),
         foreign_keys=frozenset(foreign_keys),
     )
 
@@ -354,7 +379,12 @@ def inspect_database(url: str, schema: tuple[TableSpec, ...] | None) -> dict[str
 @contextlib.contextmanager
 def fresh_database(db_url: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
     """The URL of a new, empty database of ``db_url``'s kind: a file in ``folder`` for SQLite,
-    a database created (and dropped afterwards) on the session's server for PostgreSQL."""
+    a database created (and dropped afterwards) on the session's server for PostgreSQL and
+    MariaDB."""
+    if db_url.startswith("mysql"):
+        with mariadb.fresh_database(request.getfixturevalue("mariadb_server")) as url:
+            yield url
+        return
     if not db_url.startswith("postgresql"):
         yield f"sqlite:///{folder / 'app.db'}"
         return
@@ -470,14 +500,15 @@ def quiet_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.slow
 @given(data=st.data())
 def test_autogenerate_upgrade_diff_downgrade(
-    db_url: str,
+    any_db_url: str,
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
     quiet_env: None,
     data: st.DataObject,
 ) -> None:
-    schema = data.draw(schemas(postgres=db_url.startswith("postgresql")), label="schema")
-    round_trip(db_url, request, capsys, schema)
+    dialect = sa.make_url(any_db_url).get_backend_name()
+    schema = data.draw(schemas(dialect), label="schema")
+    round_trip(any_db_url, request, capsys, schema)
 
 
 # --- bugs the property found, minimised (excluded from the strategies above) --------------------

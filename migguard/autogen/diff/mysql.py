@@ -13,7 +13,9 @@ what the models say.
 * SQL (defaults, checks, generated columns, index expressions): MySQL quotes identifiers with
   backquotes when it prints SQL back; ``now()``, ``current_timestamp()`` and ``localtimestamp``
   are ``CURRENT_TIMESTAMP`` (https://dev.mysql.com/doc/refman/8.0/en/date-and-time-functions.html
-  #function_now: "NOW() ... synonyms CURRENT_TIMESTAMP"); ``true``/``false`` are ``1``/``0``
+  #function_now: "NOW() ... synonyms CURRENT_TIMESTAMP"), ``curdate()`` is ``CURRENT_DATE``
+  and ``curtime()`` is ``CURRENT_TIME`` (the same page: "CURRENT_DATE and CURRENT_DATE() are
+  synonyms for CURDATE()", likewise for CURTIME()); ``true``/``false`` are ``1``/``0``
   (https://dev.mysql.com/doc/refman/8.0/en/boolean-literals.html).
 * Keys: a UNIQUE constraint is a unique index (MySQL reports it both ways, and a model's
   ``Index(unique=True)`` is the same object), and InnoDB creates an index for a foreign key
@@ -44,6 +46,8 @@ _LITERALS = re.compile(r"'(?:[^'\\]|''|\\.)*'|[^']+")
 _NOW = re.compile(
     r"\b(?:now|current_timestamp|localtimestamp|localtime)\b(?:\s*\(\s*\))?", re.IGNORECASE
 )
+_TODAY = re.compile(r"\b(?:curdate|current_date)\b(?:\s*\(\s*\))?", re.IGNORECASE)
+_CLOCK = re.compile(r"\b(?:curtime|current_time)\b(?:\s*\(\s*\))?", re.IGNORECASE)
 # MariaDB prints some functions back under another of their names
 # (https://mariadb.com/kb/en/ucase/, https://mariadb.com/kb/en/lcase/).
 _FUNCTIONS = re.compile(r"\b(ucase|lcase)\s*\(", re.IGNORECASE)
@@ -91,6 +95,8 @@ def plain_sql(sql: str) -> str:
 def _plain_code(code: str) -> str:
     code = _BACKQUOTED.sub(lambda match: match.group(1), code)
     code = _NOW.sub("current_timestamp", code)
+    code = _TODAY.sub("current_date", code)
+    code = _CLOCK.sub("current_time", code)
     return _FUNCTIONS.sub(lambda match: _FUNCTION_NAMES[match.group(1).lower()], code)
 
 

@@ -74,10 +74,18 @@ def test_types(model: str, reflected: str, equal: bool) -> None:
         ("upper(name)", "(ucase(`name`))"),
         ("price * 2", "(`price` * 2)"),
         ("'`kept`'", "'`kept`'"),
+        ("CURRENT_DATE", "curdate()"),
+        ("current_date()", "curdate()"),
+        ("CURRENT_TIME", "curtime()"),
     ],
 )
 def test_sql_the_database_prints_back(model: str, reflected: str) -> None:
     assert normalise_sql(model, "mysql") == normalise_sql(reflected, "mariadb")
+
+
+def test_the_date_and_the_time_of_day_stay_apart_from_the_timestamp() -> None:
+    assert normalise_sql("CURRENT_DATE", "mysql") != normalise_sql("current_timestamp()", "mysql")
+    assert normalise_sql("CURRENT_TIME", "mysql") != normalise_sql("curdate()", "mysql")
 
 
 def test_defaults_are_compared() -> None:
