@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from migguard.autogen.snapshot import IndexInfo, TableInfo
 from migguard.autogen.snapshot.records import named_sort_key
@@ -53,6 +54,7 @@ _CLOCK = re.compile(r"\b(?:curtime|current_time)\b(?:\s*\(\s*\))?", re.IGNORECAS
 _FUNCTIONS = re.compile(r"\b(ucase|lcase)\s*\(", re.IGNORECASE)
 _FUNCTION_NAMES = {"ucase": "upper(", "lcase": "lower("}
 _BOOLEANS = {"true": "1", "false": "0"}
+_BARE_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def is_mysql(dialect_name: str) -> bool:
@@ -103,6 +105,18 @@ def _plain_code(code: str) -> str:
 def same_boolean(code: str) -> str:
     """Normalised SQL (lower case, no white space) with ``true``/``false`` as ``1``/``0``."""
     return _BOOLEANS.get(code, code)
+
+
+def same_number(code: str) -> str:
+    """A number literal in one spelling of its value (``0.0``, ``0.00`` and ``0`` are ``0``;
+    ``1.50`` is ``1.5``): MySQL stores a column's default converted to the column's type,
+    so a DECIMAL(5,2) column declared with ``DEFAULT 0`` reports ``0.00``
+    (https://dev.mysql.com/doc/refman/8.0/en/data-type-defaults.html). Other code is
+    returned as it is."""
+    if not _BARE_NUMBER.fullmatch(code):
+        return code
+    value = Decimal(code)
+    return format(value.normalize(), "f") if value else "0"
 
 
 def comparable_table(model: TableInfo, reflected: TableInfo) -> TableInfo:

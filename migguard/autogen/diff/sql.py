@@ -135,9 +135,11 @@ def normalise_sql(sql: str | None, dialect_name: str) -> str | None:
     code = re.sub(r"\0(\d+)\0", lambda match: literals[int(match.group(1))], code)
     number = _NUMBER.fullmatch(code)
     if number:
-        return number.group(1)
+        code = number.group(1)
     if mysql.is_mysql(dialect_name):
-        return mysql.same_boolean(code)
+        return mysql.same_number(mysql.same_boolean(code))
+    if number:
+        return code
     return _PG_SAME_FUNCTION.get(code, code) if dialect_name == "postgresql" else code
 
 

@@ -75,12 +75,22 @@ def test_types(model: str, reflected: str, equal: bool) -> None:
         ("price * 2", "(`price` * 2)"),
         ("'`kept`'", "'`kept`'"),
         ("CURRENT_DATE", "curdate()"),
+        ("'0'", "0.0"),
+        ("0", "0.00"),
+        ("'1.50'", "1.5"),
+        ("-2", "-2.000"),
         ("current_date()", "curdate()"),
         ("CURRENT_TIME", "curtime()"),
     ],
 )
 def test_sql_the_database_prints_back(model: str, reflected: str) -> None:
     assert normalise_sql(model, "mysql") == normalise_sql(reflected, "mariadb")
+
+
+def test_numbers_of_different_values_stay_apart() -> None:
+    assert normalise_sql("1", "mysql") != normalise_sql("1.5", "mysql")
+    assert normalise_sql("'10'", "mysql") != normalise_sql("1.0", "mysql")
+    assert normalise_sql("'1e3'", "mysql") == normalise_sql("1000", "mysql")
 
 
 def test_the_date_and_the_time_of_day_stay_apart_from_the_timestamp() -> None:
