@@ -24,6 +24,7 @@ holding process's pid and command line where Linux lists the lock (``/proc/locks
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -129,20 +130,48 @@ _HOLDER = sa.text(
 )
 
 
-@contextmanager
 def _advisory_lock(
     connection: Connection, name: str, timeout: float, url: str, notice: _Notice
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     key = _lock_key(name)
+    return _polled_lock(
+        connection,
+        sa.text("SELECT pg_try_advisory_lock(:k)"),
+        sa.text("SELECT pg_advisory_unlock(:k)"),
+        {"k": key},
+        lambda: _session_holding(connection, key),
+        timeout,
+        url,
+        notice,
+    )
+
+
+@contextmanager
+def _polled_lock(
+    connection: Connection,
+    take: sa.TextClause,
+    release: sa.TextClause,
+    params: dict[str, object],
+    holding: Callable[[], str | None],
+    timeout: float,
+    url: str,
+    notice: _Notice,
+) -> Iterator[None]:
+    """Poll ``take`` (true or 1: taken; false, 0 or NULL: not) until it succeeds or
+    ``timeout`` seconds pass, telling ``notice`` who holds it; ``release`` it afterwards.
+
+    Raises:
+        LockTimeoutError: not taken within ``timeout``.
+    """
     deadline = time.monotonic() + timeout
     while True:
-        taken = connection.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        taken = connection.execute(take, params).scalar()
         connection.commit()
         if taken:
             break
         if time.monotonic() >= deadline:
             raise LockTimeoutError(url, timeout)
-        notice.waiting(lambda: _session_holding(connection, key))
+        notice.waiting(holding)
         time.sleep(_POLL_SECONDS)
     try:
         yield
@@ -150,7 +179,7 @@ def _advisory_lock(
         try:
             if connection.in_transaction():
                 connection.rollback()
-            connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            connection.execute(release, params)
             connection.commit()
         except sa.exc.DBAPIError:
             # A broken connection has lost its session, and with it the lock.
@@ -188,34 +217,22 @@ def _named_lock_name(connection: Connection, name: str) -> str:
     return f"migguard:{digest}"
 
 
-@contextmanager
 def _named_lock(
     connection: Connection, name: str, timeout: float, url: str, notice: _Notice
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     lock = _named_lock_name(connection, name)
-    deadline = time.monotonic() + timeout
-    while True:
-        # Timeout 0: poll, so the run can say whom it waits for. NULL means an error (the
-        # session was killed), which counts as not taken.
-        taken = connection.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock}).scalar()
-        connection.commit()
-        if taken == 1:
-            break
-        if time.monotonic() >= deadline:
-            raise LockTimeoutError(url, timeout)
-        notice.waiting(lambda: _connection_holding(connection, lock))
-        time.sleep(_POLL_SECONDS)
-    try:
-        yield
-    finally:
-        try:
-            if connection.in_transaction():
-                connection.rollback()
-            connection.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock})
-            connection.commit()
-        except sa.exc.DBAPIError:
-            # A broken connection has lost its session, and with it the lock.
-            pass
+    # Timeout 0: poll, so the run can say whom it waits for. NULL means an error (the session
+    # was killed), which counts as not taken.
+    return _polled_lock(
+        connection,
+        sa.text("SELECT GET_LOCK(:n, 0)"),
+        sa.text("SELECT RELEASE_LOCK(:n)"),
+        {"n": lock},
+        lambda: _connection_holding(connection, lock),
+        timeout,
+        url,
+        notice,
+    )
 
 
 def _connection_holding(connection: Connection, lock: str) -> str | None:
