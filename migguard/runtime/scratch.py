@@ -1,6 +1,7 @@
 """Scratch databases: a SQLite file in a temporary folder, or a database created for the run on
 a PostgreSQL server (from a template database when one is given), dropped afterwards or kept
-under another name. The guard's replay (``check_url``, its store's templates) and the pytest
+under another name, or on a MySQL/MariaDB server (always empty: MySQL cannot copy a database),
+dropped afterwards. The guard's replay (``check_url``, its store's templates) and the pytest
 plugin's built-in tests use them."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from migguard.errors import DatabaseError
 __all__ = [
     "PostgresScratch",
     "drop_templates",
+    "mysql_scratch",
     "postgresql_scratch",
     "server_identity",
     "sqlite_scratch",
@@ -165,3 +167,37 @@ def first_line(exc: Exception) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     return lines[0] if lines else type(orig).__name__
+
+
+@contextmanager
+def mysql_scratch(server_url: str) -> Iterator[str]:
+    """A new, empty database on ``server_url``'s server for the block; yields its URL
+    (password included, for the runner) and drops it afterwards, also when the block raises.
+
+    Raises:
+        DatabaseError: the server cannot be reached, or refuses to create or drop the
+            database (one line, password masked).
+    """
+    import sqlalchemy as sa
+
+    from migguard.runtime.engine import connect, make_url
+
+    name = f"migguard_check_{uuid.uuid4().hex[:16]}"
+    masked = mask_password(server_url)
+    with connect(server_url) as admin:
+        try:
+            admin.exec_driver_sql(f"CREATE DATABASE `{name}`")
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseError(
+                f"cannot create the scratch database {name} on {masked}: {first_line(exc)}"
+            ) from None
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            try:
+                admin.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+            except sa.exc.DBAPIError as exc:
+                raise DatabaseError(
+                    f"cannot drop the scratch database {name} on {masked} (drop it by hand): "
+                    f"{first_line(exc)}"
+                ) from None
