@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from migguard.config.load import load_config
 from migguard.errors import EXIT_PARTIAL, EXIT_USAGE, ConfigError
@@ -29,8 +30,9 @@ FAILING = 'op.execute("INSERT INTO nowhere VALUES (1)")'
 
 
 def with_password(url: str) -> str:
-    """The URL with a password (the test server trusts every local connection, so it still
-    connects): the log and the output must never show it."""
+    """The URL with a password (the PostgreSQL test server trusts every local connection, so
+    it still connects; MariaDB's test URLs carry one already): the log and the output must
+    never show it."""
     if url.startswith("postgresql"):
         return url.replace("postgres@", "postgres:s3cret-pw@", 1)
     return url
@@ -73,8 +75,10 @@ LOG_LINE = re.compile(
 
 
 @pytest.mark.slow
-def test_a_pull_merging_two_revisions_upgrades_the_database(tmp_path: Path, db_url: str) -> None:
-    url = with_password(db_url)
+def test_a_pull_merging_two_revisions_upgrades_the_database(
+    tmp_path: Path, any_db_url: str
+) -> None:
+    url = with_password(any_db_url)
     origin, staging = staging_clone(tmp_path, url)
     local_commit(staging)
     push_two_revisions(origin)
@@ -101,8 +105,10 @@ def test_a_pull_merging_two_revisions_upgrades_the_database(tmp_path: Path, db_u
     assert match["hook"] == "post-merge"
     assert match["span"] == f"{before[:7]}..{head(staging)[:7]}"
     assert match["outcome"] == "upgraded from a1 to c3 (2 revisions)"
-    assert "s3cret-pw" not in line + out + pull.stdout
-    assert match["url"] == url.replace("s3cret-pw", "***")
+    password = sa.make_url(url).password
+    if password:
+        assert str(password) not in line + out + pull.stdout
+    assert match["url"] == (url.replace(f":{password}@", ":***@") if password else url)
 
 
 @pytest.mark.slow
