@@ -6,21 +6,26 @@ Two branches each add a revision; the merge leaves two heads, ``migguard check``
 the merge command, and running that command makes the history whole again. Two staging clones
 then pull the new revisions: one opted in to the post-merge upgrade, one not. Every command is
 a real process (git, pre-commit, the venv's ``migguard`` found on PATH) and the databases are
-read back after every step.
+read back after every step. The story runs on SQLite (a ``dev.db`` file in each clone), on
+PostgreSQL and on MariaDB (a database of its own per clone, named by ``${STORY_DB}``).
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-import sqlite3
 import subprocess
+import uuid
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
+from tests.testing import mariadb
 from tests.testing.gitrepo import clone, configure_user, git, git_env, head
+from tests.testing.postgres import admin_execute
 from tests.testing.precommit import env_for, run_pre_commit
 
 MODELS = '''\
@@ -47,7 +52,7 @@ AGE_LINE = "    age: Mapped[int | None]\n"
 NICKNAME_LINE = "    nickname: Mapped[str | None] = mapped_column(String(50))\n"
 CITY_LINE = "    city: Mapped[str | None] = mapped_column(String(100))\n"
 
-SETTINGS = 'url = "sqlite:///dev.db"\nmetadata = "models:Base.metadata"\n'
+SETTINGS = 'url = "${STORY_DB}"\nmetadata = "models:Base.metadata"\n'
 GITIGNORE = "*.db\n__pycache__/\n"
 GENERATED = re.compile(r"^Generated .*/([0-9a-f]{12})_\w+\.py$", re.MULTILINE)
 MERGE_HINT = re.compile(r'hint: join them with: (migguard merge heads -m "[^"]*")')
@@ -62,23 +67,67 @@ ARRIVED_TWO_HEADS = re.compile(
 
 
 class Database(NamedTuple):
-    """What a SQLite database holds: the version table's rows and customer's column names (a
-    set: where two branches meet, their order depends on the revision ids)."""
+    """What a database holds: the version table's rows and customer's column names (a set:
+    where two branches meet, their order depends on the revision ids)."""
 
     versions: list[str]
     columns: set[str]
 
 
-def read_database(path: Path) -> Database:
-    """The version rows (sorted) and the ``customer`` table's column names in the SQLite file
-    ``path``."""
-    connection = sqlite3.connect(path)
-    try:
-        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-        info = connection.execute("PRAGMA table_info(customer)").fetchall()
-    finally:
-        connection.close()
-    return Database(sorted(row[0] for row in rows), {column[1] for column in info})
+class Clones:
+    """Each clone's database: a ``dev.db`` file in it on SQLite, else a fresh database of the
+    server's (the fixture's own, then new ones), given to migguard as ``STORY_DB``."""
+
+    def __init__(self, url: str, request: pytest.FixtureRequest) -> None:
+        self.url = url
+        self.request = request
+        self.urls: dict[Path, str] = {}
+
+    def env(self, root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment of a command in clone ``root``."""
+        if root not in self.urls:
+            self.urls[root] = self._new(root)
+        return {**(extra or {}), "STORY_DB": self.urls[root]}
+
+    def _new(self, root: Path) -> str:
+        if self.url.startswith("sqlite"):
+            return f"sqlite:///{root / 'dev.db'}"
+        if not self.urls:
+            return self.url
+        name = f"story_{uuid.uuid4().hex[:12]}"
+        if self.url.startswith("mysql"):
+            maria = self.request.getfixturevalue("mariadb_server")
+            mariadb.create_database(maria, name)
+            self.request.addfinalizer(lambda: mariadb.drop_database(maria, name))
+            return str(maria.url(name))
+        server = self.request.getfixturevalue("postgres_server")
+        admin_execute(server, "CREATE DATABASE {}", name)
+        self.request.addfinalizer(
+            lambda: admin_execute(server, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        )
+        return str(server.url(name))
+
+    def driver_dependencies(self) -> str:
+        """The post-merge hook's ``additional_dependencies`` line: the database driver, which
+        pre-commit's own environment for the hook lacks (SQLite's is Python's own)."""
+        if self.url.startswith("mysql"):
+            return "        additional_dependencies: [PyMySQL]\n"
+        if self.url.startswith("postgresql"):
+            return '        additional_dependencies: ["psycopg[binary]"]\n'
+        return ""
+
+    def read(self, root: Path) -> Database:
+        """The version rows (sorted) and the ``customer`` table's column names of clone
+        ``root``'s database."""
+        engine = sa.create_engine(self.urls[root], poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+                versions = sorted(str(row[0]) for row in rows)
+                columns = {c["name"] for c in sa.inspect(connection).get_columns("customer")}
+        finally:
+            engine.dispose()
+        return Database(versions, columns)
 
 
 def run(
@@ -98,9 +147,9 @@ def ok(done: subprocess.CompletedProcess[str]) -> str:
     return output
 
 
-def generate(root: Path, message: str) -> str:
+def generate(root: Path, message: str, env: dict[str, str]) -> str:
     """``migguard revision --autogenerate -m MESSAGE``; returns the new revision's id."""
-    output = ok(run(root, "migguard", "revision", "--autogenerate", "-m", message))
+    output = ok(run(root, "migguard", "revision", "--autogenerate", "-m", message, env=env))
     found = GENERATED.search(output)
     assert found, output
     return found.group(1)
@@ -123,8 +172,13 @@ def committed(done: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.mark.slow
 def test_guard_story(
-    tmp_path: Path, hook_repository: tuple[Path, str], pre_commit_home: Path
+    tmp_path: Path,
+    hook_repository: tuple[Path, str],
+    pre_commit_home: Path,
+    any_db_url: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    clones = Clones(any_db_url, request)
     hooks = env_for(pre_commit_home)
     hook_repo, hook_rev = hook_repository
     dev = tmp_path / "project"
@@ -133,25 +187,30 @@ def test_guard_story(
     configure_user(dev)
 
     # 1. A project in sync, its first commit passing through the hook.
-    ok(run(dev, "migguard", "init", "migrations"))
+    ok(run(dev, "migguard", "init", "migrations", env=clones.env(dev)))
     with (dev / "migguard.toml").open("a", encoding="utf-8") as config:
         config.write(SETTINGS)
     (dev / "models.py").write_text(MODELS, encoding="utf-8")
     (dev / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
-    ok(run(dev, "migguard", "upgrade", "head"))
-    customer = generate(dev, "Add customer table")
-    ok(run(dev, "migguard", "upgrade", "head"))
-    assert read_database(dev / "dev.db") == Database([customer], {"id", "name", "email"})
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
+    customer = generate(dev, "Add customer table", clones.env(dev))
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
+    assert clones.read(dev) == Database([customer], {"id", "name", "email"})
     (dev / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hook_repo}\n    rev: {hook_rev}\n    hooks:\n"
-        "      - id: migguard-check\n      - id: migguard-post-merge\n",
+        "      - id: migguard-check\n      - id: migguard-post-merge\n"
+        + clones.driver_dependencies(),
         encoding="utf-8",
     )
     run_pre_commit(
         dev, pre_commit_home, "install", "--hook-type", "pre-commit", "--hook-type", "post-merge"
     )
     git(dev, "add", "-A")
-    committed(git(dev, "commit", "-m", "Customer model and its first revision", env=hooks))
+    committed(
+        git(
+            dev, "commit", "-m", "Customer model and its first revision", env=clones.env(dev, hooks)
+        )
+    )
     tracked = git(dev, "ls-files").stdout.split()
     assert "models.py" in tracked
     assert "dev.db" not in tracked
@@ -159,7 +218,7 @@ def test_guard_story(
     # 2. A model column without a revision: the commit is refused and names the column.
     add_column(dev, EMAIL_LINE, AGE_LINE)
     before = head(dev)
-    refused = git(dev, "commit", "-am", "Add age", env=hooks, check=False)
+    refused = git(dev, "commit", "-am", "Add age", env=clones.env(dev, hooks), check=False)
     output = refused.stdout + refused.stderr
     assert refused.returncode == 1, output
     assert re.search(r"^migguard check\.+Failed$", output, re.MULTILINE), output
@@ -169,42 +228,42 @@ def test_guard_story(
     assert head(dev) == before
 
     # 3. Autogenerate, stage, commit: the hook passes.
-    age = generate(dev, "Add age")
-    ok(run(dev, "migguard", "upgrade", "head"))
-    assert read_database(dev / "dev.db") == Database([age], {"id", "name", "email", "age"})
+    age = generate(dev, "Add age", clones.env(dev))
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
+    assert clones.read(dev) == Database([age], {"id", "name", "email", "age"})
     git(dev, "add", "-A")
-    committed(git(dev, "commit", "-m", "Add age", env=hooks))
+    committed(git(dev, "commit", "-m", "Add age", env=clones.env(dev, hooks)))
     assert head(dev) != before
 
     # Two staging servers clone the project now, each with its own database at age.
     stagings = [clone(dev, tmp_path / name) for name in ("staging-auto", "staging-manual")]
     for staging in stagings:
         run_pre_commit(staging, pre_commit_home, "install", "--hook-type", "post-merge")
-        ok(run(staging, "migguard", "upgrade", "head"))
-        assert read_database(staging / "dev.db") == Database([age], {"id", "name", "email", "age"})
+        ok(run(staging, "migguard", "upgrade", "head", env=clones.env(staging)))
+        assert clones.read(staging) == Database([age], {"id", "name", "email", "age"})
 
     # 4. feature-a and main each add a column and a revision; each commit passes alone.
     git(dev, "checkout", "-q", "-b", "feature-a")
     add_column(dev, ID_LINE, NICKNAME_LINE)
-    nickname = generate(dev, "Add nickname")
-    ok(run(dev, "migguard", "upgrade", "head"))
+    nickname = generate(dev, "Add nickname", clones.env(dev))
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
     git(dev, "add", "-A")
-    committed(git(dev, "commit", "-m", "Add nickname", env=hooks))
+    committed(git(dev, "commit", "-m", "Add nickname", env=clones.env(dev, hooks)))
     # main lacks nickname: step the dev database back before switching, as the README says.
-    ok(run(dev, "migguard", "downgrade", "-1"))
+    ok(run(dev, "migguard", "downgrade", "-1", env=clones.env(dev)))
     git(dev, "checkout", "-q", "main")
-    assert read_database(dev / "dev.db") == Database([age], {"id", "name", "email", "age"})
+    assert clones.read(dev) == Database([age], {"id", "name", "email", "age"})
 
     add_column(dev, AGE_LINE, CITY_LINE)
-    city = generate(dev, "Add city")
-    ok(run(dev, "migguard", "upgrade", "head"))
+    city = generate(dev, "Add city", clones.env(dev))
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
     git(dev, "add", "-A")
-    committed(git(dev, "commit", "-m", "Add city", env=hooks))
+    committed(git(dev, "commit", "-m", "Add city", env=clones.env(dev, hooks)))
 
     # The merge is clean for git. A merge commit runs pre-merge-commit, not pre-commit, so
     # the check does not run (post-merge lists it as skipped: no files); post-merge says a
     # revision arrived, and that the two heads must be joined before upgrading.
-    merged = ok(git(dev, "merge", "--no-edit", "feature-a", env=hooks))
+    merged = ok(git(dev, "merge", "--no-edit", "feature-a", env=clones.env(dev, hooks)))
     assert len(git(dev, "rev-parse", "HEAD^@").stdout.split()) == 2
     assert not re.search(r"^migguard check\.+(Passed|Failed)$", merged, re.MULTILINE), merged
     assert "migguard post-merge" in merged
@@ -214,41 +273,46 @@ def test_guard_story(
     assert NICKNAME_LINE in models and CITY_LINE in models
 
     # migguard check by hand: two heads, and the command that joins them.
-    two_heads = run(dev, "migguard", "check")
+    two_heads = run(dev, "migguard", "check", env=clones.env(dev))
     output = two_heads.stdout + two_heads.stderr
     assert two_heads.returncode == 1, output
     assert "error [heads] 2 heads where one is expected" in output
     assert nickname in output and city in output
     hint = MERGE_HINT.search(output)
     assert hint, output
-    merge = GENERATED.search(ok(run(dev, *shlex.split(hint.group(1)))))
+    merge = GENERATED.search(ok(run(dev, *shlex.split(hint.group(1)), env=clones.env(dev))))
     assert merge, hint.group(1)
     git(dev, "add", "-A")
-    committed(git(dev, "commit", "-m", "Join the migration heads", env=hooks))
-    clean = ok(run(dev, "migguard", "check"))
+    committed(git(dev, "commit", "-m", "Join the migration heads", env=clones.env(dev, hooks)))
+    clean = ok(run(dev, "migguard", "check", env=clones.env(dev)))
     # Only notes: edited, stale-parent and lint have nothing to compare with on an unpublished
     # main.
     assert re.search(r"^All checks passed, 3 notes \(checks: ", clean, re.MULTILINE), clean
     assert "error" not in clean
-    assert ok(run(dev, "migguard", "heads")).split()[0] == merge.group(1)
-    ok(run(dev, "migguard", "upgrade", "head"))
-    assert read_database(dev / "dev.db") == Database(
+    assert ok(run(dev, "migguard", "heads", env=clones.env(dev))).split()[0] == merge.group(1)
+    ok(run(dev, "migguard", "upgrade", "head", env=clones.env(dev)))
+    assert clones.read(dev) == Database(
         [merge.group(1)], {"id", "name", "email", "age", "city", "nickname"}
     )
 
     # 5. The staging server that opted in is upgraded by the pull; the other gets a notice.
     auto, manual = stagings
-    pulled = ok(git(auto, "pull", env={**hooks, "MIGGUARD_POST_MERGE_UPGRADE": "1"}))
+    pulled = ok(
+        git(auto, "pull", env=clones.env(auto, {**hooks, "MIGGUARD_POST_MERGE_UPGRADE": "1"}))
+    )
     assert "migguard: upgrading 3 revision(s) to head" in pulled
     assert f"is at {merge.group(1)}" in pulled
-    assert read_database(auto / "dev.db") == Database(
+    assert clones.read(auto) == Database(
         [merge.group(1)], {"id", "name", "email", "age", "city", "nickname"}
     )
-    assert ok(run(auto, "migguard", "current")).strip() == f"{merge.group(1)} (head) (mergepoint)"
+    assert (
+        ok(run(auto, "migguard", "current", env=clones.env(auto))).strip()
+        == f"{merge.group(1)} (head) (mergepoint)"
+    )
 
-    pulled = ok(git(manual, "pull", env=hooks))
+    pulled = ok(git(manual, "pull", env=clones.env(manual, hooks)))
     notices = ARRIVED.findall(pulled)
     assert notices == ["3"], pulled
     assert "upgrading" not in pulled
-    assert read_database(manual / "dev.db") == Database([age], {"id", "name", "email", "age"})
+    assert clones.read(manual) == Database([age], {"id", "name", "email", "age"})
     assert head(manual) == head(auto) == head(dev)
