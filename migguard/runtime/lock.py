@@ -29,8 +29,9 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -191,12 +192,7 @@ def _session_holding(connection: Connection, key: int) -> str | None:
     None when it cannot be seen (it has just let go)."""
     unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
     params = {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
-    try:
-        row = connection.execute(_HOLDER, params).first()
-        connection.commit()
-    except sa.exc.DBAPIError:
-        connection.rollback()
-        return None
+    row = _holder_row(connection, _HOLDER, params)
     if row is None:
         return None
     pid, role, application, client = row
@@ -238,18 +234,7 @@ def _named_lock(
 def _connection_holding(connection: Connection, lock: str) -> str | None:
     """``MySQL connection N (user U, client H)`` of the session holding ``lock``; None when it
     cannot be seen (it has just let go)."""
-    try:
-        row = connection.execute(
-            sa.text(
-                "SELECT p.ID, p.USER, p.HOST FROM information_schema.PROCESSLIST p "
-                "WHERE p.ID = IS_USED_LOCK(:n)"
-            ),
-            {"n": lock},
-        ).first()
-        connection.commit()
-    except sa.exc.DBAPIError:
-        connection.rollback()
-        return None
+    row = _holder_row(connection, _MYSQL_HOLDER, {"n": lock})
     if row is None:
         return None
     session, user, host = row
@@ -315,3 +300,24 @@ def _file_lock(path: str, timeout: float, url: str, notice: _Notice) -> Iterator
         yield
     finally:
         os.close(fd)
+
+
+# The connection holding a user-level lock (IS_USED_LOCK gives its id).
+_MYSQL_HOLDER = sa.text(
+    "SELECT p.ID, p.USER, p.HOST FROM information_schema.PROCESSLIST p "
+    "WHERE p.ID = IS_USED_LOCK(:n)"
+)
+
+
+def _holder_row(
+    connection: Connection, query: sa.TextClause, params: Mapping[str, object]
+) -> tuple[Any, ...] | None:
+    """The first row of ``query`` about a lock's holder; None when there is none or the query
+    fails (the holder is a courtesy in a message: its absence must not stop the wait)."""
+    try:
+        row = connection.execute(query, params).first()
+        connection.commit()
+    except sa.exc.DBAPIError:
+        connection.rollback()
+        return None
+    return None if row is None else tuple(row)
