@@ -4,11 +4,8 @@ concurrent upgrades."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 
 from migguard.runtime.lock import _named_lock_name
+from tests.testing.alembic_project import ENV_PY
 from tests.testing.background import SLOW, start_migguard, wait_for
 from tests.testing.mariadb import PASSWORD, MariaDBServer, fresh_database, mariadb_client
 from tests.testing.project import Project, revision_source
@@ -75,27 +73,6 @@ def test_upgrade_downgrade_stamp_current_round_trip(project: Project, mariadb_ur
     assert versions(mariadb_url) == []
     everything = up.out + up.err + down.out + down.err + stamped.out + stamped.err
     assert PASSWORD not in everything
-
-
-ENV_PY = """
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-config = context.config
-if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-else:
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section), prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=None)
-        with context.begin_transaction():
-            context.run_migrations()
-"""
 
 
 def alembic_config(folder: Path, url: str) -> AlembicConfig:
@@ -294,57 +271,6 @@ def test_locks_of_two_databases_on_one_server_are_apart(
         slow.wait(timeout=30)
     assert result.code == 0, result.err
     assert versions(other_mariadb_url) == ["b2"]
-
-
-PROCESSES = 8
-REVISIONS = 6
-
-
-@pytest.mark.slow
-def test_eight_concurrent_upgrades_run_each_revision_once(
-    project: Project, mariadb_url: str
-) -> None:
-    project.add(
-        "r0",
-        message="run log",
-        upgrade=(
-            'op.create_table("run_log", sa.Column("rev", sa.String(32), nullable=False))\n'
-            "op.execute(\"INSERT INTO run_log (rev) VALUES ('r0')\")"
-        ),
-    )
-    for i in range(1, REVISIONS):
-        project.add(
-            f"r{i}",
-            f"r{i - 1}",
-            upgrade=(
-                f'op.create_table("t{i}", sa.Column("id", sa.Integer(), primary_key=True))\n'
-                f"op.execute(\"INSERT INTO run_log (rev) VALUES ('r{i}')\")"
-            ),
-        )
-    arguments = ["--url", mariadb_url, "upgrade", "head", "-q", "--lock-timeout", "120"]
-    env = {**os.environ, "NO_COLOR": "1"}
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "migguard", *arguments],
-            cwd=project.root,
-            env=env,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    errors = [run.communicate(timeout=180)[1] for run in runs]
-    assert [run.returncode for run in runs] == [0] * PROCESSES, errors
-    engine = sa.create_engine(mariadb_url)
-    try:
-        with engine.connect() as connection:
-            counts = dict(
-                connection.exec_driver_sql("SELECT rev, COUNT(*) FROM run_log GROUP BY rev").all()
-            )
-    finally:
-        engine.dispose()
-    assert counts == {f"r{i}": 1 for i in range(REVISIONS)}
-    assert versions(mariadb_url) == [f"r{REVISIONS - 1}"]
 
 
 def test_the_mariadb_scheme_takes_the_lock_and_reports_alike(
