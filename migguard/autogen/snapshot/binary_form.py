@@ -34,6 +34,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from migguard.autogen.snapshot.errors import SnapshotFormatError, SnapshotVersionError
@@ -156,15 +158,29 @@ class _Rows:
 
     Rows are told apart by their marshal bytes, not by ``==``: equal records may hold values
     that only compare equal (``1``, ``1.0`` and ``True``), and each must load back as written.
+    A record met again as the same object (a loaded snapshot shares its column and type
+    records between tables) is not dumped again.
     """
 
     def __init__(self) -> None:
         self.rows: list[tuple[Any, ...]] = []
         self._positions: dict[bytes, int] = {}
+        # Records by id(): they are all alive (held by the snapshot) while it is written.
+        self._seen: dict[int, int] = {}
 
-    def position(self, row: tuple[Any, ...]) -> int:
-        row = _exact(row)
-        key = marshal.dumps(row)
+    def position_of(self, record: object, dump: Callable[[], tuple[Any, ...]]) -> int:
+        """The position of ``record``, whose row ``dump()`` makes."""
+        position = self._seen.get(id(record))
+        if position is None:
+            position = self._seen[id(record)] = self._position(dump())
+        return position
+
+    def _position(self, row: tuple[Any, ...]) -> int:
+        try:
+            key = marshal.dumps(row)
+        except ValueError:  # a ``quoted_name`` or other subclass: see snapshot_to_bytes
+            row = _exact(row)
+            key = marshal.dumps(row)
         position = self._positions.get(key)
         if position is None:
             position = self._positions[key] = len(self.rows)
@@ -177,7 +193,10 @@ def _dump_table(table: TableInfo, columns: _Rows, types: _Rows) -> tuple[Any, ..
     return (
         table.schema,
         table.name,
-        tuple(columns.position(_dump_column(column, types)) for column in table.columns),
+        tuple(
+            columns.position_of(column, partial(_dump_column, column, types))
+            for column in table.columns
+        ),
         (pk.name, pk.columns) if pk is not None else None,
         tuple(
             (
@@ -216,7 +235,7 @@ def _dump_table(table: TableInfo, columns: _Rows, types: _Rows) -> tuple[Any, ..
 def _dump_column(column: ColumnInfo, types: _Rows) -> tuple[Any, ...]:
     return (
         column.name,
-        types.position(_dump_type(column.type)),
+        types.position_of(column.type, partial(_dump_type, column.type)),
         column.nullable,
         column.server_default,
         column.autoincrement,
