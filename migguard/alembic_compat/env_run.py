@@ -158,7 +158,7 @@ def run_env_py(
         try:
             # env.py imports the models: thousands of objects alive for the whole run (see
             # collector_paused).
-            with collector_paused():
+            with collector_paused(long_lived=True):
                 runpy.run_path(str(env_path), run_name="env_py")
         except Exception as error:  # the user's code: reported as a finding, not a crash
             failure = _failure(error, env_path, project_root)

@@ -21,6 +21,7 @@ from migguard.cli import (
     revision,
     runtime,
 )
+from migguard.collector import freeze_loaded_objects
 from migguard.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -173,6 +174,10 @@ def _option_name(parser: argparse.ArgumentParser, command: str, dest: str) -> st
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    if argv is None:
+        # Run as the program (the console script, ``python -m migguard``): the process ends
+        # with the command, so what it loads for good need not be rescanned.
+        freeze_loaded_objects()
     parser = build_parser()
     args = parser.parse_args(_attach_ranges(sys.argv[1:] if argv is None else argv))
     try:

@@ -103,7 +103,7 @@ def load_history(config: Config, *, use_cache: bool = True) -> History:
     ]
     # Tens of thousands of small acyclic objects are built below; the cyclic garbage
     # collector would rescan them again and again for nothing (a third of the load time).
-    with collector_paused():
+    with collector_paused(long_lived=True):
         try:
             listing = list(
                 iter_script_files(config.version_locations, config.recursive_version_locations)

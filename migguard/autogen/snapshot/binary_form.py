@@ -110,7 +110,9 @@ def snapshot_from_bytes(data: bytes) -> Snapshot:
     if digest != _digest(payload):
         raise SnapshotFormatError("damaged snapshot: its digest does not match its contents")
     try:
-        with collector_paused():  # tens of thousands of acyclic objects: see collector_paused
+        with collector_paused(
+            long_lived=True
+        ):  # tens of thousands of acyclic objects: see collector_paused
             return _load(payload)
     except (EOFError, ValueError, TypeError, IndexError) as error:
         # Only a payload written by another build of this module can get here (the digest

@@ -131,7 +131,7 @@ def _import_object(import_path: str, what: str, example: str, project_root: Path
         )
     try:
         # The models: thousands of objects alive for the whole run (see collector_paused).
-        with collector_paused():
+        with collector_paused(long_lived=True):
             target: object = importlib.import_module(module_name.strip())
     except Exception as error:  # whatever the user's module raises is reported, not hidden
         where = _raised_at(error, project_root)
