@@ -120,14 +120,23 @@ def _missing_driver(url: str, module: str | None) -> str:
     return message
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, *, threads: bool = False) -> Engine:
     """An engine for migrations (no pooling: one connection per run).
+
+    Args:
+        url: the database URL.
+        threads: SQLite: the connection may be used from other threads than the one that
+            made it (``check_same_thread=False``,
+            https://docs.python.org/3/library/sqlite3.html#sqlite3.connect), which the caller
+            then keeps from using it from two threads at once.
 
     Raises:
         UsageError: the URL cannot be parsed. ConfigError: unknown database or driver, or the
             driver's package is not installed (the message names it).
     """
     parsed, connect_args = _driver_options(make_url(url), url)
+    if threads and parsed.get_backend_name() == "sqlite":
+        connect_args = {**connect_args, "check_same_thread": False}
     try:
         engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
     except ModuleNotFoundError as exc:
@@ -182,7 +191,7 @@ def _transactional_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
+def connect(url: str, *, read_only: bool = False, threads: bool = False) -> Iterator[Connection]:
     """A connection for the duration of a run.
 
     Opening a SQLite file creates it, so a missing file is treated as an empty database
@@ -194,6 +203,7 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
     Args:
         url: the database URL.
         read_only: the caller only reads (a dry run, a comparison, the version table).
+        threads: as for :func:`create_engine`.
 
     Raises:
         ConfigError, UsageError: as :func:`create_engine`.
@@ -216,7 +226,7 @@ def connect(url: str, *, read_only: bool = False) -> Iterator[Connection]:
             opened = "sqlite://"
         else:
             created = path
-    engine = create_engine(opened)
+    engine = create_engine(opened, threads=threads)
     try:
         try:
             connection = engine.connect()

@@ -71,6 +71,7 @@ def migrate(
     dry_run: bool = False,
     listener: Listener | None = None,
     on_wait: Callable[[str], None] | None = None,
+    pipelined: bool = False,
 ) -> Outcome:
     """Upgrade or downgrade the database to ``target``.
 
@@ -87,6 +88,10 @@ def migrate(
         listener: told about each step.
         on_wait: told once, in one line, that the run waits for another run's lock and for
             whom (see :func:`migguard.runtime.lock.migration_lock`).
+        pipelined: on a SQLite database, run the statements on a worker thread while the
+            revisions' Python goes on (:mod:`migguard.runtime.sqlite_pipeline`): for the
+            guard's scratch replay only; ``listener.step_finished`` is then called on that
+            thread.
 
     Raises:
         ConfigError, DatabaseError (MigrationFailedError, LockTimeoutError), HistoryError,
@@ -95,7 +100,7 @@ def migrate(
     plan = upgrade_plan if upgrade else downgrade_plan
     table = version_table(config)
     url = database_url(config)
-    with connect(url, read_only=dry_run) as connection:
+    with connect(url, read_only=dry_run, threads=pipelined) as connection:
         if dry_run:
             with database_errors(connection, url, f"read the version table {table.label}"):
                 current = table.read(connection)
@@ -111,6 +116,7 @@ def migrate(
             lock_timeout=lock_timeout,
             listener=listener,
             on_wait=on_wait,
+            pipelined=pipelined,
         )
 
 
@@ -155,9 +161,11 @@ def _run_locked(
     lock_timeout: float,
     listener: Listener | None = None,
     on_wait: Callable[[str], None] | None = None,
+    pipelined: bool = False,
 ) -> Outcome:
     """Under the migration lock: read the version table, plan with ``plan_for(rows)``, create
-    the version table when steps need it, and run the steps."""
+    the version table when steps need it, and run the steps (``pipelined``: see
+    :func:`migrate`)."""
     from migguard.runtime.durability import commits_synced_at_end
     from migguard.runtime.runner import load_first_script, run_online
 
@@ -195,6 +203,7 @@ def _run_locked(
                 sync.before_last_step,
                 loaded,
                 engine_name=config.engine_name,
+                pipelined=pipelined,
             )
         with database_errors(connection, url, f"read the version table {table.label}"):
             after = table.read(connection)

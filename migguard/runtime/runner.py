@@ -12,7 +12,10 @@ says the failed revision may be partly applied.
 
 On PostgreSQL with psycopg (3) a revision's DDL, version-table change and ``COMMIT`` travel as
 one query, which also opens the next revision's transaction (:mod:`migguard.runtime.pipeline`); a
-failing statement is still named and rolled back with the rest of its revision.
+failing statement is still named and rolled back with the rest of its revision. The guard's
+replay into a scratch SQLite file runs its statements on a worker thread
+(:mod:`migguard.runtime.sqlite_pipeline`); a failing statement is reported as its own
+revision's failure even when the run has gone on to later revisions meanwhile.
 
 What a failure says about where the database stands is what is known: a revision that failed
 before its commit was sent is rolled back. When the connection is lost, or the run interrupted,
@@ -54,6 +57,12 @@ from migguard.runtime.partial import (
 )
 from migguard.runtime.pipeline import PipelineContext, supports_pipeline
 from migguard.runtime.plan import Step
+from migguard.runtime.sqlite_pipeline import (
+    PipelinedTransactions,
+    SqlitePipelineContext,
+    StepFailedEarlier,
+    supports_sqlite_pipeline,
+)
 from migguard.runtime.version_table import VersionTable
 from migguard.scripts.directory import History
 
@@ -165,6 +174,8 @@ def run_online(
     before_last_step: Callable[[], None] | None = None,
     loaded: Mapping[str, types.ModuleType] | None = None,
     engine_name: str | None = None,
+    *,
+    pipelined: bool = False,
 ) -> None:
     """Run ``steps`` on the database, one transaction each. A step's script is loaded
     before the step before it commits.
@@ -182,6 +193,10 @@ def run_online(
         loaded: scripts already loaded, by revision (see :func:`load_first_script`).
         engine_name: Alembic's multidb layout: passed to each revision function (see
             :func:`migguard.runtime.modules.revision_function`).
+        pipelined: on SQLite through the standard library's driver, run the statements on a
+            worker thread (:mod:`migguard.runtime.sqlite_pipeline`; the connection must allow
+            that, ``check_same_thread=False``); the listener's ``step_finished`` is then
+            called on that thread. Elsewhere ignored.
 
     Raises:
         MigrationFailedError: a revision failed (exit 4); earlier steps stay committed.
@@ -201,6 +216,13 @@ def run_online(
         except sa.exc.DBAPIError:
             return None
 
+    if pipelined and supports_sqlite_pipeline(connection):
+        with SqlitePipelineContext(connection, listener) as queued:
+            worker = PipelinedTransactions(queued, version_table, before_last_step)
+            _run_steps(
+                history, steps, queued, worker, listener, atomic, read_again, loaded, engine_name
+            )
+        return
     if not supports_pipeline(connection):
         transactions = _ConnectionTransactions(connection, version_table, before_last_step)
         log = StatementLog(connection) if connection.dialect.name in IMPLICIT_COMMIT_DDL else None
@@ -259,9 +281,12 @@ class _Transactions(Protocol):
 
     # Whether commit() returns before the database has answered (confirm() waits for it).
     sends_ahead: bool
+    # Whether the listener hears of each finished step from the transactions themselves
+    # (once it committed), not from the runner.
+    reports_steps: bool
 
-    def begin(self, last: bool) -> None:
-        """Open the step's transaction; ``last``: the run's last step."""
+    def begin(self, step: Step, last: bool) -> None:
+        """Open ``step``'s transaction; ``last``: the run's last step."""
 
     def commit(self, step: Step, more: bool) -> None:
         """Record the step in the version table and commit, or with ``sends_ahead`` send
@@ -271,7 +296,8 @@ class _Transactions(Protocol):
         """Wait for the commit that :meth:`commit` sent ahead (raises when it failed)."""
 
     def rollback(self) -> None:
-        """Roll back the open transaction, if any."""
+        """Roll back the open transaction, if any (after the steps committed before it
+        reached the database)."""
 
     def commit_unknown(self) -> bool:
         """After a failure while committing: whether the connection was lost with the
@@ -326,14 +352,44 @@ def _run_steps(
             following = steps[number + 1].revision if number < last else None
             _run_step(history, step, function, operations, transactions, following, scripts, log)
             at = step.heads_after
-            if listener is not None:
+            if listener is not None and not transactions.reports_steps:
                 listener.step_finished(step, time.perf_counter() - started)
     except _StepFailed as failed:
         raise failed.error(history, atomic, read_again) from failed.__cause__
+    except HistoryError:
+        # A script that cannot be loaded or run: the steps queued before it come first.
+        _settle(transactions, steps, history, atomic, read_again)
+        raise
     except KeyboardInterrupt as exc:
-        # Outside any revision's transaction (loading a script, printing): nothing to undo.
+        # Outside any revision's transaction (loading a script, printing): nothing to undo,
+        # once the steps queued before have reached the database.
+        _settle(transactions, steps, history, atomic, read_again)
         message = f"outside any revision's transaction; the database is at {_rows(at)}"
         raise MigrationInterruptedError(None, message) from exc
+
+
+def _settle(
+    transactions: _Transactions,
+    steps: Sequence[Step],
+    history: History,
+    atomic: bool,
+    read_again: Callable[[], tuple[str, ...] | None],
+) -> None:
+    """Between steps, with a worker running them (``reports_steps``): wait until every
+    step queued has committed.
+
+    Raises:
+        MigrationFailedError: one of them failed (the failure is its own).
+    """
+    if not transactions.reports_steps:
+        return
+    try:
+        transactions.rollback()
+    except StepFailedEarlier as earlier:
+        # Between steps every queued statement's step has its commit queued too, so the
+        # failure names its step; the first step stands in for the impossible.
+        failed = _StepFailed.earlier(earlier, steps[0])
+        raise failed.error(history, atomic, read_again) from earlier.error
 
 
 def _run_step(
@@ -354,7 +410,7 @@ def _run_step(
     """
     committing = False
     try:
-        transactions.begin(last=following is None)
+        transactions.begin(step, last=following is None)
         with bind(operations), log.recording() if log is not None else nullcontext():
             function()
         committing = True
@@ -375,8 +431,14 @@ def _run_step(
             dialect = operations.get_context().dialect
             planned = planned_statements(function, dialect)
             partial = log.partial(exc, pending, planned, database_name(dialect))
-        with suppress(sa.exc.DBAPIError):
-            transactions.rollback()
+        try:
+            with suppress(sa.exc.DBAPIError):
+                transactions.rollback()
+        except StepFailedEarlier as earlier:
+            # Queued statements of this step or an earlier one failed first.
+            exc = earlier
+        if isinstance(exc, StepFailedEarlier):
+            raise _StepFailed.earlier(exc, step) from exc.error
         raise _StepFailed(step, exc, detail, committing, unknown, partial) from exc
 
 
@@ -401,6 +463,13 @@ class _StepFailed(Exception):
         # leaves its outcome unknown.
         self.committing = committing
         self.unknown = unknown
+
+    @classmethod
+    def earlier(cls, failure: StepFailedEarlier, running: Step) -> _StepFailed:
+        """A statement queued to a worker failed: the failure of its step, or of
+        ``running`` (the step being run) when its commit was not queued yet."""
+        step = failure.step if failure.step is not None else running
+        return cls(step, failure.error, failure.detail, committing=False, unknown=False)
 
     def error(
         self,
@@ -462,6 +531,7 @@ class _ConnectionTransactions:
     parameters."""
 
     sends_ahead = False
+    reports_steps = False
 
     def __init__(
         self,
@@ -473,7 +543,7 @@ class _ConnectionTransactions:
         self.version_table = version_table
         self.before_last_step = before_last_step
 
-    def begin(self, last: bool) -> None:
+    def begin(self, step: Step, last: bool) -> None:
         if last and self.before_last_step is not None:
             self.before_last_step()
         self.connection.begin()
@@ -501,6 +571,7 @@ class _BatchedTransactions:
     The query is sent ahead: the next script loads while the server runs it."""
 
     sends_ahead = True
+    reports_steps = False
 
     def __init__(self, context: PipelineContext, version_table: VersionTable) -> None:
         from psycopg import ClientCursor
@@ -515,7 +586,7 @@ class _BatchedTransactions:
         # The version table's statements are the same objects every step: compile each once.
         self._compiled: dict[UpdateBase, str] = {}
 
-    def begin(self, last: bool) -> None:
+    def begin(self, step: Step, last: bool) -> None:
         # Each COMMIT is sent with the next BEGIN: there is no moment between transactions.
         self.context.begin()
 

@@ -67,12 +67,23 @@ def run_replay(
     config: Config, history: History, url: str, progress: Progress
 ) -> ReplayFailure | None:
     """``upgrade heads`` on the scratch database ``url`` with the real runner; None when it
-    ran through, else the failure placed on its revision."""
+    ran through, else the failure placed on its revision.
+
+    On a SQLite scratch file the runner's statements run on a worker thread while the next
+    revisions' Python runs (:mod:`migguard.runtime.sqlite_pipeline`): the file is the
+    replay's own, and ``progress`` hears of each step once it committed."""
     from migguard.runtime.migrate import migrate
     from migguard.runtime.runner import MigrationFailedError
 
     try:
-        migrate(config._replace(url=url), history, upgrade=True, target="heads", listener=progress)
+        migrate(
+            config._replace(url=url),
+            history,
+            upgrade=True,
+            target="heads",
+            listener=progress,
+            pipelined=True,
+        )
     except MigrationFailedError as exc:
         rid = exc.step.revision
         return ReplayFailure(rid, history.display_path(rid), exc.reason)

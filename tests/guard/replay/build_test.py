@@ -24,6 +24,11 @@ from tests.testing.project import Project
 from tests.testing.shop import Shop, open_shop
 
 ADD_AGE = 'op.add_column("customer", sa.Column("age", sa.Integer))'
+# Keeps SQLite busy for a few hundred milliseconds.
+SLOW = (
+    'op.execute("CREATE TABLE slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL '
+    'SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c")'
+)
 
 
 @pytest.fixture
@@ -191,6 +196,27 @@ def test_a_failed_replay_stores_no_result_but_resumes_at_the_failure(shop: Shop)
     shop.project.add("c3", "r19", upgrade=ADD_AGE)
     schema = built(shop)
     assert (schema.revisions_run, shop.replays) == (1, 1)
+    assert schema.snapshot == from_scratch(shop).snapshot
+
+
+def test_a_statement_failing_behind_a_slow_revision_resumes_right_below_it(shop: Shop) -> None:
+    # SQLite runs the statements on a worker thread: the replay's Python has run revisions
+    # past c3 by the time c3's statement fails; c3 is still the one named, and the states
+    # stored on the way and at the failure hold exactly the revisions below it.
+    for number in range(3, 20):
+        shop.project.add(f"r{number:02d}", f"r{number - 1:02d}" if number > 3 else "b2")
+    shop.project.add("r19", "r18", upgrade=SLOW)
+    shop.project.add("c3", "r19", upgrade='op.execute("INSERT INTO nowhere VALUES (1)")')
+    shop.project.add("d4", "c3", upgrade=ADD_AGE)
+    result = shop.project.run("check", "--select", "sync,models-imported")
+    assert result.code == 1
+    assert (
+        "replaying the migrations into a scratch database failed at revision c3: "
+        "OperationalError: no such table: nowhere [while running: INSERT INTO nowhere VALUES (1)]"
+    ) in " ".join(result.out.split())
+    shop.project.add("c3", "r19", upgrade="pass")
+    schema = built(shop)
+    assert (schema.revisions_run, shop.replays) == (2, 1)
     assert schema.snapshot == from_scratch(shop).snapshot
 
 

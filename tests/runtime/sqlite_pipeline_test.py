@@ -1,0 +1,259 @@
+"""The SQLite pipeline: a run's statements on a worker thread give the same database as
+running them one by one, and a failure is its own revision's, wherever the run had got to."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from migguard.config.load import load_config
+from migguard.errors import HistoryError
+from migguard.runtime.migrate import migrate
+from migguard.runtime.plan import Step
+from migguard.runtime.runner import MigrationFailedError
+from migguard.scripts.directory import load_history
+from tests.testing.project import Project
+
+# Keeps SQLite busy for a while (a few hundred milliseconds): the run's thread has gone on to
+# the next revisions by the time the worker is done with it.
+SLOW = (
+    'op.execute("CREATE TABLE slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL '
+    'SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c")'
+)
+
+# A revision whose Python runs after the failing one: it leaves a file behind when it ran.
+RAN_ON = (
+    'open("ran_on.txt", "w").write("ran")\nop.create_table("later", sa.Column("id", sa.Integer))'
+)
+
+# A revision's own Python raising after some DDL.
+BOOM = 'op.create_table("half", sa.Column("id", sa.Integer))\nraise RuntimeError("boom")'
+
+HISTORY = {
+    "a1": """
+op.create_table(
+    "customer",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(40), nullable=False),
+)
+op.create_index("ix_customer_name", "customer", ["name"])
+""",
+    "a2": 'op.add_column("customer", sa.Column("age", sa.Integer(), server_default="0"))',
+    "a3": """
+customer = sa.table("customer", sa.column("id", sa.Integer), sa.column("name", sa.String))
+op.bulk_insert(customer, [{"id": 1, "name": "ada"}, {"id": 2, "name": "bob"}])
+op.execute("UPDATE customer SET age = 36 WHERE name = 'ada'")
+""",
+    "a4": """
+with op.batch_alter_table("customer") as batch:
+    batch.alter_column("name", type_=sa.String(80))
+    batch.add_column(sa.Column("city", sa.String(40)))
+""",
+    "a5": """
+ages = op.get_bind().execute(sa.text("SELECT name, age FROM customer ORDER BY id")).all()
+if [tuple(row) for row in ages] != [("ada", 36), ("bob", 0)]:
+    raise RuntimeError(f"the earlier revisions are not seen: {ages}")
+op.create_table("seen", sa.Column("what", sa.String(40)))
+op.execute("INSERT INTO seen VALUES ('ages read')")
+""",
+}
+
+
+class Heard:
+    """A listener that notes each finished step, the thread it heard of it on, and what the
+    database held at that moment."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.finished: list[tuple[str, str, list[str]]] = []
+
+    def planned(self, steps: Sequence[Step]) -> None:
+        pass
+
+    def step_started(self, step: Step) -> None:
+        pass
+
+    def step_finished(self, step: Step, seconds: float) -> None:
+        with sqlite3.connect(self.path) as reader:
+            rows = [row[0] for row in reader.execute("SELECT version_num FROM alembic_version")]
+        self.finished.append((step.revision, threading.current_thread().name, rows))
+
+
+def add_history(project: Project, revisions: dict[str, str]) -> None:
+    down = None
+    for rid, upgrade in revisions.items():
+        project.add(rid, down, upgrade=upgrade, op_import="from alembic import op")
+        down = rid
+
+
+def upgrade(project: Project, url: str, *, pipelined: bool, listener: Heard | None = None) -> None:
+    config = load_config(cwd=project.root, url=url, environ={})
+    migrate(
+        config,
+        load_history(config),
+        upgrade=True,
+        target="heads",
+        listener=listener,
+        pipelined=pipelined,
+    )
+
+
+def dump(path: Path) -> list[tuple[object, ...]]:
+    """The schema and every table's rows."""
+    with sqlite3.connect(path) as reader:
+        schema = reader.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+        found: list[tuple[object, ...]] = list(schema)
+        for (table,) in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            found += [
+                (table, *row) for row in reader.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+            ]
+    return found
+
+
+def versions(path: Path) -> list[str]:
+    with sqlite3.connect(path) as reader:
+        return [row[0] for row in reader.execute("SELECT version_num FROM alembic_version")]
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as reader:
+        return {
+            row[0] for row in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+
+
+def test_the_worker_builds_the_same_database_as_one_statement_at_a_time(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(project, HISTORY)
+    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
+    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
+    heard = Heard(pipelined)
+    upgrade(project, f"sqlite:///{pipelined}", pipelined=True, listener=heard)
+    assert dump(pipelined) == dump(one_by_one)
+    assert ("seen", "ages read") in dump(pipelined)
+    # Each step is heard of from the worker, once committed, the database holding it.
+    assert heard.finished == [
+        (rid, "migguard-sqlite", [rid]) for rid in ("a1", "a2", "a3", "a4", "a5")
+    ]
+
+
+def test_a_statement_failing_after_the_run_went_on_is_its_own_revision_s_failure(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": 'op.execute("INSERT INTO nowhere VALUES (1)")',
+            "a4": RAN_ON,
+        },
+    )
+    database = tmp_path / "scratch.db"
+    heard = Heard(database)
+    with pytest.raises(MigrationFailedError) as failed:
+        upgrade(project, f"sqlite:///{database}", pipelined=True, listener=heard)
+    # The run's thread ran a4's Python while SQLite was still busy with a2.
+    assert (project.root / "ran_on.txt").exists()
+    error = failed.value
+    assert error.step.revision == "a3"
+    assert error.exit_code == 4
+    assert str(error) == (
+        "upgrade a2 -> a3, revision a3 (migrations/versions/a3_rev.py) failed: "
+        "OperationalError: no such table: nowhere [while running: INSERT INTO nowhere "
+        "VALUES (1)]; rolled back; the database stays at a2"
+    )
+    assert versions(database) == ["a2"]
+    assert "later" not in tables(database)
+    assert [rid for rid, _, _ in heard.finished] == ["a1", "a2"]
+
+
+def test_a_python_error_after_queued_revisions_leaves_them_committed(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": BOOM,
+            "a4": RAN_ON,
+        },
+    )
+    database = tmp_path / "scratch.db"
+    with pytest.raises(MigrationFailedError) as failed:
+        upgrade(project, f"sqlite:///{database}", pipelined=True)
+    error = failed.value
+    assert error.exit_code == 3
+    assert str(error) == (
+        "upgrade a2 -> a3, revision a3 (migrations/versions/a3_rev.py:19) failed: RuntimeError: "
+        "boom; rolled back; the database stays at a2"
+    )
+    assert versions(database) == ["a2"]
+    assert {"slow", "customer"} <= tables(database)
+    assert "half" not in tables(database)
+    assert not (project.root / "ran_on.txt").exists()
+
+
+def test_a_later_revision_s_read_raises_the_earlier_failure_as_that_revision_s(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": 'op.add_column("customer", sa.Column("name", sa.Integer()))',
+            "a4": 'op.get_bind().execute(sa.text("SELECT count(*) FROM customer"))\n' + RAN_ON,
+        },
+    )
+    database = tmp_path / "scratch.db"
+    with pytest.raises(MigrationFailedError) as failed:
+        upgrade(project, f"sqlite:///{database}", pipelined=True)
+    assert failed.value.step.revision == "a3"
+    assert failed.value.reason == (
+        "OperationalError: duplicate column name: name "
+        "[while running: ALTER TABLE customer ADD COLUMN name INTEGER]"
+    )
+    assert versions(database) == ["a2"]
+    assert "later" not in tables(database)
+
+
+def test_a_failure_queued_before_a_script_that_cannot_load_is_the_one_named(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": 'op.execute("INSERT INTO nowhere VALUES (1)")',
+            "a4": "pass",
+        },
+    )
+    script = project.versions / "a4_rev.py"
+    script.write_text("import not_a_module_anywhere\n" + script.read_text())
+    database = tmp_path / "scratch.db"
+    with pytest.raises(MigrationFailedError) as failed:
+        upgrade(project, f"sqlite:///{database}", pipelined=True)
+    assert failed.value.step.revision == "a3"
+    assert versions(database) == ["a2"]
+
+
+def test_a_script_that_cannot_load_is_named_once_the_steps_before_it_committed(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(project, {"a1": HISTORY["a1"], "a2": SLOW, "a3": "pass"})
+    script = project.versions / "a3_rev.py"
+    script.write_text("import not_a_module_anywhere\n" + script.read_text())
+    database = tmp_path / "scratch.db"
+    heard = Heard(database)
+    with pytest.raises(HistoryError, match="not_a_module_anywhere"):
+        upgrade(project, f"sqlite:///{database}", pipelined=True, listener=heard)
+    assert versions(database) == ["a2"]
+    assert [rid for rid, _, _ in heard.finished] == ["a1", "a2"]
