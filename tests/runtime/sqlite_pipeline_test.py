@@ -4,11 +4,14 @@ running them one by one, and a failure is its own revision's, wherever the run h
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from migguard.config.load import load_config
 from migguard.errors import HistoryError
@@ -17,6 +20,8 @@ from migguard.runtime.plan import Step
 from migguard.runtime.runner import MigrationFailedError
 from migguard.scripts.directory import load_history
 from tests.testing.project import Project
+from tests.testing.random_history import ACTIONS, apply, write
+from tests.testing.random_history import History as RandomHistory
 
 # Keeps SQLite busy for a while (a few hundred milliseconds): the run's thread has gone on to
 # the next revisions by the time the worker is done with it.
@@ -257,3 +262,30 @@ def test_a_script_that_cannot_load_is_named_once_the_steps_before_it_committed(
         upgrade(project, f"sqlite:///{database}", pipelined=True, listener=heard)
     assert versions(database) == ["a2"]
     assert [rid for rid, _, _ in heard.finished] == ["a1", "a2"]
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(ACTIONS, st.integers(0, 50), st.tuples(st.booleans(), st.booleans())),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_random_histories_build_the_same_database_on_the_worker(
+    project: Project, changes: list[tuple[str, int, tuple[bool, bool]]]
+) -> None:
+    history = RandomHistory()
+    for action, choice, flags in [("append", 0, (False, False)), *changes]:
+        apply(history, action, choice, flags)
+    write(project.root, history)
+    with tempfile.TemporaryDirectory() as folder:
+        one_by_one, pipelined = Path(folder) / "one_by_one.db", Path(folder) / "pipelined.db"
+        upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
+        upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
+        assert dump(pipelined) == dump(one_by_one)
