@@ -387,7 +387,7 @@ def _settle(
         transactions.rollback()
     except StepFailedEarlier as earlier:
         # Between steps every queued statement's step has its commit queued too, so the
-        # failure names its step; the first step stands in for the impossible.
+        # failure names its step (the first step is only a formal fallback).
         failed = _StepFailed.earlier(earlier, steps[0])
         raise failed.error(history, atomic, read_again) from earlier.error
 

@@ -25,7 +25,8 @@ and the failure is raised on the run's thread at its next wait or step boundary 
 :class:`StepFailedEarlier`, naming the revision the statement belongs to, which the runner
 reports as that revision's failure. The database is then at the last revision that committed.
 A listener's ``step_finished`` is called on the worker thread once the step has committed and
-before the next statement runs, so the database holds exactly the steps reported.
+before the next statement runs, so the database holds exactly the steps reported (the listener
+may read the database file; it must not use the run's connection).
 
 It is used only for the guard's replay into a scratch SQLite file (see
 :func:`migguard.runtime.migrate.migrate`'s ``pipelined``), never for a user's ``upgrade``: the
@@ -176,8 +177,8 @@ class SqlitePipelineContext(ExecutionContext):
     def __exit__(self, *exc_info: object) -> None:
         try:
             self.rollback()
-        except StepFailedEarlier:
-            pass  # the run has raised already; the worker rolled the step back
+        except (StepFailedEarlier, sa.exc.DBAPIError):
+            pass  # the run is raising already; a failed step was rolled back by the worker
         finally:
             with self._changed:
                 self._stopping = True

@@ -65,6 +65,11 @@ if [tuple(row) for row in ages] != [("ada", 36), ("bob", 0)]:
 op.create_table("seen", sa.Column("what", sa.String(40)))
 op.execute("INSERT INTO seen VALUES ('ages read')")
 """,
+    "a6": """
+op.create_table("before_commit", sa.Column("id", sa.Integer))
+op.get_bind().commit()
+op.create_table("after_commit", sa.Column("id", sa.Integer))
+""",
 }
 
 
@@ -143,7 +148,7 @@ def test_the_worker_builds_the_same_database_as_one_statement_at_a_time(
     assert ("seen", "ages read") in dump(pipelined)
     # Each step is heard of from the worker, once committed, the database holding it.
     assert heard.finished == [
-        (rid, "migguard-sqlite", [rid]) for rid in ("a1", "a2", "a3", "a4", "a5")
+        (rid, "migguard-sqlite", [rid]) for rid in ("a1", "a2", "a3", "a4", "a5", "a6")
     ]
 
 
