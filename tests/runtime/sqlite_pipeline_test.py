@@ -17,7 +17,7 @@ from migguard.config.load import load_config
 from migguard.errors import HistoryError
 from migguard.runtime.migrate import migrate
 from migguard.runtime.plan import Step
-from migguard.runtime.runner import MigrationFailedError
+from migguard.runtime.runner import MigrationFailedError, MigrationInterruptedError
 from migguard.scripts.directory import load_history
 from tests.testing.project import Project
 from tests.testing.random_history import ACTIONS, apply, write
@@ -69,6 +69,12 @@ op.execute("INSERT INTO seen VALUES ('ages read')")
 op.create_table("before_commit", sa.Column("id", sa.Integer))
 op.get_bind().commit()
 op.create_table("after_commit", sa.Column("id", sa.Integer))
+""",
+    "a7": """
+op.create_table("before_block", sa.Column("id", sa.Integer))
+with op.get_context().autocommit_block():
+    op.execute("CREATE TABLE in_block (id INTEGER)")
+op.execute("INSERT INTO in_block VALUES (7)")
 """,
 }
 
@@ -145,10 +151,10 @@ def test_the_worker_builds_the_same_database_as_one_statement_at_a_time(
     heard = Heard(pipelined)
     upgrade(project, f"sqlite:///{pipelined}", pipelined=True, listener=heard)
     assert dump(pipelined) == dump(one_by_one)
-    assert ("seen", "ages read") in dump(pipelined)
+    assert {("seen", "ages read"), ("in_block", 7)} <= set(dump(pipelined))
     # Each step is heard of from the worker, once committed, the database holding it.
     assert heard.finished == [
-        (rid, "migguard-sqlite", [rid]) for rid in ("a1", "a2", "a3", "a4", "a5", "a6")
+        (rid, "migguard-sqlite", [rid]) for rid in ("a1", "a2", "a3", "a4", "a5", "a6", "a7")
     ]
 
 
@@ -294,3 +300,25 @@ def test_random_histories_build_the_same_database_on_the_worker(
         upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
         upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
         assert dump(pipelined) == dump(one_by_one)
+
+
+def test_an_interruption_waits_for_the_revisions_queued_before_and_says_so(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": 'op.create_table("half", sa.Column("id", sa.Integer))\nraise KeyboardInterrupt',
+        },
+    )
+    database = tmp_path / "scratch.db"
+    with pytest.raises(MigrationInterruptedError) as interrupted:
+        upgrade(project, f"sqlite:///{database}", pipelined=True)
+    assert str(interrupted.value) == (
+        "upgrade a2 -> a3, revision a3 (migrations/versions/a3_rev.py): rolled back; the "
+        "database stays at a2"
+    )
+    assert versions(database) == ["a2"]
+    assert "half" not in tables(database)
