@@ -24,7 +24,7 @@ Quirks smoothed here, so a snapshot means the same on every database:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, cast
 
@@ -37,6 +37,7 @@ from migguard.autogen.snapshot.records import (
     PrimaryKeyInfo,
     Snapshot,
     TableInfo,
+    TypeSpec,
     UniqueInfo,
     named_sort_key,
     table_sort_key,
@@ -164,12 +165,15 @@ def _schema_tables(
     if dialect.name == "sqlite" and any(c.get("computed") for key in keys for c in columns[key]):
         generated = _sqlite_generated(connection, schema, wanted)
     default_schema = inspector.default_schema_name
+    # Most columns share a handful of types (VARCHAR(40), INTEGER): each is described once.
+    types: dict[Hashable, TypeSpec] = {}
     for key in keys:
         yield TableInfo(
             schema=schema,
             name=key[1],
             columns=tuple(
-                _column(column, dialect, generated.get(key[1], {})) for column in columns[key]
+                _column(column, dialect, generated.get(key[1], {}), types)
+                for column in columns[key]
             ),
             primary_key=_primary_key(pks.get(key)),
             foreign_keys=_sorted(_foreign_key(fk, default_schema) for fk in fks.get(key, ())),
@@ -209,15 +213,19 @@ def _sorted(items: Iterator[Any]) -> tuple[Any, ...]:
 
 
 def _column(
-    column: Mapping[str, Any], dialect: Dialect, generated: Mapping[str, str]
+    column: Mapping[str, Any],
+    dialect: Dialect,
+    generated: Mapping[str, str],
+    types: dict[Hashable, TypeSpec],
 ) -> ColumnInfo:
     """One reflected column; ``generated``: the expressions of the table's generated columns
-    read from its SQL (SQLite), preferred to what SQLAlchemy found."""
+    read from its SQL (SQLite), preferred to what SQLAlchemy found; ``types``: the memo of
+    :func:`~migguard.autogen.snapshot.types.type_spec`."""
     identity = column.get("identity")
     computed = column.get("computed")
     return ColumnInfo(
         name=column["name"],
-        type=type_spec(column["type"], dialect),
+        type=type_spec(column["type"], dialect, types),
         nullable=bool(column["nullable"]),
         server_default=column.get("default"),
         autoincrement=column.get("autoincrement"),

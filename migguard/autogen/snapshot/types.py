@@ -120,7 +120,13 @@ def build_type(spec: TypeSpec) -> TypeEngine[Any]:
 
 def values_parameter(cls: type) -> str | None:
     """The name of the ``*values`` parameter of the type's constructor when the type keeps
-    them under that name (MySQL's ``SET(*values)``), else None."""
+    them under that name (MySQL's ``SET(*values)``), else None. Cached per class: reflection
+    asks once per column."""
+    return _values_parameter(cls)
+
+
+@functools.cache
+def _values_parameter(cls: type) -> str | None:
     try:
         # The class's own constructor, or the one it inherits (looked up on the class).
         init = next(vars(klass)["__init__"] for klass in cls.__mro__ if "__init__" in vars(klass))

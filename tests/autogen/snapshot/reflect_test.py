@@ -81,3 +81,28 @@ def test_sqlite_reflects_200_tables_in_a_constant_number_of_queries(sqlite_url: 
     assert len(small.tables) == 10
     assert len(statements) == len(small_statements)
     assert len(statements) <= 15
+
+
+def test_columns_of_one_type_share_its_description_and_others_keep_theirs(
+    sqlite_url: str,
+) -> None:
+    # Each distinct reflected type is described once (the description depends on the type's
+    # class and attributes alone); another class, length or scale is another type.
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE a (x VARCHAR(20), y VARCHAR(20), z VARCHAR(30), "
+            "w CHAR(20), n NUMERIC(10, 2), m NUMERIC(10, 3))"
+        )
+        conn.exec_driver_sql("CREATE TABLE b (x VARCHAR(20), n NUMERIC(10, 2))")
+    engine.dispose()
+
+    snapshot, _ = counted_reflect(sqlite_url)
+
+    a, b = snapshot.tables
+    x, y, z, w, n, m = (column.type for column in a.columns)
+    assert x is y is b.columns[0].type
+    assert n is b.columns[1].type
+    assert (x.name, x.arg("length"), w.name, w.arg("length")) == ("VARCHAR", 20, "CHAR", 20)
+    assert (z.arg("length"), m.arg("scale")) == (30, 3)
+    assert len({id(t) for t in (x, z, w, n, m)}) == 5
