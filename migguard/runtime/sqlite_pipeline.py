@@ -63,9 +63,6 @@ if TYPE_CHECKING:
     from migguard.runtime.runner import Listener
     from migguard.runtime.version_table import VersionTable
 
-# Statements a script may run to end or change the transaction itself
-# (https://www.sqlite.org/lang_transaction.html, https://www.sqlite.org/lang_savepoint.html):
-# never queued. Leading white space and comments are skipped.
 # How long the run's thread may keep the GIL while the worker waits for it (Python's default
 # is 5 ms, https://docs.python.org/3/library/sys.html#sys.setswitchinterval). The worker takes
 # the GIL back after each prepare and step of a statement, and the run's thread, running pure
@@ -74,6 +71,9 @@ if TYPE_CHECKING:
 # wall time).
 _SWITCH_INTERVAL = 0.0001
 
+# Statements a script may run to end or change the transaction itself
+# (https://www.sqlite.org/lang_transaction.html, https://www.sqlite.org/lang_savepoint.html):
+# never queued. Leading white space and comments are skipped.
 _RUNS_NOW = re.compile(
     r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b",
     re.IGNORECASE | re.DOTALL,
