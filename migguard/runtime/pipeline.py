@@ -69,6 +69,26 @@ def supports_pipeline(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
 
+def held_back_sql(
+    statement: Executable, dialect: sa.engine.Dialect, runs_now: re.Pattern[str]
+) -> str | None:
+    """The SQL of ``statement`` (an ``op.execute`` whose result nobody reads) when it may be
+    held back like DDL: one statement without parameters or execution options that
+    ``runs_now`` (the statements that end or change the transaction) does not match; else
+    None."""
+    # Every statement SQLAlchemy builds is a ClauseElement, the type that compiles.
+    if not isinstance(statement, sa.ClauseElement) or statement.get_execution_options():
+        return None
+    compiled = statement.compile(dialect=dialect)
+    sql = str(compiled)
+    # A DDL element (``CreateSequence``, ``DDL("...")``) compiles without parameters: its
+    # compiler has no ``binds`` at all.
+    binds = getattr(compiled, "binds", None)
+    if binds or ";" in sql or runs_now.match(sql):
+        return None
+    return sql
+
+
 class PipelineContext(ExecutionContext):
     """Operations on a psycopg connection, DDL sent per revision (see the module docstring).
 
@@ -228,20 +248,10 @@ class PipelineContext(ExecutionContext):
         """Hold ``statement`` (``op.execute``) back like DDL when it is one statement without
         parameters or execution options that does not control transactions; run it now
         otherwise (inside ``autocommit_block`` too)."""
-        if (
-            self._deferring
-            # Every statement SQLAlchemy builds is a ClauseElement, the type that compiles.
-            and isinstance(statement, sa.ClauseElement)
-            and not statement.get_execution_options()
-        ):
-            compiled = statement.compile(dialect=self.dialect)
-            sql = str(compiled)
-            # A DDL element (``CreateSequence``, ``DDL("...")``) compiles without parameters:
-            # its compiler has no ``binds`` at all.
-            binds = getattr(compiled, "binds", None)
-            if not binds and ";" not in sql and not _RUNS_NOW.match(sql):
-                self.execute_ddl(sql)
-                return
+        sql = held_back_sql(statement, self.dialect, _RUNS_NOW) if self._deferring else None
+        if sql is not None:
+            self.execute_ddl(sql)
+            return
         self.connection.execute(statement)
 
     def execute_ddl(self, sql: str) -> None:

@@ -57,6 +57,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.dml import UpdateBase
 
 from migguard.ops.context import ExecutionContext, Params, as_executable
+from migguard.runtime.pipeline import held_back_sql
 
 if TYPE_CHECKING:
     from migguard.runtime.plan import Step
@@ -261,19 +262,10 @@ class SqlitePipelineContext(ExecutionContext):
         """Queue ``statement`` (``op.execute``) like DDL when it is one statement without
         parameters or execution options that does not control transactions; run it now
         otherwise (inside ``autocommit_block`` too)."""
-        if (
-            self._deferring
-            # Every statement SQLAlchemy builds is a ClauseElement, the type that compiles.
-            and isinstance(statement, sa.ClauseElement)
-            and not statement.get_execution_options()
-        ):
-            compiled = statement.compile(dialect=self.dialect)
-            sql = str(compiled)
-            # A DDL element compiles without parameters: its compiler has no ``binds``.
-            binds = getattr(compiled, "binds", None)
-            if not binds and ";" not in sql and not _RUNS_NOW.match(sql):
-                self.execute_ddl(sql)
-                return
+        sql = held_back_sql(statement, self.dialect, _RUNS_NOW) if self._deferring else None
+        if sql is not None:
+            self.execute_ddl(sql)
+            return
         self.connection.execute(statement)
 
     def execute_ddl(self, sql: str) -> None:

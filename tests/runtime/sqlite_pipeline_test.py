@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from migguard.config.load import load_config
 from migguard.errors import HistoryError
@@ -20,7 +19,7 @@ from migguard.runtime.plan import Step
 from migguard.runtime.runner import MigrationFailedError, MigrationInterruptedError
 from migguard.scripts.directory import load_history
 from tests.testing.project import Project
-from tests.testing.random_history import ACTIONS, apply, write
+from tests.testing.random_history import FIRST, Change, apply, change_lists, write
 from tests.testing.random_history import History as RandomHistory
 
 # Keeps SQLite busy for a while (a few hundred milliseconds): the run's thread has gone on to
@@ -281,18 +280,12 @@ def test_a_script_that_cannot_load_is_named_once_the_steps_before_it_committed(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    st.lists(
-        st.tuples(ACTIONS, st.integers(0, 50), st.tuples(st.booleans(), st.booleans())),
-        min_size=2,
-        max_size=12,
-    )
-)
+@given(change_lists(12))
 def test_random_histories_build_the_same_database_on_the_worker(
-    project: Project, changes: list[tuple[str, int, tuple[bool, bool]]]
+    project: Project, changes: list[Change]
 ) -> None:
     history = RandomHistory()
-    for action, choice, flags in [("append", 0, (False, False)), *changes]:
+    for action, choice, flags in [FIRST, *changes]:
         apply(history, action, choice, flags)
     write(project.root, history)
     with tempfile.TemporaryDirectory() as folder:

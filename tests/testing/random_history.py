@@ -55,6 +55,19 @@ class History:
 
 
 ACTIONS = st.sampled_from(["append", "edit", "insert", "branch", "merge"])
+# One change to a history: the action, which revision it picks, and the new script's flags.
+Change = tuple[str, int, tuple[bool, bool]]
+# Every list of changes starts from a history of one revision.
+FIRST: Change = ("append", 0, (False, False))
+
+
+def change_lists(max_size: int) -> st.SearchStrategy[list[Change]]:
+    """Lists of 2 to ``max_size`` changes for :func:`apply`."""
+    return st.lists(
+        st.tuples(ACTIONS, st.integers(0, 50), st.tuples(st.booleans(), st.booleans())),
+        min_size=2,
+        max_size=max_size,
+    )
 
 
 def apply(history: History, action: str, choice: int, flags: tuple[bool, bool]) -> None:

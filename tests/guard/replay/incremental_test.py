@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from migguard.cli.main import main
 from migguard.config.load import load_config
 from migguard.guard.replay.build import build_schema
 from migguard.guard.replay.outcome import BuiltSchema
 from migguard.scripts.directory import load_history
-from tests.testing.random_history import ACTIONS, History, apply, write
+from tests.testing.random_history import FIRST, Change, History, apply, change_lists, write
 
 
 def replay(folder: Path) -> BuiltSchema:
@@ -34,15 +33,9 @@ def replay(folder: Path) -> BuiltSchema:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    st.lists(
-        st.tuples(ACTIONS, st.integers(0, 50), st.tuples(st.booleans(), st.booleans())),
-        min_size=2,
-        max_size=7,
-    )
-)
+@given(change_lists(7))
 def test_an_incremental_replay_equals_a_replay_from_scratch(
-    changes: list[tuple[str, int, tuple[bool, bool]]],
+    changes: list[Change],
 ) -> None:
     with tempfile.TemporaryDirectory() as incremental, tempfile.TemporaryDirectory() as fresh:
         for folder in (incremental, fresh):
@@ -51,7 +44,7 @@ def test_an_incremental_replay_equals_a_replay_from_scratch(
         history = History()
         for _ in range(3):
             apply(history, "append", 0, (False, False))
-        for action, choice, flags in [("append", 0, (False, False)), *changes]:
+        for action, choice, flags in [FIRST, *changes]:
             apply(history, action, choice, flags)
             write(Path(incremental), history)
             write(Path(fresh), history)
