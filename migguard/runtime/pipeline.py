@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, CursorResult, event
@@ -89,7 +89,45 @@ def held_back_sql(
     return sql
 
 
-class PipelineContext(ExecutionContext):
+class HoldingBackContext(ExecutionContext):
+    """An online context that holds DDL and unread ``op.execute`` statements back, to be run
+    later in order (:class:`PipelineContext`, and SQLite's worker thread in
+    :mod:`migguard.runtime.sqlite_pipeline`); anything else runs on the connection at once.
+
+    Subclasses hold a statement back in ``execute_ddl`` (or run it at once while
+    ``_deferring`` is false: inside ``autocommit_block``), and name in ``runs_now`` the
+    statements that end or change the transaction, never held back.
+    """
+
+    offline = False
+
+    connection: Connection
+    runs_now: ClassVar[re.Pattern[str]]
+    _deferring: bool
+
+    def execute(
+        self, statement: str | Executable, params: Params | None = None
+    ) -> CursorResult[Any] | None:
+        """A DDL element is compiled and held back (None is returned: DDL has no result);
+        anything else runs now, after the held-back statements, and its result is
+        returned."""
+        if isinstance(statement, ExecutableDDLElement) and self._deferring:
+            self.execute_ddl(str(statement.compile(dialect=self.dialect)))
+            return None
+        return self.connection.execute(as_executable(statement), params)
+
+    def execute_unread(self, statement: Executable) -> None:
+        """Hold ``statement`` (``op.execute``) back like DDL when it is one statement without
+        parameters or execution options that does not control transactions; run it now
+        otherwise (inside ``autocommit_block`` too)."""
+        sql = held_back_sql(statement, self.dialect, self.runs_now) if self._deferring else None
+        if sql is not None:
+            self.execute_ddl(sql)
+            return
+        self.connection.execute(statement)
+
+
+class PipelineContext(HoldingBackContext):
     """Operations on a psycopg connection, DDL sent per revision (see the module docstring).
 
     Use as a context manager around the run: entering switches the connection to
@@ -97,9 +135,7 @@ class PipelineContext(ExecutionContext):
     Between :meth:`begin` and :meth:`commit` or :meth:`rollback` a transaction is open.
     """
 
-    offline = False
-
-    connection: Connection
+    runs_now = _RUNS_NOW
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -232,27 +268,6 @@ class PipelineContext(ExecutionContext):
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
-
-    def execute(
-        self, statement: str | Executable, params: Params | None = None
-    ) -> CursorResult[Any] | None:
-        """A DDL element is compiled and held back (None is returned: DDL has no result);
-        anything else runs now, after the held-back statements, and its result is
-        returned."""
-        if isinstance(statement, ExecutableDDLElement) and self._deferring:
-            self.execute_ddl(str(statement.compile(dialect=self.dialect)))
-            return None
-        return self.connection.execute(as_executable(statement), params)
-
-    def execute_unread(self, statement: Executable) -> None:
-        """Hold ``statement`` (``op.execute``) back like DDL when it is one statement without
-        parameters or execution options that does not control transactions; run it now
-        otherwise (inside ``autocommit_block`` too)."""
-        sql = held_back_sql(statement, self.dialect, _RUNS_NOW) if self._deferring else None
-        if sql is not None:
-            self.execute_ddl(sql)
-            return
-        self.connection.execute(statement)
 
     def execute_ddl(self, sql: str) -> None:
         """Hold ``sql`` (in the dialect's compiled form) back until the next query

@@ -51,13 +51,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, CursorResult, event
-from sqlalchemy.sql import Executable
-from sqlalchemy.sql.ddl import ExecutableDDLElement
+from sqlalchemy import Connection, event
 from sqlalchemy.sql.dml import UpdateBase
 
-from migguard.ops.context import ExecutionContext, Params, as_executable
-from migguard.runtime.pipeline import held_back_sql
+from migguard.runtime.pipeline import HoldingBackContext
 
 if TYPE_CHECKING:
     from migguard.runtime.plan import Step
@@ -133,7 +130,7 @@ class _Call:
 _Item = _Statement | _Commit | _Call
 
 
-class SqlitePipelineContext(ExecutionContext):
+class SqlitePipelineContext(HoldingBackContext):
     """Operations on a SQLite connection, run on a worker thread (see the module docstring).
 
     Use as a context manager around the run: entering switches SQLAlchemy's side of the
@@ -143,9 +140,7 @@ class SqlitePipelineContext(ExecutionContext):
     ``_SWITCH_INTERVAL``): the process is the guard's own.
     """
 
-    offline = False
-
-    connection: Connection
+    runs_now = _RUNS_NOW
 
     def __init__(self, connection: Connection, listener: Listener | None = None) -> None:
         self.connection = connection
@@ -247,26 +242,6 @@ class SqlitePipelineContext(ExecutionContext):
             self._run("ROLLBACK")
 
     # -- execution ---------------------------------------------------------------------------
-
-    def execute(
-        self, statement: str | Executable, params: Params | None = None
-    ) -> CursorResult[Any] | None:
-        """A DDL element is compiled and queued (None is returned: DDL has no result);
-        anything else runs now, after everything queued, and its result is returned."""
-        if isinstance(statement, ExecutableDDLElement) and self._deferring:
-            self.execute_ddl(str(statement.compile(dialect=self.dialect)))
-            return None
-        return self.connection.execute(as_executable(statement), params)
-
-    def execute_unread(self, statement: Executable) -> None:
-        """Queue ``statement`` (``op.execute``) like DDL when it is one statement without
-        parameters or execution options that does not control transactions; run it now
-        otherwise (inside ``autocommit_block`` too)."""
-        sql = held_back_sql(statement, self.dialect, _RUNS_NOW) if self._deferring else None
-        if sql is not None:
-            self.execute_ddl(sql)
-            return
-        self.connection.execute(statement)
 
     def execute_ddl(self, sql: str) -> None:
         """Queue ``sql`` (in the dialect's compiled form) for the worker (inside
