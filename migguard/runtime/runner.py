@@ -285,8 +285,8 @@ class _Transactions(Protocol):
     # (once it committed), not from the runner.
     reports_steps: bool
 
-    def begin(self, step: Step, last: bool) -> None:
-        """Open ``step``'s transaction; ``last``: the run's last step."""
+    def begin(self, last: bool) -> None:
+        """Open the step's transaction; ``last``: the run's last step."""
 
     def commit(self, step: Step, more: bool) -> None:
         """Record the step in the version table and commit, or with ``sends_ahead`` send
@@ -410,7 +410,7 @@ def _run_step(
     """
     committing = False
     try:
-        transactions.begin(step, last=following is None)
+        transactions.begin(last=following is None)
         with bind(operations), log.recording() if log is not None else nullcontext():
             function()
         committing = True
@@ -543,7 +543,7 @@ class _ConnectionTransactions:
         self.version_table = version_table
         self.before_last_step = before_last_step
 
-    def begin(self, step: Step, last: bool) -> None:
+    def begin(self, last: bool) -> None:
         if last and self.before_last_step is not None:
             self.before_last_step()
         self.connection.begin()
@@ -586,7 +586,7 @@ class _BatchedTransactions:
         # The version table's statements are the same objects every step: compile each once.
         self._compiled: dict[UpdateBase, str] = {}
 
-    def begin(self, step: Step, last: bool) -> None:
+    def begin(self, last: bool) -> None:
         # Each COMMIT is sent with the next BEGIN: there is no moment between transactions.
         self.context.begin()
 

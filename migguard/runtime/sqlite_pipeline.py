@@ -387,7 +387,7 @@ class PipelinedTransactions:
         self._named = type(context.dialect)(paramstyle="named")  # type: ignore[call-arg]
         self._compiled: dict[UpdateBase, str] = {}
 
-    def begin(self, step: Step, last: bool) -> None:
+    def begin(self, last: bool) -> None:
         """Note the step's start (the worker opens its transaction at its first statement);
         before the last step, queue ``before_last_step``.
 
