@@ -31,9 +31,9 @@ edited models:
 * ``migguard add-one``: the commit adds a revision: on top of that same saved ``.migguard/``
   of the parent history, a new revision (a fresh random id, adding a nullable column with a
   new name to one table, its file's modification time a day in the past like every other
-  script's) is written, with ``models.py`` declaring the column; whatever the check then
-  replays (today the whole history, since the cache is keyed by every script) is timed. The
-  previous run's revision is deleted first;
+  script's) is written, with ``models.py`` declaring the column; the check then runs that
+  revision alone on the stored parent state, and that is timed. The previous run's revision
+  is deleted first;
 * ``import floor``: ``python -c "import sqlalchemy; import models"`` in the project folder,
   with the Python that runs ``migguard`` (the one running this script): the least any check
   of these models costs;
