@@ -9,6 +9,12 @@ and the run's thread goes on with the next revisions meanwhile. The statements, 
 and the transactions (one per revision) are those of
 :class:`~migguard.ops.context.OnlineContext`.
 
+When a revision's statements and its commit are all queued by the time the worker reaches
+them, the worker runs them as one script (``executescript``): ``BEGIN IMMEDIATE``, the
+statements, the version-table change with its values written in as literals, ``COMMIT``. When
+the script fails, the revision is rolled back and run again one statement at a time, which
+names the statement that fails. A statement ending in a comment is never put in a script.
+
 Transactions are framed by the worker with SQL, as :mod:`migguard.runtime.engine` frames them:
 ``BEGIN IMMEDIATE`` before a revision's first statement, ``COMMIT`` after its version-table
 change (https://www.sqlite.org/lang_transaction.html). SQLAlchemy's side of the connection is
@@ -38,6 +44,7 @@ guard's own.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import sys
@@ -63,11 +70,21 @@ if TYPE_CHECKING:
 
 # How long the run's thread may keep the GIL while the worker waits for it (Python's default
 # is 5 ms, https://docs.python.org/3/library/sys.html#sys.setswitchinterval). The worker takes
-# the GIL back after each prepare and step of a statement, and the run's thread, running pure
-# Python, hardly ever gives it up on its own: with the default the worker waited about 5 ms per
-# statement and the threads hardly overlapped (a 1,000-revision replay's CPU time equalled its
-# wall time).
-_SWITCH_INTERVAL = 0.0001
+# the GIL back after each statement, and the run's thread, running pure Python, hardly ever
+# gives it up on its own. With the default the worker waited about 5 ms per statement and the
+# threads hardly overlapped (a 1,000-revision replay's CPU time equalled its wall time); at
+# 0.1 ms the worker ran about 60% of the time the run's thread was busy, at 0.02 ms about 70%
+# (shorter gained nothing more).
+_SWITCH_INTERVAL = 0.00002
+
+# Statements of a script are separated by a semicolon and a line break: SQLite keeps the text of
+# a CREATE statement up to its last token, so a line break before the semicolon would become
+# part of the schema's text (``sqlite_master.sql``).
+_SEPARATOR = ";\n"
+
+# A step of more statements than this runs one statement at a time: the worker looks this far
+# ahead in the queue for the step's commit.
+_MOST_IN_SCRIPT = 256
 
 # Statements a script may run to end or change the transaction itself
 # (https://www.sqlite.org/lang_transaction.html, https://www.sqlite.org/lang_savepoint.html):
@@ -105,10 +122,25 @@ class StepFailedEarlier(Exception):
 
 @dataclass(frozen=True)
 class _Statement:
-    """Final SQL with its parameters, run inside the current step's transaction."""
+    """Final SQL with its parameters, run inside the current step's transaction.
+
+    Attributes:
+        literal: the statement with its parameters written in as SQL literals, to be run as
+            part of a script; None when it cannot be written so (the step then runs one
+            statement at a time).
+    """
 
     sql: str
     params: tuple[Any, ...] | dict[str, Any] = ()
+    literal: str | None = None
+
+    @classmethod
+    def of_ddl(cls, sql: str) -> _Statement:
+        """A statement without parameters; written into scripts as it is unless it ends in
+        a comment (``--`` or an unclosed ``/*``), which would swallow the separator after
+        it."""
+        sql = sql.strip()
+        return cls(sql, (), sql if sqlite3.complete_statement(f"{sql}{_SEPARATOR}") else None)
 
 
 @dataclass(frozen=True)
@@ -249,7 +281,7 @@ class SqlitePipelineContext(HoldingBackContext):
         if not self._deferring:
             self.connection.exec_driver_sql(sql)
             return
-        self._put(_Statement(sql.strip()))
+        self._put(_Statement.of_ddl(sql))
 
     @contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -304,17 +336,71 @@ class SqlitePipelineContext(HoldingBackContext):
                 self._changed.wait_for(lambda: bool(self._items) or self._stopping)
                 if not self._items:
                     return
-                item = self._items.popleft()
+                items = self._take()
                 failed = self._failure is not None
             try:
                 if not failed:
-                    self._run_item(cursor, item)
-            except Exception as exc:  # any failure is the run's, raised on its thread
-                self._failed(item, exc)
+                    self._run_taken(cursor, items)
             finally:
                 with self._changed:
-                    self._done += 1
+                    self._done += len(items)
                     self._changed.notify_all()
+
+    def _take(self) -> list[_Item]:
+        """Under the lock: the next queued item or, between two steps' transactions, a whole
+        step (its statements, then its commit) when it is queued entire and every statement
+        can be written into a script."""
+        if not self._driver.in_transaction:
+            for index, item in enumerate(itertools.islice(self._items, _MOST_IN_SCRIPT)):
+                if isinstance(item, _Commit):
+                    if all(change.literal is not None for change in item.changes):
+                        return [self._items.popleft() for _ in range(index + 1)]
+                    break
+                if not isinstance(item, _Statement) or item.literal is None:
+                    break
+        return [self._items.popleft()]
+
+    def _run_taken(self, cursor: sqlite3.Cursor, items: list[_Item]) -> None:
+        """Run the items taken: a whole step as one script (when the script fails, the step
+        runs again one statement at a time, which names the statement that fails), else one
+        item at a time. A failure is recorded by :meth:`_failed`."""
+        try:
+            as_script = len(items) > 1 and self._run_script(items)
+        except sqlite3.Error as exc:  # rolling the failed script back failed
+            self._failed(items[0], exc, items)
+            return
+        for item in items:
+            try:
+                if not as_script:
+                    self._run_item(cursor, item)
+                elif isinstance(item, _Commit):
+                    self._step_finished(item)
+            except Exception as exc:  # any failure is the run's, raised on its thread
+                self._failed(item, exc, items)
+                return
+
+    def _run_script(self, items: list[_Item]) -> bool:
+        """Run a step's statements, its version-table change and ``COMMIT`` as one script.
+        SQLite prepares and runs each statement in turn while the GIL is released, and the
+        worker takes the GIL back once per statement instead of two or three times (once
+        after preparing, once after stepping), so it waits less for the run's thread.
+
+        Returns:
+            True when the step committed; False when a statement failed (the step was rolled
+            back).
+        """
+        statements = [item for item in items if isinstance(item, _Statement)]
+        for commit in items[-1:]:
+            if isinstance(commit, _Commit):
+                statements += commit.changes
+        script = ["BEGIN IMMEDIATE", *(s.literal for s in statements if s.literal), "COMMIT"]
+        try:
+            self._driver.executescript(_SEPARATOR.join(script))
+        except sqlite3.Error:
+            if self._driver.in_transaction:
+                self._driver.execute("ROLLBACK")
+            return False
+        return True
 
     def _run_item(self, cursor: sqlite3.Cursor, item: _Item) -> None:
         if isinstance(item, _Call):
@@ -327,8 +413,11 @@ class SqlitePipelineContext(HoldingBackContext):
             self._execute(cursor, change)
         if self._driver.in_transaction:
             self._execute(cursor, _Statement("COMMIT"))
+        self._step_finished(item)
+
+    def _step_finished(self, commit: _Commit) -> None:
         if self.listener is not None:
-            self.listener.step_finished(item.step, time.perf_counter() - item.started)
+            self.listener.step_finished(commit.step, time.perf_counter() - commit.started)
 
     def _execute(self, cursor: sqlite3.Cursor, statement: _Statement) -> None:
         """Run ``statement`` in the step's transaction (opened first when none is open: at
@@ -342,11 +431,12 @@ class SqlitePipelineContext(HoldingBackContext):
                 statement.sql, statement.params, exc, sqlite3.Error, dialect=self.dialect
             ) from exc
 
-    def _failed(self, item: _Item, exc: Exception) -> None:
-        """Roll back the step of ``item`` and record its failure: the step whose commit
-        follows the item in the queue; None when that commit is not queued yet (the run's
-        thread is still in the step, and checks for a failure before it leaves it)."""
-        detail = traceback.format_exc()
+    def _failed(self, item: _Item, exc: Exception, taken: list[_Item]) -> None:
+        """Roll back the step of ``item`` (one of the items ``taken`` together) and record
+        its failure: the step whose commit follows the item, among those taken or in the
+        queue; None when that commit is not queued yet (the run's thread is still in the
+        step, and checks for a failure before it leaves it)."""
+        detail = "".join(traceback.format_exception(exc))
         if self._driver.in_transaction:
             try:
                 self._driver.execute("ROLLBACK")
@@ -355,9 +445,8 @@ class SqlitePipelineContext(HoldingBackContext):
         # Under the lock that queue_commit takes: the commit is either seen here or queued
         # after the failure is recorded.
         with self._changed:
-            step = item.step if isinstance(item, _Commit) else None
-            if step is None:
-                step = next((i.step for i in self._items if isinstance(i, _Commit)), None)
+            after = [*taken[taken.index(item) :], *self._items]
+            step = next((i.step for i in after if isinstance(i, _Commit)), None)
             self._failure = StepFailedEarlier(step, exc, detail)
 
 
@@ -385,7 +474,8 @@ class PipelinedTransactions:
         # The version table's statements are the same objects every step: compile each once,
         # with named parameters, which the driver takes as a mapping.
         self._named = type(context.dialect)(paramstyle="named")  # type: ignore[call-arg]
-        self._compiled: dict[UpdateBase, str] = {}
+        self._compiled: dict[UpdateBase, tuple[str, re.Pattern[str] | None]] = {}
+        self._quote = sa.String().literal_processor(context.dialect)
 
     def begin(self, last: bool) -> None:
         """Note the step's start (the worker opens its transaction at its first statement);
@@ -406,7 +496,7 @@ class PipelinedTransactions:
     def commit(self, step: Step, more: bool) -> None:
         """Queue the step's version-table change and ``COMMIT``."""
         changes = [
-            _Statement(self._sql(statement), params)
+            self._statement(statement, params)
             for statement, params in self.version_table.statements(
                 step.heads_before, step.heads_after
             )
@@ -433,9 +523,29 @@ class PipelinedTransactions:
         """A file on the same machine is never lost mid-commit: always False."""
         return False
 
-    def _sql(self, statement: UpdateBase) -> str:
-        sql = self._compiled.get(statement)
-        if sql is None:
-            sql = str(statement.compile(dialect=self._named))
-            self._compiled[statement] = sql
-        return sql
+    def _statement(self, statement: UpdateBase, params: dict[str, str]) -> _Statement:
+        """``statement`` with ``params``, and written with them as literals (by SQLAlchemy's
+        string literal processor for the dialect) when each parameter's place in the SQL is
+        certain."""
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            compiled = self._compile(statement)
+            self._compiled[statement] = compiled
+        sql, places = compiled
+        literal = None
+        if places is not None and self._quote is not None:
+            quote = self._quote
+            literal = places.sub(lambda match: str(quote(params[match[1]])), sql)
+        return _Statement(sql, params, literal)
+
+    def _compile(self, statement: UpdateBase) -> tuple[str, re.Pattern[str] | None]:
+        """The SQL of ``statement`` with named parameters (``:name``), and the pattern that
+        finds the parameters in it; None when a name is found elsewhere too (in a quoted
+        table name)."""
+        compiled = statement.compile(dialect=self._named)
+        sql = str(compiled)
+        names = sorted(set(compiled.bind_names.values()), key=len, reverse=True)
+        places = re.compile(":(" + "|".join(re.escape(name) for name in names) + r")\b")
+        if len(places.findall(sql)) != len(compiled.bind_names):
+            return sql, None
+        return sql, places

@@ -274,6 +274,67 @@ def test_a_script_that_cannot_load_is_named_once_the_steps_before_it_committed(
     assert [rid for rid, _, _ in heard.finished] == ["a1", "a2"]
 
 
+def test_a_step_failing_halfway_is_rolled_back_whole_and_names_its_statement(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": SLOW,
+            "a3": 'op.create_table("first", sa.Column("id", sa.Integer))\n'
+            'op.execute("INSERT INTO nowhere VALUES (1)")\n'
+            'op.create_table("second", sa.Column("id", sa.Integer))',
+            "a4": RAN_ON,
+        },
+    )
+    database = tmp_path / "scratch.db"
+    with pytest.raises(MigrationFailedError) as failed:
+        upgrade(project, f"sqlite:///{database}", pipelined=True)
+    assert failed.value.step.revision == "a3"
+    assert failed.value.reason == (
+        "OperationalError: no such table: nowhere [while running: INSERT INTO nowhere VALUES (1)]"
+    )
+    assert versions(database) == ["a2"]
+    assert not {"first", "second", "later"} & tables(database)
+
+
+def test_statements_ending_in_a_comment_run_as_written(project: Project, tmp_path: Path) -> None:
+    # A comment at the end of a statement would swallow what follows it in a script: such a
+    # step runs one statement at a time.
+    add_history(
+        project,
+        {
+            "a1": HISTORY["a1"],
+            "a2": 'op.execute("CREATE TABLE noted (id INTEGER) -- a note")',
+            "a3": 'op.execute("CREATE TABLE opened (id INTEGER) /* never closed")\n'
+            'op.execute("CREATE TABLE closed (id INTEGER) /* closed */")',
+            "a4": 'op.execute("INSERT INTO noted VALUES (1) -- ;")',
+        },
+    )
+    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
+    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
+    upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
+    assert dump(pipelined) == dump(one_by_one)
+    assert {"noted", "opened", "closed"} <= tables(pipelined)
+    assert ("noted", 1) in dump(pipelined)
+    assert versions(pipelined) == ["a4"]
+
+
+def test_a_version_table_whose_name_looks_like_a_parameter_is_kept_right(
+    project: Project, tmp_path: Path
+) -> None:
+    with (project.root / "migguard.toml").open("a", encoding="utf-8") as file:
+        file.write('version_table = "v:old"\n')
+    add_history(project, {"a1": HISTORY["a1"], "a2": HISTORY["a2"]})
+    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
+    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
+    upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
+    assert dump(pipelined) == dump(one_by_one)
+    with sqlite3.connect(pipelined) as reader:
+        assert list(reader.execute('SELECT version_num FROM "v:old"')) == [("a2",)]
+
+
 @pytest.mark.slow
 @settings(
     max_examples=15,
