@@ -32,7 +32,9 @@ and the failure is raised on the run's thread at its next wait or step boundary 
 reports as that revision's failure. The database is then at the last revision that committed.
 A listener's ``step_finished`` is called on the worker thread once the step has committed and
 before the next statement runs, so the database holds exactly the steps reported (the listener
-may read the database file; it must not use the run's connection).
+may read the database file; it must not use the run's connection). A listener may also have a
+``waiting()`` method (:class:`WaitingListener`): it is called on the run's thread once the last
+step is queued, while the worker finishes, so the caller can do other work meanwhile.
 
 It is used only for the guard's replay into a scratch SQLite file (see
 :func:`migguard.runtime.migrate.migrate`'s ``pipelined``), never for a user's ``upgrade``: the
@@ -55,7 +57,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, event
@@ -101,6 +103,15 @@ def supports_sqlite_pipeline(connection: Connection) -> bool:
     ``check_same_thread=False``)."""
     driver = connection.connection.dbapi_connection
     return connection.dialect.name == "sqlite" and isinstance(driver, sqlite3.Connection)
+
+
+class WaitingListener(Protocol):
+    """The optional part of a listener of a pipelined run (see the module docstring)."""
+
+    def waiting(self) -> None:
+        """The last step is queued and the worker is finishing: the run's thread is free
+        until it returns. It must not use the run's connection, and must not raise (an
+        error would end the run as the last revision's failure)."""
 
 
 class StepFailedEarlier(Exception):
@@ -511,6 +522,9 @@ class PipelinedTransactions:
             StepFailedEarlier: a step failed on the worker.
         """
         if self._last:
+            waiting = getattr(self.context.listener, "waiting", None)
+            if waiting is not None:
+                waiting()
             self.context.drain()
         else:
             self.context.raise_failure()

@@ -335,6 +335,31 @@ def test_a_version_table_whose_name_looks_like_a_parameter_is_kept_right(
         assert list(reader.execute('SELECT version_num FROM "v:old"')) == [("a2",)]
 
 
+class Waiting(Heard):
+    """A listener that also notes when the run's thread waits for the worker: on which
+    thread, and whether the last revision's Python had run by then."""
+
+    def __init__(self, path: Path, root: Path) -> None:
+        super().__init__(path)
+        self.root = root
+        self.waited: list[tuple[str, bool]] = []
+
+    def waiting(self) -> None:
+        ran_on = (self.root / "ran_on.txt").exists()
+        self.waited.append((threading.current_thread().name, ran_on))
+
+
+def test_the_run_s_thread_is_told_once_when_only_the_worker_has_work_left(
+    project: Project, tmp_path: Path
+) -> None:
+    add_history(project, {"a1": HISTORY["a1"], "a2": SLOW, "a3": RAN_ON})
+    database = tmp_path / "scratch.db"
+    listener = Waiting(database, project.root)
+    upgrade(project, f"sqlite:///{database}", pipelined=True, listener=listener)
+    assert listener.waited == [(threading.main_thread().name, True)]
+    assert [rid for rid, _, _ in listener.finished] == ["a1", "a2", "a3"]
+
+
 @pytest.mark.slow
 @settings(
     max_examples=15,

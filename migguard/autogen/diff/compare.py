@@ -71,9 +71,14 @@ def compare(
     snapshot: Snapshot,
     dialect: Dialect,
     options: CompareOptions = CompareOptions(),  # noqa: B008 (frozen: safe to share)
+    model: Snapshot | None = None,
 ) -> DiffResult:
     """The operations turning the database ``snapshot`` describes (reflected with the same
     ``dialect``) into what ``metadata`` describes.
+
+    ``model`` is the models' snapshot when the caller took it already
+    (``snapshot_of_metadata(metadata, dialect)``, the same models and dialect); None: it is
+    taken here.
 
     Raises ``ValueError`` when the snapshot was taken on another kind of database or two
     MetaData define the same table, and SQLAlchemy's errors for models it cannot compile (see
@@ -90,17 +95,19 @@ def compare(
     # Both snapshots' records, and the models they come from, stay alive throughout: the
     # collector's passes over them would free nothing (see collector_paused).
     with collector_paused():
-        return _compare(metadata_list, snapshot, dialect, options)
+        if model is None:
+            model = snapshot_of_metadata(metadata_list, dialect)
+        return _compare(metadata_list, model, snapshot, dialect, options)
 
 
 def _compare(
     metadata_list: list[sa.MetaData],
+    model: Snapshot,
     snapshot: Snapshot,
     dialect: Dialect,
     options: CompareOptions,
 ) -> DiffResult:
     ctx = Context(dialect, options)
-    model = snapshot_of_metadata(metadata_list, dialect)
     asked = {_schema(schema, dialect) for schema in options.schemas}
     schemas = plan_schemas(model, snapshot, asked, dialect, options.exclude_tables)
     ctx.warnings.extend(schemas.warnings)

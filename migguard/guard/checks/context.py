@@ -21,15 +21,17 @@ from migguard.scripts.directory import History
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from migguard.guard.checks.model_side import ModelSide
     from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 
 
 class Compared(NamedTuple):
-    """What ``sync`` and ``models-imported`` compare: the models and the replayed schema (or
-    why the history could not be replayed)."""
+    """What ``sync`` and ``models-imported`` compare: the models, the replayed schema (or
+    why the history could not be replayed), and the models' snapshot if taken already."""
 
     metadata: tuple[sa.MetaData, ...]
     built: BuiltSchema | ReplayFailure
+    models: ModelSide
 
 
 class SharedWork:

@@ -23,15 +23,11 @@ application context), the checks report one ``warning`` naming the error and how
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from migguard.guard.checks.context import CheckContext, Compared, with_env_py_settings
 from migguard.guard.findings import ERROR, INFO, WARNING, CheckCode, Finding
 from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.scripts.directory import display_path
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
 __all__ = ["check_models_imported", "check_sync"]
 
@@ -52,21 +48,23 @@ def check_sync(context: CheckContext) -> list[Finding]:
         ConfigError: the models cannot be imported, or ``check_url`` is not PostgreSQL.
         DatabaseError: ``check_url``'s server cannot be reached.
     """
-    from migguard.autogen.diff import compare, describe
-    from migguard.autogen.settings import compare_options, included_schemas
-    from migguard.guard.replay.judges import check_judge, comparison_dialect, default_judge
-
     context = with_env_py_settings(context)
     inputs = _inputs(context, "sync")
     if isinstance(inputs, list):
         return inputs
-    metadata, built = inputs
+    # Imported after the replay, which may have loaded them while it waited for SQLite.
+    from migguard.autogen.diff import compare, describe
+    from migguard.autogen.settings import compare_options, included_schemas
+    from migguard.guard.replay.judges import check_judge, comparison_dialect, default_judge
+
+    compared, built = inputs
     schemas = included_schemas(context.config, built.snapshot.schemas)
     options = replace(compare_options(context.config), schemas=schemas)
-    dialect = comparison_dialect(context.config, built)
+    dialect = comparison_dialect(context.config, built.default_schema)
+    model = compared.models.taken_for(dialect)
     with default_judge(context.config) as judge, check_judge(context.config) as checks:
         options = replace(options, same_default=judge, same_check=checks)
-        diff = compare(metadata, built.snapshot, dialect, options)
+        diff = compare(compared.metadata, built.snapshot, dialect, options, model)
     findings = [Finding("sync", WARNING, warning) for warning in diff.warnings]
     operations = diff.operations
     if operations:
@@ -98,24 +96,24 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     Raises:
         ConfigError, DatabaseError: as :func:`check_sync`.
     """
-    from migguard.autogen.diff import excluded, model_tables, qualified
-    from migguard.autogen.settings import included_schemas
-    from migguard.guard.replay.judges import comparison_dialect
-
     context = with_env_py_settings(context)
     inputs = _inputs(context, "models-imported")
     if isinstance(inputs, list):
         return inputs
-    metadata, built = inputs
-    dialect = comparison_dialect(context.config, built)
-    modelled = set(model_tables(metadata, dialect))
+    from migguard.autogen.diff import excluded, model_tables, qualified
+    from migguard.autogen.settings import included_schemas
+    from migguard.guard.replay.judges import comparison_dialect
+
+    models, built = inputs
+    dialect = comparison_dialect(context.config, built.default_schema)
+    modelled = set(model_tables(models.metadata, dialect))
     # Only the schemas ``sync`` compares: the history may keep tables in others on purpose.
-    compared = {schema for schema, _ in modelled}
-    compared.update(included_schemas(context.config, built.snapshot.schemas))
+    schemas = {schema for schema, _ in modelled}
+    schemas.update(included_schemas(context.config, built.snapshot.schemas))
     replayed = [
         (table.schema, table.name)
         for table in built.snapshot.tables
-        if table.schema in compared
+        if table.schema in schemas
         and not excluded(context.config.exclude_tables, table.schema, table.name)
     ]
     missing = [qualified(*key) for key in replayed if key not in modelled]
@@ -124,25 +122,26 @@ def check_models_imported(context: CheckContext) -> list[Finding]:
     return [_not_imported(context, missing, len(replayed))]
 
 
-def _inputs(
-    context: CheckContext, code: CheckCode
-) -> tuple[tuple[sa.MetaData, ...], BuiltSchema] | list[Finding]:
+def _inputs(context: CheckContext, code: CheckCode) -> tuple[Compared, BuiltSchema] | list[Finding]:
     """The models and the replayed schema (loaded by whichever check runs first), or the
-    findings that stop check ``code`` instead (no models configured, or the replay failed)."""
+    findings that stop check ``code`` instead (no models configured, or the replay failed).
+    The models' snapshot is taken while a replay waits for SQLite, when one does."""
     from migguard.autogen.snapshot import configured_models, has_models
 
     if not has_models(context.config):
         return _without_models(context, code)
     compared = context.shared.compared
     if compared is None:
+        from migguard.guard.checks.model_side import ModelSide
         from migguard.guard.replay.build import build_schema
 
-        metadata = configured_models(context.config)
-        compared = Compared(metadata, build_schema(context.config, context.history))
+        models = ModelSide(configured_models(context.config), context.config)
+        built = build_schema(context.config, context.history, meanwhile=models.take_ahead)
+        compared = Compared(models.metadata, built, models)
         context.shared.compared = compared
     if isinstance(compared.built, ReplayFailure):
         return _failure_findings(context, code, compared.built)
-    return compared.metadata, compared.built
+    return compared, compared.built
 
 
 def _without_models(context: CheckContext, code: CheckCode) -> list[Finding]:

@@ -22,6 +22,8 @@ A failed replay is never stored as a result; anything unreadable in the store is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from migguard.config import Config
 from migguard.config.urls import mask_password
 from migguard.errors import ConfigError
@@ -56,13 +58,18 @@ def scratch_dialect(config: Config) -> str:
     return name
 
 
-def build_schema(config: Config, history: History) -> BuiltSchema | ReplayFailure:
+def build_schema(
+    config: Config, history: History, meanwhile: Callable[[], None] | None = None
+) -> BuiltSchema | ReplayFailure:
     """The schema ``history`` builds: from the replay store, or replayed from the longest
     stored state the history still holds.
 
     Args:
         config: the configuration (``check_url``, version locations, version table).
         history: the loaded history.
+        meanwhile: work for this thread while a SQLite replay waits for SQLite to finish its
+            last revisions; called at most once, and not at all when nothing waits (a stored
+            schema, a server's replay). It must not raise.
 
     Returns:
         The schema, or why a revision could not run.
@@ -91,4 +98,4 @@ def build_schema(config: Config, history: History) -> BuiltSchema | ReplayFailur
         return replay_postgresql(config, history, plan, config.check_url)
     from migguard.guard.replay.sqlite_replay import replay_sqlite
 
-    return replay_sqlite(config, history, plan)
+    return replay_sqlite(config, history, plan, meanwhile)

@@ -12,15 +12,13 @@ from migguard.config import Config
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
 
-    from migguard.guard.replay.outcome import BuiltSchema
-
 __all__ = ["check_judge", "comparison_dialect", "default_judge"]
 
 
-def comparison_dialect(config: Config, built: BuiltSchema) -> Dialect:
+def comparison_dialect(config: Config, default_schema: str | None) -> Dialect:
     """A dialect of the scratch database's kind, not connected, that compares the models with
-    ``built.snapshot`` as a connected one would (its default schema is the scratch
-    database's).
+    the replayed schema as a connected one would: its default schema is the scratch
+    database's, ``default_schema`` (``BuiltSchema.default_schema``).
 
     Raises:
         UsageError: ``check_url`` is not a database URL.
@@ -29,7 +27,7 @@ def comparison_dialect(config: Config, built: BuiltSchema) -> Dialect:
 
     url = config.check_url if config.check_url else "sqlite://"
     dialect: Dialect = make_url(url).get_dialect()()
-    dialect.default_schema_name = built.default_schema
+    dialect.default_schema_name = default_schema
     return dialect
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,14 @@ __all__ = ["replay_sqlite"]
 
 
 def replay_sqlite(
-    config: Config, history: History, plan: ReplayPlan
+    config: Config,
+    history: History,
+    plan: ReplayPlan,
+    meanwhile: Callable[[], None] | None = None,
 ) -> BuiltSchema | ReplayFailure:
     """Replay ``history`` into a temporary SQLite file, starting from a copy of the longest
     stored state the history still holds; store the states passed and the result.
+    ``meanwhile`` is called while SQLite finishes the last revisions (see ``Progress``).
 
     Returns:
         The schema (``revisions_run`` counts the revisions run), or the failure.
@@ -34,7 +39,7 @@ def replay_sqlite(
         start = _seed(plan, database)
         applied = start.applied if start else 0
         url = f"sqlite:///{database}"
-        progress = _storing_progress(plan, database, applied)
+        progress = _storing_progress(plan, database, applied, meanwhile)
         failure = run_replay(config, history, url, progress)
         if failure is not None:
             _store_last_good(plan, database, progress, applied)
@@ -46,7 +51,9 @@ def replay_sqlite(
     return BuiltSchema(snapshot, default_schema, replayed=True, revisions_run=progress.done)
 
 
-def _storing_progress(plan: ReplayPlan, database: Path, applied: int) -> Progress:
+def _storing_progress(
+    plan: ReplayPlan, database: Path, applied: int, meanwhile: Callable[[], None] | None
+) -> Progress:
     """A listener that stores the state after the checkpoint steps of the replay (see
     :func:`migguard.guard.replay.steps.checkpoints`); ``applied``: how many revisions the
     database held before the replay."""
@@ -57,7 +64,7 @@ def _storing_progress(plan: ReplayPlan, database: Path, applied: int) -> Progres
             state = plan.state_of(sorted(step.heads_after), applied + number)
             plan.store.put(state, sqlite_source=database)
 
-    progress = Progress(on_step)
+    progress = Progress(on_step, meanwhile)
     return progress
 
 

@@ -28,6 +28,9 @@ class Progress:
     Args:
         on_step: called with each step's number (1-based) and the step, after it committed;
             ``None``: nothing to call.
+        on_wait: called when the run's thread has nothing to do but wait for SQLite to
+            finish the last steps (a pipelined replay, see
+            :class:`~migguard.runtime.sqlite_pipeline.WaitingListener`); it must not raise.
 
     Attributes:
         pending: the revisions planned and not finished, in order.
@@ -35,11 +38,16 @@ class Progress:
         done: how many steps finished.
     """
 
-    def __init__(self, on_step: Callable[[int, Step], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_step: Callable[[int, Step], None] | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.pending: list[str] = []
         self.steps: list[Step] = []
         self.done = 0
         self._on_step = on_step
+        self._on_wait = on_wait
 
     def planned(self, steps: Sequence[Step]) -> None:
         self.pending = [step.revision for step in steps]
@@ -47,6 +55,10 @@ class Progress:
 
     def step_started(self, step: Step) -> None:
         """Nothing to note: a started step stays pending until it finishes."""
+
+    def waiting(self) -> None:
+        if self._on_wait is not None:
+            self._on_wait()
 
     def step_finished(self, step: Step, seconds: float) -> None:
         self.pending.remove(step.revision)

@@ -259,8 +259,23 @@ def test_leftovers_of_a_killed_run_are_removed(shop: Shop) -> None:
 
 def test_the_comparison_dialect_has_the_scratch_default_schema(shop: Shop) -> None:
     schema = built(shop)
-    dialect = comparison_dialect(shop.config(), schema)
+    dialect = comparison_dialect(shop.config(), schema.default_schema)
     assert (dialect.name, dialect.default_schema_name) == ("sqlite", "main")
+
+
+def test_meanwhile_runs_once_while_a_replay_waits_and_never_on_a_stored_schema(
+    shop: Shop,
+) -> None:
+    config = shop.config()
+    calls: list[int] = []
+    first = build_schema(config, load_history(config), meanwhile=lambda: calls.append(1))
+    assert isinstance(first, BuiltSchema)
+    assert first.replayed
+    assert calls == [1]
+    second = build_schema(config, load_history(config), meanwhile=lambda: calls.append(2))
+    assert isinstance(second, BuiltSchema)
+    assert not second.replayed
+    assert calls == [1]
 
 
 def test_check_url_must_name_postgresql_or_mysql(
@@ -294,7 +309,7 @@ def test_postgresql_replay_then_a_hit_needs_no_server(shop: Shop, pg_url: str) -
     assert isinstance(second, BuiltSchema)
     assert not second.replayed
     assert second.snapshot == first.snapshot
-    assert comparison_dialect(away, second).default_schema_name == "public"
+    assert comparison_dialect(away, second.default_schema).default_schema_name == "public"
     assert shop.replays == 1
 
 
