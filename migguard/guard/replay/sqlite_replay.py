@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migguard.config import Config
+from migguard.guard.replay.checkpoint_copies import CheckpointCopies, checkpoint_copies
 from migguard.guard.replay.outcome import BuiltSchema, ReplayFailure
 from migguard.guard.replay.plan import ReplayPlan
 from migguard.guard.replay.sqlite_changes import SchemaRows, changed_tables, merged, schema_rows
@@ -39,8 +40,9 @@ def replay_sqlite(
         start = _seed(plan, database)
         applied = start.applied if start else 0
         url = f"sqlite:///{database}"
-        progress = _storing_progress(plan, database, applied, meanwhile)
-        failure = run_replay(config, history, url, progress)
+        with checkpoint_copies(plan.store, database) as copies:
+            progress = _storing_progress(plan, copies, applied, meanwhile)
+            failure = run_replay(config, history, url, progress)
         if failure is not None:
             _store_last_good(plan, database, progress, applied)
             return failure
@@ -52,17 +54,19 @@ def replay_sqlite(
 
 
 def _storing_progress(
-    plan: ReplayPlan, database: Path, applied: int, meanwhile: Callable[[], None] | None
+    plan: ReplayPlan,
+    copies: CheckpointCopies,
+    applied: int,
+    meanwhile: Callable[[], None] | None,
 ) -> Progress:
     """A listener that stores the state after the checkpoint steps of the replay (see
-    :func:`migguard.guard.replay.steps.checkpoints`); ``applied``: how many revisions the
-    database held before the replay."""
+    :func:`migguard.guard.replay.steps.checkpoints`) through ``copies``; ``applied``: how
+    many revisions the database held before the replay."""
     progress: Progress
 
     def on_step(number: int, step: Step) -> None:
         if number in checkpoints(len(progress.steps)):
-            state = plan.state_of(sorted(step.heads_after), applied + number)
-            plan.store.put(state, sqlite_source=database)
+            copies.store(plan.state_of(sorted(step.heads_after), applied + number))
 
     progress = Progress(on_step, meanwhile)
     return progress

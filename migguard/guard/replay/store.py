@@ -40,6 +40,8 @@ from migguard.scripts.cache import (
 )
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from migguard.autogen.snapshot import Snapshot
 
 __all__ = ["MAX_BYTES", "MAX_STATES", "ReplayStore", "StoredState", "copy_hashed"]
@@ -124,13 +126,14 @@ class ReplayStore:
         self,
         state: StoredState,
         *,
-        sqlite_source: Path | None = None,
+        sqlite_source: Path | sqlite3.Connection | None = None,
         snapshot: Snapshot | None = None,
         rows: tuple[tuple[str, ...], ...] = (),
     ) -> bool:
-        """Store ``state``: copy ``sqlite_source`` (a SQLite database no one writes to) in,
-        write the snapshot when given, then the ``.meta``. Errors writing are ignored (the
-        store only saves time).
+        """Store ``state``: copy ``sqlite_source`` in (a SQLite database no one writes to,
+        or a connection to one inside a read transaction: the state it reads), write the
+        snapshot when given, then the ``.meta``. Errors writing are ignored (the store only
+        saves time).
 
         Returns:
             True when the state was stored.
@@ -267,16 +270,18 @@ class ReplayStore:
                     continue
 
 
-def _copy_sqlite(source: Path, folder: Path, name: str) -> tuple[str, int] | None:
-    """Copy the SQLite database ``source`` (which no one is writing to) to ``folder/name``
-    through a temporary file; returns the copy's sha256 and size, or None when it could not
-    be written.
+def _copy_sqlite(
+    source: Path | sqlite3.Connection, folder: Path, name: str
+) -> tuple[str, int] | None:
+    """Copy the SQLite database ``source`` (which no one is writing to, or a connection
+    reading it) to ``folder/name`` through a temporary file; returns the copy's sha256 and
+    size, or None when it could not be written.
 
     Between transactions a database in SQLite's default rollback-journal mode is whole in its
     file (https://www.sqlite.org/atomiccommit.html), which is then copied and hashed in one
-    pass; with a ``-wal`` or ``-journal`` file beside it, SQLite's online backup makes the
-    copy instead."""
-    import hashlib
+    pass; with a ``-wal`` or ``-journal`` file beside it, or from a connection, SQLite's online
+    backup makes the copy instead (https://www.sqlite.org/backup.html). The copy is not synced
+    to the disk: a copy lost in a crash no longer matches its sha256, which is a miss."""
     import sqlite3
 
     try:
@@ -285,14 +290,11 @@ def _copy_sqlite(source: Path, folder: Path, name: str) -> tuple[str, int] | Non
     except OSError:
         return None
     try:
-        if any(Path(f"{source}{suffix}").exists() for suffix in ("-wal", "-journal")):
-            with (
-                closing(sqlite3.connect(source)) as reader,
-                closing(sqlite3.connect(tmp)) as writer,
-            ):
-                reader.backup(writer)
-            data = Path(tmp).read_bytes()
-            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        if isinstance(source, sqlite3.Connection):
+            digest, size = _backup_hashed(source, tmp)
+        elif any(Path(f"{source}{suffix}").exists() for suffix in ("-wal", "-journal")):
+            with closing(sqlite3.connect(source)) as reader:
+                digest, size = _backup_hashed(reader, tmp)
         else:
             digest, size = copy_hashed(source, Path(tmp))
         os.replace(tmp, folder / name)
@@ -301,6 +303,20 @@ def _copy_sqlite(source: Path, folder: Path, name: str) -> tuple[str, int] | Non
             os.unlink(tmp)
         return None
     return digest, size
+
+
+def _backup_hashed(reader: sqlite3.Connection, target: str) -> tuple[str, int]:
+    """SQLite's online backup of what ``reader`` reads into the file ``target``, unsynced;
+    returns the copy's sha256 (hex) and size."""
+    import hashlib
+    import sqlite3
+
+    with closing(sqlite3.connect(target)) as writer:
+        writer.execute("PRAGMA synchronous=OFF")
+        writer.execute("PRAGMA journal_mode=OFF")
+        reader.backup(writer)
+    data = Path(target).read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def copy_hashed(source: Path, target: Path) -> tuple[str, int]:
