@@ -129,6 +129,16 @@ def dump(path: Path) -> list[tuple[object, ...]]:
     return found
 
 
+def pipelined_as_one_by_one(project: Project, folder: Path, listener: Heard | None = None) -> Path:
+    """Upgrade two databases in ``folder``, one statement at a time and on the worker; assert
+    they are the same, and return the one the worker built."""
+    one_by_one, pipelined = folder / "one_by_one.db", folder / "pipelined.db"
+    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
+    upgrade(project, f"sqlite:///{pipelined}", pipelined=True, listener=listener)
+    assert dump(pipelined) == dump(one_by_one)
+    return pipelined
+
+
 def versions(path: Path) -> list[str]:
     with sqlite3.connect(path) as reader:
         return [row[0] for row in reader.execute("SELECT version_num FROM alembic_version")]
@@ -145,11 +155,8 @@ def test_the_worker_builds_the_same_database_as_one_statement_at_a_time(
     project: Project, tmp_path: Path
 ) -> None:
     add_history(project, HISTORY)
-    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
-    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
-    heard = Heard(pipelined)
-    upgrade(project, f"sqlite:///{pipelined}", pipelined=True, listener=heard)
-    assert dump(pipelined) == dump(one_by_one)
+    heard = Heard(tmp_path / "pipelined.db")
+    pipelined = pipelined_as_one_by_one(project, tmp_path, heard)
     assert {("seen", "ages read"), ("in_block", 7)} <= set(dump(pipelined))
     # Each step is heard of from the worker, once committed, the database holding it.
     assert heard.finished == [
@@ -312,10 +319,7 @@ def test_statements_ending_in_a_comment_run_as_written(project: Project, tmp_pat
             "a4": 'op.execute("INSERT INTO noted VALUES (1) -- ;")',
         },
     )
-    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
-    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
-    upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
-    assert dump(pipelined) == dump(one_by_one)
+    pipelined = pipelined_as_one_by_one(project, tmp_path)
     assert {"noted", "opened", "closed"} <= tables(pipelined)
     assert ("noted", 1) in dump(pipelined)
     assert versions(pipelined) == ["a4"]
@@ -327,10 +331,7 @@ def test_a_version_table_whose_name_looks_like_a_parameter_is_kept_right(
     with (project.root / "migguard.toml").open("a", encoding="utf-8") as file:
         file.write('version_table = "v:old"\n')
     add_history(project, {"a1": HISTORY["a1"], "a2": HISTORY["a2"]})
-    one_by_one, pipelined = tmp_path / "one_by_one.db", tmp_path / "pipelined.db"
-    upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
-    upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
-    assert dump(pipelined) == dump(one_by_one)
+    pipelined = pipelined_as_one_by_one(project, tmp_path)
     with sqlite3.connect(pipelined) as reader:
         assert list(reader.execute('SELECT version_num FROM "v:old"')) == [("a2",)]
 
@@ -375,10 +376,7 @@ def test_random_histories_build_the_same_database_on_the_worker(
         apply(history, action, choice, flags)
     write(project.root, history)
     with tempfile.TemporaryDirectory() as folder:
-        one_by_one, pipelined = Path(folder) / "one_by_one.db", Path(folder) / "pipelined.db"
-        upgrade(project, f"sqlite:///{one_by_one}", pipelined=False)
-        upgrade(project, f"sqlite:///{pipelined}", pipelined=True)
-        assert dump(pipelined) == dump(one_by_one)
+        pipelined_as_one_by_one(project, Path(folder))
 
 
 def test_an_interruption_waits_for_the_revisions_queued_before_and_says_so(
