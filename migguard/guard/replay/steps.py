@@ -57,6 +57,7 @@ class Progress:
         """Nothing to note: a started step stays pending until it finishes."""
 
     def waiting(self) -> None:
+        """Only SQLite's work is left (see ``on_wait``): call ``on_wait``."""
         if self._on_wait is not None:
             self._on_wait()
 
