@@ -398,13 +398,14 @@ class SqlitePipelineContext(HoldingBackContext):
 
         Returns:
             True when the step committed; False when a statement failed (the step was rolled
-            back).
+            back) or cannot be written into a script (nothing ran).
         """
         statements = [item for item in items if isinstance(item, _Statement)]
-        for commit in items[-1:]:
-            if isinstance(commit, _Commit):
-                statements += commit.changes
-        script = ["BEGIN IMMEDIATE", *(s.literal for s in statements if s.literal), "COMMIT"]
+        statements += [c for item in items if isinstance(item, _Commit) for c in item.changes]
+        literals = [statement.literal for statement in statements]
+        if None in literals:
+            return False
+        script = ["BEGIN IMMEDIATE", *(literal for literal in literals if literal), "COMMIT"]
         try:
             self._driver.executescript(_SEPARATOR.join(script))
         except sqlite3.Error:
